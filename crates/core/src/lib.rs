@@ -1,0 +1,12 @@
+//! AGLIS domain rules: plain functions on plain types. No I/O, no async.
+//!
+//! Every rule the rest of the system relies on (who may do what, how long a failed job waits, when a
+//! cron schedule fires next, what a valid username is) lives here and is unit-tested without a database.
+
+pub mod backoff;
+pub mod clock;
+pub mod job;
+pub mod permission;
+pub mod phone;
+pub mod schedule;
+pub mod user;

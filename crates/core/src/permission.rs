@@ -1,0 +1,422 @@
+//! Roles, permissions and the role × permission matrix (spec/domain.md §1).
+//!
+//! The matrix is data: [`grants`] lists, per role, the permissions it holds. `admin` holds every
+//! permission. Customers hold none of the staff permissions; the portal checks ownership instead.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A user's role. Stored as its short text form ([`Role::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Supervisor,
+    Manager,
+    Noc,
+    CustomerService,
+    Technician,
+    Customer,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Supervisor,
+        Role::Manager,
+        Role::Noc,
+        Role::CustomerService,
+        Role::Technician,
+        Role::Customer,
+    ];
+
+    /// The six staff roles (everyone but the customer).
+    pub const STAFF: [Role; 6] =
+        [Role::Admin, Role::Supervisor, Role::Manager, Role::Noc, Role::CustomerService, Role::Technician];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Manager => "manager",
+            Role::Noc => "noc",
+            Role::CustomerService => "customer_service",
+            Role::Technician => "technician",
+            Role::Customer => "customer",
+        }
+    }
+
+    pub fn is_staff(self) -> bool {
+        self != Role::Customer
+    }
+
+    /// Whether this role holds `permission` according to the matrix.
+    pub fn can(self, permission: Permission) -> bool {
+        self == Role::Admin || grants(self).contains(&permission)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role name that is not one of [`Role::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role `{0}`; expected one of admin, supervisor, manager, noc, customer_service, technician, customer")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+/// A permission, named `<resource>.<action>` in its text form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    DashboardView,
+    AnalyticsView,
+    TicketsView,
+    TicketsCreate,
+    TicketsEdit,
+    TicketsDelete,
+    TicketsAssign,
+    TicketsClose,
+    CustomersView,
+    CustomersCreate,
+    CustomersEdit,
+    CustomersDelete,
+    CustomersExport,
+    RegistrationsView,
+    RegistrationsVerify,
+    RegistrationsApprove,
+    RegistrationsReject,
+    RegistrationsDelete,
+    RegistrationsExport,
+    TechniciansView,
+    TechniciansEdit,
+    TechniciansSchedule,
+    InventoryView,
+    InventoryCreate,
+    InventoryEdit,
+    InventoryDelete,
+    InventoryTransactions,
+    UsersView,
+    UsersCreate,
+    UsersEdit,
+    UsersDelete,
+    UsersResetPassword,
+    PermissionsView,
+    PermissionsManage,
+    ReportsView,
+    ReportsExport,
+    /// Referenced but missing from the original catalogue (spec §1.2); admin-only there.
+    NotificationsManage,
+    /// The background job queue: see jobs by state.
+    JobsView,
+    /// Re-queue dead jobs.
+    JobsManage,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 39] = [
+        Permission::DashboardView,
+        Permission::AnalyticsView,
+        Permission::TicketsView,
+        Permission::TicketsCreate,
+        Permission::TicketsEdit,
+        Permission::TicketsDelete,
+        Permission::TicketsAssign,
+        Permission::TicketsClose,
+        Permission::CustomersView,
+        Permission::CustomersCreate,
+        Permission::CustomersEdit,
+        Permission::CustomersDelete,
+        Permission::CustomersExport,
+        Permission::RegistrationsView,
+        Permission::RegistrationsVerify,
+        Permission::RegistrationsApprove,
+        Permission::RegistrationsReject,
+        Permission::RegistrationsDelete,
+        Permission::RegistrationsExport,
+        Permission::TechniciansView,
+        Permission::TechniciansEdit,
+        Permission::TechniciansSchedule,
+        Permission::InventoryView,
+        Permission::InventoryCreate,
+        Permission::InventoryEdit,
+        Permission::InventoryDelete,
+        Permission::InventoryTransactions,
+        Permission::UsersView,
+        Permission::UsersCreate,
+        Permission::UsersEdit,
+        Permission::UsersDelete,
+        Permission::UsersResetPassword,
+        Permission::PermissionsView,
+        Permission::PermissionsManage,
+        Permission::ReportsView,
+        Permission::ReportsExport,
+        Permission::NotificationsManage,
+        Permission::JobsView,
+        Permission::JobsManage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        use Permission::*;
+        match self {
+            DashboardView => "dashboard.view",
+            AnalyticsView => "analytics.view",
+            TicketsView => "tickets.view",
+            TicketsCreate => "tickets.create",
+            TicketsEdit => "tickets.edit",
+            TicketsDelete => "tickets.delete",
+            TicketsAssign => "tickets.assign",
+            TicketsClose => "tickets.close",
+            CustomersView => "customers.view",
+            CustomersCreate => "customers.create",
+            CustomersEdit => "customers.edit",
+            CustomersDelete => "customers.delete",
+            CustomersExport => "customers.export",
+            RegistrationsView => "registrations.view",
+            RegistrationsVerify => "registrations.verify",
+            RegistrationsApprove => "registrations.approve",
+            RegistrationsReject => "registrations.reject",
+            RegistrationsDelete => "registrations.delete",
+            RegistrationsExport => "registrations.export",
+            TechniciansView => "technicians.view",
+            TechniciansEdit => "technicians.edit",
+            TechniciansSchedule => "technicians.schedule",
+            InventoryView => "inventory.view",
+            InventoryCreate => "inventory.create",
+            InventoryEdit => "inventory.edit",
+            InventoryDelete => "inventory.delete",
+            InventoryTransactions => "inventory.transactions",
+            UsersView => "users.view",
+            UsersCreate => "users.create",
+            UsersEdit => "users.edit",
+            UsersDelete => "users.delete",
+            UsersResetPassword => "users.reset_password",
+            PermissionsView => "permissions.view",
+            PermissionsManage => "permissions.manage",
+            ReportsView => "reports.view",
+            ReportsExport => "reports.export",
+            NotificationsManage => "notifications.manage",
+            JobsView => "jobs.view",
+            JobsManage => "jobs.manage",
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The default grants of each role (spec/domain.md §1.2). `admin` is listed in full for display, and
+/// [`Role::can`] also lets it pass unconditionally.
+pub fn grants(role: Role) -> &'static [Permission] {
+    use Permission::*;
+    match role {
+        Role::Admin => &Permission::ALL,
+        Role::Supervisor => &[
+            DashboardView,
+            AnalyticsView,
+            TicketsView,
+            TicketsCreate,
+            TicketsEdit,
+            TicketsDelete,
+            TicketsAssign,
+            TicketsClose,
+            CustomersView,
+            CustomersCreate,
+            CustomersEdit,
+            CustomersDelete,
+            CustomersExport,
+            RegistrationsView,
+            RegistrationsVerify,
+            RegistrationsApprove,
+            RegistrationsReject,
+            RegistrationsDelete,
+            RegistrationsExport,
+            TechniciansView,
+            TechniciansEdit,
+            TechniciansSchedule,
+            InventoryView,
+            InventoryCreate,
+            InventoryEdit,
+            InventoryDelete,
+            InventoryTransactions,
+            UsersView,
+            UsersEdit,
+            ReportsView,
+            ReportsExport,
+            JobsView,
+        ],
+        Role::Manager => &[
+            DashboardView,
+            AnalyticsView,
+            TicketsView,
+            TicketsCreate,
+            TicketsEdit,
+            TicketsAssign,
+            TicketsClose,
+            CustomersView,
+            CustomersCreate,
+            CustomersEdit,
+            CustomersExport,
+            RegistrationsView,
+            RegistrationsVerify,
+            RegistrationsApprove,
+            RegistrationsReject,
+            RegistrationsExport,
+            TechniciansView,
+            InventoryView,
+        ],
+        Role::Noc => &[
+            DashboardView,
+            AnalyticsView,
+            TicketsView,
+            TicketsCreate,
+            TicketsEdit,
+            TicketsAssign,
+            CustomersView,
+            CustomersEdit,
+            RegistrationsView,
+            TechniciansView,
+            TechniciansEdit,
+            InventoryView,
+            InventoryCreate,
+            InventoryEdit,
+        ],
+        Role::CustomerService => &[
+            DashboardView,
+            TicketsView,
+            TicketsCreate,
+            TicketsEdit,
+            CustomersView,
+            CustomersCreate,
+            CustomersEdit,
+            RegistrationsView,
+            RegistrationsVerify,
+            RegistrationsApprove,
+            RegistrationsReject,
+            TechniciansView,
+        ],
+        Role::Technician => {
+            &[DashboardView, TicketsView, TicketsEdit, TicketsClose, CustomersView, TechniciansView, InventoryView]
+        }
+        Role::Customer => &[],
+    }
+}
+
+/// Which roles may change another user's role or active flag (spec §1.3: only admin).
+pub fn may_change_role_or_active(actor: Role) -> bool {
+    actor == Role::Admin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn role_text_round_trips_and_rejects_unknown() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("root".parse::<Role>().is_err());
+        assert!("Admin".parse::<Role>().is_err(), "roles are case-sensitive");
+    }
+
+    #[test]
+    fn permission_names_are_unique_and_resource_dot_action() {
+        let names: HashSet<_> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(names.len(), Permission::ALL.len());
+        for name in names {
+            let (resource, action) = name.split_once('.').expect("resource.action");
+            assert!(!resource.is_empty() && !action.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn admin_holds_everything_customer_nothing() {
+        for p in Permission::ALL {
+            assert!(Role::Admin.can(p), "admin lacks {p}");
+            assert!(!Role::Customer.can(p), "customer holds {p}");
+        }
+    }
+
+    #[test]
+    fn grants_have_no_duplicates() {
+        for role in Role::ALL {
+            let set: HashSet<_> = grants(role).iter().collect();
+            assert_eq!(set.len(), grants(role).len(), "{role} lists a grant twice");
+        }
+    }
+
+    /// The matrix of spec/domain.md §1.2, row by row, as the spec writes it.
+    #[test]
+    fn matrix_matches_the_spec_table() {
+        use Permission::*;
+        // columns: admin, supervisor, manager, noc, customer_service, technician
+        let table: &[(Permission, [bool; 6])] = &[
+            (DashboardView, [true, true, true, true, true, true]),
+            (AnalyticsView, [true, true, true, true, false, false]),
+            (TicketsView, [true, true, true, true, true, true]),
+            (TicketsCreate, [true, true, true, true, true, false]),
+            (TicketsEdit, [true, true, true, true, true, true]),
+            (TicketsDelete, [true, true, false, false, false, false]),
+            (TicketsAssign, [true, true, true, true, false, false]),
+            (TicketsClose, [true, true, true, false, false, true]),
+            (CustomersView, [true, true, true, true, true, true]),
+            (CustomersCreate, [true, true, true, false, true, false]),
+            (CustomersEdit, [true, true, true, true, true, false]),
+            (CustomersDelete, [true, true, false, false, false, false]),
+            (CustomersExport, [true, true, true, false, false, false]),
+            (RegistrationsView, [true, true, true, true, true, false]),
+            (RegistrationsVerify, [true, true, true, false, true, false]),
+            (RegistrationsApprove, [true, true, true, false, true, false]),
+            (RegistrationsReject, [true, true, true, false, true, false]),
+            (RegistrationsDelete, [true, true, false, false, false, false]),
+            (RegistrationsExport, [true, true, true, false, false, false]),
+            (TechniciansView, [true, true, true, true, true, true]),
+            (TechniciansEdit, [true, true, false, true, false, false]),
+            (TechniciansSchedule, [true, true, false, false, false, false]),
+            (InventoryView, [true, true, true, true, false, true]),
+            (InventoryCreate, [true, true, false, true, false, false]),
+            (InventoryEdit, [true, true, false, true, false, false]),
+            (InventoryDelete, [true, true, false, false, false, false]),
+            (InventoryTransactions, [true, true, false, false, false, false]),
+            (UsersView, [true, true, false, false, false, false]),
+            (UsersCreate, [true, false, false, false, false, false]),
+            (UsersEdit, [true, true, false, false, false, false]),
+            (UsersDelete, [true, false, false, false, false, false]),
+            (UsersResetPassword, [true, false, false, false, false, false]),
+            (PermissionsView, [true, false, false, false, false, false]),
+            (PermissionsManage, [true, false, false, false, false, false]),
+            (ReportsView, [true, true, false, false, false, false]),
+            (ReportsExport, [true, true, false, false, false, false]),
+            (NotificationsManage, [true, false, false, false, false, false]),
+            (JobsView, [true, true, false, false, false, false]),
+            (JobsManage, [true, false, false, false, false, false]),
+        ];
+        assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
+        for (perm, row) in table {
+            for (role, expected) in Role::STAFF.iter().zip(row) {
+                assert_eq!(role.can(*perm), *expected, "{role} × {perm}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_admin_changes_role_or_active() {
+        for role in Role::ALL {
+            assert_eq!(may_change_role_or_active(role), role == Role::Admin);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Opening the database named by `AGLIS_DATABASE_URL`: SQLite or PostgreSQL, picked at run time.
+
+use crate::DbError;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection};
+use std::time::Duration;
+
+/// Which engine a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a URL names, or `None` for an unsupported scheme.
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+pub fn engine(db: &DatabaseConnection) -> Engine {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => Engine::Postgres,
+        _ => Engine::Sqlite,
+    }
+}
+
+/// Connects with the settings each engine needs.
+///
+/// SQLite: WAL journal, `foreign_keys=ON`, a busy timeout, and one connection, so every write is
+/// serialised by the pool (the "single writer" pattern) and a transaction never meets `SQLITE_BUSY`.
+/// PostgreSQL: a pool of `max_connections`.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbError> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
+    match Engine::from_url(url) {
+        Some(Engine::Sqlite) => {
+            opts.max_connections(1).min_connections(1).map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        }
+        Some(Engine::Postgres) | None => {
+            opts.max_connections(max_connections.max(2)).min_connections(1);
+        }
+    }
+    Ok(Database::connect(opts).await?)
+}

@@ -1,0 +1,7 @@
+//! SeaORM entities, one file per table.
+
+pub mod jobs;
+pub mod leases;
+pub mod schedules;
+pub mod sessions;
+pub mod users;

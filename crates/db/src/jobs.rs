@@ -1,0 +1,308 @@
+//! The durable job queue: enqueue inside the caller's transaction, claim, complete, retry with
+//! backoff, dead-letter, re-queue.
+//!
+//! Claiming is one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *` statement.
+//! PostgreSQL skips rows other runners hold; SQLite has no row locks (SeaQuery drops the clause) and
+//! needs none: its single writer connection runs the statement atomically.
+
+use crate::DbError;
+use crate::entity::jobs::{self, Column, Entity};
+use aglis_core::job::{JobPriority, JobStatus};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, StatementBuilder, TryInsertResult,
+};
+use std::collections::BTreeMap;
+
+/// Attempts a job gets unless its enqueuer says otherwise: the first run and 3 retries.
+pub const DEFAULT_MAX_ATTEMPTS: i32 = 4;
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub priority: JobPriority,
+    /// `None`: due immediately.
+    pub run_at: Option<DateTime<Utc>>,
+    pub max_attempts: i32,
+    /// At most one job ever exists per key: a second enqueue with the same key is a no-op.
+    pub dedup_key: Option<String>,
+}
+
+impl NewJob {
+    pub fn new(kind: impl Into<String>, payload: serde_json::Value) -> Self {
+        Self {
+            kind: kind.into(),
+            payload,
+            priority: JobPriority::Normal,
+            run_at: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            dedup_key: None,
+        }
+    }
+
+    pub fn priority(mut self, priority: JobPriority) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    pub fn run_at(mut self, at: DateTime<Utc>) -> Self {
+        self.run_at = Some(at);
+        self
+    }
+
+    pub fn max_attempts(mut self, n: i32) -> Self {
+        self.max_attempts = std::cmp::max(n, 1);
+        self
+    }
+
+    pub fn dedup_key(mut self, key: impl Into<String>) -> Self {
+        self.dedup_key = Some(key.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    Created(i64),
+    /// A job with the same dedup key exists; nothing was added.
+    Duplicate,
+}
+
+/// A job as the runner and the admin pages see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub priority: JobPriority,
+    pub status: JobStatus,
+    pub run_at: DateTime<Utc>,
+    /// Attempts started so far, including a running one.
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub dedup_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<jobs::Model> for Job {
+    type Error = DbError;
+    fn try_from(m: jobs::Model) -> Result<Self, DbError> {
+        Ok(Job {
+            payload: serde_json::from_str(&m.payload)
+                .map_err(|e| DbError::Corrupt(format!("job {} payload: {e}", m.id)))?,
+            priority: JobPriority::from_rank(m.priority)
+                .ok_or_else(|| DbError::Corrupt(format!("job {} priority {}", m.id, m.priority)))?,
+            status: m.status.parse().map_err(|e| DbError::Corrupt(format!("job {}: {e}", m.id)))?,
+            id: m.id,
+            kind: m.kind,
+            run_at: m.run_at,
+            attempts: m.attempts,
+            max_attempts: m.max_attempts,
+            locked_until: m.locked_until,
+            locked_by: m.locked_by,
+            last_error: m.last_error,
+            dedup_key: m.dedup_key,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            finished_at: m.finished_at,
+        })
+    }
+}
+
+/// Adds a job. Pass the caller's transaction so the job exists iff the business change commits.
+pub async fn enqueue(conn: &impl ConnectionTrait, job: NewJob, now: DateTime<Utc>) -> Result<Enqueued, DbError> {
+    let model = jobs::ActiveModel {
+        kind: Set(job.kind),
+        payload: Set(job.payload.to_string()),
+        priority: Set(job.priority.rank()),
+        status: Set(JobStatus::Queued.as_str().to_owned()),
+        run_at: Set(job.run_at.unwrap_or(now)),
+        attempts: Set(0),
+        max_attempts: Set(job.max_attempts),
+        dedup_key: Set(job.dedup_key),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match Entity::insert(model).on_conflict_do_nothing_on([Column::DedupKey]).exec(conn).await? {
+        TryInsertResult::Inserted(res) => Ok(Enqueued::Created(res.last_insert_id)),
+        TryInsertResult::Conflicted | TryInsertResult::Empty => Ok(Enqueued::Duplicate),
+    }
+}
+
+/// Claims up to `limit` due jobs for `worker`, locking each for `lock_for`. Due means queued with
+/// `run_at <= now`, or running with an expired lock (its runner died). Strict priority order, then
+/// oldest due first.
+pub async fn claim(
+    conn: &impl ConnectionTrait,
+    worker: &str,
+    limit: u64,
+    lock_for: Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<Job>, DbError> {
+    bury_exhausted(conn, now).await?;
+    let due = Condition::any()
+        .add(Column::Status.eq(JobStatus::Queued.as_str()).and(Column::RunAt.lte(now)))
+        .add(Column::Status.eq(JobStatus::Running.as_str()).and(Column::LockedUntil.lt(now)));
+    let pick = Query::select()
+        .column(Column::Id)
+        .from(Entity)
+        .cond_where(due)
+        .order_by(Column::Priority, sea_orm::Order::Asc)
+        .order_by(Column::RunAt, sea_orm::Order::Asc)
+        .order_by(Column::Id, sea_orm::Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    let update = Query::update()
+        .table(Entity)
+        .value(Column::Status, JobStatus::Running.as_str())
+        .value(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .value(Column::LockedUntil, now + lock_for)
+        .value(Column::LockedBy, worker)
+        .value(Column::UpdatedAt, now)
+        .and_where(Column::Id.in_subquery(pick))
+        .returning_all()
+        .to_owned();
+    let stmt = StatementBuilder::build(&update, &conn.get_database_backend());
+    let mut claimed = jobs::Model::find_by_statement(stmt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Job::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    claimed.sort_by_key(|j| (j.priority, j.run_at, j.id));
+    Ok(claimed)
+}
+
+/// A running job whose lock expired after its last allowed attempt is not run again: it is dead.
+async fn bury_exhausted(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(JobStatus::Dead.as_str()))
+        .col_expr(Column::LastError, Expr::value("runner stopped during the final attempt (lock expired)"))
+        .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Status.eq(JobStatus::Running.as_str()))
+        .filter(Column::LockedUntil.lt(now))
+        .filter(Column::Attempts.into_expr().gte(Column::MaxAttempts.into_expr()))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Marks a claimed job done. `false` when `worker` no longer holds it (its lock expired and another
+/// runner took it over).
+pub async fn complete(conn: &impl ConnectionTrait, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(JobStatus::Done.as_str()))
+        .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(Column::FinishedAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(JobStatus::Running.as_str()))
+        .filter(Column::LockedBy.eq(worker))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// What became of a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Queued again, due at this time.
+    Retry(DateTime<Utc>),
+    /// No attempts left: dead-lettered with the error.
+    Dead,
+    /// `worker` no longer held the job; nothing changed.
+    NotHeld,
+}
+
+/// Records a failed attempt of a claimed job: back to `queued` after `delay(attempts)`, or `dead`
+/// when the attempts are used up.
+pub async fn fail(
+    conn: &impl ConnectionTrait,
+    job: &Job,
+    worker: &str,
+    error: &str,
+    now: DateTime<Utc>,
+    delay: impl Fn(u32) -> Duration,
+) -> Result<Failure, DbError> {
+    let error: String = error.chars().take(2000).collect();
+    let (status, run_at, outcome) = if job.attempts >= job.max_attempts {
+        (JobStatus::Dead, job.run_at, Failure::Dead)
+    } else {
+        let at = now + delay(u32::try_from(job.attempts).unwrap_or(u32::MAX));
+        (JobStatus::Queued, at, Failure::Retry(at))
+    };
+    let res = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status.as_str()))
+        .col_expr(Column::RunAt, Expr::value(run_at))
+        .col_expr(Column::LastError, Expr::value(error))
+        .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(job.id))
+        .filter(Column::Status.eq(JobStatus::Running.as_str()))
+        .filter(Column::LockedBy.eq(worker))
+        .exec(conn)
+        .await?;
+    Ok(if res.rows_affected == 1 { outcome } else { Failure::NotHeld })
+}
+
+/// Puts a dead job back in the queue, due now, with a fresh set of attempts. `false` if the job
+/// does not exist or is not dead.
+pub async fn requeue_dead(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(JobStatus::Queued.as_str()))
+        .col_expr(Column::Attempts, Expr::value(0))
+        .col_expr(Column::RunAt, Expr::value(now))
+        .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(JobStatus::Dead.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Job>, DbError> {
+    Entity::find_by_id(id).one(conn).await?.map(Job::try_from).transpose()
+}
+
+/// Number of jobs in each state (every state present, zero when empty).
+pub async fn counts(conn: &impl ConnectionTrait) -> Result<BTreeMap<&'static str, u64>, DbError> {
+    let mut out = BTreeMap::new();
+    for status in JobStatus::ALL {
+        let n = Entity::find().filter(Column::Status.eq(status.as_str())).count(conn).await?;
+        out.insert(status.as_str(), n);
+    }
+    Ok(out)
+}
+
+/// One page of jobs in `status`, most recently changed first, and the total in that state.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    status: JobStatus,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<Job>, u64), DbError> {
+    let query = Entity::find().filter(Column::Status.eq(status.as_str()));
+    let total = query.clone().count(conn).await?;
+    let rows = query
+        .order_by_desc(Column::UpdatedAt)
+        .order_by_desc(Column::Id)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    let jobs = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>, _>>()?;
+    Ok((jobs, total))
+}

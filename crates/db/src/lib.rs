@@ -1,0 +1,17 @@
+//! AGLIS data layer: one code base for SQLite (embedded default) and PostgreSQL (production).
+//!
+//! Nothing here knows about HTTP. Repository functions take the connection or transaction explicitly
+//! (`&impl ConnectionTrait`), so services decide where transactions begin and end.
+
+pub mod connection;
+pub mod entity;
+pub mod error;
+pub mod jobs;
+pub mod leases;
+pub mod migration;
+pub mod repo;
+pub mod schedules;
+
+pub use connection::{Engine, connect, engine};
+pub use error::DbError;
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};

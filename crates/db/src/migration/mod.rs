@@ -1,0 +1,37 @@
+//! Forward-only schema migrations, written once with SeaQuery and run on both engines.
+//!
+//! This module imports only the migration prelude (the entity prelude also exports `ColumnDef`).
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_create_users;
+mod m0002_create_jobs;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_create_users::Migration), Box::new(m0002_create_jobs::Migration)]
+    }
+}
+
+/// Applies every pending migration. Idempotent.
+pub async fn run(db: &sea_orm::DatabaseConnection) -> Result<(), crate::DbError> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Names of the migrations applied so far, oldest first.
+pub async fn applied(db: &sea_orm::DatabaseConnection) -> Result<Vec<String>, crate::DbError> {
+    Ok(Migrator::get_applied_migrations(db).await?.into_iter().map(|m| m.name().to_owned()).collect())
+}
+
+/// Timestamp column stored as UTC (`timestamptz` on PostgreSQL, RFC 3339 text on SQLite).
+pub(crate) fn ts(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).timestamp_with_time_zone().not_null().take()
+}
+
+pub(crate) fn ts_null(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).timestamp_with_time_zone().null().take()
+}

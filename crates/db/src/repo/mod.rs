@@ -1,0 +1,4 @@
+//! Repositories, one per feature.
+
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,113 @@
+//! Login sessions: browser cookies (`web`) and API bearer tokens (`api`). Only a SHA-256 of each
+//! token is stored, so a copy of the database does not let anyone in.
+
+use super::users::User;
+use crate::DbError;
+use crate::entity::sessions::{self, Column, Entity};
+use crate::entity::users;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Web,
+    Api,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub kind: SessionKind,
+    pub csrf_token: String,
+    pub user_agent: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    new: NewSession,
+    now: DateTime<Utc>,
+) -> Result<sessions::Model, DbError> {
+    Ok(sessions::ActiveModel {
+        token_hash: Set(new.token_hash),
+        user_id: Set(new.user_id),
+        kind: Set(new.kind.as_str().to_owned()),
+        csrf_token: Set(new.csrf_token),
+        user_agent: Set(new.user_agent.map(|ua| ua.chars().take(255).collect())),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(new.expires_at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// The unexpired session of `kind` with this token hash, and its user.
+pub async fn find_valid(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    kind: SessionKind,
+    now: DateTime<Utc>,
+) -> Result<Option<(sessions::Model, User)>, DbError> {
+    let Some(session) = Entity::find()
+        .filter(Column::TokenHash.eq(token_hash))
+        .filter(Column::Kind.eq(kind.as_str()))
+        .filter(Column::ExpiresAt.gt(now))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = users::Entity::find_by_id(session.user_id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some((session, User::try_from(user)?)))
+}
+
+/// Records activity and slides the expiry forward.
+pub async fn touch(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    Entity::update_many()
+        .col_expr(Column::LastSeenAt, Expr::value(now))
+        .col_expr(Column::ExpiresAt, Expr::value(expires_at))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_by_hash(conn: &impl ConnectionTrait, token_hash: &str) -> Result<bool, DbError> {
+    let res = Entity::delete_many().filter(Column::TokenHash.eq(token_hash)).exec(conn).await?;
+    Ok(res.rows_affected > 0)
+}
+
+/// Signs a user out everywhere (deactivation, password reset).
+pub async fn delete_for_user(conn: &impl ConnectionTrait, user_id: i64) -> Result<u64, DbError> {
+    Ok(Entity::delete_many().filter(Column::UserId.eq(user_id)).exec(conn).await?.rows_affected)
+}
+
+/// Deletes sessions that expired before `now`. The hourly `purge_expired_sessions` job.
+pub async fn purge_expired(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbError> {
+    Ok(Entity::delete_many().filter(Column::ExpiresAt.lte(now)).exec(conn).await?.rows_affected)
+}
+
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbError> {
+    use sea_orm::PaginatorTrait;
+    Ok(Entity::find().count(conn).await?)
+}

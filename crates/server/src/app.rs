@@ -1,0 +1,134 @@
+//! Application assembly: [`AppState`], the router with its layers, and [`Application`], which
+//! `main` and the integration tests both use to start the whole system.
+
+use crate::config::Config;
+use crate::jobs::{self, Registry, Runner, Scheduler};
+use crate::{assets, auth, dashboard, openapi, pages, users};
+use aglis_core::clock::Clock;
+use aglis_db::DatabaseConnection;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use std::any::Any;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Everything a handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+/// Largest request body accepted (forms and JSON).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole HTTP surface. `app.rs` only merges feature routers and adds layers.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = openapi::api_router().split_for_parts();
+    Router::new()
+        .merge(auth::router())
+        .merge(dashboard::router())
+        .merge(users::router())
+        .merge(jobs::router())
+        .merge(assets::router())
+        .merge(api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .fallback(pages::not_found)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
+        .layer(from_fn_with_state(state.clone(), auth::session::resolve))
+        .layer(from_fn(pages::finish_errors))
+        .layer(from_fn(crate::i18n::negotiate))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response {
+    let msg = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "unknown panic".into());
+    crate::error::AppError::Internal(anyhow::anyhow!("handler panicked: {msg}")).into_response()
+}
+
+/// A started system: database migrated, listener bound, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    pub state: AppState,
+    pub registry: Arc<Registry>,
+}
+
+impl Application {
+    /// Connects, migrates, installs the built-in schedules, seeds demo accounts in demo mode and
+    /// binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| anyhow::anyhow!("AGLIS_DATA_DIR: cannot create {}: {e}", config.data_dir.display()))?;
+        let db = aglis_db::connect(&config.database_url, config.db_max_connections).await.map_err(|e| {
+            anyhow::anyhow!("AGLIS_DATABASE_URL: cannot open {}: {e}", crate::config::redact_url(&config.database_url))
+        })?;
+        aglis_db::migration::run(&db).await?;
+        let state = AppState { db, config: Arc::new(config), clock };
+        jobs::install_builtin_schedules(&state).await?;
+        if state.config.demo {
+            crate::demo::seed(&state).await?;
+        }
+        let listener = TcpListener::bind(state.config.bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("AGLIS_BIND: cannot listen on {}: {e}", state.config.bind))?;
+        Ok(Self { listener, state, registry: Arc::new(jobs::builtin_registry()) })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves HTTP (and, unless disabled, runs the job runner and the scheduler) until `shutdown`
+    /// completes; then stops taking requests, finishes the ones in flight and releases the lease.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut workers = Vec::new();
+        if self.state.config.run_workers {
+            let poll = Duration::from_millis(self.state.config.worker_poll_ms);
+            let runner = Runner::new(self.state.clone(), self.registry.clone());
+            workers.push(tokio::spawn(runner.run(poll, stop_rx.clone())));
+            let scheduler = Scheduler::new(self.state.clone());
+            workers.push(tokio::spawn(scheduler.run(stop_rx.clone())));
+        }
+        let app = router(self.state.clone());
+        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        server.await?;
+        for w in workers {
+            let _ = w.await;
+        }
+        Ok(())
+    }
+}

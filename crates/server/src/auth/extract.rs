@@ -1,0 +1,90 @@
+//! Extractors that say in a handler's signature who may call it: [`CurrentUser`] (anyone signed
+//! in) and [`Staff<P>`] (signed in and holding permission `P`).
+
+use crate::auth::session::{AuthContext, Authenticated};
+use crate::error::AppError;
+use aglis_core::permission::Permission;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use std::marker::PhantomData;
+
+/// Any signed-in, active user.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub Authenticated);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<AuthContext>()
+            .and_then(|c| c.0.clone())
+            .map(CurrentUser)
+            .ok_or_else(|| AppError::Unauthorized("sign in first, or send a valid bearer token".into()))
+    }
+}
+
+/// The caller, if signed in.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<Authenticated>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(parts.extensions.get::<AuthContext>().and_then(|c| c.0.clone())))
+    }
+}
+
+/// A permission as a type, so it can sit in a handler's signature.
+pub trait Perm: Send + Sync {
+    const PERMISSION: Permission;
+}
+
+/// A signed-in user whose role holds `P`; 403 otherwise.
+#[derive(Debug, Clone)]
+pub struct Staff<P: Perm>(pub Authenticated, PhantomData<P>);
+
+impl<P: Perm> Staff<P> {
+    pub fn auth(&self) -> &Authenticated {
+        &self.0
+    }
+}
+
+impl<P: Perm, S: Send + Sync> FromRequestParts<S> for Staff<P> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let CurrentUser(auth) = CurrentUser::from_request_parts(parts, state).await?;
+        if auth.user.role.can(P::PERMISSION) {
+            Ok(Staff(auth, PhantomData))
+        } else {
+            Err(AppError::Forbidden(format!(
+                "your role ({}) does not have the permission {}",
+                auth.user.role,
+                P::PERMISSION
+            )))
+        }
+    }
+}
+
+/// Marker types for the permissions handlers ask for.
+pub mod perm {
+    use super::Perm;
+    use aglis_core::permission::Permission;
+
+    macro_rules! perms {
+        ($($name:ident),* $(,)?) => {
+            $(
+                #[derive(Debug, Clone, Copy)]
+                pub struct $name;
+                impl Perm for $name {
+                    const PERMISSION: Permission = Permission::$name;
+                }
+            )*
+        };
+    }
+
+    perms!(DashboardView, UsersView, UsersCreate, UsersEdit, UsersResetPassword, JobsView, JobsManage);
+}

@@ -1,0 +1,400 @@
+//! Configuration: built-in defaults, then an optional `aglis.toml`, then `AGLIS_*` environment
+//! variables. A bad value stops start-up with a message naming the variable.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Every variable the application reads, with its default and meaning (the README's table).
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    (
+        "AGLIS_CONFIG",
+        "./aglis.toml",
+        "Optional TOML file with the same keys in lower case without the prefix (e.g. `bind = \"0.0.0.0:8080\"`).",
+    ),
+    ("AGLIS_DATA_DIR", "./data", "Directory for the SQLite database, the generated secret key and later backups."),
+    (
+        "AGLIS_DATABASE_URL",
+        "sqlite://<data dir>/aglis.db?mode=rwc",
+        "`sqlite://…` (embedded) or `postgres://user:pass@host/db` (production, shared by several instances).",
+    ),
+    ("AGLIS_DB_MAX_CONNECTIONS", "10", "PostgreSQL pool size per instance (SQLite always uses one writer connection)."),
+    ("AGLIS_BIND", "127.0.0.1:8080", "Address and port the web server listens on."),
+    ("AGLIS_BASE_URL", "http://<bind>", "Public URL of this installation; `https://…` makes session cookies `Secure`."),
+    (
+        "AGLIS_SECRET_KEY",
+        "generated into <data dir>/secret.key",
+        "At least 32 characters; signs CSRF tokens. Keep it secret and equal on every instance.",
+    ),
+    ("AGLIS_LOG", "info", "Log filter, `tracing` syntax (e.g. `info,aglis_server=debug`)."),
+    ("AGLIS_LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),
+    ("AGLIS_WORKER_POLL_MS", "1000", "How often the job runner looks for due jobs when idle (milliseconds, 50–60000)."),
+    ("AGLIS_RUN_WORKERS", "true", "`false` serves HTTP only: no job runner, no scheduler on this instance."),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The application's configuration, fully validated.
+#[derive(Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub bind: SocketAddr,
+    pub base_url: String,
+    pub secret_key: SecretString,
+    pub log: String,
+    pub log_format: LogFormat,
+    pub worker_poll_ms: u64,
+    pub run_workers: bool,
+    /// Set by `aglis demo`: demo accounts are created and printed.
+    pub demo: bool,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("db_max_connections", &self.db_max_connections)
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field("secret_key", &"[redacted]")
+            .field("log", &self.log)
+            .field("log_format", &self.log_format)
+            .field("worker_poll_ms", &self.worker_poll_ms)
+            .field("run_workers", &self.run_workers)
+            .field("demo", &self.demo)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Whether cookies must be `Secure` (the public URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    pub fn secret_bytes(&self) -> &[u8] {
+        self.secret_key.expose_secret().as_bytes()
+    }
+}
+
+/// A configuration value that cannot be used, naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: String,
+    pub message: String,
+}
+
+fn err(var: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { var: var.to_owned(), message: message.into() }
+}
+
+/// Keys of `aglis.toml`, the variable names in lower case without `AGLIS_`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    db_max_connections: Option<toml::Value>,
+    bind: Option<String>,
+    base_url: Option<String>,
+    secret_key: Option<String>,
+    log: Option<String>,
+    log_format: Option<String>,
+    worker_poll_ms: Option<toml::Value>,
+    run_workers: Option<toml::Value>,
+}
+
+/// Reads the configuration from the process environment (and the optional file).
+pub fn from_env() -> Result<Config, ConfigError> {
+    let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("AGLIS_")).collect();
+    for key in env.keys() {
+        if !VARIABLES.iter().any(|(name, _, _)| name == key) && !key.starts_with("AGLIS_TEST_") {
+            tracing::warn!(variable = %key, "unknown configuration variable ignored");
+        }
+    }
+    load(&env)
+}
+
+/// Builds the configuration from `AGLIS_*` variables given as a map (tests pass their own).
+pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+    let file = read_file(env)?;
+    let get = |var: &str, from_file: Option<String>| -> Option<String> {
+        env.get(var).cloned().or(from_file).map(|v| v.trim().to_owned())
+    };
+    let toml_str = |v: Option<toml::Value>| {
+        v.map(|v| match v {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => format!("{other:?}"),
+        })
+    };
+
+    let data_dir = PathBuf::from(get("AGLIS_DATA_DIR", file.data_dir).unwrap_or_else(|| "./data".into()));
+    if data_dir.as_os_str().is_empty() {
+        return Err(err("AGLIS_DATA_DIR", "must not be empty"));
+    }
+    let database_url = match get("AGLIS_DATABASE_URL", file.database_url) {
+        Some(url) => parse_database_url(&url)?,
+        None => sqlite_url(&data_dir.join("aglis.db")),
+    };
+    let db_max_connections = parse_num(
+        "AGLIS_DB_MAX_CONNECTIONS",
+        get("AGLIS_DB_MAX_CONNECTIONS", toml_str(file.db_max_connections)),
+        10,
+        1..=500,
+    )?;
+    let bind_raw = get("AGLIS_BIND", file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+    let bind: SocketAddr = bind_raw
+        .parse()
+        .map_err(|_| err("AGLIS_BIND", format!("`{bind_raw}` is not an address and port such as 127.0.0.1:8080")))?;
+    let base_url = match get("AGLIS_BASE_URL", file.base_url) {
+        Some(url) => parse_base_url(&url)?,
+        None => format!("http://{bind}"),
+    };
+    let secret_key = match get("AGLIS_SECRET_KEY", file.secret_key) {
+        Some(key) if key.chars().count() >= 32 => SecretString::from(key),
+        Some(_) => return Err(err("AGLIS_SECRET_KEY", "must be at least 32 characters long")),
+        None => SecretString::from(load_or_create_secret(&data_dir)?),
+    };
+    let log = get("AGLIS_LOG", file.log).unwrap_or_else(|| "info".into());
+    tracing_subscriber::EnvFilter::try_new(&log)
+        .map_err(|e| err("AGLIS_LOG", format!("`{log}` is not a valid log filter: {e}")))?;
+    let log_format = match get("AGLIS_LOG_FORMAT", file.log_format).as_deref() {
+        None | Some("text") => LogFormat::Text,
+        Some("json") => LogFormat::Json,
+        Some(other) => return Err(err("AGLIS_LOG_FORMAT", format!("`{other}` is not `text` or `json`"))),
+    };
+    let worker_poll_ms = parse_num(
+        "AGLIS_WORKER_POLL_MS",
+        get("AGLIS_WORKER_POLL_MS", toml_str(file.worker_poll_ms)),
+        1000,
+        50..=60_000,
+    )?;
+    let run_workers = match get("AGLIS_RUN_WORKERS", toml_str(file.run_workers)).as_deref() {
+        None | Some("true" | "1" | "yes") => true,
+        Some("false" | "0" | "no") => false,
+        Some(other) => return Err(err("AGLIS_RUN_WORKERS", format!("`{other}` is not `true` or `false`"))),
+    };
+    Ok(Config {
+        data_dir,
+        database_url,
+        db_max_connections,
+        bind,
+        base_url,
+        secret_key,
+        log,
+        log_format,
+        worker_poll_ms,
+        run_workers,
+        demo: false,
+    })
+}
+
+fn read_file(env: &BTreeMap<String, String>) -> Result<FileConfig, ConfigError> {
+    let (path, explicit) = match env.get("AGLIS_CONFIG") {
+        Some(p) => (PathBuf::from(p), true),
+        None => (PathBuf::from("aglis.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text)
+            .map_err(|e| err("AGLIS_CONFIG", format!("{} is not a valid configuration file: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(FileConfig::default()),
+        Err(e) => Err(err("AGLIS_CONFIG", format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+fn parse_num<T>(
+    var: &str,
+    raw: Option<String>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(err(var, format!("`{raw}` is not a number from {} to {}", range.start(), range.end()))),
+    }
+}
+
+fn parse_database_url(url: &str) -> Result<String, ConfigError> {
+    match aglis_db::Engine::from_url(url) {
+        Some(_) => Ok(url.to_owned()),
+        None => Err(err(
+            "AGLIS_DATABASE_URL",
+            "must start with sqlite:// (embedded) or postgres:// (e.g. postgres://aglis:secret@localhost/aglis)",
+        )),
+    }
+}
+
+fn parse_base_url(url: &str) -> Result<String, ConfigError> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        _ => Err(err("AGLIS_BASE_URL", format!("`{url}` is not an http:// or https:// URL"))),
+    }
+}
+
+/// The SQLite URL of a file, created if missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// The URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+const SECRET_FILE: &str = "secret.key";
+
+fn load_or_create_secret(data_dir: &Path) -> Result<String, ConfigError> {
+    let path = data_dir.join(SECRET_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 32 => return Ok(s.trim().to_owned()),
+        Ok(_) => return Err(err("AGLIS_SECRET_KEY", format!("{} is shorter than 32 characters", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err("AGLIS_SECRET_KEY", format!("cannot read {}: {e}", path.display()))),
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| err("AGLIS_DATA_DIR", format!("cannot create {}: {e}", data_dir.display())))?;
+    let key = crate::auth::token::random_token();
+    write_private(&path, &key).map_err(|e| err("AGLIS_SECRET_KEY", format!("cannot write {}: {e}", path.display())))?;
+    Ok(key)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)], dir: &Path) -> BTreeMap<String, String> {
+        let mut m: BTreeMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        m.insert("AGLIS_DATA_DIR".into(), dir.display().to_string());
+        m.entry("AGLIS_CONFIG".into()).or_insert_with(|| dir.join("none.toml").display().to_string());
+        m
+    }
+
+    fn tempdir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("aglis-config-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("temp dir");
+        d
+    }
+
+    fn load_err(pairs: &[(&str, &str)], dir: &Path) -> ConfigError {
+        let mut e = env(pairs, dir);
+        // an explicit, existing, empty file
+        let f = dir.join("empty.toml");
+        std::fs::write(&f, "").expect("write");
+        e.insert("AGLIS_CONFIG".into(), f.display().to_string());
+        load(&e).expect_err("must fail")
+    }
+
+    #[test]
+    fn defaults_and_generated_secret_is_kept() {
+        let dir = tempdir("defaults");
+        let f = dir.join("empty.toml");
+        std::fs::write(&f, "").expect("write");
+        let e = env(&[("AGLIS_CONFIG", f.to_str().expect("utf8"))], &dir);
+        let c = load(&e).expect("defaults load");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert!(c.database_url.starts_with("sqlite://") && c.database_url.ends_with("aglis.db?mode=rwc"));
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(!c.secure_cookies());
+        let again = load(&e).expect("second load");
+        assert_eq!(c.secret_bytes(), again.secret_bytes(), "the generated key is stored and reused");
+        assert!(!format!("{c:?}").contains(c.secret_key.expose_secret()), "Debug never shows the secret");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let dir = tempdir("bad");
+        for (var, value) in [
+            ("AGLIS_BIND", "localhost"),
+            ("AGLIS_BASE_URL", "aglis.example"),
+            ("AGLIS_DATABASE_URL", "mysql://x"),
+            ("AGLIS_LOG_FORMAT", "xml"),
+            ("AGLIS_SECRET_KEY", "short"),
+            ("AGLIS_WORKER_POLL_MS", "fast"),
+            ("AGLIS_DB_MAX_CONNECTIONS", "0"),
+            ("AGLIS_RUN_WORKERS", "maybe"),
+            ("AGLIS_LOG", "info,[[["),
+        ] {
+            let e = load_err(&[(var, value)], &dir);
+            assert_eq!(e.var, var, "{value}");
+            assert!(e.to_string().starts_with(var), "{e}");
+        }
+    }
+
+    #[test]
+    fn file_values_apply_and_env_wins() {
+        let dir = tempdir("file");
+        let f = dir.join("aglis.toml");
+        std::fs::write(&f, "bind = \"0.0.0.0:9000\"\nbase_url = \"https://isp.example.id/\"\nworker_poll_ms = 200\n")
+            .expect("write");
+        let mut e = env(&[("AGLIS_CONFIG", f.to_str().expect("utf8"))], &dir);
+        let c = load(&e).expect("loads");
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.base_url, "https://isp.example.id");
+        assert!(c.secure_cookies());
+        assert_eq!(c.worker_poll_ms, 200);
+        e.insert("AGLIS_BIND".into(), "127.0.0.1:7000".into());
+        assert_eq!(load(&e).expect("loads").bind.port(), 7000);
+    }
+
+    #[test]
+    fn unknown_file_keys_and_missing_explicit_file_are_errors() {
+        let dir = tempdir("unknown");
+        let f = dir.join("aglis.toml");
+        std::fs::write(&f, "bindd = \"x\"\n").expect("write");
+        let e = env(&[("AGLIS_CONFIG", f.to_str().expect("utf8"))], &dir);
+        assert_eq!(load(&e).expect_err("unknown key").var, "AGLIS_CONFIG");
+        let e = env(&[("AGLIS_CONFIG", "/nonexistent/aglis.toml")], &dir);
+        assert_eq!(load(&e).expect_err("missing file").var, "AGLIS_CONFIG");
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(redact_url("postgres://aglis:s3cret@db:5432/aglis"), "postgres://aglis:***@db:5432/aglis");
+        assert_eq!(redact_url("sqlite://data/aglis.db?mode=rwc"), "sqlite://data/aglis.db?mode=rwc");
+    }
+}

@@ -1,0 +1,52 @@
+//! The start page: what the signed-in user may do, and the state of the system at a glance.
+
+use crate::app::AppState;
+use crate::auth::extract::{Staff, perm};
+use crate::error::AppResult;
+use crate::pages::{Shell, render};
+use aglis_core::permission::{Permission, Role, grants};
+use aglis_db::repo::users;
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(index))
+}
+
+/// Users per role, for the admin's overview.
+pub struct RoleCount {
+    pub role: Role,
+    pub count: u64,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/index.html")]
+struct Index {
+    shell: Shell,
+    permissions: Vec<&'static str>,
+    role_counts: Option<Vec<RoleCount>>,
+    jobs: Option<Vec<(&'static str, u64)>>,
+}
+
+async fn index(State(state): State<AppState>, shell: Shell, staff: Staff<perm::DashboardView>) -> AppResult<Response> {
+    let role = staff.auth().user.role;
+    let role_counts = if role.can(Permission::UsersView) {
+        let mut out = Vec::new();
+        for r in Role::STAFF {
+            out.push(RoleCount { role: r, count: users::count_active_with_role(&state.db, r).await? });
+        }
+        Some(out)
+    } else {
+        None
+    };
+    let jobs = if role.can(Permission::JobsView) {
+        Some(aglis_db::jobs::counts(&state.db).await?.into_iter().collect())
+    } else {
+        None
+    };
+    let permissions = grants(role).iter().map(|p| p.as_str()).collect();
+    render(&Index { shell, permissions, role_counts, jobs })
+}

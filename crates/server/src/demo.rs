@@ -1,0 +1,108 @@
+//! `aglis demo`: one account per staff role with realistic Indonesian names, created on the demo
+//! database's first run only (these accounts never exist outside demo mode).
+
+use crate::app::AppState;
+use crate::auth::password;
+use aglis_core::permission::Role;
+use aglis_db::repo::users::{self, NewUser};
+
+pub const DEMO_PASSWORD: &str = "demo12345";
+
+/// (username, full name, role, phone, e-mail)
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str)] = &[
+    ("admin", "Andi Pratama", Role::Admin, "6281210000001", "andi.pratama@aglis.demo"),
+    ("supervisor", "Siti Nurhaliza", Role::Supervisor, "6281210000002", "siti.nurhaliza@aglis.demo"),
+    ("manager", "Bambang Wijaya", Role::Manager, "6281210000003", "bambang.wijaya@aglis.demo"),
+    ("noc", "Rizky Ramadhan", Role::Noc, "6281210000004", "rizky.ramadhan@aglis.demo"),
+    ("cs", "Dewi Lestari", Role::CustomerService, "6281210000005", "dewi.lestari@aglis.demo"),
+    ("technician", "Agus Setiawan", Role::Technician, "6281210000006", "agus.setiawan@aglis.demo"),
+];
+
+/// More staff so the user list has something to search and page through.
+const EXTRA_STAFF: &[(&str, &str, Role, &str)] = &[
+    ("teknisi.karawang1", "Dedi Kurniawan", Role::Technician, "6285710000011"),
+    ("teknisi.karawang2", "Eko Saputra", Role::Technician, "6285710000012"),
+    ("teknisi.bekasi1", "Hendra Gunawan", Role::Technician, "6285710000013"),
+    ("teknisi.bekasi2", "Joko Susilo", Role::Technician, "6285710000014"),
+    ("cs.telukjambe", "Rina Marlina", Role::CustomerService, "6281310000015"),
+    ("cs.cikarang", "Yuliana Putri", Role::CustomerService, "6281310000016"),
+    ("noc.malam", "Fajar Nugroho", Role::Noc, "6281310000017"),
+];
+
+/// Creates the demo accounts unless they exist. Returns how many were created.
+pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
+    if users::find_credentials(&state.db, "admin").await?.is_some() {
+        return Ok(0);
+    }
+    let hash = password::hash_async(DEMO_PASSWORD.to_owned()).await?;
+    let now = state.now();
+    let mut created = 0;
+    for (username, full_name, role, phone, email) in DEMO_ACCOUNTS {
+        let new = NewUser {
+            username: (*username).into(),
+            email: Some((*email).into()),
+            full_name: (*full_name).into(),
+            phone: Some((*phone).into()),
+            role: *role,
+            password_hash: hash.clone(),
+        };
+        users::create(&state.db, new, now).await?;
+        created += 1;
+    }
+    for (username, full_name, role, phone) in EXTRA_STAFF {
+        let new = NewUser {
+            username: (*username).into(),
+            email: Some(format!("{username}@aglis.demo")),
+            full_name: (*full_name).into(),
+            phone: Some((*phone).into()),
+            role: *role,
+            password_hash: hash.clone(),
+        };
+        users::create(&state.db, new, now).await?;
+        created += 1;
+    }
+    seed_jobs(state).await?;
+    Ok(created)
+}
+
+/// A few finished and one dead job, so the queue page shows every state on a fresh demo.
+async fn seed_jobs(state: &AppState) -> anyhow::Result<()> {
+    use aglis_db::jobs::{self, NewJob};
+    let now = state.now();
+    let worker = "demo-seed";
+    for _ in 0..3 {
+        jobs::enqueue(
+            &state.db,
+            NewJob::new(crate::jobs::registry::PURGE_EXPIRED_SESSIONS, serde_json::json!({})),
+            now,
+        )
+        .await?;
+    }
+    jobs::enqueue(
+        &state.db,
+        NewJob::new("report.legacy_export", serde_json::json!({"report": "pelanggan_bulanan", "bulan": "2026-10"}))
+            .max_attempts(1),
+        now,
+    )
+    .await?;
+    for job in jobs::claim(&state.db, worker, 10, chrono::Duration::minutes(1), now).await? {
+        if job.kind == crate::jobs::registry::PURGE_EXPIRED_SESSIONS {
+            jobs::complete(&state.db, job.id, worker, now).await?;
+        } else {
+            let error = "no handler for job kind `report.legacy_export` (removed in this version)";
+            jobs::fail(&state.db, &job, worker, error, now, aglis_core::backoff::default_retry_delay).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The banner `aglis demo` prints.
+pub fn banner(url: &str) -> String {
+    let mut s = format!(
+        "\n  AGLIS demo is running at {url}\n\n  Sign in with any of these accounts (password: {DEMO_PASSWORD}):\n"
+    );
+    for (username, full_name, role, _, _) in DEMO_ACCOUNTS {
+        s.push_str(&format!("    {username:<12} {role:<18} {full_name}\n"));
+    }
+    s
+}

@@ -1,0 +1,192 @@
+//! `AppError`: every failure a handler can return, mapped to HTTP in one exhaustive match.
+//!
+//! The response carries an [`ErrorInfo`] extension; the `finish_errors` middleware turns it into
+//! `application/problem+json` under `/api` and into an HTML error page everywhere else, adding the
+//! request id. A 500 means a bug: it is logged with its cause chain and the client sees only the id.
+
+use aglis_db::DbError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Field name → messages, for validation errors.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{detail}")]
+    Validation { detail: String, fields: FieldErrors },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{detail}")]
+    Conflict { detail: String, fields: FieldErrors },
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after_secs: u64 },
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A 422 with one field error.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_owned(), vec![message.clone()]);
+        AppError::Validation { detail: format!("{field}: {message}"), fields }
+    }
+
+    /// A 422 from collected field errors.
+    pub fn fields(fields: FieldErrors) -> Self {
+        let detail = fields.iter().map(|(f, msgs)| format!("{f}: {}", msgs.join(", "))).collect::<Vec<_>>().join("; ");
+        AppError::Validation { detail, fields }
+    }
+
+    /// A 409 naming the field whose value is taken.
+    pub fn taken(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_owned(), vec![message.clone()]);
+        AppError::Conflict { detail: message, fields }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        AppError::NotFound(format!("{what} not found"))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        use sea_orm::DbErr;
+        match e {
+            DbError::Unique(msg) => {
+                tracing::info!(%msg, "unique violation not mapped to a field");
+                AppError::Conflict { detail: "this record already exists".into(), fields: FieldErrors::new() }
+            }
+            DbError::Db(DbErr::ConnectionAcquire(err)) => {
+                tracing::error!(error = %err, "database unavailable");
+                AppError::Unavailable("the database is unavailable; try again shortly".into())
+            }
+            DbError::Db(DbErr::Conn(err)) => {
+                tracing::error!(error = %err, "database unavailable");
+                AppError::Unavailable("the database is unavailable; try again shortly".into())
+            }
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(e).context("rendering a template"))
+    }
+}
+
+/// What the error middleware needs to render the final response.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorInfo {
+    pub status: u16,
+    pub title: String,
+    pub detail: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors: FieldErrors,
+}
+
+/// The problem+json body (RFC 9457).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Field name → messages, present on validation errors.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors: FieldErrors,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let title = status.canonical_reason().unwrap_or("Error").to_owned();
+        let mut retry_after = None;
+        let (detail, errors) = match self {
+            AppError::BadRequest(d)
+            | AppError::Unauthorized(d)
+            | AppError::Forbidden(d)
+            | AppError::NotFound(d)
+            | AppError::MethodNotAllowed(d)
+            | AppError::PayloadTooLarge(d)
+            | AppError::UnsupportedMediaType(d)
+            | AppError::Unavailable(d) => (d, FieldErrors::new()),
+            AppError::Validation { detail, fields } | AppError::Conflict { detail, fields } => (detail, fields),
+            AppError::TooManyRequests { detail, retry_after_secs } => {
+                retry_after = Some(retry_after_secs);
+                (detail, FieldErrors::new())
+            }
+            AppError::Internal(err) => {
+                tracing::error!(error = ?err, "internal error");
+                ("an unexpected error occurred; it has been logged with the request id".to_owned(), FieldErrors::new())
+            }
+        };
+        let info = ErrorInfo { status: status.as_u16(), title, detail, errors };
+        let mut response = problem_response(&info, None);
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response.extensions_mut().insert(info);
+        response
+    }
+}
+
+/// Renders `info` as problem+json.
+pub fn problem_response(info: &ErrorInfo, request_id: Option<String>) -> Response {
+    let status = StatusCode::from_u16(info.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = Problem {
+        kind: "about:blank".into(),
+        title: info.title.clone(),
+        status: info.status,
+        detail: info.detail.clone(),
+        errors: info.errors.clone(),
+        request_id,
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = (status, json).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response
+}
+
+pub type AppResult<T> = Result<T, AppError>;

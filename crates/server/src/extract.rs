@@ -1,0 +1,165 @@
+//! Request extractors whose failures are [`AppError`]s with messages a person can act on:
+//! malformed JSON → 400, a value of the wrong type → 422 naming the field, no JSON content type → 415.
+
+use crate::error::{AppError, FieldErrors};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+/// A JSON body.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(AppError::UnsupportedMediaType(
+                "send the body as JSON with the header Content-Type: application/json".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn body_error(e: BytesRejection) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge("the request body is too large".into())
+    } else {
+        AppError::BadRequest(format!("the request body could not be read: {e}"))
+    }
+}
+
+/// Deserialises JSON, telling syntax errors (400) from values of the wrong shape (422, by field).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Syntax
+                | serde_json::error::Category::Eof
+                | serde_json::error::Category::Io => {
+                    Err(AppError::BadRequest(format!("the body is not valid JSON: {inner}")))
+                }
+                serde_json::error::Category::Data => Err(field_error(&path, &inner.to_string())),
+            }
+        }
+    }
+}
+
+/// A 422 for a deserialisation failure at `path` (`.` for the top level).
+fn field_error(path: &str, message: &str) -> AppError {
+    // serde reports a message with " at line 1 column 12" appended; the field name says more.
+    let message = message.split(" at line ").next().unwrap_or(message).to_owned();
+    let field = if path == "." || path.is_empty() {
+        // "missing field `name`" names the field only in its message.
+        message.split('`').nth(1).filter(|_| message.starts_with("missing field")).unwrap_or("body").to_owned()
+    } else {
+        path.to_owned()
+    };
+    let mut fields = FieldErrors::new();
+    fields.insert(field.clone(), vec![message.clone()]);
+    AppError::Validation { detail: format!("{field}: {message}"), fields }
+}
+
+/// Query-string parameters.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(ApiQuery)
+            .map_err(|e| field_error(&e.path().to_string(), &e.into_inner().to_string()))
+    }
+}
+
+fn form_urlencoded_parse(input: &[u8]) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(input)
+}
+
+/// A form body (`application/x-www-form-urlencoded`).
+#[derive(Debug, Clone)]
+pub struct ApiForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(&bytes));
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(ApiForm)
+            .map_err(|e| field_error(&e.path().to_string(), &e.into_inner().to_string()))
+    }
+}
+
+/// A numeric id in the path: anything else is a 404, as no such record can exist.
+#[derive(Debug, Clone, Copy)]
+pub struct IdPath(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound("no such record".into()))?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(IdPath)
+            .ok_or_else(|| AppError::NotFound(format!("no record has the id `{raw}`")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Login {
+        username: String,
+        password: String,
+    }
+
+    #[test]
+    fn syntax_errors_are_400_shape_errors_422_by_field() {
+        assert!(matches!(parse_json::<Login>(b"{not json"), Err(AppError::BadRequest(_))));
+        match parse_json::<Login>(br#"{"username": 5, "password": "x"}"#) {
+            Err(AppError::Validation { fields, .. }) => assert!(fields.contains_key("username"), "{fields:?}"),
+            other => panic!("expected 422, got {other:?}"),
+        }
+        match parse_json::<Login>(br#"{"username": "x"}"#) {
+            Err(AppError::Validation { fields, .. }) => assert!(fields.contains_key("password"), "{fields:?}"),
+            other => panic!("expected 422, got {other:?}"),
+        }
+        match parse_json::<Login>(b"[]") {
+            Err(AppError::Validation { fields, .. }) => assert!(fields.contains_key("body"), "{fields:?}"),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! `/api/v1/jobs`: the queue by state, and re-queueing dead jobs.
+
+use crate::app::AppState;
+use crate::auth::extract::{Staff, perm};
+use crate::error::{AppError, AppResult, Problem};
+use crate::extract::{ApiQuery, IdPath};
+use crate::listing::Paging;
+use aglis_core::job::JobStatus;
+use aglis_db::jobs::{self, Job};
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list)).routes(routes!(counts)).routes(routes!(requeue))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobOut {
+    pub id: i64,
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    /// critical, high, normal or low.
+    pub priority: String,
+    /// queued, running, done or dead.
+    pub status: String,
+    pub run_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<Job> for JobOut {
+    fn from(j: Job) -> Self {
+        JobOut {
+            id: j.id,
+            kind: j.kind,
+            payload: j.payload,
+            priority: j.priority.as_str().to_owned(),
+            status: j.status.as_str().to_owned(),
+            run_at: j.run_at,
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            last_error: j.last_error,
+            locked_by: j.locked_by,
+            locked_until: j.locked_until,
+            created_at: j.created_at,
+            updated_at: j.updated_at,
+            finished_at: j.finished_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobList {
+    pub items: Vec<JobOut>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// queued, running, done or dead (default dead).
+    #[param(value_type = Option<String>)]
+    pub status: Option<JobStatus>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// Jobs in one state, most recently changed first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs",
+    tag = "jobs",
+    params(ListParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = JobList),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list(
+    State(state): State<AppState>,
+    _staff: Staff<perm::JobsView>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> AppResult<Json<JobList>> {
+    let paging = Paging::parse(p.page, p.per_page)?;
+    let (items, total) =
+        jobs::list(&state.db, p.status.unwrap_or(JobStatus::Dead), paging.page, paging.per_page).await?;
+    Ok(Json(JobList {
+        items: items.into_iter().map(JobOut::from).collect(),
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
+/// Number of jobs in each state.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/counts",
+    tag = "jobs",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = BTreeMap<String, u64>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn counts(
+    State(state): State<AppState>,
+    _staff: Staff<perm::JobsView>,
+) -> AppResult<Json<BTreeMap<&'static str, u64>>> {
+    Ok(Json(jobs::counts(&state.db).await?))
+}
+
+/// Puts a dead job back in the queue with a fresh set of attempts.
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs/{id}/requeue",
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = JobOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The job is not dead", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn requeue(
+    State(state): State<AppState>,
+    _staff: Staff<perm::JobsManage>,
+    IdPath(id): IdPath,
+) -> AppResult<Json<JobOut>> {
+    requeue_dead(&state, id).await.map(|j| Json(JobOut::from(j)))
+}
+
+/// Shared by the API and the page: 404 for no such job, 409 when it is not dead.
+pub async fn requeue_dead(state: &AppState, id: i64) -> AppResult<Job> {
+    if !jobs::requeue_dead(&state.db, id, state.now()).await? {
+        return Err(match jobs::get(&state.db, id).await? {
+            None => AppError::not_found("job"),
+            Some(j) => AppError::Conflict {
+                detail: format!("job {id} is {}, not dead; only dead jobs can be re-queued", j.status),
+                fields: Default::default(),
+            },
+        });
+    }
+    jobs::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("job"))
+}

@@ -1,0 +1,34 @@
+//! Background work: the job handlers, the runner every instance runs, the scheduler only the lease
+//! holder runs, and the admin page and API that show jobs by state and re-queue dead ones.
+
+pub mod api;
+pub mod pages;
+pub mod registry;
+pub mod runner;
+pub mod scheduler;
+
+pub use api::api_router;
+pub use pages::router;
+pub use registry::{Registry, builtin_registry};
+pub use runner::Runner;
+pub use scheduler::Scheduler;
+
+use crate::app::AppState;
+use aglis_db::schedules::{self, ScheduleDef};
+
+/// Schedules every installation has. Admins may change their times; they are never overwritten.
+pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[ScheduleDef {
+    name: "purge_expired_sessions",
+    cron: "0 * * * *",
+    timezone: "Asia/Jakarta",
+    job_kind: registry::PURGE_EXPIRED_SESSIONS,
+}];
+
+pub async fn install_builtin_schedules(state: &AppState) -> anyhow::Result<()> {
+    for def in BUILTIN_SCHEDULES {
+        if schedules::ensure(&state.db, def, state.now()).await? {
+            tracing::info!(schedule = def.name, cron = def.cron, "schedule installed");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! Job kinds and their handlers. A handler gets the state and the job's payload and must be
+//! idempotent: a retry after a crash runs it again.
+
+use crate::app::AppState;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+pub type Handler = Arc<dyn Fn(AppState, serde_json::Value) -> JobFuture + Send + Sync>;
+
+/// Job kind → handler.
+#[derive(Default, Clone)]
+pub struct Registry {
+    handlers: HashMap<String, Handler>,
+}
+
+impl Registry {
+    pub fn register<F, Fut>(&mut self, kind: &str, f: F)
+    where
+        F: Fn(AppState, serde_json::Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.handlers.insert(kind.to_owned(), Arc::new(move |s, p| Box::pin(f(s, p))));
+    }
+
+    pub fn get(&self, kind: &str) -> Option<Handler> {
+        self.handlers.get(kind).cloned()
+    }
+
+    pub fn kinds(&self) -> Vec<&str> {
+        let mut k: Vec<_> = self.handlers.keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+}
+
+pub const PURGE_EXPIRED_SESSIONS: &str = "sessions.purge_expired";
+
+/// The handlers every instance knows.
+pub fn builtin_registry() -> Registry {
+    let mut r = Registry::default();
+    r.register(PURGE_EXPIRED_SESSIONS, purge_expired_sessions);
+    r
+}
+
+/// Deletes login sessions and API tokens that have expired.
+async fn purge_expired_sessions(state: AppState, _payload: serde_json::Value) -> Result<(), String> {
+    let n = aglis_db::repo::sessions::purge_expired(&state.db, state.now()).await.map_err(|e| e.to_string())?;
+    tracing::info!(deleted = n, "expired sessions purged");
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! The job runner: claims due jobs, runs their handlers, records the outcome. Every instance runs
+//! one. `run_once` does one batch synchronously (tests drain the queue with it); `run` loops.
+
+use crate::app::AppState;
+use crate::jobs::registry::Registry;
+use aglis_core::backoff::default_retry_delay;
+use aglis_db::jobs::{self, Failure, Job};
+use chrono::Duration;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// How long a claimed job stays locked; a runner that dies frees its jobs after this.
+pub const LOCK_FOR: Duration = Duration::minutes(5);
+pub const BATCH: u64 = 10;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunReport {
+    pub claimed: usize,
+    pub done: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+pub struct Runner {
+    state: AppState,
+    registry: Arc<Registry>,
+    worker_id: String,
+    lock_for: Duration,
+}
+
+impl Runner {
+    pub fn new(state: AppState, registry: Arc<Registry>) -> Self {
+        let worker_id = format!("{}-{}", hostname(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        Self { state, registry, worker_id, lock_for: LOCK_FOR }
+    }
+
+    pub fn with_lock_for(mut self, lock_for: Duration) -> Self {
+        self.lock_for = lock_for;
+        self
+    }
+
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    /// Claims one batch of due jobs and runs them one after another.
+    pub async fn run_once(&self) -> Result<RunReport, aglis_db::DbError> {
+        let now = self.state.now();
+        let batch = jobs::claim(&self.state.db, &self.worker_id, BATCH, self.lock_for, now).await?;
+        let mut report = RunReport { claimed: batch.len(), ..RunReport::default() };
+        for job in batch {
+            match self.execute(&job).await {
+                Ok(()) => {
+                    if jobs::complete(&self.state.db, job.id, &self.worker_id, self.state.now()).await? {
+                        report.done += 1;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %error, "job failed");
+                    match jobs::fail(
+                        &self.state.db,
+                        &job,
+                        &self.worker_id,
+                        &error,
+                        self.state.now(),
+                        default_retry_delay,
+                    )
+                    .await?
+                    {
+                        Failure::Retry(_) => report.retried += 1,
+                        Failure::Dead => {
+                            tracing::error!(job = job.id, kind = %job.kind, %error, "job dead after its last attempt");
+                            report.dead += 1;
+                        }
+                        Failure::NotHeld => {}
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn execute(&self, job: &Job) -> Result<(), String> {
+        let Some(handler) = self.registry.get(&job.kind) else {
+            return Err(format!("no handler for job kind `{}`", job.kind));
+        };
+        // A panicking handler is a failed attempt, not a dead runner.
+        let fut = handler(self.state.clone(), job.payload.clone());
+        match tokio::spawn(fut).await {
+            Ok(result) => result,
+            Err(e) => Err(format!("handler panicked: {e}")),
+        }
+    }
+
+    /// Runs batches until `stop` turns true; sleeps `poll` when the queue is empty.
+    pub async fn run(self, poll: std::time::Duration, mut stop: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.worker_id, "job runner started");
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let idle = match self.run_once().await {
+                Ok(report) => report.claimed == 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "job runner could not reach the database");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        tracing::info!(worker = %self.worker_id, "job runner stopped");
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "aglis".into())
+}

@@ -1,0 +1,19 @@
+//! The AGLIS server: web UI, JSON API, background runner and CLI. Features live in their own
+//! folders (`auth`, `users`, `jobs`, …); `app.rs` assembles them.
+
+pub mod app;
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod dashboard;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod jobs;
+pub mod listing;
+pub mod monitoring;
+pub mod openapi;
+pub mod pages;
+pub mod telemetry;
+pub mod users;

@@ -1,0 +1,152 @@
+//! `aglis`: the command line of the AGLIS server.
+
+use aglis_core::clock::SystemClock;
+use aglis_server::app::Application;
+use aglis_server::config::{self, Config};
+use aglis_server::{demo, telemetry};
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "aglis", version, about = "AGLIS: operations platform for fibre ISPs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server, API and background workers.
+    Serve,
+    /// Run with demo data in <data dir>/demo.db (demo accounts, password demo12345).
+    Demo,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an admin account; the password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "Administrator")]
+        full_name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut config = match config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config.log, config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => serve(config).await,
+            Command::Demo => {
+                config.demo = true;
+                if std::env::var("AGLIS_DATABASE_URL").is_err() {
+                    config.database_url = config::sqlite_url(&config.data_dir.join("demo.db"));
+                }
+                serve(config).await
+            }
+            Command::Migrate => migrate(config).await,
+            Command::User { command: UserCommand::CreateAdmin { username, full_name } } => {
+                create_admin(config, &username, &full_name).await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let demo = config.demo;
+    let app = Application::build(config, Arc::new(SystemClock)).await?;
+    let url = app.state.config.base_url.clone();
+    let engine = aglis_db::engine(&app.state.db).as_str();
+    tracing::info!(%url, engine, "AGLIS listening");
+    if demo {
+        println!("{}", demo::banner(&url));
+    } else if aglis_db::repo::users::count_active_with_role(&app.state.db, aglis_core::permission::Role::Admin).await?
+        == 0
+    {
+        println!("\n  No admin account yet. Create one with:\n    aglis user create-admin --username admin\n");
+    }
+    app.run_until(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = aglis_db::connect(&config.database_url, 2).await?;
+    aglis_db::migration::run(&db).await?;
+    let applied = aglis_db::migration::applied(&db).await?;
+    println!("database is up to date ({} migrations applied)", applied.len());
+    Ok(())
+}
+
+async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let db = aglis_db::connect(&config.database_url, 2).await?;
+    aglis_db::migration::run(&db).await?;
+    let state = aglis_server::app::AppState { db, config: Arc::new(config), clock: Arc::new(SystemClock) };
+    let cmd = aglis_server::users::service::CreateUser::parse(
+        username,
+        &password,
+        full_name,
+        None,
+        None,
+        aglis_core::permission::Role::Admin,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = aglis_server::users::service::create(&state, cmd).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("admin account `{}` created", user.username);
+    Ok(())
+}

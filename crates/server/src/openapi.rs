@@ -1,0 +1,45 @@
+//! The OpenAPI document. Every JSON route is added through `utoipa_axum::routes!`, which registers
+//! the handler and its `#[utoipa::path]` together, so a route cannot exist undocumented (a test
+//! also scans the sources for routes added any other way).
+
+use crate::app::AppState;
+use crate::{auth, jobs, monitoring, users};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "AGLIS API",
+        description = "Operations platform for fibre ISPs. Authenticate with `POST /api/v1/auth/login`, then send `Authorization: Bearer <token>`. Errors are `application/problem+json`.",
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign in and out"),
+        (name = "users", description = "Staff accounts and roles"),
+        (name = "jobs", description = "The background job queue"),
+        (name = "monitoring", description = "Health checks"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::api_router())
+        .merge(users::api_router())
+        .merge(jobs::api_router())
+        .merge(monitoring::api_router())
+}

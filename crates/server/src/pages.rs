@@ -1,0 +1,223 @@
+//! What every HTML page shares: the [`Shell`] (language, signed-in user, CSRF token, navigation for
+//! the user's role), rendering, and the error pages the `finish_errors` middleware serves.
+
+use crate::app::AppState;
+use crate::auth::csrf::{CsrfNonce, token_for};
+use crate::auth::session::AuthContext;
+use crate::error::{AppError, AppResult, ErrorInfo, problem_response};
+use crate::i18n::Lang;
+use aglis_core::permission::{Permission, Role};
+use askama::Template;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+/// One entry of the side navigation; shown when the role holds `permission`.
+struct NavEntry {
+    key: &'static str,
+    href: &'static str,
+    icon: &'static str,
+    permission: Permission,
+}
+
+/// The navigation, in order. Features add their entry here.
+const NAV: &[NavEntry] = &[
+    NavEntry { key: "nav.dashboard", href: "/", icon: "▦", permission: Permission::DashboardView },
+    NavEntry { key: "nav.users", href: "/admin/users", icon: "👥", permission: Permission::UsersView },
+    NavEntry { key: "nav.jobs", href: "/admin/jobs", icon: "⚙", permission: Permission::JobsView },
+    NavEntry { key: "nav.api_docs", href: "/api/docs", icon: "⌘", permission: Permission::DashboardView },
+];
+
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub icon: &'static str,
+    pub active: bool,
+}
+
+/// The navigation `role` sees, with the entry for `path` marked active.
+pub fn navigation(role: Role, lang: Lang, path: &str) -> Vec<NavLink> {
+    NAV.iter()
+        .filter(|e| role.can(e.permission))
+        .map(|e| NavLink {
+            label: lang.t(e.key),
+            href: e.href,
+            icon: e.icon,
+            active: path == e.href || (e.href != "/" && path.starts_with(e.href)),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct ShellUser {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+}
+
+/// A role, however many references deep a template holds it.
+pub trait RoleRef {
+    fn role(&self) -> Role;
+}
+
+impl RoleRef for Role {
+    fn role(&self) -> Role {
+        *self
+    }
+}
+
+impl<T: RoleRef + ?Sized> RoleRef for &T {
+    fn role(&self) -> Role {
+        (**self).role()
+    }
+}
+
+/// The page frame's data; every page template has a `shell` field.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    pub lang: Lang,
+    pub user: Option<ShellUser>,
+    pub csrf: String,
+    pub nav: Vec<NavLink>,
+    pub path: String,
+}
+
+impl Shell {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    /// The text of `prefix` + `key`, for keys built from data (statuses).
+    pub fn t_prefixed(&self, prefix: &str, key: &str) -> &'static str {
+        self.lang.t(&format!("{prefix}{key}"))
+    }
+
+    /// The role's display name in the page's language.
+    pub fn role_label(&self, role: impl RoleRef) -> &'static str {
+        self.lang.t(&format!("role.{}", role.role().as_str()))
+    }
+
+    /// A UTC time shown in Asia/Jakarta.
+    pub fn local_time(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.with_timezone(&aglis_core::schedule::JAKARTA).format("%d-%m-%Y %H:%M WIB").to_string()
+    }
+
+    /// The other language, for the switch in the top bar.
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "en",
+            Lang::En => "id",
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Shell {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
+        let ctx = parts.extensions.get::<AuthContext>();
+        let csrf = token_for(state, ctx, parts.extensions.get::<CsrfNonce>());
+        let path = parts.uri.path().to_owned();
+        let user = ctx.and_then(|c| c.0.as_ref()).map(|a| ShellUser {
+            id: a.user.id,
+            username: a.user.username.clone(),
+            full_name: a.user.full_name.clone(),
+            role: a.user.role,
+        });
+        let nav = user.as_ref().map(|u| navigation(u.role, lang, &path)).unwrap_or_default();
+        Ok(Shell { lang, user, csrf, nav, path })
+    }
+}
+
+/// Renders a template into an HTML response.
+pub fn render(t: &impl Template) -> AppResult<Response> {
+    Ok(Html(t.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    shell: Shell,
+    info: &'a ErrorInfo,
+    request_id: Option<String>,
+}
+
+/// Turns error responses into their final form: problem+json under `/api`, an HTML page elsewhere
+/// (a 401 on a page is a redirect to the login form). Adds the request id to both.
+pub async fn finish_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let is_api = path.starts_with("/api/");
+    let is_get = req.method() == axum::http::Method::GET;
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let query = req.uri().query().map(str::to_owned);
+    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let response = next.run(req).await;
+
+    let info = match response.extensions().get::<ErrorInfo>() {
+        Some(info) => info.clone(),
+        None if response.status() == StatusCode::METHOD_NOT_ALLOWED => ErrorInfo {
+            status: 405,
+            title: "Method Not Allowed".into(),
+            detail: "this address does not accept that method".into(),
+            errors: Default::default(),
+        },
+        None => return response,
+    };
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let mut out = if is_api {
+        problem_response(&info, request_id.clone())
+    } else if info.status == 401 && is_get {
+        let target = match query {
+            Some(q) => format!("{path}?{q}"),
+            None => path.clone(),
+        };
+        let next_param: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+        Redirect::to(&format!("/login?next={next_param}")).into_response()
+    } else {
+        let status = StatusCode::from_u16(info.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let shell = Shell { lang, user: None, csrf: String::new(), nav: Vec::new(), path };
+        match (ErrorPage { shell, info: &info, request_id: request_id.clone() }).render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => problem_response(&info, request_id.clone()),
+        }
+    };
+    if let Some(v) = retry_after {
+        out.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        out.headers_mut().insert("x-request-id", id);
+    }
+    out
+}
+
+/// The router's fallback: an unknown address.
+pub async fn not_found() -> AppError {
+    AppError::NotFound("there is nothing at this address".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn navigation_depends_on_the_role() {
+        let admin: Vec<_> = navigation(Role::Admin, Lang::En, "/").iter().map(|l| l.href).collect();
+        let tech: Vec<_> = navigation(Role::Technician, Lang::En, "/").iter().map(|l| l.href).collect();
+        assert!(admin.contains(&"/admin/users") && admin.contains(&"/admin/jobs"));
+        assert!(!tech.contains(&"/admin/users") && !tech.contains(&"/admin/jobs"));
+        assert!(tech.contains(&"/"));
+        assert!(navigation(Role::Customer, Lang::En, "/").is_empty());
+    }
+
+    #[test]
+    fn active_entry_follows_the_path() {
+        let nav = navigation(Role::Admin, Lang::En, "/admin/users/3");
+        let active: Vec<_> = nav.iter().filter(|l| l.active).map(|l| l.href).collect();
+        assert_eq!(active, vec!["/admin/users"]);
+    }
+}

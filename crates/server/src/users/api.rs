@@ -1,0 +1,287 @@
+//! `/api/v1/users`: the JSON face of user administration.
+
+use crate::app::AppState;
+use crate::auth::extract::{CurrentUser, Staff, perm};
+use crate::error::{AppError, AppResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, IdPath};
+use crate::listing::Paging;
+use crate::users::service::{self, CreateUser, EditUser};
+use aglis_core::permission::{Permission, Role};
+use aglis_db::repo::users::{self, User, UserQuery};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
+        .routes(routes!(deactivate))
+        .routes(routes!(reset_password))
+}
+
+/// A user as the API shows it (never the password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    /// Normalised Indonesian number, `628…`.
+    pub phone: Option<String>,
+    #[schema(value_type = String, example = "technician")]
+    pub role: Role,
+    pub is_active: bool,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&User> for UserOut {
+    fn from(u: &User) -> Self {
+        UserOut {
+            id: u.id,
+            username: u.username.clone(),
+            full_name: u.full_name.clone(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            role: u.role,
+            is_active: u.is_active,
+            last_login_at: u.last_login_at,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub items: Vec<UserOut>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Search in username, full name and e-mail.
+    pub q: Option<String>,
+    /// One of admin, supervisor, manager, noc, customer_service, technician, customer.
+    #[param(value_type = Option<String>)]
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// Lists accounts, filtered and paged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    params(ListParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = UserList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list(
+    State(state): State<AppState>,
+    _staff: Staff<perm::UsersView>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> AppResult<Json<UserList>> {
+    let paging = Paging::parse(p.page, p.per_page)?;
+    let query = UserQuery { q: p.q, role: p.role, active: p.active, page: paging.page, per_page: paging.per_page };
+    let (items, total) = users::list(&state.db, &query).await?;
+    Ok(Json(UserList {
+        items: items.iter().map(UserOut::from).collect(),
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    #[schema(example = "budi.santoso")]
+    pub username: String,
+    /// At least 8 characters.
+    pub password: String,
+    #[schema(example = "Budi Santoso")]
+    pub full_name: String,
+    pub email: Option<String>,
+    #[schema(example = "0812-3456-7890")]
+    pub phone: Option<String>,
+    #[schema(value_type = String, example = "technician")]
+    pub role: Role,
+}
+
+/// Creates an account (admin only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "users",
+    request_body = CreateUserRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = UserOut),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Username or e-mail taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn create(
+    State(state): State<AppState>,
+    _staff: Staff<perm::UsersCreate>,
+    ApiJson(req): ApiJson<CreateUserRequest>,
+) -> AppResult<(StatusCode, Json<UserOut>)> {
+    let cmd = CreateUser::parse(
+        &req.username,
+        &req.password,
+        &req.full_name,
+        req.email.as_deref(),
+        req.phone.as_deref(),
+        req.role,
+    )?;
+    let user = service::create(&state, cmd).await?;
+    Ok((StatusCode::CREATED, Json(UserOut::from(&user))))
+}
+
+/// Admins and supervisors see everyone; anyone sees themselves.
+fn may_view(actor: &User, id: i64) -> bool {
+    actor.id == id || actor.role.can(Permission::UsersView)
+}
+
+/// One account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = UserOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn show(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<Json<UserOut>> {
+    if !may_view(&auth.user, id) {
+        return Err(AppError::Forbidden("you may only view your own account".into()));
+    }
+    Ok(Json(UserOut::from(&service::get(&state, id).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub full_name: Option<String>,
+    /// An empty string removes the address.
+    pub email: Option<String>,
+    /// An empty string removes the number.
+    pub phone: Option<String>,
+    /// Admin only.
+    #[schema(value_type = Option<String>, example = "supervisor")]
+    pub role: Option<Role>,
+    /// Admin only. `false` deactivates the account and signs it out everywhere.
+    pub is_active: Option<bool>,
+}
+
+/// Edits an account: admins and supervisors edit anyone, others only their own name, e-mail and phone.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    request_body = UpdateUserRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = UserOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E-mail taken, or the last admin would be lost", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn update(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<UpdateUserRequest>,
+) -> AppResult<Json<UserOut>> {
+    if auth.user.id != id && !auth.user.role.can(Permission::UsersEdit) {
+        return Err(AppError::Forbidden("you may only edit your own account".into()));
+    }
+    let cmd =
+        EditUser::parse(req.full_name.as_deref(), req.email.as_deref(), req.phone.as_deref(), req.role, req.is_active)?;
+    Ok(Json(UserOut::from(&service::edit(&state, &auth, id, cmd).await?)))
+}
+
+/// Deactivates an account and signs it out everywhere (admin only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/deactivate",
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = UserOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last admin cannot be deactivated", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn deactivate(
+    State(state): State<AppState>,
+    staff: Staff<perm::UsersEdit>,
+    IdPath(id): IdPath,
+) -> AppResult<Json<UserOut>> {
+    let cmd = EditUser { is_active: Some(false), ..EditUser::default() };
+    Ok(Json(UserOut::from(&service::edit(&state, staff.auth(), id, cmd).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// The new password, at least 8 characters.
+    pub password: String,
+}
+
+/// Sets a new password and signs the user out everywhere (admin only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/password",
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    request_body = ResetPasswordRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Password changed"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn reset_password(
+    State(state): State<AppState>,
+    staff: Staff<perm::UsersResetPassword>,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<ResetPasswordRequest>,
+) -> AppResult<StatusCode> {
+    service::reset_password(&state, staff.auth(), id, &req.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

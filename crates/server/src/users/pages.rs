@@ -1,0 +1,312 @@
+//! `/admin/users`: the user administration pages.
+
+use crate::app::AppState;
+use crate::auth::extract::{Staff, perm};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::extract::{ApiForm, ApiQuery, IdPath};
+use crate::listing::Paging;
+use crate::pages::{Shell, render};
+use crate::users::service::{self, CreateUser, EditUser};
+use aglis_core::permission::{Permission, Role, may_change_role_or_active};
+use aglis_db::repo::users::{self, User, UserQuery};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(list).post(create))
+        .route("/admin/users/new", get(new_form))
+        .route("/admin/users/{id}", get(edit_form).post(edit))
+        .route("/admin/users/{id}/password", post(reset_password))
+        .route("/admin/users/{id}/active", post(set_active))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ListForm {
+    q: Option<String>,
+    role: Option<String>,
+    status: Option<String>,
+    page: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+struct ListPage {
+    shell: Shell,
+    users: Vec<User>,
+    total: u64,
+    page: u64,
+    pages: u64,
+    q: String,
+    role: String,
+    status: String,
+    roles: [Role; 7],
+    can_create: bool,
+    /// The query string without `page`, for the pager links.
+    base_query: String,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::UsersView>,
+    ApiQuery(f): ApiQuery<ListForm>,
+) -> AppResult<Response> {
+    let paging = Paging::parse(f.page, None)?;
+    let q = f.q.unwrap_or_default();
+    let role_text = f.role.unwrap_or_default();
+    let status = f.status.unwrap_or_default();
+    let query = UserQuery {
+        q: Some(q.clone()),
+        role: role_text.parse().ok(),
+        active: match status.as_str() {
+            "active" => Some(true),
+            "inactive" => Some(false),
+            _ => None,
+        },
+        page: paging.page,
+        per_page: paging.per_page,
+    };
+    let (users, total) = users::list(&state.db, &query).await?;
+    let base_query =
+        serde_urlencoded::to_string([("q", &q), ("role", &role_text), ("status", &status)]).unwrap_or_default();
+    render(&ListPage {
+        shell,
+        users,
+        total,
+        page: paging.page,
+        pages: paging.pages(total),
+        q,
+        role: role_text,
+        status,
+        roles: Role::ALL,
+        can_create: staff.auth().user.role.can(Permission::UsersCreate),
+        base_query,
+    })
+}
+
+/// The values of the user form, as typed.
+#[derive(Debug, Deserialize, Default, Clone)]
+struct UserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    role: String,
+}
+
+#[derive(Template)]
+#[template(path = "users/new.html")]
+struct NewPage {
+    shell: Shell,
+    form: UserForm,
+    errors: FieldErrors,
+    roles: [Role; 7],
+}
+
+impl NewPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+    }
+}
+
+async fn new_form(shell: Shell, _staff: Staff<perm::UsersCreate>) -> AppResult<Response> {
+    let form = UserForm { role: "technician".into(), ..UserForm::default() };
+    render(&NewPage { shell, form, errors: FieldErrors::new(), roles: Role::ALL })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::UsersCreate>,
+    ApiForm(form): ApiForm<UserForm>,
+) -> AppResult<Response> {
+    let result = match form.role.parse::<Role>() {
+        Ok(role) => match CreateUser::parse(
+            &form.username,
+            &form.password,
+            &form.full_name,
+            Some(&form.email),
+            Some(&form.phone),
+            role,
+        ) {
+            Ok(cmd) => service::create(&state, cmd).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(AppError::field("role", e.to_string())),
+    };
+    match result {
+        Ok(user) => Ok(Redirect::to(&format!("/admin/users/{}?saved=1", user.id)).into_response()),
+        Err(AppError::Validation { fields, .. } | AppError::Conflict { fields, .. }) if !fields.is_empty() => {
+            let page =
+                NewPage { shell, form: UserForm { password: String::new(), ..form }, errors: fields, roles: Role::ALL };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct Flash {
+    saved: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "users/edit.html")]
+struct EditPage {
+    shell: Shell,
+    user: User,
+    form: UserForm,
+    errors: FieldErrors,
+    roles: [Role; 7],
+    message: Option<&'static str>,
+    can_admin: bool,
+    is_self: bool,
+}
+
+impl EditPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+    }
+}
+
+fn form_of(user: &User) -> UserForm {
+    UserForm {
+        username: user.username.clone(),
+        password: String::new(),
+        full_name: user.full_name.clone(),
+        email: user.email.clone().unwrap_or_default(),
+        phone: user.phone.clone().unwrap_or_default(),
+        role: user.role.as_str().to_owned(),
+    }
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::UsersView>,
+    IdPath(id): IdPath,
+    ApiQuery(flash): ApiQuery<Flash>,
+) -> AppResult<Response> {
+    let user = service::get(&state, id).await?;
+    let message = if flash.saved.is_some() {
+        Some(shell.t("users.saved"))
+    } else if flash.password.is_some() {
+        Some(shell.t("users.password_reset_done"))
+    } else {
+        None
+    };
+    let actor = &staff.auth().user;
+    render(&EditPage {
+        form: form_of(&user),
+        is_self: actor.id == user.id,
+        can_admin: may_change_role_or_active(actor.role),
+        user,
+        shell,
+        errors: FieldErrors::new(),
+        roles: Role::ALL,
+        message,
+    })
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::UsersEdit>,
+    IdPath(id): IdPath,
+    ApiForm(form): ApiForm<UserForm>,
+) -> AppResult<Response> {
+    let actor = staff.auth();
+    let role = if may_change_role_or_active(actor.user.role) {
+        Some(form.role.parse::<Role>().map_err(|e| AppError::field("role", e.to_string())))
+    } else {
+        None
+    };
+    let result = match role.transpose() {
+        Ok(role) => match EditUser::parse(Some(&form.full_name), Some(&form.email), Some(&form.phone), role, None) {
+            Ok(cmd) => service::edit(&state, actor, id, cmd).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(user) => Ok(Redirect::to(&format!("/admin/users/{}?saved=1", user.id)).into_response()),
+        Err(AppError::Validation { fields, .. } | AppError::Conflict { fields, .. }) if !fields.is_empty() => {
+            let user = service::get(&state, id).await?;
+            let page = EditPage {
+                is_self: actor.user.id == user.id,
+                can_admin: may_change_role_or_active(actor.user.role),
+                user,
+                shell,
+                form,
+                errors: fields,
+                roles: Role::ALL,
+                message: None,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::UsersResetPassword>,
+    IdPath(id): IdPath,
+    ApiForm(form): ApiForm<PasswordForm>,
+) -> AppResult<Response> {
+    match service::reset_password(&state, staff.auth(), id, &form.password).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}?password=1")).into_response()),
+        Err(AppError::Validation { fields, .. }) => {
+            let user = service::get(&state, id).await?;
+            let page = EditPage {
+                form: form_of(&user),
+                is_self: staff.auth().user.id == user.id,
+                can_admin: true,
+                user,
+                shell,
+                errors: fields,
+                roles: Role::ALL,
+                message: None,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ActiveForm {
+    active: bool,
+}
+
+async fn set_active(
+    State(state): State<AppState>,
+    staff: Staff<perm::UsersEdit>,
+    IdPath(id): IdPath,
+    ApiForm(form): ApiForm<ActiveForm>,
+) -> AppResult<Response> {
+    let cmd = EditUser { is_active: Some(form.active), ..EditUser::default() };
+    service::edit(&state, staff.auth(), id, cmd).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?saved=1")).into_response())
+}

@@ -1,0 +1,307 @@
+//! `cargo xtask`: the project's one test command.
+//!
+//! `cargo xtask test` installs what is missing (cargo-nextest, the PostgreSQL server),
+//! then runs the whole test suite twice: on SQLite, then on a throwaway PostgreSQL
+//! cluster whose URL it passes in `AGLIS_TEST_DATABASE_URL`. See [`HELP`].
+
+mod cmd;
+mod error;
+mod nextest;
+mod postgres;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use cmd::note;
+use error::{Context, Error, Result};
+
+/// Usage text of `cargo xtask help`.
+const HELP: &str = "\
+cargo xtask: project tasks
+
+USAGE:
+    cargo xtask test [--engine sqlite|postgres|all] [-- <nextest args>...]
+        Install what is missing (cargo-nextest; the PostgreSQL server with apt-get),
+        then run `cargo nextest run --workspace --no-fail-fast` once per engine:
+          sqlite    AGLIS_TEST_DATABASE_URL unset
+          postgres  AGLIS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres,
+                    a throwaway cluster in target/xtask-pg/, removed afterwards
+        The default engine is `all`. Exits 1 if any run fails.
+        Example: cargo xtask test --engine postgres -- -E 'test(invoice)'
+
+    cargo xtask pg start
+        Start the throwaway PostgreSQL cluster and leave it running. Prints its URL
+        (alone on stdout) and writes it to target/xtask-pg/url. Then e.g.:
+          export AGLIS_TEST_DATABASE_URL=$(cat target/xtask-pg/url)
+
+    cargo xtask pg stop
+        Stop that cluster and delete target/xtask-pg/.
+
+    cargo xtask help
+        Show this text.
+
+ENVIRONMENT:
+    AGLIS_PG_BINDIR   directory with initdb and pg_ctl to use instead of searching
+                      /usr/lib/postgresql/*/bin and PATH
+";
+
+/// Which database engines `cargo xtask test` runs the suite on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+    All,
+}
+
+impl Engine {
+    fn includes_sqlite(self) -> bool {
+        matches!(self, Self::Sqlite | Self::All)
+    }
+
+    fn includes_postgres(self) -> bool {
+        matches!(self, Self::Postgres | Self::All)
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" | "pg" => Ok(Self::Postgres),
+            "all" => Ok(Self::All),
+            other => Err(format!("unknown engine `{other}`: expected sqlite, postgres or all")),
+        }
+    }
+}
+
+/// A parsed command line.
+#[derive(Debug, PartialEq, Eq)]
+enum Task {
+    Help,
+    Test { engine: Engine, extra: Vec<String> },
+    PgStart,
+    PgStop,
+}
+
+/// Parses the arguments after `cargo xtask`; `Err` holds a usage error message.
+fn parse(args: &[String]) -> Result<Task, String> {
+    let Some((command, rest)) = args.split_first() else {
+        return Ok(Task::Help);
+    };
+    match command.as_str() {
+        "help" | "-h" | "--help" => Ok(Task::Help),
+        "test" => parse_test(rest),
+        "pg" => match rest {
+            [sub] if sub == "start" => Ok(Task::PgStart),
+            [sub] if sub == "stop" => Ok(Task::PgStop),
+            _ => Err("usage: cargo xtask pg start|stop".to_owned()),
+        },
+        other => Err(format!("unknown command `{other}`")),
+    }
+}
+
+/// Parses the arguments of `cargo xtask test`.
+fn parse_test(args: &[String]) -> Result<Task, String> {
+    let mut engine = Engine::All;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--" => {
+                return Ok(Task::Test { engine, extra: args.cloned().collect() });
+            }
+            "-h" | "--help" => return Ok(Task::Help),
+            "--engine" => {
+                let value = args.next().ok_or("--engine needs a value: sqlite, postgres or all")?;
+                engine = value.parse()?;
+            }
+            other => {
+                if let Some(value) = other.strip_prefix("--engine=") {
+                    engine = value.parse()?;
+                } else {
+                    return Err(format!(
+                        "unexpected argument `{other}`; pass arguments for nextest after `--`, \
+                         e.g. cargo xtask test -- -E 'test(name)'"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Task::Test { engine, extra: Vec::new() })
+}
+
+/// The workspace root: the parent of this crate's directory, else what
+/// `cargo locate-project --workspace` says.
+fn workspace_root() -> Result<PathBuf> {
+    if let Some(root) = Path::new(env!("CARGO_MANIFEST_DIR")).parent()
+        && root.join("Cargo.toml").is_file()
+    {
+        return Ok(root.to_path_buf());
+    }
+    let out = Command::new(nextest::cargo())
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()
+        .context("cannot run `cargo locate-project`")?;
+    if !out.status.success() {
+        return Err(Error::msg("`cargo locate-project --workspace` failed"));
+    }
+    let manifest = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    manifest.parent().map(Path::to_path_buf).ok_or_else(|| Error::msg("cannot find the workspace root"))
+}
+
+/// Formats the per-engine summary lines, e.g. `sqlite: passed`.
+fn summary(results: &[(&str, bool)]) -> String {
+    results
+        .iter()
+        .map(|(engine, passed)| format!("{engine}: {}", if *passed { "passed" } else { "FAILED" }))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `cargo xtask test`: returns whether every engine's run passed.
+fn test(engine: Engine, extra: &[String]) -> Result<bool> {
+    let root = workspace_root()?;
+    nextest::ensure_installed()?;
+    // Set PostgreSQL up first, so that a failing install shows before a long SQLite run.
+    // The guard stops the server and deletes its directory when dropped, also on errors.
+    let cluster = if engine.includes_postgres() {
+        let bin = postgres::ensure_binaries()?;
+        let run_as = postgres::server_user()?;
+        Some(postgres::Cluster::start(postgres::Layout::new(&root), &bin, run_as)?)
+    } else {
+        None
+    };
+
+    let mut results = Vec::new();
+    if engine.includes_sqlite() {
+        eprintln!("\n==> engine: sqlite\n");
+        results.push(("sqlite", nextest::run(&root, None, extra)?));
+    }
+    if let Some(cluster) = &cluster {
+        eprintln!("\n==> engine: postgres ({})\n", cluster.port());
+        results.push(("postgres", nextest::run(&root, Some(&cluster.url()), extra)?));
+    }
+    drop(cluster);
+
+    eprintln!("\n==> summary\n{}", summary(&results));
+    Ok(results.iter().all(|(_, passed)| *passed))
+}
+
+/// `cargo xtask pg start`.
+fn pg_start() -> Result<()> {
+    let root = workspace_root()?;
+    let bin = postgres::ensure_binaries()?;
+    let run_as = postgres::server_user()?;
+    let layout = postgres::Layout::new(&root);
+    let cluster = postgres::Cluster::start(layout.clone(), &bin, run_as)?;
+    let url = cluster.url();
+    cluster.detach();
+    note!("URL written to {}; stop with `cargo xtask pg stop`", layout.url_file().display());
+    note!("e.g.: {}={url} cargo nextest run -p aglis-db", nextest::DATABASE_URL_ENV);
+    println!("{url}");
+    Ok(())
+}
+
+/// `cargo xtask pg stop`.
+fn pg_stop() -> Result<()> {
+    let layout = postgres::Layout::new(&workspace_root()?);
+    if postgres::stop_leftover(&layout)? {
+        note!("stopped the PostgreSQL server and deleted {}", layout.dir.display());
+    } else {
+        note!("no cluster in {}", layout.dir.display());
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = match parse(&args) {
+        Ok(task) => task,
+        Err(message) => {
+            eprintln!("error: {message}\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match task {
+        Task::Help => {
+            print!("{HELP}");
+            Ok(true)
+        }
+        Task::Test { engine, extra } => test(engine, &extra),
+        Task::PgStart => pg_start().map(|()| true),
+        Task::PgStop => pg_stop().map(|()| true),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn test_task(engine: Engine, extra: &[&str]) -> Result<Task, String> {
+        Ok(Task::Test { engine, extra: args(extra) })
+    }
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse(&[]), Ok(Task::Help));
+        assert_eq!(parse(&args(&["help"])), Ok(Task::Help));
+        assert_eq!(parse(&args(&["--help"])), Ok(Task::Help));
+        assert_eq!(parse(&args(&["pg", "start"])), Ok(Task::PgStart));
+        assert_eq!(parse(&args(&["pg", "stop"])), Ok(Task::PgStop));
+        assert!(parse(&args(&["pg"])).is_err());
+        assert!(parse(&args(&["pg", "restart"])).is_err());
+        assert!(parse(&args(&["bench"])).is_err());
+    }
+
+    #[test]
+    fn parses_test_engines() {
+        assert_eq!(parse(&args(&["test"])), test_task(Engine::All, &[]));
+        assert_eq!(parse(&args(&["test", "--engine", "sqlite"])), test_task(Engine::Sqlite, &[]));
+        assert_eq!(parse(&args(&["test", "--engine=postgres"])), test_task(Engine::Postgres, &[]));
+        assert_eq!(parse(&args(&["test", "--engine", "pg"])), test_task(Engine::Postgres, &[]));
+        assert_eq!(parse(&args(&["test", "--engine", "all"])), test_task(Engine::All, &[]));
+        assert!(parse(&args(&["test", "--engine"])).is_err());
+        assert!(parse(&args(&["test", "--engine", "mysql"])).is_err());
+    }
+
+    #[test]
+    fn passes_everything_after_double_dash_to_nextest() {
+        assert_eq!(
+            parse(&args(&["test", "--engine", "sqlite", "--", "-E", "test(x)", "--", "--engine"])),
+            test_task(Engine::Sqlite, &["-E", "test(x)", "--", "--engine"])
+        );
+        assert_eq!(parse(&args(&["test", "--"])), test_task(Engine::All, &[]));
+        assert!(parse(&args(&["test", "some_filter"])).is_err());
+    }
+
+    #[test]
+    fn engine_selection() {
+        assert!(Engine::All.includes_sqlite() && Engine::All.includes_postgres());
+        assert!(Engine::Sqlite.includes_sqlite() && !Engine::Sqlite.includes_postgres());
+        assert!(!Engine::Postgres.includes_sqlite() && Engine::Postgres.includes_postgres());
+    }
+
+    #[test]
+    fn summary_lines() {
+        assert_eq!(summary(&[("sqlite", true), ("postgres", false)]), "sqlite: passed\npostgres: FAILED");
+    }
+
+    #[test]
+    fn finds_the_workspace_root() {
+        let root = workspace_root().ok();
+        assert!(root.is_some_and(|r| r.join("xtask").join("Cargo.toml").is_file()));
+    }
+}
