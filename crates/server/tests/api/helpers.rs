@@ -1,0 +1,212 @@
+//! `spawn_app()` and the fixtures the tests share.
+
+use aglis_core::clock::ManualClock;
+use aglis_core::permission::Role;
+use aglis_db::repo::users::{self, NewUser};
+use aglis_server::app::{AppState, Application};
+use chrono::{DateTime, Timelike, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock, Once};
+
+pub const PASSWORD: &str = "rahasia-123";
+
+/// One Argon2 hash of [`PASSWORD`] shared by every fixture user, to keep tests fast.
+static PASSWORD_HASH: LazyLock<String> =
+    LazyLock::new(|| aglis_server::auth::password::hash(PASSWORD).expect("hash the fixture password"));
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub db_url: String,
+    pub api: reqwest::Client,
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            aglis_server::telemetry::init("info", aglis_server::config::LogFormat::Text);
+        }
+    });
+}
+
+/// Which engine this run uses.
+pub fn on_postgres() -> bool {
+    std::env::var("AGLIS_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
+}
+
+/// A fresh, empty database: a new PostgreSQL database on the test server, or a temp SQLite file.
+pub async fn fresh_database_url() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    match std::env::var("AGLIS_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            use sea_orm::ConnectionTrait;
+            let admin = sea_orm::Database::connect(&server).await.expect("connect to the PostgreSQL test server");
+            let name = format!("aglis_test_{id}");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            let _ = admin.close().await;
+            let base = server.rsplit_once('/').map(|(b, _)| b).expect("URL has a database part");
+            format!("{base}/{name}")
+        }
+        _ => {
+            let dir = std::env::temp_dir().join(format!("aglis-test-{id}"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            aglis_server::config::sqlite_url(&dir.join("aglis.db"))
+        }
+    }
+}
+
+/// "Now" for tests: the real time, at microsecond precision.
+pub fn start_time() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.with_nanosecond(now.nanosecond() / 1000 * 1000).expect("valid time")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with a manual clock, workers off (tests drive them), on port 0.
+pub async fn spawn_app_with(customise: impl FnOnce(&mut BTreeMap<String, String>)) -> TestApp {
+    init_logs();
+    let db_url = fresh_database_url().await;
+    let data_dir = std::env::temp_dir().join(format!("aglis-test-data-{}", uuid::Uuid::new_v4().simple()));
+    let mut env = BTreeMap::new();
+    env.insert("AGLIS_DATA_DIR".to_owned(), data_dir.display().to_string());
+    env.insert("AGLIS_DATABASE_URL".to_owned(), db_url.clone());
+    env.insert("AGLIS_BIND".to_owned(), "127.0.0.1:0".to_owned());
+    env.insert("AGLIS_SECRET_KEY".to_owned(), "test-secret-key-that-is-long-enough-0123456789".to_owned());
+    env.insert("AGLIS_RUN_WORKERS".to_owned(), "false".to_owned());
+    env.insert("AGLIS_DB_MAX_CONNECTIONS".to_owned(), "5".to_owned());
+    customise(&mut env);
+    let config = aglis_server::config::load(&env).expect("test configuration");
+    let clock = ManualClock::new(start_time());
+    let app = Application::build(config, Arc::new(clock.clone())).await.expect("build the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp { address, state, clock, db_url, api: reqwest::Client::new() }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Inserts an active user with [`PASSWORD`].
+    pub async fn insert_user(&self, username: &str, role: Role) -> aglis_db::repo::users::User {
+        let new = NewUser {
+            username: username.to_owned(),
+            email: Some(format!("{username}@example.id")),
+            full_name: format!("Pengguna {username}"),
+            phone: None,
+            role,
+            password_hash: PASSWORD_HASH.clone(),
+        };
+        users::create(&self.state.db, new, self.clock.now_utc()).await.expect("insert user")
+    }
+
+    /// Signs in through the API and returns the bearer token.
+    pub async fn token(&self, username: &str) -> String {
+        let res =
+            self.post_json("/api/v1/auth/login", None, &json!({"username": username, "password": PASSWORD})).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {username}");
+        let body: Value = res.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A user of `role` and their bearer token.
+    pub async fn user_with_token(&self, username: &str, role: Role) -> (aglis_db::repo::users::User, String) {
+        let user = self.insert_user(username, role).await;
+        let token = self.token(username).await;
+        (user, token)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.api.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        self.send_json(reqwest::Method::POST, path, token, body).await
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut req = self.api.request(method, self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Signs `username` in through the login form; returns the browser.
+    pub async fn browser_login(&self, username: &str) -> reqwest::Client {
+        let browser = self.browser();
+        let page = browser.get(self.url("/login")).send().await.expect("login page").text().await.expect("html");
+        let token = csrf_token(&page);
+        let res = browser
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", PASSWORD), ("csrf_token", &token), ("next", "/")])
+            .send()
+            .await
+            .expect("login post");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "form login of {username}");
+        browser
+    }
+
+    /// The CSRF token embedded in a page the browser fetches.
+    pub async fn page_csrf(&self, browser: &reqwest::Client, path: &str) -> String {
+        let html = browser.get(self.url(path)).send().await.expect("page").text().await.expect("html");
+        csrf_token(&html)
+    }
+}
+
+/// Extracts `name="csrf_token" value="…"` from a page.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).map(|i| i + marker.len()).expect("page has a CSRF field");
+    html[start..].split('"').next().expect("token").to_owned()
+}
+
+pub trait ClockExt {
+    fn now_utc(&self) -> DateTime<Utc>;
+}
+
+impl ClockExt for ManualClock {
+    fn now_utc(&self) -> DateTime<Utc> {
+        use aglis_core::clock::Clock;
+        self.now()
+    }
+}
+
+/// Asserts a problem+json response with `status` and returns its body.
+pub async fn problem(res: reqwest::Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let body: Value = res.json().await.expect("problem body");
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    body
+}

@@ -1,0 +1,15 @@
+//! Integration tests: the real application on a random port against a fresh database (a temp
+//! SQLite file, or a new PostgreSQL database when `AGLIS_TEST_DATABASE_URL` names a server).
+//! One test binary for the crate; logs are silent unless `TEST_LOG` is set.
+
+mod auth;
+mod csrf;
+mod fuzz;
+mod health;
+mod helpers;
+mod jobs;
+mod migrations;
+mod openapi;
+mod pages;
+mod scheduler;
+mod users;

@@ -1,0 +1,13 @@
+use crate::helpers::fresh_database_url;
+
+#[tokio::test]
+async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
+    let url = fresh_database_url().await;
+    let db = aglis_db::connect(&url, 2).await.expect("connect");
+    aglis_db::migration::run(&db).await.expect("first run");
+    aglis_db::migration::run(&db).await.expect("second run is a no-op");
+    let applied = aglis_db::migration::applied(&db).await.expect("applied");
+    assert_eq!(applied, ["m0001_create_users", "m0002_create_jobs"]);
+    let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };
+    assert_eq!(aglis_db::engine(&db), expected, "this run uses the engine the test command asked for");
+}

@@ -1,0 +1,83 @@
+//! The scheduler lease and the built-in hourly session purge.
+
+use crate::helpers::spawn_app;
+use aglis_core::job::JobStatus;
+use aglis_core::permission::Role;
+use aglis_db::jobs;
+use aglis_db::leases;
+use aglis_server::jobs::{Runner, Scheduler, builtin_registry};
+use chrono::{Duration, DurationRound};
+use std::sync::Arc;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_one_instance_holds_the_scheduler_lease() {
+    let app = spawn_app().await;
+    let mut schedulers = Vec::new();
+    for _ in 0..3 {
+        let db = aglis_db::connect(&app.db_url, 2).await.expect("connection");
+        schedulers.push(Arc::new(Scheduler::new(aglis_server::app::AppState { db, ..app.state.clone() })));
+    }
+    for round in 0..20 {
+        let mut handles = Vec::new();
+        for s in &schedulers {
+            let s = s.clone();
+            handles.push(tokio::spawn(async move { s.tick().await.expect("tick").holds_lease }));
+        }
+        let mut holders = 0;
+        for h in handles {
+            holders += usize::from(h.await.expect("task"));
+        }
+        assert_eq!(holders, 1, "round {round}: exactly one holder");
+        app.clock.advance(Duration::seconds(5));
+    }
+    let holder = leases::current_holder(&app.state.db, "scheduler", app.state.now()).await.expect("db").expect("held");
+    // The holder stops heart-beating; another takes over only after the lease expires.
+    let others: Vec<_> = schedulers.iter().filter(|s| s.holder() != holder).collect();
+    app.clock.advance(Duration::seconds(20));
+    assert!(!others[0].tick().await.expect("tick").holds_lease, "lease still valid");
+    app.clock.advance(Duration::seconds(11));
+    assert!(others[0].tick().await.expect("tick").holds_lease, "expired lease taken over");
+    assert!(!others[1].tick().await.expect("tick").holds_lease);
+}
+
+#[tokio::test]
+async fn the_hourly_purge_runs_from_its_schedule_and_deletes_expired_sessions() {
+    let app = spawn_app().await;
+    app.insert_user("andi", Role::Admin).await;
+    let _old = app.token("andi").await;
+    app.clock.advance(Duration::days(31)); // that API token has expired
+    let fresh = app.token("andi").await;
+    assert_eq!(aglis_db::repo::sessions::count(&app.state.db).await.expect("count"), 2);
+
+    let scheduler = Scheduler::new(app.state.clone());
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    // move to just past the next full hour: the schedule is due
+    let next_hour = app.state.now().duration_trunc(Duration::hours(1)).expect("trunc") + Duration::hours(1);
+    app.clock.set(next_hour + Duration::seconds(1));
+    let tick = scheduler.tick().await.expect("tick");
+    assert!(tick.holds_lease);
+    assert_eq!(tick.fired, 1);
+    assert_eq!(scheduler.tick().await.expect("tick").fired, 0, "one job per occurrence");
+    let r = runner.run_once().await.expect("run");
+    assert_eq!((r.claimed, r.done), (1, 1));
+    assert_eq!(aglis_db::repo::sessions::count(&app.state.db).await.expect("count"), 1, "expired token purged");
+    assert_eq!(app.get("/api/v1/me", Some(&fresh)).await.status(), reqwest::StatusCode::OK);
+    let (done, _) = jobs::list(&app.state.db, JobStatus::Done, 1, 10).await.expect("list");
+    assert_eq!(done[0].kind, "sessions.purge_expired");
+    assert!(done[0].dedup_key.as_deref().is_some_and(|k| k.starts_with("schedule:purge_expired_sessions:")));
+
+    // the next occurrence is an hour later
+    let rows = aglis_db::schedules::list(&app.state.db).await.expect("schedules");
+    assert_eq!(rows[0].next_run_at, next_hour + Duration::hours(1));
+}
+
+#[tokio::test]
+async fn two_holders_racing_still_enqueue_each_occurrence_once() {
+    let app = spawn_app().await;
+    let next_hour = app.state.now().duration_trunc(Duration::hours(1)).expect("trunc") + Duration::hours(1);
+    app.clock.set(next_hour);
+    let a = aglis_db::schedules::fire_due(&app.state.db, app.state.now());
+    let b = aglis_db::schedules::fire_due(&app.state.db, app.state.now());
+    let (a, b) = tokio::join!(a, b);
+    assert_eq!(a.expect("a") + b.expect("b"), 1);
+}
