@@ -210,7 +210,7 @@ async fn two_runners_never_run_the_same_job() {
     for h in handles {
         per_runner.push(h.await.expect("runner task"));
     }
-    let runs = runs.lock().expect("lock");
+    let runs = runs.lock().expect("lock").clone();
     assert_eq!(runs.len(), 1000, "every job ran");
     assert!(runs.values().all(|n| *n == 1), "no job ran twice");
     assert_eq!(per_runner.iter().sum::<usize>(), 1000);
