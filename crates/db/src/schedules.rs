@@ -88,3 +88,45 @@ pub async fn fire_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usi
     }
     Ok(fired)
 }
+
+/// A change to a schedule's timing; `None` keeps a field.
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleChanges {
+    pub cron: Option<String>,
+    pub timezone: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+/// Why a schedule edit was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleEditError {
+    #[error("no such schedule")]
+    NotFound,
+    #[error(transparent)]
+    Invalid(#[from] aglis_core::schedule::ScheduleError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Changes a schedule's pattern, zone or enabled flag; the next run is recomputed from `now`.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    changes: ScheduleChanges,
+    now: DateTime<Utc>,
+) -> Result<schedules::Model, ScheduleEditError> {
+    use sea_orm::ActiveModelTrait;
+    let current = Entity::find_by_id(id).one(conn).await.map_err(DbError::from)?.ok_or(ScheduleEditError::NotFound)?;
+    let cron = changes.cron.map(|c| c.trim().to_owned()).unwrap_or_else(|| current.cron.clone());
+    let timezone = changes.timezone.map(|t| t.trim().to_owned()).unwrap_or_else(|| current.timezone.clone());
+    let next = Schedule::parse(&cron, &timezone)?.next_after(now)?;
+    let mut am: schedules::ActiveModel = current.into();
+    am.cron = Set(cron);
+    am.timezone = Set(timezone);
+    if let Some(enabled) = changes.enabled {
+        am.enabled = Set(enabled);
+    }
+    am.next_run_at = Set(next);
+    am.updated_at = Set(now);
+    Ok(am.update(conn).await.map_err(DbError::from)?)
+}

@@ -115,15 +115,22 @@ struct FileConfig {
     run_workers: Option<toml::Value>,
 }
 
+/// The `AGLIS_*` variables of the process environment.
+pub fn process_env() -> BTreeMap<String, String> {
+    std::env::vars().filter(|(k, _)| k.starts_with("AGLIS_")).collect()
+}
+
 /// Reads the configuration from the process environment (and the optional file).
 pub fn from_env() -> Result<Config, ConfigError> {
-    let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("AGLIS_")).collect();
-    for key in env.keys() {
-        if !VARIABLES.iter().any(|(name, _, _)| name == key) && !key.starts_with("AGLIS_TEST_") {
-            tracing::warn!(variable = %key, "unknown configuration variable ignored");
-        }
-    }
-    load(&env)
+    load(&process_env())
+}
+
+/// `AGLIS_*` variables this version does not know (probably typos), to warn about at start-up.
+pub fn unknown_variables(env: &BTreeMap<String, String>) -> Vec<&str> {
+    env.keys()
+        .map(String::as_str)
+        .filter(|key| !VARIABLES.iter().any(|(name, _, _)| name == key) && !key.starts_with("AGLIS_TEST_"))
+        .collect()
 }
 
 /// Builds the configuration from `AGLIS_*` variables given as a map (tests pass their own).
@@ -390,6 +397,24 @@ mod tests {
         assert_eq!(load(&e).expect_err("unknown key").var, "AGLIS_CONFIG");
         let e = env(&[("AGLIS_CONFIG", "/nonexistent/aglis.toml")], &dir);
         assert_eq!(load(&e).expect_err("missing file").var, "AGLIS_CONFIG");
+    }
+
+    #[test]
+    fn unknown_variables_are_found() {
+        let mut env = BTreeMap::new();
+        env.insert("AGLIS_BIND".to_owned(), "x".to_owned());
+        env.insert("AGLIS_BINDD".to_owned(), "x".to_owned());
+        env.insert("AGLIS_TEST_DATABASE_URL".to_owned(), "x".to_owned());
+        assert_eq!(unknown_variables(&env), vec!["AGLIS_BINDD"]);
+    }
+
+    /// The README's configuration table lists every variable.
+    #[test]
+    fn readme_documents_every_variable() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README");
+        for (name, _, _) in VARIABLES {
+            assert!(readme.contains(&format!("| `{name}` |")), "README's configuration table lacks {name}");
+        }
     }
 
     #[test]

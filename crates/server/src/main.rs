@@ -52,6 +52,9 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(&config.log, config.log_format);
+    for var in config::unknown_variables(&config::process_env()) {
+        tracing::warn!(variable = var, "unknown configuration variable ignored");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -6,15 +6,20 @@ pub mod pages;
 pub mod registry;
 pub mod runner;
 pub mod scheduler;
+pub mod schedules;
 
-pub use api::api_router;
 pub use pages::router;
 pub use registry::{Registry, builtin_registry};
 pub use runner::Runner;
 pub use scheduler::Scheduler;
 
 use crate::app::AppState;
-use aglis_db::schedules::{self, ScheduleDef};
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    api::api_router().merge(schedules::api_router())
+}
+use aglis_db::schedules::{self as db_schedules, ScheduleDef};
 
 /// Schedules every installation has. Admins may change their times; they are never overwritten.
 pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[ScheduleDef {
@@ -26,7 +31,7 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[ScheduleDef {
 
 pub async fn install_builtin_schedules(state: &AppState) -> anyhow::Result<()> {
     for def in BUILTIN_SCHEDULES {
-        if schedules::ensure(&state.db, def, state.now()).await? {
+        if db_schedules::ensure(&state.db, def, state.now()).await? {
             tracing::info!(schedule = def.name, cron = def.cron, "schedule installed");
         }
     }

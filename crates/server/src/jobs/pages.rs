@@ -20,7 +20,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/jobs", get(list)).route("/admin/jobs/{id}/requeue", post(requeue))
+    Router::new()
+        .route("/admin/jobs", get(list))
+        .route("/admin/jobs/{id}/requeue", post(requeue))
+        .route("/admin/jobs/schedules/{id}", post(crate::jobs::schedules::update_form))
 }
 
 #[derive(Debug, Deserialize)]
@@ -28,6 +31,7 @@ struct ListForm {
     status: Option<JobStatus>,
     page: Option<u64>,
     requeued: Option<i64>,
+    schedule_saved: Option<u8>,
 }
 
 #[derive(Template)]
@@ -42,6 +46,7 @@ struct ListPage {
     can_manage: bool,
     schedules: Vec<ScheduleRow>,
     requeued: Option<i64>,
+    schedule_saved: bool,
     base_query: String,
 }
 
@@ -67,6 +72,7 @@ async fn list(
         can_manage: staff.auth().user.role.can(Permission::JobsManage),
         schedules: schedules::list(&state.db).await?,
         requeued: f.requeued,
+        schedule_saved: f.schedule_saved.is_some(),
         base_query: format!("status={status}"),
     })
 }

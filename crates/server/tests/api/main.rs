@@ -3,6 +3,7 @@
 //! One test binary for the crate; logs are silent unless `TEST_LOG` is set.
 
 mod auth;
+mod cli;
 mod csrf;
 mod fuzz;
 mod health;

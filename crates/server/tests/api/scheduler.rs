@@ -81,3 +81,46 @@ async fn two_holders_racing_still_enqueue_each_occurrence_once() {
     let (a, b) = tokio::join!(a, b);
     assert_eq!(a.expect("a") + b.expect("b"), 1);
 }
+
+#[tokio::test]
+async fn admins_edit_schedules_with_validation_and_disabled_ones_do_not_fire() {
+    use reqwest::Method;
+    use serde_json::{Value, json};
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let (_, sup) = app.user_with_token("siti", Role::Supervisor).await;
+    let list: Value = app.get("/api/v1/schedules", Some(&sup)).await.json().await.expect("json");
+    let id = list[0]["id"].as_i64().expect("id");
+    let path = format!("/api/v1/schedules/{id}");
+    crate::helpers::problem(app.send_json(Method::PATCH, &path, Some(&sup), &json!({"enabled": false})).await, 403)
+        .await;
+    let body = crate::helpers::problem(
+        app.send_json(Method::PATCH, &path, Some(&admin), &json!({"cron": "61 * * * *"})).await,
+        422,
+    )
+    .await;
+    assert!(body["errors"]["cron"].is_array(), "{body}");
+    let body = crate::helpers::problem(
+        app.send_json(Method::PATCH, &path, Some(&admin), &json!({"timezone": "Asia/Bandung"})).await,
+        422,
+    )
+    .await;
+    assert!(body["errors"]["timezone"].is_array(), "{body}");
+    crate::helpers::problem(
+        app.send_json(Method::PATCH, "/api/v1/schedules/99999", Some(&admin), &json!({})).await,
+        404,
+    )
+    .await;
+
+    // daily at 18:00 WIB = 11:00 UTC
+    let res = app.send_json(Method::PATCH, &path, Some(&admin), &json!({"cron": "0 18 * * *"})).await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let body: Value = res.json().await.expect("json");
+    let next: chrono::DateTime<chrono::Utc> = body["next_run_at"].as_str().expect("time").parse().expect("rfc3339");
+    assert_eq!(next.format("%H:%M").to_string(), "11:00");
+
+    let res = app.send_json(Method::PATCH, &path, Some(&admin), &json!({"enabled": false})).await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    app.clock.set(next + Duration::minutes(1));
+    assert_eq!(aglis_db::schedules::fire_due(&app.state.db, app.state.now()).await.expect("fire"), 0);
+}
