@@ -14,7 +14,6 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, StatementBuilder, TryInsertResult,
 };
-use std::collections::BTreeMap;
 
 /// Attempts a job gets unless its enqueuer says otherwise: the first run and 3 retries.
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 4;
@@ -277,14 +276,19 @@ pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Job>, Db
     Entity::find_by_id(id).one(conn).await?.map(Job::try_from).transpose()
 }
 
-/// Number of jobs in each state (every state present, zero when empty).
-pub async fn counts(conn: &impl ConnectionTrait) -> Result<BTreeMap<&'static str, u64>, DbError> {
-    let mut out = BTreeMap::new();
+/// Number of jobs in each state, in life-cycle order (queued, running, done, dead), zeros included.
+pub async fn counts(conn: &impl ConnectionTrait) -> Result<Vec<(&'static str, u64)>, DbError> {
+    let mut out = Vec::with_capacity(JobStatus::ALL.len());
     for status in JobStatus::ALL {
         let n = Entity::find().filter(Column::Status.eq(status.as_str())).count(conn).await?;
-        out.insert(status.as_str(), n);
+        out.push((status.as_str(), n));
     }
     Ok(out)
+}
+
+/// The number of jobs in `status`.
+pub async fn count(conn: &impl ConnectionTrait, status: JobStatus) -> Result<u64, DbError> {
+    Ok(Entity::find().filter(Column::Status.eq(status.as_str())).count(conn).await?)
 }
 
 /// One page of jobs in `status`, most recently changed first, and the total in that state.

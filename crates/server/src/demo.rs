@@ -102,7 +102,7 @@ pub fn banner(url: &str) -> String {
         "\n  AGLIS demo is running at {url}\n\n  Sign in with any of these accounts (password: {DEMO_PASSWORD}):\n"
     );
     for (username, full_name, role, _, _) in DEMO_ACCOUNTS {
-        s.push_str(&format!("    {username:<12} {role:<18} {full_name}\n"));
+        s.push_str(&format!("    {username:<12} {:<18} {full_name}\n", role.as_str()));
     }
     s
 }

@@ -25,7 +25,7 @@ struct NavEntry {
 /// The navigation, in order. Features add their entry here.
 const NAV: &[NavEntry] = &[
     NavEntry { key: "nav.dashboard", href: "/", icon: "▦", permission: Permission::DashboardView },
-    NavEntry { key: "nav.users", href: "/admin/users", icon: "👥", permission: Permission::UsersView },
+    NavEntry { key: "nav.users", href: "/admin/users", icon: "◉", permission: Permission::UsersView },
     NavEntry { key: "nav.jobs", href: "/admin/jobs", icon: "⚙", permission: Permission::JobsView },
     NavEntry { key: "nav.api_docs", href: "/api/docs", icon: "⌘", permission: Permission::DashboardView },
 ];
@@ -94,6 +94,16 @@ impl Shell {
     /// The text of `prefix` + `key`, for keys built from data (statuses).
     pub fn t_prefixed(&self, prefix: &str, key: &str) -> &'static str {
         self.lang.t(&format!("{prefix}{key}"))
+    }
+
+    /// A stored `628…` number as people write it: `0812-3456-7890`.
+    pub fn phone(&self, stored: &str) -> String {
+        aglis_core::phone::Phone::parse(stored).map(|p| p.local()).unwrap_or_else(|_| stored.to_owned())
+    }
+
+    /// The title of an HTTP status in the page's language.
+    pub fn status_title(&self, status: impl std::borrow::Borrow<u16>) -> &'static str {
+        self.lang.t(&format!("error.status.{}", status.borrow()))
     }
 
     /// The role's display name in the page's language.

@@ -20,6 +20,8 @@ pub fn router() -> Router<AppState> {
 pub struct RoleCount {
     pub role: Role,
     pub count: u64,
+    /// Bar length, percent of the largest count.
+    pub pct: u64,
 }
 
 #[derive(Template)]
@@ -36,17 +38,17 @@ async fn index(State(state): State<AppState>, shell: Shell, staff: Staff<perm::D
     let role_counts = if role.can(Permission::UsersView) {
         let mut out = Vec::new();
         for r in Role::STAFF {
-            out.push(RoleCount { role: r, count: users::count_active_with_role(&state.db, r).await? });
+            out.push(RoleCount { role: r, count: users::count_active_with_role(&state.db, r).await?, pct: 0 });
+        }
+        let max = out.iter().map(|c| c.count).max().unwrap_or(0).max(1);
+        for c in &mut out {
+            c.pct = c.count * 100 / max;
         }
         Some(out)
     } else {
         None
     };
-    let jobs = if role.can(Permission::JobsView) {
-        Some(aglis_db::jobs::counts(&state.db).await?.into_iter().collect())
-    } else {
-        None
-    };
+    let jobs = if role.can(Permission::JobsView) { Some(aglis_db::jobs::counts(&state.db).await?) } else { None };
     let permissions = grants(role).iter().map(|p| p.as_str()).collect();
     render(&Index { shell, permissions, role_counts, jobs })
 }

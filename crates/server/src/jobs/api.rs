@@ -123,7 +123,7 @@ async fn counts(
     State(state): State<AppState>,
     _staff: Staff<perm::JobsView>,
 ) -> AppResult<Json<BTreeMap<&'static str, u64>>> {
-    Ok(Json(jobs::counts(&state.db).await?))
+    Ok(Json(jobs::counts(&state.db).await?.into_iter().collect()))
 }
 
 /// Puts a dead job back in the queue with a fresh set of attempts.

@@ -57,7 +57,7 @@ async fn list(
     ApiQuery(f): ApiQuery<ListForm>,
 ) -> AppResult<Response> {
     let paging = Paging::parse(f.page, None)?;
-    let counts: Vec<_> = jobs::counts(&state.db).await?.into_iter().collect();
+    let counts = jobs::counts(&state.db).await?;
     let status = f.status.unwrap_or_else(|| {
         if counts.iter().any(|(s, n)| *s == "dead" && *n > 0) { JobStatus::Dead } else { JobStatus::Queued }
     });

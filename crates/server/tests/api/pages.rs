@@ -118,6 +118,6 @@ async fn the_demo_seed_creates_one_account_per_staff_role_once() {
         let body: serde_json::Value = res.json().await.expect("json");
         assert_eq!(body["user"]["role"], role.as_str());
     }
-    let dead = aglis_db::jobs::counts(&app.state.db).await.expect("counts")["dead"];
+    let dead = aglis_db::jobs::count(&app.state.db, aglis_core::job::JobStatus::Dead).await.expect("count");
     assert_eq!(dead, 1, "the queue page has a dead job to show");
 }
