@@ -149,6 +149,26 @@ pub async fn claim(
     now: DateTime<Utc>,
 ) -> Result<Vec<Job>, DbError> {
     bury_exhausted(conn, now).await?;
+    let stmt = claim_statement(conn.get_database_backend(), worker, limit, lock_for, now);
+    let mut claimed = jobs::Model::find_by_statement(stmt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Job::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    claimed.sort_by_key(|j| (j.priority, j.run_at, j.id));
+    Ok(claimed)
+}
+
+/// The claim statement for `backend`: on PostgreSQL the inner select locks with
+/// `FOR UPDATE SKIP LOCKED`, so concurrent runners pass over each other's rows.
+pub fn claim_statement(
+    backend: sea_orm::DatabaseBackend,
+    worker: &str,
+    limit: u64,
+    lock_for: Duration,
+    now: DateTime<Utc>,
+) -> sea_orm::Statement {
     let due = Condition::any()
         .add(Column::Status.eq(JobStatus::Queued.as_str()).and(Column::RunAt.lte(now)))
         .add(Column::Status.eq(JobStatus::Running.as_str()).and(Column::LockedUntil.lt(now)));
@@ -172,15 +192,7 @@ pub async fn claim(
         .and_where(Column::Id.in_subquery(pick))
         .returning_all()
         .to_owned();
-    let stmt = StatementBuilder::build(&update, &conn.get_database_backend());
-    let mut claimed = jobs::Model::find_by_statement(stmt)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Job::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    claimed.sort_by_key(|j| (j.priority, j.run_at, j.id));
-    Ok(claimed)
+    StatementBuilder::build(&update, &backend)
 }
 
 /// A running job whose lock expired after its last allowed attempt is not run again: it is dead.
@@ -309,4 +321,21 @@ pub async fn list(
         .await?;
     let jobs = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>, _>>()?;
     Ok((jobs, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::DatabaseBackend;
+
+    #[test]
+    fn postgres_claims_skip_locked_rows_and_sqlite_needs_no_lock_clause() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+        let pg = claim_statement(DatabaseBackend::Postgres, "w", 10, Duration::minutes(5), now).to_string();
+        assert!(pg.contains("FOR UPDATE SKIP LOCKED"), "{pg}");
+        assert!(pg.starts_with("UPDATE \"jobs\"") && pg.contains("RETURNING"), "{pg}");
+        let lite = claim_statement(DatabaseBackend::Sqlite, "w", 10, Duration::minutes(5), now).to_string();
+        assert!(!lite.contains("FOR UPDATE") && lite.contains("RETURNING"), "{lite}");
+        assert!(lite.contains("ORDER BY \"priority\" ASC, \"run_at\" ASC"), "{lite}");
+    }
 }
