@@ -178,6 +178,27 @@ struct EditPage {
 }
 
 impl EditPage {
+    /// The page for `actor` looking at `user`, with the form showing `form`.
+    fn new(
+        shell: Shell,
+        actor: &User,
+        user: User,
+        form: UserForm,
+        errors: FieldErrors,
+        message: Option<&'static str>,
+    ) -> Self {
+        EditPage {
+            is_self: actor.id == user.id,
+            can_admin: may_change_role_or_active(actor.role),
+            user,
+            shell,
+            form,
+            errors,
+            roles: Role::ALL,
+            message,
+        }
+    }
+
     fn error(&self, field: &str) -> String {
         self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
     }
@@ -210,16 +231,8 @@ async fn edit_form(
         None
     };
     let actor = &staff.auth().user;
-    render(&EditPage {
-        form: form_of(&user),
-        is_self: actor.id == user.id,
-        can_admin: may_change_role_or_active(actor.role),
-        user,
-        shell,
-        errors: FieldErrors::new(),
-        roles: Role::ALL,
-        message,
-    })
+    let form = form_of(&user);
+    render(&EditPage::new(shell, actor, user, form, FieldErrors::new(), message))
 }
 
 async fn edit(
@@ -246,16 +259,7 @@ async fn edit(
         Ok(user) => Ok(Redirect::to(&format!("/admin/users/{}?saved=1", user.id)).into_response()),
         Err(AppError::Validation { fields, .. } | AppError::Conflict { fields, .. }) if !fields.is_empty() => {
             let user = service::get(&state, id).await?;
-            let page = EditPage {
-                is_self: actor.user.id == user.id,
-                can_admin: may_change_role_or_active(actor.user.role),
-                user,
-                shell,
-                form,
-                errors: fields,
-                roles: Role::ALL,
-                message: None,
-            };
+            let page = EditPage::new(shell, &actor.user, user, form, fields, None);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e),
@@ -279,16 +283,8 @@ async fn reset_password(
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}?password=1")).into_response()),
         Err(AppError::Validation { fields, .. }) => {
             let user = service::get(&state, id).await?;
-            let page = EditPage {
-                form: form_of(&user),
-                is_self: staff.auth().user.id == user.id,
-                can_admin: true,
-                user,
-                shell,
-                errors: fields,
-                roles: Role::ALL,
-                message: None,
-            };
+            let form = form_of(&user);
+            let page = EditPage::new(shell, &staff.auth().user, user, form, fields, None);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e),
