@@ -42,7 +42,7 @@ pub async fn protect(State(state): State<AppState>, mut req: Request, next: Next
 
     if safe {
         // Mint the anonymous nonce for pages, so the login form can carry a token.
-        if is_api || cookie_nonce.is_some() {
+        if is_api || cookie_nonce.is_some() || path.starts_with("/assets/") {
             if let Some(n) = cookie_nonce {
                 req.extensions_mut().insert(CsrfNonce(n));
             }

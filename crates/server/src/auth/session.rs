@@ -34,6 +34,11 @@ pub struct Authenticated {
 pub struct AuthContext(pub Option<Authenticated>);
 
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/assets/") {
+        // Static files are the same for everyone: no session look-up.
+        req.extensions_mut().insert(AuthContext(None));
+        return next.run(req).await;
+    }
     match authenticate(&state, req.headers()).await {
         Ok(auth) => {
             req.extensions_mut().insert(AuthContext(auth));
