@@ -6,6 +6,7 @@
 pub mod backoff;
 pub mod clock;
 pub mod job;
+pub mod notification;
 pub mod permission;
 pub mod phone;
 pub mod schedule;

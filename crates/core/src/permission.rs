@@ -116,6 +116,10 @@ pub enum Permission {
     ReportsExport,
     /// Referenced but missing from the original catalogue (spec §1.2); admin-only there.
     NotificationsManage,
+    /// See sent messages and their delivery.
+    NotificationsView,
+    /// Send a message by hand to a number, an address or a group.
+    NotificationsSend,
     /// The background job queue: see jobs by state.
     JobsView,
     /// Re-queue dead jobs.
@@ -123,7 +127,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 39] = [
+    pub const ALL: [Permission; 41] = [
         Permission::DashboardView,
         Permission::AnalyticsView,
         Permission::TicketsView,
@@ -161,6 +165,8 @@ impl Permission {
         Permission::ReportsView,
         Permission::ReportsExport,
         Permission::NotificationsManage,
+        Permission::NotificationsView,
+        Permission::NotificationsSend,
         Permission::JobsView,
         Permission::JobsManage,
     ];
@@ -205,6 +211,8 @@ impl Permission {
             ReportsView => "reports.view",
             ReportsExport => "reports.export",
             NotificationsManage => "notifications.manage",
+            NotificationsView => "notifications.view",
+            NotificationsSend => "notifications.send",
             JobsView => "jobs.view",
             JobsManage => "jobs.manage",
         }
@@ -255,6 +263,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             UsersEdit,
             ReportsView,
             ReportsExport,
+            NotificationsView,
+            NotificationsSend,
             JobsView,
         ],
         Role::Manager => &[
@@ -276,6 +286,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             RegistrationsExport,
             TechniciansView,
             InventoryView,
+            NotificationsView,
+            NotificationsSend,
         ],
         Role::Noc => &[
             DashboardView,
@@ -292,6 +304,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             InventoryView,
             InventoryCreate,
             InventoryEdit,
+            NotificationsView,
+            NotificationsSend,
         ],
         Role::CustomerService => &[
             DashboardView,
@@ -306,6 +320,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             RegistrationsApprove,
             RegistrationsReject,
             TechniciansView,
+            NotificationsView,
+            NotificationsSend,
         ],
         Role::Technician => {
             &[DashboardView, TicketsView, TicketsEdit, TicketsClose, CustomersView, TechniciansView, InventoryView]
@@ -402,6 +418,8 @@ mod tests {
             (ReportsView, [true, true, false, false, false, false]),
             (ReportsExport, [true, true, false, false, false, false]),
             (NotificationsManage, [true, false, false, false, false, false]),
+            (NotificationsView, [true, true, true, true, true, false]),
+            (NotificationsSend, [true, true, true, true, true, false]),
             (JobsView, [true, true, false, false, false, false]),
             (JobsManage, [true, false, false, false, false, false]),
         ];

@@ -1,1 +1,4 @@
-//! placeholder
+//! AGLIS integrations: one module per external system. Each speaks the system's real wire format;
+//! tests and the demo run local fake servers of the same systems.
+
+pub mod notify;

@@ -32,6 +32,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
+    pub notifier: Arc<crate::notifications::Notifier>,
 }
 
 impl AppState {
@@ -101,7 +102,9 @@ impl Application {
             anyhow::anyhow!("AGLIS_DATABASE_URL: cannot open {}: {e}", crate::config::redact_url(&config.database_url))
         })?;
         aglis_db::migration::run(&db).await?;
-        let state = AppState { db, config: Arc::new(config), clock };
+        let notifier = Arc::new(crate::notifications::Notifier::log_only());
+        tracing::info!(providers = ?notifier.provider_names(), "notification providers");
+        let state = AppState { db, config: Arc::new(config), clock, notifier };
         jobs::install_builtin_schedules(&state).await?;
         if state.config.demo {
             crate::demo::seed(&state).await?;

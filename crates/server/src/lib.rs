@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod listing;
 pub mod monitoring;
+pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod telemetry;

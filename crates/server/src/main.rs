@@ -139,7 +139,12 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
     let db = aglis_db::connect(&config.database_url, 2).await?;
     aglis_db::migration::run(&db).await?;
-    let state = aglis_server::app::AppState { db, config: Arc::new(config), clock: Arc::new(SystemClock) };
+    let state = aglis_server::app::AppState {
+        db,
+        config: Arc::new(config),
+        clock: Arc::new(SystemClock),
+        notifier: Arc::new(aglis_server::notifications::Notifier::log_only()),
+    };
     let cmd = aglis_server::users::service::CreateUser::parse(
         username,
         &password,

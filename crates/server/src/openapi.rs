@@ -3,7 +3,7 @@
 //! also scans the sources for routes added any other way).
 
 use crate::app::AppState;
-use crate::{auth, jobs, monitoring, users};
+use crate::{auth, jobs, monitoring, notifications, users};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "auth", description = "Sign in and out"),
         (name = "users", description = "Staff accounts and roles"),
         (name = "jobs", description = "The background job queue"),
+        (name = "notifications", description = "WhatsApp and e-mail messages"),
         (name = "monitoring", description = "Health checks"),
     )
 )]
@@ -42,4 +43,5 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(users::api_router())
         .merge(jobs::api_router())
         .merge(monitoring::api_router())
+        .merge(notifications::api_router())
 }

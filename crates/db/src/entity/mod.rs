@@ -2,6 +2,8 @@
 
 pub mod jobs;
 pub mod leases;
+pub mod message_events;
+pub mod messages;
 pub mod schedules;
 pub mod sessions;
 pub mod users;

@@ -1,4 +1,5 @@
 //! Repositories, one per feature.
 
+pub mod messages;
 pub mod sessions;
 pub mod users;

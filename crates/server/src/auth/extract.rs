@@ -86,5 +86,15 @@ pub mod perm {
         };
     }
 
-    perms!(DashboardView, UsersView, UsersCreate, UsersEdit, UsersResetPassword, JobsView, JobsManage);
+    perms!(
+        DashboardView,
+        UsersView,
+        UsersCreate,
+        UsersEdit,
+        UsersResetPassword,
+        JobsView,
+        JobsManage,
+        NotificationsView,
+        NotificationsSend,
+    );
 }

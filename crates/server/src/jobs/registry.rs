@@ -42,6 +42,7 @@ pub const PURGE_EXPIRED_SESSIONS: &str = "sessions.purge_expired";
 pub fn builtin_registry() -> Registry {
     let mut r = Registry::default();
     r.register(PURGE_EXPIRED_SESSIONS, purge_expired_sessions);
+    r.register(crate::notifications::service::SEND_JOB, crate::notifications::dispatch::send_job);
     r
 }
 

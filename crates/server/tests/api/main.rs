@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod jobs;
 mod migrations;
+mod notifications;
 mod openapi;
 mod pages;
 mod scheduler;

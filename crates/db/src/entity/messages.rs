@@ -1,0 +1,34 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "messages")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub channel: String,
+    /// `628…` for WhatsApp, an address for e-mail.
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub template_code: Option<String>,
+    /// JSON object of the template's values.
+    pub variables: Option<String>,
+    pub priority: i16,
+    pub status: String,
+    pub provider: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+    pub delivered_at: Option<DateTimeUtc>,
+    pub read_at: Option<DateTimeUtc>,
+    pub failed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

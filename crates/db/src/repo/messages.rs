@@ -1,0 +1,270 @@
+//! Outgoing messages and their timelines. A message is created in the caller's transaction
+//! together with the job that sends it, so it exists iff the change that caused it committed.
+
+use crate::DbError;
+use crate::entity::message_events;
+use crate::entity::messages::{self, Column, Entity};
+use aglis_core::job::JobPriority;
+use aglis_core::notification::{Channel, MessageStatus, apply_delivery_report};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+/// A message as the services and pages see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub id: i64,
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub template_code: Option<String>,
+    pub priority: JobPriority,
+    pub status: MessageStatus,
+    pub provider: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<messages::Model> for Message {
+    type Error = DbError;
+    fn try_from(m: messages::Model) -> Result<Self, DbError> {
+        let corrupt = |e: String| DbError::Corrupt(format!("message {}: {e}", m.id));
+        Ok(Message {
+            channel: m.channel.parse().map_err(|e: aglis_core::notification::UnknownValue| corrupt(e.to_string()))?,
+            status: m.status.parse().map_err(|e: aglis_core::notification::UnknownValue| corrupt(e.to_string()))?,
+            priority: JobPriority::from_rank(m.priority).ok_or_else(|| corrupt(format!("priority {}", m.priority)))?,
+            id: m.id,
+            recipient: m.recipient,
+            subject: m.subject,
+            body: m.body,
+            template_code: m.template_code,
+            provider: m.provider,
+            provider_message_id: m.provider_message_id,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created_by: m.created_by,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            sent_at: m.sent_at,
+            delivered_at: m.delivered_at,
+            read_at: m.read_at,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub template_code: Option<String>,
+    pub variables: Option<serde_json::Value>,
+    pub priority: JobPriority,
+    pub created_by: Option<i64>,
+}
+
+/// Records a queued message and the first event of its timeline.
+pub async fn create(conn: &impl ConnectionTrait, new: NewMessage, now: DateTime<Utc>) -> Result<Message, DbError> {
+    let model = messages::ActiveModel {
+        channel: Set(new.channel.as_str().to_owned()),
+        recipient: Set(new.recipient),
+        subject: Set(new.subject),
+        body: Set(new.body),
+        template_code: Set(new.template_code),
+        variables: Set(new.variables.map(|v| v.to_string())),
+        priority: Set(new.priority.rank()),
+        status: Set(MessageStatus::Queued.as_str().to_owned()),
+        attempts: Set(0),
+        created_by: Set(new.created_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    add_event(conn, model.id, MessageStatus::Queued, None, now).await?;
+    Message::try_from(model)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Message>, DbError> {
+    Entity::find_by_id(id).one(conn).await?.map(Message::try_from).transpose()
+}
+
+async fn add_event(
+    conn: &impl ConnectionTrait,
+    message_id: i64,
+    status: MessageStatus,
+    detail: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    message_events::ActiveModel {
+        message_id: Set(message_id),
+        status: Set(status.as_str().to_owned()),
+        detail: Set(detail),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The timeline of a message, oldest first.
+pub async fn events(conn: &impl ConnectionTrait, message_id: i64) -> Result<Vec<message_events::Model>, DbError> {
+    Ok(message_events::Entity::find()
+        .filter(message_events::Column::MessageId.eq(message_id))
+        .order_by_asc(message_events::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Marks an attempt as started. `false` if the message is not waiting to be sent (already sent,
+/// or dead), so a repeated job does not send twice.
+pub async fn start_attempt(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(MessageStatus::Sending.as_str()))
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in([
+            MessageStatus::Queued.as_str(),
+            MessageStatus::Failed.as_str(),
+            MessageStatus::Sending.as_str(),
+        ]))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// The provider accepted the message.
+pub async fn mark_sent(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    provider: &str,
+    provider_message_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    Entity::update_many()
+        .col_expr(Column::Status, Expr::value(MessageStatus::Sent.as_str()))
+        .col_expr(Column::Provider, Expr::value(provider))
+        .col_expr(Column::ProviderMessageId, Expr::value(provider_message_id.map(str::to_owned)))
+        .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(Column::SentAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    add_event(conn, id, MessageStatus::Sent, Some(format!("accepted by {provider}")), now).await
+}
+
+/// An attempt failed: `failed` (a retry follows) or `dead` (no attempts left).
+pub async fn mark_failed(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    error: &str,
+    dead: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let status = if dead { MessageStatus::Dead } else { MessageStatus::Failed };
+    let error: String = error.chars().take(2000).collect();
+    Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status.as_str()))
+        .col_expr(Column::LastError, Expr::value(error.clone()))
+        .col_expr(Column::FailedAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    add_event(conn, id, status, Some(error), now).await
+}
+
+/// Applies a provider's delivery report; statuses never move backwards. Returns the new status,
+/// or `None` when the report changed nothing.
+pub async fn apply_report(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    reported: MessageStatus,
+    now: DateTime<Utc>,
+) -> Result<Option<MessageStatus>, DbError> {
+    let Some(msg) = get(conn, id).await? else { return Ok(None) };
+    let Some(next) = apply_delivery_report(msg.status, reported) else { return Ok(None) };
+    let mut am: messages::ActiveModel =
+        Entity::find_by_id(id).one(conn).await?.ok_or(DbError::Corrupt("vanished".into()))?.into();
+    am.status = Set(next.as_str().to_owned());
+    am.updated_at = Set(now);
+    match next {
+        MessageStatus::Sent => am.sent_at = Set(Some(now)),
+        MessageStatus::Delivered => am.delivered_at = Set(Some(now)),
+        MessageStatus::Read => am.read_at = Set(Some(now)),
+        MessageStatus::Failed => am.failed_at = Set(Some(now)),
+        _ => {}
+    }
+    am.update(conn).await?;
+    add_event(conn, id, next, Some("delivery report".into()), now).await?;
+    Ok(Some(next))
+}
+
+/// Filters and paging for the message history.
+#[derive(Debug, Clone, Default)]
+pub struct MessageQuery {
+    pub status: Option<MessageStatus>,
+    pub channel: Option<Channel>,
+    /// Matches the recipient or the body.
+    pub q: Option<String>,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+pub async fn list(conn: &impl ConnectionTrait, query: &MessageQuery) -> Result<(Vec<Message>, u64), DbError> {
+    let mut cond = Condition::all();
+    if let Some(s) = query.status {
+        cond = cond.add(Column::Status.eq(s.as_str()));
+    }
+    if let Some(c) = query.channel {
+        cond = cond.add(Column::Channel.eq(c.as_str()));
+    }
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = |c: Column| Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'));
+        cond = cond.add(Condition::any().add(like(Column::Recipient)).add(like(Column::Body)));
+    }
+    let select = Entity::find().filter(cond);
+    let total = select.clone().count(conn).await?;
+    let per_page = std::cmp::max(query.per_page, 1);
+    let rows = select
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+        .offset(query.page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    Ok((rows.into_iter().map(Message::try_from).collect::<Result<_, _>>()?, total))
+}
+
+/// Puts a dead message back in the queue with a fresh set of attempts. `false` unless it was dead.
+pub async fn requeue(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(MessageStatus::Queued.as_str()))
+        .col_expr(Column::Attempts, Expr::value(0))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(MessageStatus::Dead.as_str()))
+        .exec(conn)
+        .await?;
+    if res.rows_affected == 1 {
+        add_event(conn, id, MessageStatus::Queued, Some("re-queued".into()), now).await?;
+    }
+    Ok(res.rows_affected == 1)
+}

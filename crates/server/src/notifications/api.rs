@@ -1,0 +1,233 @@
+//! `/api/v1/notifications`: send a message, list the history, see one message's timeline.
+
+use crate::app::AppState;
+use crate::auth::extract::{Staff, perm};
+use crate::error::{AppError, AppResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, IdPath};
+use crate::listing::Paging;
+use crate::notifications::service::{self, SendMessage};
+use aglis_core::job::JobPriority;
+use aglis_core::notification::{Channel, MessageStatus};
+use aglis_db::repo::messages::{self, Message, MessageQuery};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, send)).routes(routes!(show)).routes(routes!(requeue))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    /// `whatsapp` or `email`.
+    #[schema(value_type = String, example = "whatsapp")]
+    pub channel: Channel,
+    /// A phone number (`0812…`, `+62 812…`) for WhatsApp, an address for e-mail.
+    #[schema(example = "0812-3456-7890")]
+    pub to: String,
+    /// E-mail only.
+    pub subject: Option<String>,
+    #[schema(example = "Gangguan jaringan di Telukjambe sudah pulih. Terima kasih atas kesabaran Anda.")]
+    pub body: String,
+    /// critical, high, normal (default) or low.
+    #[schema(value_type = Option<String>, example = "normal")]
+    pub priority: Option<JobPriority>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    pub id: i64,
+    /// Always `queued`: delivery happens in the background.
+    pub status: String,
+}
+
+/// Queues a message for delivery; 202 with its id.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notifications",
+    tag = "notifications",
+    request_body = SendRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 202, body = Accepted),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad recipient (`to`) or body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn send(
+    State(state): State<AppState>,
+    staff: Staff<perm::NotificationsSend>,
+    ApiJson(req): ApiJson<SendRequest>,
+) -> AppResult<(StatusCode, Json<Accepted>)> {
+    let cmd = SendMessage::parse(
+        req.channel,
+        &req.to,
+        req.subject.as_deref(),
+        &req.body,
+        req.priority.unwrap_or(JobPriority::Normal),
+    )?;
+    let message = service::send(&state, Some(staff.auth().user.id), cmd).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { id: message.id, status: message.status.as_str().to_owned() })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageOut {
+    pub id: i64,
+    pub channel: String,
+    pub to: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub priority: String,
+    /// queued, sending, sent, delivered, read, failed or dead.
+    pub status: String,
+    pub provider: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl From<Message> for MessageOut {
+    fn from(m: Message) -> Self {
+        MessageOut {
+            id: m.id,
+            channel: m.channel.as_str().to_owned(),
+            to: m.recipient,
+            subject: m.subject,
+            body: m.body,
+            priority: m.priority.as_str().to_owned(),
+            status: m.status.as_str().to_owned(),
+            provider: m.provider,
+            provider_message_id: m.provider_message_id,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+            delivered_at: m.delivered_at,
+            read_at: m.read_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageList {
+    pub items: Vec<MessageOut>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    #[param(value_type = Option<String>)]
+    pub status: Option<MessageStatus>,
+    #[param(value_type = Option<String>)]
+    pub channel: Option<Channel>,
+    /// Search in the recipient and the text.
+    pub q: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// The message history, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications",
+    tag = "notifications",
+    params(ListParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MessageList),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list(
+    State(state): State<AppState>,
+    _staff: Staff<perm::NotificationsView>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> AppResult<Json<MessageList>> {
+    let paging = Paging::parse(p.page, p.per_page)?;
+    let query =
+        MessageQuery { status: p.status, channel: p.channel, q: p.q, page: paging.page, per_page: paging.per_page };
+    let (items, total) = messages::list(&state.db, &query).await?;
+    Ok(Json(MessageList {
+        items: items.into_iter().map(MessageOut::from).collect(),
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
+/// Puts a dead message back in the queue with a fresh set of attempts.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notifications/{id}/requeue",
+    tag = "notifications",
+    params(("id" = i64, Path, description = "Message id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MessageOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The message is not dead", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn requeue(
+    State(state): State<AppState>,
+    _staff: Staff<perm::NotificationsSend>,
+    IdPath(id): IdPath,
+) -> AppResult<Json<MessageOut>> {
+    Ok(Json(MessageOut::from(service::requeue(&state, id).await?)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventOut {
+    pub status: String,
+    pub detail: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageDetail {
+    #[serde(flatten)]
+    pub message: MessageOut,
+    /// Every status change, oldest first.
+    pub timeline: Vec<EventOut>,
+}
+
+/// One message with its timeline.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications/{id}",
+    tag = "notifications",
+    params(("id" = i64, Path, description = "Message id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MessageDetail),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn show(
+    State(state): State<AppState>,
+    _staff: Staff<perm::NotificationsView>,
+    IdPath(id): IdPath,
+) -> AppResult<Json<MessageDetail>> {
+    let message = messages::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("message"))?;
+    let timeline = messages::events(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|e| EventOut { status: e.status, detail: e.detail, at: e.created_at })
+        .collect();
+    Ok(Json(MessageDetail { message: MessageOut::from(message), timeline }))
+}

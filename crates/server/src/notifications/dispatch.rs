@@ -1,0 +1,40 @@
+//! The `notifications.send` job: hand one message to the providers and record the outcome.
+//! Idempotent: a message that is already sent (or dead) is not sent again.
+
+use crate::app::AppState;
+use crate::notifications::service::MAX_SEND_ATTEMPTS;
+use aglis_db::repo::messages;
+use aglis_integrations::notify::{Outgoing, SendError};
+
+pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(), String> {
+    let id = payload["message_id"].as_i64().ok_or("payload has no message_id")?;
+    let db_err = |e: aglis_db::DbError| e.to_string();
+    if !messages::start_attempt(&state.db, id, state.now()).await.map_err(db_err)? {
+        return Ok(()); // already sent, or dead: nothing to do
+    }
+    let msg = messages::get(&state.db, id).await.map_err(db_err)?.ok_or("message vanished")?;
+    let outgoing = Outgoing {
+        message_id: msg.id,
+        channel: msg.channel,
+        recipient: msg.recipient.clone(),
+        subject: msg.subject.clone(),
+        body: msg.body.clone(),
+    };
+    match state.notifier.send(&outgoing).await {
+        Ok(receipt) => {
+            messages::mark_sent(&state.db, id, &receipt.provider, receipt.provider_message_id.as_deref(), state.now())
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        }
+        Err(e @ SendError::Rejected { .. }) => {
+            messages::mark_failed(&state.db, id, &e.to_string(), true, state.now()).await.map_err(db_err)?;
+            Ok(()) // retrying cannot help
+        }
+        Err(e) => {
+            let dead = msg.attempts >= MAX_SEND_ATTEMPTS;
+            messages::mark_failed(&state.db, id, &e.to_string(), dead, state.now()).await.map_err(db_err)?;
+            Err(e.to_string())
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Sending a message: check the recipient for the channel, record the message and enqueue its
+//! delivery job in one transaction.
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, FieldErrors};
+use aglis_core::job::JobPriority;
+use aglis_core::notification::Channel;
+use aglis_core::phone::Phone;
+use aglis_core::user::parse_email;
+use aglis_db::jobs::{self, NewJob};
+use aglis_db::repo::messages::{self, Message, NewMessage};
+use aglis_db::{DbError, TransactionTrait};
+
+/// The delivery job's kind.
+pub const SEND_JOB: &str = "notifications.send";
+/// The first try and three retries (seed P2.2).
+pub const MAX_SEND_ATTEMPTS: i32 = 4;
+pub const MAX_BODY_CHARS: usize = 4096;
+
+/// A checked request to send one message.
+#[derive(Debug, Clone)]
+pub struct SendMessage {
+    pub channel: Channel,
+    /// Normalised: `628…` or a lower-case address.
+    pub to: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub priority: JobPriority,
+}
+
+impl SendMessage {
+    pub fn parse(
+        channel: Channel,
+        to: &str,
+        subject: Option<&str>,
+        body: &str,
+        priority: JobPriority,
+    ) -> AppResult<Self> {
+        let mut errors = FieldErrors::new();
+        let to = match channel {
+            Channel::Whatsapp => Phone::parse(to).map(|p| p.as_str().to_owned()).map_err(|e| e.to_string()),
+            Channel::Email => parse_email(to).map_err(|e| e.to_string()),
+        };
+        let to = to.map_err(|e| errors.insert("to".into(), vec![e])).ok();
+        let body = body.trim();
+        if body.is_empty() {
+            errors.insert("body".into(), vec!["the message is empty".into()]);
+        } else if body.chars().count() > MAX_BODY_CHARS {
+            errors.insert("body".into(), vec![format!("the message is longer than {MAX_BODY_CHARS} characters")]);
+        }
+        let subject = subject.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        if subject.as_ref().is_some_and(|s| s.chars().count() > 200) {
+            errors.insert("subject".into(), vec!["the subject is longer than 200 characters".into()]);
+        }
+        match to {
+            Some(to) if errors.is_empty() => Ok(SendMessage { channel, to, subject, body: body.to_owned(), priority }),
+            _ => Err(AppError::fields(errors)),
+        }
+    }
+}
+
+fn send_job(id: i64, priority: JobPriority) -> NewJob {
+    NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id })).priority(priority).max_attempts(MAX_SEND_ATTEMPTS)
+}
+
+/// Re-queues a dead message with a new delivery job. 404 when it does not exist, 409 unless dead.
+pub async fn requeue(state: &AppState, id: i64) -> AppResult<Message> {
+    let now = state.now();
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    let message = messages::get(&txn, id).await?.ok_or_else(|| AppError::not_found("message"))?;
+    if !messages::requeue(&txn, id, now).await? {
+        return Err(AppError::Conflict {
+            detail: format!("message {id} is {}, not dead; only dead messages can be re-queued", message.status),
+            fields: FieldErrors::new(),
+        });
+    }
+    jobs::enqueue(&txn, send_job(id, message.priority), now).await?;
+    txn.commit().await.map_err(DbError::from)?;
+    messages::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("message"))
+}
+
+/// Records the message and its delivery job together.
+pub async fn send(state: &AppState, created_by: Option<i64>, cmd: SendMessage) -> AppResult<Message> {
+    let now = state.now();
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    let message = messages::create(
+        &txn,
+        NewMessage {
+            channel: cmd.channel,
+            recipient: cmd.to,
+            subject: cmd.subject,
+            body: cmd.body,
+            template_code: None,
+            variables: None,
+            priority: cmd.priority,
+            created_by,
+        },
+        now,
+    )
+    .await?;
+    jobs::enqueue(&txn, send_job(message.id, cmd.priority), now).await?;
+    txn.commit().await.map_err(DbError::from)?;
+    Ok(message)
+}

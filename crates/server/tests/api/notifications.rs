@@ -1,0 +1,184 @@
+//! Sending messages through the queue, on whichever engine this run uses.
+
+use crate::helpers::{problem, spawn_app};
+use aglis_core::job::JobStatus;
+use aglis_core::notification::Channel;
+use aglis_core::permission::Role;
+use aglis_db::repo::messages;
+use aglis_integrations::notify::{Outgoing, Provider, Receipt, SendError, SendFuture};
+use aglis_server::jobs::{Runner, builtin_registry};
+use aglis_server::notifications::Notifier;
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[tokio::test]
+async fn a_sent_message_goes_through_the_queue_and_the_log_provider() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("dewi", Role::CustomerService).await;
+    let res = app
+        .post_json("/api/v1/notifications", Some(&token), &json!({"channel": "whatsapp", "to": "0812-3456-7890", "body": "Halo Pak Budi, teknisi kami menuju lokasi."}))
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let body: Value = res.json().await.expect("json");
+    let id = body["id"].as_i64().expect("id");
+    assert_eq!(body["status"], "queued");
+
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    assert_eq!(runner.run_once().await.expect("run").done, 1);
+
+    let detail: Value = app.get(&format!("/api/v1/notifications/{id}"), Some(&token)).await.json().await.expect("json");
+    assert_eq!(detail["status"], "sent");
+    assert_eq!(detail["to"], "6281234567890");
+    assert_eq!(detail["provider"], "log");
+    assert_eq!(detail["provider_message_id"], format!("log-{id}"));
+    let steps: Vec<_> = detail["timeline"].as_array().expect("timeline").iter().map(|e| e["status"].clone()).collect();
+    assert_eq!(steps, [json!("queued"), json!("sent")]);
+
+    let list: Value =
+        app.get("/api/v1/notifications?status=sent&q=budi", Some(&token)).await.json().await.expect("json");
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["body"], "Halo Pak Budi, teknisi kami menuju lokasi.");
+}
+
+#[tokio::test]
+async fn bad_recipients_and_bodies_are_422_naming_the_field() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("dewi", Role::CustomerService).await;
+    let cases = [
+        (json!({"channel": "whatsapp", "to": "12345", "body": "x"}), "to"),
+        (json!({"channel": "email", "to": "bukan-email", "body": "x"}), "to"),
+        (json!({"channel": "whatsapp", "to": "081234567890", "body": "   "}), "body"),
+        (json!({"channel": "sms", "to": "081234567890", "body": "x"}), "channel"),
+    ];
+    for (body, field) in cases {
+        let res = app.post_json("/api/v1/notifications", Some(&token), &body).await;
+        let p = problem(res, 422).await;
+        assert!(p["errors"][field].is_array(), "{field}: {p}");
+    }
+    let list: Value = app.get("/api/v1/notifications", Some(&token)).await.json().await.expect("json");
+    assert_eq!(list["total"], 0, "nothing was recorded");
+}
+
+#[tokio::test]
+async fn technicians_may_not_send_or_read_messages() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("agus", Role::Technician).await;
+    let res = app
+        .post_json(
+            "/api/v1/notifications",
+            Some(&token),
+            &json!({"channel": "whatsapp", "to": "081234567890", "body": "x"}),
+        )
+        .await;
+    problem(res, 403).await;
+    problem(app.get("/api/v1/notifications", Some(&token)).await, 403).await;
+}
+
+/// A provider at the network edge that fails a set number of times, then accepts.
+#[derive(Debug)]
+struct Flaky {
+    name: &'static str,
+    failures: usize,
+    calls: AtomicUsize,
+}
+
+impl Provider for Flaky {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn channels(&self) -> &[Channel] {
+        &[Channel::Whatsapp]
+    }
+    fn send<'a>(&'a self, m: &'a Outgoing) -> SendFuture<'a> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            if n < self.failures {
+                Err(SendError::Transient { provider: self.name.into(), detail: format!("HTTP 503 (call {})", n + 1) })
+            } else {
+                Ok(Receipt {
+                    provider: self.name.into(),
+                    provider_message_id: Some(format!("{}-{}", self.name, m.message_id)),
+                })
+            }
+        })
+    }
+}
+
+fn with_providers(app: &crate::helpers::TestApp, providers: Vec<Arc<dyn Provider>>) -> aglis_server::app::AppState {
+    aglis_server::app::AppState { notifier: Arc::new(Notifier::new(providers)), ..app.state.clone() }
+}
+
+async fn queue_one(state: &aglis_server::app::AppState) -> i64 {
+    let cmd = aglis_server::notifications::service::SendMessage::parse(
+        Channel::Whatsapp,
+        "0857-1000-0011",
+        None,
+        "Tagihan Anda sudah terbit.",
+        aglis_core::job::JobPriority::Normal,
+    )
+    .expect("valid");
+    aglis_server::notifications::service::send(state, None, cmd).await.expect("queued").id
+}
+
+#[tokio::test]
+async fn a_failing_first_provider_hands_over_to_the_second() {
+    let app = spawn_app().await;
+    let first = Arc::new(Flaky { name: "first", failures: usize::MAX, calls: AtomicUsize::new(0) });
+    let second = Arc::new(Flaky { name: "second", failures: 0, calls: AtomicUsize::new(0) });
+    let state = with_providers(&app, vec![first.clone(), second.clone()]);
+    let id = queue_one(&state).await;
+    Runner::new(state.clone(), Arc::new(builtin_registry())).run_once().await.expect("run");
+    let m = messages::get(&state.db, id).await.expect("db").expect("message");
+    assert_eq!((m.status.as_str(), m.provider.as_deref()), ("sent", Some("second")));
+    assert_eq!((first.calls.load(Ordering::SeqCst), second.calls.load(Ordering::SeqCst)), (1, 1));
+}
+
+#[tokio::test]
+async fn three_retries_then_dead_and_a_sent_message_is_never_sent_again() {
+    let app = spawn_app().await;
+    let down = Arc::new(Flaky { name: "down", failures: usize::MAX, calls: AtomicUsize::new(0) });
+    let state = with_providers(&app, vec![down.clone()]);
+    let id = queue_one(&state).await;
+    let runner = Runner::new(state.clone(), Arc::new(builtin_registry()));
+    for attempt in 1..=4 {
+        let r = runner.run_once().await.expect("run");
+        assert_eq!(r.claimed, 1, "attempt {attempt}");
+        app.clock.advance(Duration::hours(2));
+    }
+    assert_eq!(down.calls.load(Ordering::SeqCst), 4, "the first try and 3 retries");
+    let m = messages::get(&state.db, id).await.expect("db").expect("message");
+    assert_eq!(m.status.as_str(), "dead");
+    assert!(m.last_error.is_some_and(|e| e.contains("503")));
+    assert_eq!(aglis_db::jobs::count(&state.db, JobStatus::Dead).await.expect("count"), 1);
+
+    // a stray run of the job does not resurrect a dead message
+    let up = Arc::new(Flaky { name: "up", failures: 0, calls: AtomicUsize::new(0) });
+    let state = with_providers(&app, vec![up.clone()]);
+    aglis_server::notifications::dispatch::send_job(state.clone(), json!({"message_id": id})).await.expect("no-op");
+    assert_eq!(up.calls.load(Ordering::SeqCst), 0);
+
+    // re-queued through the API, it is sent exactly once
+    let (_, token) = app.user_with_token("siti", Role::Supervisor).await;
+    let res = app.post_json(&format!("/api/v1/notifications/{id}/requeue"), Some(&token), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    problem(app.post_json(&format!("/api/v1/notifications/{id}/requeue"), Some(&token), &json!({})).await, 409).await;
+    let runner = Runner::new(state.clone(), Arc::new(builtin_registry()));
+    assert_eq!(runner.run_once().await.expect("run").done, 1);
+    assert_eq!(runner.run_once().await.expect("run").claimed, 0);
+    assert_eq!(up.calls.load(Ordering::SeqCst), 1);
+    let m = messages::get(&state.db, id).await.expect("db").expect("message");
+    assert_eq!((m.status.as_str(), m.provider.as_deref()), ("sent", Some("up")));
+}
+
+#[tokio::test]
+async fn the_message_and_its_job_commit_together() {
+    let app = spawn_app().await;
+    let id = queue_one(&app.state).await;
+    let (jobs, total) = aglis_db::jobs::list(&app.state.db, JobStatus::Queued, 1, 10).await.expect("list");
+    assert_eq!(total, 1);
+    assert_eq!(jobs[0].payload["message_id"], id);
+    assert_eq!(jobs[0].max_attempts, 4);
+}
