@@ -6,3 +6,13 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Live character counters: <textarea data-counter="id-of-count-span">.
+document.addEventListener("input", function (event) {
+  var el = event.target;
+  var target = el.getAttribute && el.getAttribute("data-counter");
+  if (target) {
+    var span = document.getElementById(target);
+    if (span) span.textContent = String(el.value.length);
+  }
+});

@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::router())
         .merge(users::router())
         .merge(jobs::router())
+        .merge(crate::notifications::router())
         .merge(assets::router())
         .merge(api)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))

@@ -62,6 +62,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
         created += 1;
     }
     seed_jobs(state).await?;
+    seed_messages(state).await?;
     Ok(created)
 }
 
@@ -92,6 +93,82 @@ async fn seed_jobs(state: &AppState) -> anyhow::Result<()> {
             let error = "no handler for job kind `report.legacy_export` (removed in this version)";
             jobs::fail(&state.db, &job, worker, error, now, aglis_core::backoff::default_retry_delay).await?;
         }
+    }
+    Ok(())
+}
+
+/// Messages of a typical day, in every state, so the notification pages have a history to show.
+async fn seed_messages(state: &AppState) -> anyhow::Result<()> {
+    use crate::notifications::service::{self, SendMessage};
+    use aglis_core::job::JobPriority;
+    use aglis_core::notification::{Channel, MessageStatus};
+    use aglis_db::repo::messages;
+    const TEXTS: &[(&str, &str, &str)] = &[
+        (
+            "whatsapp",
+            "0812-8765-4321",
+            "Halo Bapak Slamet, teknisi AGLIS (Agus Setiawan) sedang menuju lokasi Anda di Perum Griya Telukjambe Blok C2 No. 14. Perkiraan tiba 30 menit.",
+        ),
+        (
+            "whatsapp",
+            "0857-2233-4455",
+            "Yth. Ibu Sri Wahyuni, tagihan internet AGLIS bulan November sebesar Rp 250.000 jatuh tempo 10-12-2026. Abaikan pesan ini bila sudah membayar.",
+        ),
+        (
+            "whatsapp",
+            "0813-1122-3344",
+            "Gangguan jaringan di area Karawang Barat sudah pulih pukul 14.20 WIB. Mohon maaf atas ketidaknyamanannya.",
+        ),
+        (
+            "whatsapp",
+            "0896-5544-3322",
+            "Pendaftaran Anda REG202611250007 sudah diverifikasi. Survei lokasi dijadwalkan Jumat, 27-11-2026 pukul 10.00 WIB.",
+        ),
+        (
+            "email",
+            "hendra.gunawan@contoh.co.id",
+            "Terlampir laporan harian gangguan jaringan area Bekasi Timur per 25-11-2026.",
+        ),
+        (
+            "whatsapp",
+            "0821-9988-7766",
+            "Terima kasih, pembayaran Rp 350.000 untuk paket Fiber 50 Mbps sudah kami terima.",
+        ),
+        (
+            "whatsapp",
+            "0838-1234-5678",
+            "Tiket TKT-20261125-0042: kabel drop di ODP KRW-TJB-07 sudah diganti. Silakan cek koneksi Anda.",
+        ),
+        (
+            "whatsapp",
+            "0812-0000-1111",
+            "Pengingat: jadwal pemasangan besok pukul 09.00 WIB di Jl. Kertabumi No. 8, Karawang.",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (i, (channel, to, body)) in TEXTS.iter().cycle().take(24).enumerate() {
+        let channel: Channel = channel.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let priority = if i % 7 == 0 { JobPriority::High } else { JobPriority::Normal };
+        let subject = (channel == Channel::Email).then_some("Laporan harian AGLIS");
+        let cmd = SendMessage::parse(channel, to, subject, body, priority).map_err(|e| anyhow::anyhow!("{e}"))?;
+        ids.push(service::send(state, None, cmd).await.map_err(|e| anyhow::anyhow!("{e}"))?.id);
+    }
+    // Most were sent earlier today and some already delivered or read; one could not be delivered.
+    let now = state.now();
+    for (i, id) in ids.iter().enumerate().take(20) {
+        messages::start_attempt(&state.db, *id, now).await?;
+        messages::mark_sent(&state.db, *id, "log", Some(&format!("log-{id}")), now).await?;
+        if i % 3 != 0 {
+            messages::apply_report(&state.db, *id, MessageStatus::Delivered, now).await?;
+        }
+        if i % 3 == 1 {
+            messages::apply_report(&state.db, *id, MessageStatus::Read, now).await?;
+        }
+    }
+    if let Some(id) = ids.get(20) {
+        messages::start_attempt(&state.db, *id, now).await?;
+        messages::mark_failed(&state.db, *id, "fonnte: nomor tidak terdaftar di WhatsApp (invalid target)", true, now)
+            .await?;
     }
     Ok(())
 }

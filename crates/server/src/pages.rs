@@ -25,6 +25,9 @@ struct NavEntry {
 /// The navigation, in order. Features add their entry here.
 const NAV: &[NavEntry] = &[
     NavEntry { key: "nav.dashboard", href: "/", icon: "▦", permission: Permission::DashboardView },
+    NavEntry {
+        key: "nav.notifications", href: "/notifications", icon: "✉", permission: Permission::NotificationsView
+    },
     NavEntry { key: "nav.users", href: "/admin/users", icon: "◉", permission: Permission::UsersView },
     NavEntry { key: "nav.jobs", href: "/admin/jobs", icon: "⚙", permission: Permission::JobsView },
     NavEntry { key: "nav.api_docs", href: "/api/docs", icon: "⌘", permission: Permission::DashboardView },

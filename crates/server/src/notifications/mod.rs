@@ -4,7 +4,9 @@
 pub mod api;
 pub mod dispatch;
 pub mod notifier;
+pub mod pages;
 pub mod service;
 
 pub use api::api_router;
 pub use notifier::Notifier;
+pub use pages::router;

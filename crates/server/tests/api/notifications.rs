@@ -182,3 +182,67 @@ async fn the_message_and_its_job_commit_together() {
     assert_eq!(jobs[0].payload["message_id"], id);
     assert_eq!(jobs[0].max_attempts, 4);
 }
+
+#[tokio::test]
+async fn staff_compose_on_the_page_and_see_the_timeline() {
+    let app = spawn_app().await;
+    app.insert_user("dewi", Role::CustomerService).await;
+    let browser = app.browser_login("dewi").await;
+    let token = app.page_csrf(&browser, "/notifications/new").await;
+    let res = browser
+        .post(app.url("/notifications"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("channel", "whatsapp"),
+            ("to", "0812"),
+            ("body", "Halo"),
+            ("priority", "normal"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("html").contains("field-error"));
+    let res = browser
+        .post(app.url("/notifications"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("channel", "whatsapp"),
+            ("to", "0812-8765-4321"),
+            ("body", "Teknisi menuju lokasi."),
+            ("priority", "high"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().expect("location").to_owned();
+    Runner::new(app.state.clone(), Arc::new(builtin_registry())).run_once().await.expect("run");
+    let html =
+        browser.get(app.url(&format!("{location}?lang=en"))).send().await.expect("page").text().await.expect("html");
+    assert!(
+        html.contains("Teknisi menuju lokasi.") && html.contains("0812-8765-4321") && html.contains("msg-sent"),
+        "{html}"
+    );
+    let list = browser.get(app.url("/notifications?q=teknisi")).send().await.expect("page").text().await.expect("html");
+    assert!(list.contains("Teknisi menuju lokasi."));
+}
+
+#[tokio::test]
+async fn the_demo_has_a_message_history_in_every_delivery_state() {
+    let app = spawn_app().await;
+    let mut config = (*app.state.config).clone();
+    config.demo = true;
+    let state = aglis_server::app::AppState { config: Arc::new(config), ..app.state.clone() };
+    aglis_server::demo::seed(&state).await.expect("seed");
+    for status in ["sent", "delivered", "read", "dead", "queued"] {
+        let q = aglis_db::repo::messages::MessageQuery {
+            status: Some(status.parse().expect("status")),
+            page: 1,
+            per_page: 1,
+            ..Default::default()
+        };
+        let (_, n) = messages::list(&state.db, &q).await.expect("list");
+        assert!(n > 0, "no {status} message in the demo");
+    }
+}
