@@ -103,7 +103,7 @@ impl Application {
             anyhow::anyhow!("AGLIS_DATABASE_URL: cannot open {}: {e}", crate::config::redact_url(&config.database_url))
         })?;
         aglis_db::migration::run(&db).await?;
-        let notifier = Arc::new(crate::notifications::Notifier::log_only());
+        let notifier = Arc::new(crate::notifications::Notifier::from_config(&config)?);
         tracing::info!(providers = ?notifier.provider_names(), "notification providers");
         let state = AppState { db, config: Arc::new(config), clock, notifier };
         jobs::install_builtin_schedules(&state).await?;

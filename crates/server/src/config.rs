@@ -33,6 +33,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGLIS_LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),
     ("AGLIS_WORKER_POLL_MS", "1000", "How often the job runner looks for due jobs when idle (milliseconds, 50–60000)."),
     ("AGLIS_RUN_WORKERS", "true", "`false` serves HTTP only: no job runner, no scheduler on this instance."),
+    (
+        "AGLIS_FONNTE_TOKEN",
+        "unset",
+        "Fonnte device token. Set, WhatsApp messages go through Fonnte; unset, through the `log` provider (recorded as sent, nothing leaves the machine).",
+    ),
+    ("AGLIS_FONNTE_URL", "https://api.fonnte.com", "Fonnte's base URL (a local fake in tests)."),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +60,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub worker_poll_ms: u64,
     pub run_workers: bool,
+    /// Fonnte device token; `None` = no Fonnte.
+    pub fonnte_token: Option<SecretString>,
+    pub fonnte_url: String,
     /// Set by `aglis demo`: demo accounts are created and printed.
     pub demo: bool,
 }
@@ -71,6 +80,8 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("worker_poll_ms", &self.worker_poll_ms)
             .field("run_workers", &self.run_workers)
+            .field("fonnte_token", &self.fonnte_token.as_ref().map(|_| "[redacted]"))
+            .field("fonnte_url", &self.fonnte_url)
             .field("demo", &self.demo)
             .finish()
     }
@@ -113,6 +124,8 @@ struct FileConfig {
     log_format: Option<String>,
     worker_poll_ms: Option<toml::Value>,
     run_workers: Option<toml::Value>,
+    fonnte_token: Option<String>,
+    fonnte_url: Option<String>,
 }
 
 /// The `AGLIS_*` variables of the process environment.
@@ -194,6 +207,11 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         Some("false" | "0" | "no") => false,
         Some(other) => return Err(err("AGLIS_RUN_WORKERS", format!("`{other}` is not `true` or `false`"))),
     };
+    let fonnte_token = get("AGLIS_FONNTE_TOKEN", file.fonnte_token).filter(|t| !t.is_empty()).map(SecretString::from);
+    let fonnte_url = match get("AGLIS_FONNTE_URL", file.fonnte_url) {
+        Some(url) => parse_url("AGLIS_FONNTE_URL", &url)?,
+        None => aglis_integrations::whatsapp::fonnte::DEFAULT_BASE_URL.to_owned(),
+    };
     Ok(Config {
         data_dir,
         database_url,
@@ -205,6 +223,8 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         log_format,
         worker_poll_ms,
         run_workers,
+        fonnte_token,
+        fonnte_url,
         demo: false,
     })
 }
@@ -249,12 +269,16 @@ fn parse_database_url(url: &str) -> Result<String, ConfigError> {
 }
 
 fn parse_base_url(url: &str) -> Result<String, ConfigError> {
+    parse_url("AGLIS_BASE_URL", url)
+}
+
+fn parse_url(var: &str, url: &str) -> Result<String, ConfigError> {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
         Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
             Ok(url.trim_end_matches('/').to_owned())
         }
-        _ => Err(err("AGLIS_BASE_URL", format!("`{url}` is not an http:// or https:// URL"))),
+        _ => Err(err(var, format!("`{url}` is not an http:// or https:// URL"))),
     }
 }
 

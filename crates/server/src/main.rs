@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(&config.log, config.log_format);
+    aglis_integrations::http::install_crypto_provider();
     for var in config::unknown_variables(&config::process_env()) {
         tracing::warn!(variable = var, "unknown configuration variable ignored");
     }
@@ -143,7 +144,7 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
         db,
         config: Arc::new(config),
         clock: Arc::new(SystemClock),
-        notifier: Arc::new(aglis_server::notifications::Notifier::log_only()),
+        notifier: Arc::new(aglis_server::notifications::Notifier::log_only()), // create-admin sends nothing
     };
     let cmd = aglis_server::users::service::CreateUser::parse(
         username,

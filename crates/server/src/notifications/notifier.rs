@@ -14,6 +14,24 @@ impl Notifier {
         Self { providers }
     }
 
+    /// The providers the configuration names, in failover order; the `log` provider when none is.
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
+        use secrecy::ExposeSecret;
+        let mut providers: Vec<Arc<dyn Provider>> = Vec::new();
+        if let Some(token) = &config.fonnte_token {
+            let fonnte = aglis_integrations::whatsapp::fonnte::Fonnte::new(
+                &config.fonnte_url,
+                token.expose_secret(),
+                std::time::Duration::from_secs(15),
+            )?;
+            providers.push(Arc::new(fonnte));
+        }
+        if providers.is_empty() {
+            return Ok(Self::log_only());
+        }
+        Ok(Self::new(providers))
+    }
+
     /// Only the `log` provider: messages are recorded as sent (demo, fresh installs).
     pub fn log_only() -> Self {
         Self::new(vec![Arc::new(aglis_integrations::notify::log::LogProvider)])

@@ -27,6 +27,7 @@ pub struct TestApp {
 fn init_logs() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
+        aglis_integrations::http::install_crypto_provider();
         if std::env::var("TEST_LOG").is_ok() {
             aglis_server::telemetry::init("info", aglis_server::config::LogFormat::Text);
         }

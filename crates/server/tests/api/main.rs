@@ -5,6 +5,7 @@
 mod auth;
 mod cli;
 mod csrf;
+mod fonnte;
 mod fuzz;
 mod health;
 mod helpers;

@@ -22,7 +22,11 @@ async fn each_role_sees_its_own_navigation() {
         assert!(html.contains("href=\"/\""), "{username} has the dashboard");
         assert_eq!(html.contains("href=\"/admin/users\""), users_link, "{username}: users link");
         assert_eq!(html.contains("href=\"/admin/jobs\""), jobs_link, "{username}: jobs link");
-        assert_eq!(html.contains("href=\"/notifications\""), role != Role::Technician, "{username}: notifications link");
+        assert_eq!(
+            html.contains("href=\"/notifications\""),
+            role != Role::Technician,
+            "{username}: notifications link"
+        );
         assert!(html.contains(&format!("role-{}", role.as_str())), "{username}: role badge");
     }
 }

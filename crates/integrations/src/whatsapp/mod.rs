@@ -1,0 +1,3 @@
+//! WhatsApp gateways.
+
+pub mod fonnte;
