@@ -114,11 +114,13 @@ impl FromStr for MessageStatus {
 
 /// The status after a provider reports `reported` for a message that is `current`, or `None` when
 /// the report changes nothing: delivery never moves backwards (a late `sent` after `read` is
-/// ignored), and a failure report after the message was delivered is stale.
+/// ignored); a failure reported after the provider accepted the message makes it `dead` (nobody
+/// retries it; staff may re-queue it); a failure after delivery is stale.
 pub fn apply_delivery_report(current: MessageStatus, reported: MessageStatus) -> Option<MessageStatus> {
     use MessageStatus::*;
     match (current.delivery_rank(), reported) {
         (_, Queued | Sending | Dead) => None,
+        (Some(1), Failed) => Some(Dead),
         (Some(cur), r) if r.delivery_rank().is_some_and(|new| new > cur) => Some(r),
         (Some(_), _) => None,
         // Reports may overtake our own record of the send (out-of-order callbacks).
@@ -225,6 +227,7 @@ mod tests {
         assert_eq!(apply_delivery_report(Read, Delivered), None);
         assert_eq!(apply_delivery_report(Delivered, Delivered), None, "repeat is idempotent");
         assert_eq!(apply_delivery_report(Delivered, Failed), None, "stale failure");
+        assert_eq!(apply_delivery_report(Sent, Failed), Some(Dead), "accepted, then undeliverable");
         assert_eq!(apply_delivery_report(Sending, Read), Some(Read), "callback overtook our own record");
         assert_eq!(apply_delivery_report(Sending, Failed), Some(Failed));
         assert_eq!(apply_delivery_report(Dead, Sent), None);
@@ -267,7 +270,8 @@ mod tests {
         fn reports_are_monotonic(a in 0usize..7, b in 0usize..7) {
             let (cur, rep) = (MessageStatus::ALL[a], MessageStatus::ALL[b]);
             if let (Some(new), Some(old_rank)) = (apply_delivery_report(cur, rep), cur.delivery_rank()) {
-                prop_assert!(new.delivery_rank().is_some_and(|r| r > old_rank));
+                prop_assert!(new == MessageStatus::Dead || new.delivery_rank().is_some_and(|r| r > old_rank));
+                prop_assert!(new != MessageStatus::Dead || cur == MessageStatus::Sent);
             }
         }
     }

@@ -39,6 +39,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "Fonnte device token. Set, WhatsApp messages go through Fonnte; unset, through the `log` provider (recorded as sent, nothing leaves the machine).",
     ),
     ("AGLIS_FONNTE_URL", "https://api.fonnte.com", "Fonnte's base URL (a local fake in tests)."),
+    (
+        "AGLIS_FONNTE_WEBHOOK_TOKEN",
+        "unset",
+        "Secret in Fonnte's status-callback URL (`/api/webhooks/whatsapp/delivery?token=…`); unset, the callback answers 404.",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +68,8 @@ pub struct Config {
     /// Fonnte device token; `None` = no Fonnte.
     pub fonnte_token: Option<SecretString>,
     pub fonnte_url: String,
+    /// Secret of Fonnte's status-callback URL; `None` = callback disabled.
+    pub fonnte_webhook_token: Option<SecretString>,
     /// Set by `aglis demo`: demo accounts are created and printed.
     pub demo: bool,
 }
@@ -82,6 +89,7 @@ impl fmt::Debug for Config {
             .field("run_workers", &self.run_workers)
             .field("fonnte_token", &self.fonnte_token.as_ref().map(|_| "[redacted]"))
             .field("fonnte_url", &self.fonnte_url)
+            .field("fonnte_webhook_token", &self.fonnte_webhook_token.as_ref().map(|_| "[redacted]"))
             .field("demo", &self.demo)
             .finish()
     }
@@ -126,6 +134,7 @@ struct FileConfig {
     run_workers: Option<toml::Value>,
     fonnte_token: Option<String>,
     fonnte_url: Option<String>,
+    fonnte_webhook_token: Option<String>,
 }
 
 /// The `AGLIS_*` variables of the process environment.
@@ -212,6 +221,16 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         Some(url) => parse_url("AGLIS_FONNTE_URL", &url)?,
         None => aglis_integrations::whatsapp::fonnte::DEFAULT_BASE_URL.to_owned(),
     };
+    let fonnte_webhook_token = match get("AGLIS_FONNTE_WEBHOOK_TOKEN", file.fonnte_webhook_token) {
+        Some(t) if t.chars().count() >= 16 => Some(SecretString::from(t)),
+        Some(_) => {
+            return Err(err(
+                "AGLIS_FONNTE_WEBHOOK_TOKEN",
+                "must be at least 16 characters (it is the callback's only protection)",
+            ));
+        }
+        None => None,
+    };
     Ok(Config {
         data_dir,
         database_url,
@@ -225,6 +244,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         run_workers,
         fonnte_token,
         fonnte_url,
+        fonnte_webhook_token,
         demo: false,
     })
 }

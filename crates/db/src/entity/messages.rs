@@ -17,6 +17,8 @@ pub struct Model {
     pub status: String,
     pub provider: Option<String>,
     pub provider_message_id: Option<String>,
+    /// Fonnte's `stateid`, bound by the first status callback that carries it.
+    pub provider_state_id: Option<String>,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_by: Option<i64>,

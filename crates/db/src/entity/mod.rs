@@ -7,3 +7,4 @@ pub mod messages;
 pub mod schedules;
 pub mod sessions;
 pub mod users;
+pub mod webhook_events;

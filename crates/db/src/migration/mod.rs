@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_create_users;
 mod m0002_create_jobs;
 mod m0003_create_messages;
+mod m0004_create_webhook_events;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_create_users::Migration),
             Box::new(m0002_create_jobs::Migration),
             Box::new(m0003_create_messages::Migration),
+            Box::new(m0004_create_webhook_events::Migration),
         ]
     }
 }

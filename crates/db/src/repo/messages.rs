@@ -208,7 +208,7 @@ pub async fn apply_report(
         MessageStatus::Sent => am.sent_at = Set(Some(now)),
         MessageStatus::Delivered => am.delivered_at = Set(Some(now)),
         MessageStatus::Read => am.read_at = Set(Some(now)),
-        MessageStatus::Failed => am.failed_at = Set(Some(now)),
+        MessageStatus::Failed | MessageStatus::Dead => am.failed_at = Set(Some(now)),
         _ => {}
     }
     am.update(conn).await?;
@@ -267,4 +267,44 @@ pub async fn requeue(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -
         add_event(conn, id, MessageStatus::Queued, Some("re-queued".into()), now).await?;
     }
     Ok(res.rows_affected == 1)
+}
+
+/// The message a provider knows by `provider_message_id`.
+pub async fn find_by_provider_id(
+    conn: &impl ConnectionTrait,
+    provider: &str,
+    provider_message_id: &str,
+) -> Result<Option<Message>, DbError> {
+    Entity::find()
+        .filter(Column::Provider.eq(provider))
+        .filter(Column::ProviderMessageId.eq(provider_message_id))
+        .one(conn)
+        .await?
+        .map(Message::try_from)
+        .transpose()
+}
+
+/// The message a provider's delivery-state callbacks refer to by `state_id`.
+pub async fn find_by_state_id(
+    conn: &impl ConnectionTrait,
+    provider: &str,
+    state_id: &str,
+) -> Result<Option<Message>, DbError> {
+    Entity::find()
+        .filter(Column::Provider.eq(provider))
+        .filter(Column::ProviderStateId.eq(state_id))
+        .one(conn)
+        .await?
+        .map(Message::try_from)
+        .transpose()
+}
+
+/// Binds a provider's delivery-state id to a message.
+pub async fn bind_state_id(conn: &impl ConnectionTrait, id: i64, state_id: &str) -> Result<(), DbError> {
+    Entity::update_many()
+        .col_expr(Column::ProviderStateId, Expr::value(state_id))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

@@ -3,3 +3,4 @@
 pub mod messages;
 pub mod sessions;
 pub mod users;
+pub mod webhook_events;

@@ -19,7 +19,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, send)).routes(routes!(show)).routes(routes!(requeue))
+    OpenApiRouter::new()
+        .routes(routes!(list, send))
+        .routes(routes!(show))
+        .routes(routes!(requeue))
+        .merge(crate::notifications::webhooks::api_router())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

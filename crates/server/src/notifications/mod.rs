@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod notifier;
 pub mod pages;
 pub mod service;
+pub mod webhooks;
 
 pub use api::api_router;
 pub use notifier::Notifier;

@@ -162,3 +162,115 @@ async fn a_wrong_token_is_reported_not_hidden() {
     assert_eq!(m.status.as_str(), "failed");
     assert!(m.last_error.is_some_and(|e| e.contains("token invalid")));
 }
+
+const HOOK_TOKEN: &str = "callback-secret-0123456789";
+
+async fn app_with_callbacks(fake: &FakeFonnte) -> crate::helpers::TestApp {
+    let url = fake.url.clone();
+    spawn_app_with(move |env| {
+        env.insert("AGLIS_FONNTE_TOKEN".into(), TOKEN.into());
+        env.insert("AGLIS_FONNTE_URL".into(), url);
+        env.insert("AGLIS_FONNTE_WEBHOOK_TOKEN".into(), HOOK_TOKEN.into());
+    })
+    .await
+}
+
+async fn callback(app: &crate::helpers::TestApp, body: &Value) -> reqwest::StatusCode {
+    app.api
+        .post(app.url(&format!("/api/webhooks/whatsapp/delivery?token={HOOK_TOKEN}")))
+        .json(body)
+        .send()
+        .await
+        .expect("callback")
+        .status()
+}
+
+/// Sends one message through the fake and returns (our id, Fonnte's id).
+async fn sent_message(app: &crate::helpers::TestApp, runner: &Runner) -> (i64, String) {
+    let cmd = aglis_server::notifications::service::SendMessage::parse(
+        aglis_core::notification::Channel::Whatsapp,
+        "0812-3456-7890",
+        None,
+        "Tagihan November sudah terbit.",
+        aglis_core::job::JobPriority::Normal,
+    )
+    .expect("valid");
+    let id = aglis_server::notifications::service::send(&app.state, None, cmd).await.expect("queued").id;
+    runner.run_once().await.expect("run");
+    let m = messages::get(&app.state.db, id).await.expect("db").expect("message");
+    (id, m.provider_message_id.expect("fonnte id"))
+}
+
+#[tokio::test]
+async fn callbacks_move_statuses_forward_only_whatever_their_order() {
+    let fake = FakeFonnte::start(TOKEN).await.expect("fake");
+    let app = app_with_callbacks(&fake).await;
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    let (id, fonnte_id) = sent_message(&app, &runner).await;
+    let status =
+        || async { messages::get(&app.state.db, id).await.expect("db").expect("message").status.as_str().to_owned() };
+
+    // first callback binds the state id; then read overtakes delivered; a repeat changes nothing
+    for body in [
+        json!({"device": "6281210000001", "id": fonnte_id, "stateid": "st-77", "status": "sent", "state": "sent"}),
+        json!({"device": "6281210000001", "stateid": "st-77", "state": "read"}),
+        json!({"device": "6281210000001", "stateid": "st-77", "state": "delivered"}),
+        json!({"device": "6281210000001", "stateid": "st-77", "state": "read"}),
+        json!({"device": "6281210000001", "id": fonnte_id, "status": "sent"}),
+    ] {
+        assert_eq!(callback(&app, &body).await, reqwest::StatusCode::OK);
+        while runner.run_once().await.expect("run").claimed > 0 {}
+    }
+    assert_eq!(status().await, "read");
+    let applied = aglis_db::repo::webhook_events::with_outcome(&app.state.db, "applied").await.expect("db");
+    let ignored = aglis_db::repo::webhook_events::with_outcome(&app.state.db, "ignored").await.expect("db");
+    assert_eq!((applied.len(), ignored.len()), (1, 4), "only `read` changed anything");
+    let timeline = messages::events(&app.state.db, id).await.expect("db");
+    let steps: Vec<_> = timeline.iter().map(|e| e.status.as_str()).collect();
+    assert_eq!(steps, ["queued", "sent", "read"]);
+}
+
+#[tokio::test]
+async fn unknown_ids_are_kept_and_bad_tokens_change_nothing() {
+    let fake = FakeFonnte::start(TOKEN).await.expect("fake");
+    let app = app_with_callbacks(&fake).await;
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    assert_eq!(callback(&app, &json!({"id": "999999", "status": "read"})).await, reqwest::StatusCode::OK);
+    runner.run_once().await.expect("run");
+    let unmatched = aglis_db::repo::webhook_events::with_outcome(&app.state.db, "unmatched").await.expect("db");
+    assert_eq!(unmatched.len(), 1);
+    assert!(unmatched[0].payload.contains("999999"), "the raw event is kept for inspection");
+
+    let (id, fonnte_id) = sent_message(&app, &runner).await;
+    let res = app
+        .api
+        .post(app.url("/api/webhooks/whatsapp/delivery?token=wrong-token-0000000"))
+        .json(&json!({"id": fonnte_id, "status": "read"}))
+        .send()
+        .await
+        .expect("callback");
+    crate::helpers::problem(res, 401).await;
+    let res = app
+        .api
+        .post(app.url("/api/webhooks/whatsapp/delivery"))
+        .json(&json!({"id": fonnte_id}))
+        .send()
+        .await
+        .expect("cb");
+    crate::helpers::problem(res, 401).await;
+    runner.run_once().await.expect("run");
+    assert_eq!(messages::get(&app.state.db, id).await.expect("db").expect("message").status.as_str(), "sent");
+
+    // an undeliverable report after acceptance makes the message dead (re-queueable)
+    assert_eq!(callback(&app, &json!({"id": fonnte_id, "status": "expired"})).await, reqwest::StatusCode::OK);
+    runner.run_once().await.expect("run");
+    assert_eq!(messages::get(&app.state.db, id).await.expect("db").expect("message").status.as_str(), "dead");
+}
+
+#[tokio::test]
+async fn the_callback_is_404_until_configured() {
+    let app = crate::helpers::spawn_app().await;
+    let res =
+        app.post_json("/api/webhooks/whatsapp/delivery?token=anything-at-all-123", None, &json!({"id": "1"})).await;
+    crate::helpers::problem(res, 404).await;
+}
