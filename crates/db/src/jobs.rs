@@ -268,6 +268,29 @@ pub async fn fail(
     Ok(if res.rows_affected == 1 { outcome } else { Failure::NotHeld })
 }
 
+/// Puts a claimed job back to wait until `run_at` without counting the attempt (a rate limit said
+/// "not yet"). `false` when `worker` no longer holds it.
+pub async fn defer(
+    conn: &impl ConnectionTrait,
+    job: &Job,
+    worker: &str,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(JobStatus::Queued.as_str()))
+        .col_expr(Column::RunAt, Expr::value(run_at))
+        .col_expr(Column::Attempts, Expr::value(job.attempts.saturating_sub(1)))
+        .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(job.id))
+        .filter(Column::Status.eq(JobStatus::Running.as_str()))
+        .filter(Column::LockedBy.eq(worker))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// Puts a dead job back in the queue, due now, with a fresh set of attempts. `false` if the job
 /// does not exist or is not dead.
 pub async fn requeue_dead(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {

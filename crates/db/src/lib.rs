@@ -9,6 +9,7 @@ pub mod error;
 pub mod jobs;
 pub mod leases;
 pub mod migration;
+pub mod rate_limit;
 pub mod repo;
 pub mod schedules;
 

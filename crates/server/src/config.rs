@@ -34,6 +34,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGLIS_WORKER_POLL_MS", "1000", "How often the job runner looks for due jobs when idle (milliseconds, 50–60000)."),
     ("AGLIS_RUN_WORKERS", "true", "`false` serves HTTP only: no job runner, no scheduler on this instance."),
     (
+        "AGLIS_WHATSAPP_RATE_PER_MIN",
+        "100",
+        "Most WhatsApp sends per window (seed P2.2), held across all instances through the database; 0 turns the limit off.",
+    ),
+    (
+        "AGLIS_WHATSAPP_RATE_WINDOW_SECS",
+        "60",
+        "Length of that sliding window in seconds (tests shorten it, keeping the ratio).",
+    ),
+    (
         "AGLIS_FONNTE_TOKEN",
         "unset",
         "Fonnte device token. Set, WhatsApp messages go through Fonnte; unset, through the `log` provider (recorded as sent, nothing leaves the machine).",
@@ -66,6 +76,9 @@ pub struct Config {
     pub worker_poll_ms: u64,
     pub run_workers: bool,
     /// Fonnte device token; `None` = no Fonnte.
+    /// WhatsApp sends allowed per window (0 = unlimited).
+    pub whatsapp_rate: u32,
+    pub whatsapp_rate_window_secs: u32,
     pub fonnte_token: Option<SecretString>,
     pub fonnte_url: String,
     /// Secret of Fonnte's status-callback URL; `None` = callback disabled.
@@ -87,6 +100,8 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("worker_poll_ms", &self.worker_poll_ms)
             .field("run_workers", &self.run_workers)
+            .field("whatsapp_rate", &self.whatsapp_rate)
+            .field("whatsapp_rate_window_secs", &self.whatsapp_rate_window_secs)
             .field("fonnte_token", &self.fonnte_token.as_ref().map(|_| "[redacted]"))
             .field("fonnte_url", &self.fonnte_url)
             .field("fonnte_webhook_token", &self.fonnte_webhook_token.as_ref().map(|_| "[redacted]"))
@@ -132,6 +147,8 @@ struct FileConfig {
     log_format: Option<String>,
     worker_poll_ms: Option<toml::Value>,
     run_workers: Option<toml::Value>,
+    whatsapp_rate_per_min: Option<toml::Value>,
+    whatsapp_rate_window_secs: Option<toml::Value>,
     fonnte_token: Option<String>,
     fonnte_url: Option<String>,
     fonnte_webhook_token: Option<String>,
@@ -216,6 +233,18 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         Some("false" | "0" | "no") => false,
         Some(other) => return Err(err("AGLIS_RUN_WORKERS", format!("`{other}` is not `true` or `false`"))),
     };
+    let whatsapp_rate = parse_num(
+        "AGLIS_WHATSAPP_RATE_PER_MIN",
+        get("AGLIS_WHATSAPP_RATE_PER_MIN", toml_str(file.whatsapp_rate_per_min)),
+        100,
+        0..=100_000,
+    )?;
+    let whatsapp_rate_window_secs = parse_num(
+        "AGLIS_WHATSAPP_RATE_WINDOW_SECS",
+        get("AGLIS_WHATSAPP_RATE_WINDOW_SECS", toml_str(file.whatsapp_rate_window_secs)),
+        60,
+        1..=3600,
+    )?;
     let fonnte_token = get("AGLIS_FONNTE_TOKEN", file.fonnte_token).filter(|t| !t.is_empty()).map(SecretString::from);
     let fonnte_url = match get("AGLIS_FONNTE_URL", file.fonnte_url) {
         Some(url) => parse_url("AGLIS_FONNTE_URL", &url)?,
@@ -242,6 +271,8 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         log_format,
         worker_poll_ms,
         run_workers,
+        whatsapp_rate,
+        whatsapp_rate_window_secs,
         fonnte_token,
         fonnte_url,
         fonnte_webhook_token,

@@ -8,6 +8,7 @@ mod m0001_create_users;
 mod m0002_create_jobs;
 mod m0003_create_messages;
 mod m0004_create_webhook_events;
+mod m0005_create_rate_limits;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_create_jobs::Migration),
             Box::new(m0003_create_messages::Migration),
             Box::new(m0004_create_webhook_events::Migration),
+            Box::new(m0005_create_rate_limits::Migration),
         ]
     }
 }

@@ -7,7 +7,28 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+/// Why a handler did not finish its job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobError {
+    /// A failed attempt: retried with backoff, dead after the last one.
+    Failed(String),
+    /// Not now (a rate limit): run again at this time; the attempt does not count.
+    RetryAt(chrono::DateTime<chrono::Utc>),
+}
+
+impl From<String> for JobError {
+    fn from(e: String) -> Self {
+        JobError::Failed(e)
+    }
+}
+
+impl From<&str> for JobError {
+    fn from(e: &str) -> Self {
+        JobError::Failed(e.to_owned())
+    }
+}
+
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
 pub type Handler = Arc<dyn Fn(AppState, serde_json::Value) -> JobFuture + Send + Sync>;
 
 /// Job kind → handler.
@@ -17,12 +38,19 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn register<F, Fut>(&mut self, kind: &str, f: F)
+    pub fn register<F, Fut, E>(&mut self, kind: &str, f: F)
     where
         F: Fn(AppState, serde_json::Value) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), String>> + Send + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<JobError> + 'static,
     {
-        self.handlers.insert(kind.to_owned(), Arc::new(move |s, p| Box::pin(f(s, p))));
+        self.handlers.insert(
+            kind.to_owned(),
+            Arc::new(move |s, p| {
+                let fut = f(s, p);
+                Box::pin(async move { fut.await.map_err(Into::into) })
+            }),
+        );
     }
 
     pub fn get(&self, kind: &str) -> Option<Handler> {

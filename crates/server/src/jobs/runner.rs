@@ -2,7 +2,7 @@
 //! one. `run_once` does one batch synchronously (tests drain the queue with it); `run` loops.
 
 use crate::app::AppState;
-use crate::jobs::registry::Registry;
+use crate::jobs::registry::{JobError, Registry};
 use aglis_core::backoff::default_retry_delay;
 use aglis_db::jobs::{self, Failure, Job};
 use chrono::Duration;
@@ -19,6 +19,8 @@ pub struct RunReport {
     pub done: usize,
     pub retried: usize,
     pub dead: usize,
+    /// Put back by a rate limit, attempt not counted.
+    pub deferred: usize,
 }
 
 pub struct Runner {
@@ -55,7 +57,12 @@ impl Runner {
                         report.done += 1;
                     }
                 }
-                Err(error) => {
+                Err(JobError::RetryAt(at)) => {
+                    if jobs::defer(&self.state.db, &job, &self.worker_id, at, self.state.now()).await? {
+                        report.deferred += 1;
+                    }
+                }
+                Err(JobError::Failed(error)) => {
                     tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %error, "job failed");
                     match jobs::fail(
                         &self.state.db,
@@ -80,15 +87,15 @@ impl Runner {
         Ok(report)
     }
 
-    async fn execute(&self, job: &Job) -> Result<(), String> {
+    async fn execute(&self, job: &Job) -> Result<(), JobError> {
         let Some(handler) = self.registry.get(&job.kind) else {
-            return Err(format!("no handler for job kind `{}`", job.kind));
+            return Err(JobError::Failed(format!("no handler for job kind `{}`", job.kind)));
         };
         // A panicking handler is a failed attempt, not a dead runner.
         let fut = handler(self.state.clone(), job.payload.clone());
         match tokio::spawn(fut).await {
             Ok(result) => result,
-            Err(e) => Err(format!("handler panicked: {e}")),
+            Err(e) => Err(JobError::Failed(format!("handler panicked: {e}"))),
         }
     }
 

@@ -2,13 +2,32 @@
 //! Idempotent: a message that is already sent (or dead) is not sent again.
 
 use crate::app::AppState;
+use crate::jobs::registry::JobError;
 use crate::notifications::service::MAX_SEND_ATTEMPTS;
+use aglis_core::notification::{Channel, MessageStatus};
 use aglis_db::repo::messages;
 use aglis_integrations::notify::{Outgoing, SendError};
 
-pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(), String> {
+/// The rate-limit key of WhatsApp sends: the installation's sending number.
+pub const WHATSAPP_RATE_KEY: &str = "whatsapp";
+
+pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(), JobError> {
     let id = payload["message_id"].as_i64().ok_or("payload has no message_id")?;
-    let db_err = |e: aglis_db::DbError| e.to_string();
+    let db_err = |e: aglis_db::DbError| JobError::Failed(e.to_string());
+    let Some(pending) = messages::get(&state.db, id).await.map_err(db_err)? else { return Ok(()) };
+    if !matches!(pending.status, MessageStatus::Queued | MessageStatus::Failed | MessageStatus::Sending) {
+        return Ok(()); // already sent, or dead: nothing to do
+    }
+    let rate = state.config.whatsapp_rate;
+    if pending.channel == Channel::Whatsapp && rate > 0 {
+        let window = chrono::Duration::seconds(i64::from(state.config.whatsapp_rate_window_secs));
+        if let Err(retry_at) = aglis_db::rate_limit::acquire(&state.db, WHATSAPP_RATE_KEY, rate, window, state.now())
+            .await
+            .map_err(db_err)?
+        {
+            return Err(JobError::RetryAt(retry_at));
+        }
+    }
     if !messages::start_attempt(&state.db, id, state.now()).await.map_err(db_err)? {
         return Ok(()); // already sent, or dead: nothing to do
     }
@@ -34,7 +53,7 @@ pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(),
         Err(e) => {
             let dead = msg.attempts >= MAX_SEND_ATTEMPTS;
             messages::mark_failed(&state.db, id, &e.to_string(), dead, state.now()).await.map_err(db_err)?;
-            Err(e.to_string())
+            Err(JobError::Failed(e.to_string()))
         }
     }
 }

@@ -113,7 +113,7 @@ async fn failures_back_off_exponentially_then_dead_letter_then_requeue_from_the_
 
     // with a handler for it the job now succeeds
     let mut registry = Registry::default();
-    registry.register("no.such_kind", |_state, _payload| async { Ok(()) });
+    registry.register("no.such_kind", |_state, _payload| async { Ok::<(), String>(()) });
     let fixed = Runner::new(app.state.clone(), Arc::new(registry));
     assert_eq!(fixed.run_once().await.expect("run").done, 1);
     assert_eq!(jobs::get(&app.state.db, id).await.expect("get").expect("job").status, JobStatus::Done);
@@ -160,7 +160,7 @@ async fn a_job_whose_lock_expires_on_its_last_attempt_is_dead() {
 async fn a_panicking_handler_is_a_failed_attempt() {
     let app = spawn_app().await;
     let mut registry = Registry::default();
-    registry.register("boom", |_s, _p| async { panic!("kaboom") });
+    registry.register("boom", |_s, _p| async { panic!("kaboom") as Result<(), String> });
     let runner = Runner::new(app.state.clone(), Arc::new(registry));
     jobs::enqueue(&app.state.db, NewJob::new("boom", json!({})), app.state.now()).await.expect("e");
     let r = runner.run_once().await.expect("run");
@@ -190,7 +190,7 @@ async fn two_runners_never_run_the_same_job() {
             async move {
                 let i = payload["i"].as_i64().ok_or("payload without i")?;
                 *runs.lock().map_err(|e| e.to_string())?.entry(i).or_default() += 1;
-                Ok(())
+                Ok::<(), String>(())
             }
         });
         let runner = Runner::new(state, Arc::new(registry));

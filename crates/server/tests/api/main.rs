@@ -14,5 +14,6 @@ mod migrations;
 mod notifications;
 mod openapi;
 mod pages;
+mod rate_limit;
 mod scheduler;
 mod users;

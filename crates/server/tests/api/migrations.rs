@@ -9,7 +9,13 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
     let applied = aglis_db::migration::applied(&db).await.expect("applied");
     assert_eq!(
         applied,
-        ["m0001_create_users", "m0002_create_jobs", "m0003_create_messages", "m0004_create_webhook_events"]
+        [
+            "m0001_create_users",
+            "m0002_create_jobs",
+            "m0003_create_messages",
+            "m0004_create_webhook_events",
+            "m0005_create_rate_limits"
+        ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };
     assert_eq!(aglis_db::engine(&db), expected, "this run uses the engine the test command asked for");
