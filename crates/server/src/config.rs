@@ -44,6 +44,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "Length of that sliding window in seconds (tests shorten it, keeping the ratio).",
     ),
     (
+        "AGLIS_META_APP_SECRET",
+        "unset",
+        "WhatsApp Cloud API app secret: verifies X-Hub-Signature-256 on /api/webhooks/whatsapp/meta (unset: 404).",
+    ),
+    (
+        "AGLIS_META_VERIFY_TOKEN",
+        "unset",
+        "The verify token entered in Meta's webhook settings, echoed back in the subscription check.",
+    ),
+    (
         "AGLIS_FONNTE_TOKEN",
         "unset",
         "Fonnte device token. Set, WhatsApp messages go through Fonnte; unset, through the `log` provider (recorded as sent, nothing leaves the machine).",
@@ -81,6 +91,8 @@ pub struct Config {
     pub whatsapp_rate_window_secs: u32,
     pub fonnte_token: Option<SecretString>,
     pub fonnte_url: String,
+    pub meta_app_secret: Option<SecretString>,
+    pub meta_verify_token: Option<SecretString>,
     /// Secret of Fonnte's status-callback URL; `None` = callback disabled.
     pub fonnte_webhook_token: Option<SecretString>,
     /// Set by `aglis demo`: demo accounts are created and printed.
@@ -104,6 +116,8 @@ impl fmt::Debug for Config {
             .field("whatsapp_rate_window_secs", &self.whatsapp_rate_window_secs)
             .field("fonnte_token", &self.fonnte_token.as_ref().map(|_| "[redacted]"))
             .field("fonnte_url", &self.fonnte_url)
+            .field("meta_app_secret", &self.meta_app_secret.as_ref().map(|_| "[redacted]"))
+            .field("meta_verify_token", &self.meta_verify_token.as_ref().map(|_| "[redacted]"))
             .field("fonnte_webhook_token", &self.fonnte_webhook_token.as_ref().map(|_| "[redacted]"))
             .field("demo", &self.demo)
             .finish()
@@ -152,6 +166,8 @@ struct FileConfig {
     fonnte_token: Option<String>,
     fonnte_url: Option<String>,
     fonnte_webhook_token: Option<String>,
+    meta_app_secret: Option<String>,
+    meta_verify_token: Option<String>,
 }
 
 /// The `AGLIS_*` variables of the process environment.
@@ -260,6 +276,10 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         }
         None => None,
     };
+    let meta_app_secret =
+        get("AGLIS_META_APP_SECRET", file.meta_app_secret).filter(|s| !s.is_empty()).map(SecretString::from);
+    let meta_verify_token =
+        get("AGLIS_META_VERIFY_TOKEN", file.meta_verify_token).filter(|s| !s.is_empty()).map(SecretString::from);
     Ok(Config {
         data_dir,
         database_url,
@@ -276,6 +296,8 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         fonnte_token,
         fonnte_url,
         fonnte_webhook_token,
+        meta_app_secret,
+        meta_verify_token,
         demo: false,
     })
 }

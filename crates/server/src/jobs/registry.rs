@@ -72,6 +72,7 @@ pub fn builtin_registry() -> Registry {
     r.register(PURGE_EXPIRED_SESSIONS, purge_expired_sessions);
     r.register(crate::notifications::service::SEND_JOB, crate::notifications::dispatch::send_job);
     r.register(crate::notifications::webhooks::APPLY_FONNTE_JOB, crate::notifications::webhooks::apply_fonnte);
+    r.register(crate::notifications::meta_webhook::APPLY_META_JOB, crate::notifications::meta_webhook::apply_meta);
     r
 }
 

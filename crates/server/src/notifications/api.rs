@@ -24,6 +24,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(show))
         .routes(routes!(requeue))
         .merge(crate::notifications::webhooks::api_router())
+        .merge(crate::notifications::meta_webhook::api_router())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

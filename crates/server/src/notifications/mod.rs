@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod dispatch;
+pub mod meta_webhook;
 pub mod notifier;
 pub mod pages;
 pub mod service;

@@ -61,13 +61,19 @@ async fn fonnte_delivery(
     if body.len() > MAX_BODY {
         return Err(AppError::PayloadTooLarge("a status callback is never this large".into()));
     }
-    let payload = String::from_utf8_lossy(&body).into_owned();
+    store_event(&state, "fonnte", &body, APPLY_FONNTE_JOB).await?;
+    Ok(Json(serde_json::json!({ "status": true })))
+}
+
+/// Stores a provider callback exactly as received, together with the job that applies it.
+pub async fn store_event(state: &AppState, source: &str, body: &[u8], job_kind: &str) -> AppResult<i64> {
+    let payload = String::from_utf8_lossy(body).into_owned();
     let now = state.now();
     let txn = state.db.begin().await.map_err(DbError::from)?;
-    let event_id = webhook_events::store(&txn, "fonnte", &payload, now).await?;
-    jobs::enqueue(&txn, NewJob::new(APPLY_FONNTE_JOB, serde_json::json!({ "event_id": event_id })), now).await?;
+    let event_id = webhook_events::store(&txn, source, &payload, now).await?;
+    jobs::enqueue(&txn, NewJob::new(job_kind, serde_json::json!({ "event_id": event_id })), now).await?;
     txn.commit().await.map_err(DbError::from)?;
-    Ok(Json(serde_json::json!({ "status": true })))
+    Ok(event_id)
 }
 
 /// Maps Fonnte's words (`status` or `state`) to our statuses; `None` for words that say nothing new.

@@ -10,6 +10,7 @@ mod fuzz;
 mod health;
 mod helpers;
 mod jobs;
+mod meta_webhook;
 mod migrations;
 mod notifications;
 mod openapi;
