@@ -308,3 +308,23 @@ pub async fn bind_state_id(conn: &impl ConnectionTrait, id: i64, state_id: &str)
         .await?;
     Ok(())
 }
+
+/// Number of messages per status created since `since`, every status present (zeros included).
+pub async fn status_counts(
+    conn: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<(MessageStatus, i64)>, DbError> {
+    let rows: Vec<(String, i64)> = Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .filter(Column::CreatedAt.gte(since))
+        .group_by(Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(MessageStatus::ALL
+        .iter()
+        .map(|s| (*s, rows.iter().find(|(name, _)| name == s.as_str()).map_or(0, |(_, n)| *n)))
+        .collect())
+}

@@ -50,6 +50,10 @@ struct ListPage {
     statuses: [MessageStatus; 7],
     can_send: bool,
     base_query: String,
+    /// Messages of the last 24 hours per status.
+    day: Vec<(MessageStatus, i64)>,
+    /// Percent of the last 24 hours' finished messages that went out.
+    success_pct: Option<i64>,
 }
 
 async fn list(
@@ -70,6 +74,11 @@ async fn list(
         per_page: paging.per_page,
     };
     let (messages, total) = messages::list(&state.db, &query).await?;
+    let day = messages::status_counts(&state.db, state.now() - chrono::Duration::hours(24)).await?;
+    let count = |wanted: &[MessageStatus]| day.iter().filter(|(s, _)| wanted.contains(s)).map(|(_, n)| n).sum::<i64>();
+    let delivered = count(&[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read]);
+    let finished = delivered + count(&[MessageStatus::Dead]);
+    let success_pct = (finished > 0).then(|| delivered * 100 / finished);
     let base_query =
         serde_urlencoded::to_string([("q", &q), ("status", &status), ("channel", &channel)]).unwrap_or_default();
     render(&ListPage {
@@ -84,6 +93,8 @@ async fn list(
         statuses: MessageStatus::ALL,
         can_send: staff.auth().user.role.can(Permission::NotificationsSend),
         base_query,
+        day,
+        success_pct,
     })
 }
 

@@ -246,3 +246,66 @@ async fn the_demo_has_a_message_history_in_every_delivery_state() {
         assert!(n > 0, "no {status} message in the demo");
     }
 }
+
+/// Records the order in which messages reach the provider.
+#[derive(Debug, Default)]
+struct Recorder {
+    bodies: std::sync::Mutex<Vec<String>>,
+}
+
+impl Provider for Recorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+    fn channels(&self) -> &[Channel] {
+        &[Channel::Whatsapp, Channel::Email]
+    }
+    fn send<'a>(&'a self, m: &'a Outgoing) -> SendFuture<'a> {
+        self.bodies.lock().expect("lock").push(m.body.clone());
+        Box::pin(async move { Ok(Receipt { provider: "recorder".into(), provider_message_id: None }) })
+    }
+}
+
+#[tokio::test]
+async fn priorities_order_the_sends() {
+    let app = spawn_app().await;
+    let recorder = Arc::new(Recorder::default());
+    let state = with_providers(&app, vec![recorder.clone()]);
+    for (body, priority) in [
+        ("promo", aglis_core::job::JobPriority::Low),
+        ("tagihan", aglis_core::job::JobPriority::Normal),
+        ("gangguan", aglis_core::job::JobPriority::Critical),
+        ("otp", aglis_core::job::JobPriority::High),
+    ] {
+        let cmd = aglis_server::notifications::service::SendMessage::parse(
+            Channel::Whatsapp,
+            "081234567890",
+            None,
+            body,
+            priority,
+        )
+        .expect("valid");
+        aglis_server::notifications::service::send(&state, None, cmd).await.expect("queued");
+    }
+    Runner::new(state.clone(), Arc::new(builtin_registry())).run_once().await.expect("run");
+    assert_eq!(*recorder.bodies.lock().expect("lock"), ["gangguan", "otp", "tagihan", "promo"]);
+}
+
+#[tokio::test]
+async fn the_history_page_counts_the_last_day_per_status() {
+    let app = spawn_app().await;
+    app.insert_user("dewi", Role::CustomerService).await;
+    let recorder = Arc::new(Recorder::default());
+    let state = with_providers(&app, vec![recorder]);
+    for _ in 0..3 {
+        queue_one(&state).await;
+    }
+    Runner::new(state.clone(), Arc::new(builtin_registry())).run_once().await.expect("run");
+    queue_one(&state).await;
+    let counts = messages::status_counts(&state.db, state.now() - Duration::hours(24)).await.expect("counts");
+    let get = |s: &str| counts.iter().find(|(st, _)| st.as_str() == s).map(|(_, n)| *n);
+    assert_eq!((get("sent"), get("queued"), get("dead")), (Some(3), Some(1), Some(0)));
+    let browser = app.browser_login("dewi").await;
+    let html = browser.get(app.url("/notifications?lang=en")).send().await.expect("page").text().await.expect("html");
+    assert!(html.contains("100% sent successfully"), "{html}");
+}
