@@ -165,7 +165,7 @@ async fn seed_messages(state: &AppState) -> anyhow::Result<()> {
             messages::apply_report(&state.db, *id, MessageStatus::Read, now).await?;
         }
     }
-    if let Some(id) = ids.get(20) {
+    if let Some(id) = ids.get(21) {
         messages::start_attempt(&state.db, *id, now).await?;
         messages::mark_failed(&state.db, *id, "fonnte: nomor tidak terdaftar di WhatsApp (invalid target)", true, now)
             .await?;
