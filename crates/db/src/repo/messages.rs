@@ -7,7 +7,7 @@ use crate::entity::messages::{self, Column, Entity};
 use aglis_core::job::JobPriority;
 use aglis_core::notification::{Channel, MessageStatus, apply_delivery_report};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -236,9 +236,9 @@ pub async fn list(conn: &impl ConnectionTrait, query: &MessageQuery) -> Result<(
         cond = cond.add(Column::Channel.eq(c.as_str()));
     }
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let like = |c: Column| Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'));
-        cond = cond.add(Condition::any().add(like(Column::Recipient)).add(like(Column::Body)));
+        cond = cond.add(
+            Condition::any().add(super::contains_ci(Column::Recipient, q)).add(super::contains_ci(Column::Body, q)),
+        );
     }
     let select = Entity::find().filter(cond);
     let total = select.clone().count(conn).await?;

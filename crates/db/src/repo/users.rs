@@ -4,7 +4,7 @@ use crate::DbError;
 use crate::entity::users::{self, Column, Entity};
 use aglis_core::permission::Role;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -106,12 +106,12 @@ pub struct UserQuery {
 pub async fn list(conn: &impl ConnectionTrait, query: &UserQuery) -> Result<(Vec<User>, u64), DbError> {
     let mut cond = Condition::all();
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        let like = |c: Column| {
-            Expr::expr(Func::lower(Expr::col(c))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        cond =
-            cond.add(Condition::any().add(like(Column::Username)).add(like(Column::FullName)).add(like(Column::Email)));
+        cond = cond.add(
+            Condition::any()
+                .add(super::contains_ci(Column::Username, q))
+                .add(super::contains_ci(Column::FullName, q))
+                .add(super::contains_ci(Column::Email, q)),
+        );
     }
     if let Some(role) = query.role {
         cond = cond.add(Column::Role.eq(role.as_str()));
@@ -129,10 +129,6 @@ pub async fn list(conn: &impl ConnectionTrait, query: &UserQuery) -> Result<(Vec
         .all(conn)
         .await?;
     Ok((rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?, total))
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// Fields an edit may change; `None` leaves a field as it is.
