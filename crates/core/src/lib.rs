@@ -4,6 +4,7 @@
 //! cron schedule fires next, what a valid username is) lives here and is unit-tested without a database.
 
 pub mod backoff;
+pub mod circuit;
 pub mod clock;
 pub mod job;
 pub mod notification;

@@ -39,7 +39,7 @@ pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(),
         subject: msg.subject.clone(),
         body: msg.body.clone(),
     };
-    match state.notifier.send(&outgoing).await {
+    match state.notifier.send(&outgoing, state.now()).await {
         Ok(receipt) => {
             messages::mark_sent(&state.db, id, &receipt.provider, receipt.provider_message_id.as_deref(), state.now())
                 .await
