@@ -313,12 +313,21 @@ pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Job>, Db
 
 /// Number of jobs in each state, in life-cycle order (queued, running, done, dead), zeros included.
 pub async fn counts(conn: &impl ConnectionTrait) -> Result<Vec<(&'static str, u64)>, DbError> {
-    let mut out = Vec::with_capacity(JobStatus::ALL.len());
-    for status in JobStatus::ALL {
-        let n = Entity::find().filter(Column::Status.eq(status.as_str())).count(conn).await?;
-        out.push((status.as_str(), n));
-    }
-    Ok(out)
+    let rows: Vec<(String, i64)> = Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .group_by(Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(JobStatus::ALL
+        .iter()
+        .map(|s| {
+            let n = rows.iter().find(|(name, _)| name == s.as_str()).map_or(0, |(_, n)| *n);
+            (s.as_str(), u64::try_from(n).unwrap_or(0))
+        })
+        .collect())
 }
 
 /// The number of jobs in `status`.

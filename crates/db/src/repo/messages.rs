@@ -198,10 +198,11 @@ pub async fn apply_report(
     reported: MessageStatus,
     now: DateTime<Utc>,
 ) -> Result<Option<MessageStatus>, DbError> {
-    let Some(msg) = get(conn, id).await? else { return Ok(None) };
-    let Some(next) = apply_delivery_report(msg.status, reported) else { return Ok(None) };
-    let mut am: messages::ActiveModel =
-        Entity::find_by_id(id).one(conn).await?.ok_or(DbError::Corrupt("vanished".into()))?.into();
+    let Some(model) = Entity::find_by_id(id).one(conn).await? else { return Ok(None) };
+    let current: MessageStatus =
+        model.status.parse().map_err(|e: aglis_core::notification::UnknownValue| DbError::Corrupt(e.to_string()))?;
+    let Some(next) = apply_delivery_report(current, reported) else { return Ok(None) };
+    let mut am: messages::ActiveModel = model.into();
     am.status = Set(next.as_str().to_owned());
     am.updated_at = Set(now);
     match next {

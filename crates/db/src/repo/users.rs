@@ -227,6 +227,25 @@ pub async fn record_login_failure(
     Ok(())
 }
 
+/// Number of active accounts per role, every role present (zeros included).
+pub async fn count_active_by_role(conn: &impl ConnectionTrait) -> Result<Vec<(Role, u64)>, DbError> {
+    let rows: Vec<(String, i64)> = Entity::find()
+        .select_only()
+        .column(Column::Role)
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .filter(Column::IsActive.eq(true))
+        .group_by(Column::Role)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(Role::ALL
+        .iter()
+        .map(|r| {
+            (*r, rows.iter().find(|(name, _)| name == r.as_str()).map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0)))
+        })
+        .collect())
+}
+
 /// Number of active accounts with `role`.
 pub async fn count_active_with_role(conn: &impl ConnectionTrait, role: Role) -> Result<u64, DbError> {
     Ok(Entity::find().filter(Column::Role.eq(role.as_str())).filter(Column::IsActive.eq(true)).count(conn).await?)

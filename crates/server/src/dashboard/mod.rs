@@ -36,10 +36,12 @@ struct Index {
 async fn index(State(state): State<AppState>, shell: Shell, staff: Staff<perm::DashboardView>) -> AppResult<Response> {
     let role = staff.auth().user.role;
     let role_counts = if role.can(Permission::UsersView) {
-        let mut out = Vec::new();
-        for r in Role::STAFF {
-            out.push(RoleCount { role: r, count: users::count_active_with_role(&state.db, r).await?, pct: 0 });
-        }
+        let mut out: Vec<RoleCount> = users::count_active_by_role(&state.db)
+            .await?
+            .into_iter()
+            .filter(|(r, _)| r.is_staff())
+            .map(|(role, count)| RoleCount { role, count, pct: 0 })
+            .collect();
         let max = out.iter().map(|c| c.count).max().unwrap_or(0).max(1);
         for c in &mut out {
             c.pct = c.count * 100 / max;

@@ -168,6 +168,14 @@ async fn list_searches_filters_and_pages() {
     assert_eq!(page["total"], 30);
     assert_eq!(page["items"].as_array().map(Vec::len), Some(10));
     assert_eq!(page["page"], 3);
+    let by_role = aglis_db::repo::users::count_active_by_role(&app.state.db).await.expect("counts");
+    let n = |r: Role| by_role.iter().find(|(role, _)| *role == r).map(|(_, n)| *n);
+    assert_eq!(
+        (n(Role::Technician), n(Role::Admin), n(Role::Supervisor), n(Role::Noc)),
+        (Some(30), Some(1), Some(1), Some(0))
+    );
+    let jobs = aglis_db::jobs::counts(&app.state.db).await.expect("job counts");
+    assert_eq!(jobs.iter().map(|(s, _)| *s).collect::<Vec<_>>(), ["queued", "running", "done", "dead"]);
     let found: Value = app.get("/api/v1/users?q=SITI", Some(&admin)).await.json().await.expect("json");
     assert_eq!(found["total"], 1);
     assert_eq!(found["items"][0]["username"], "siti");
