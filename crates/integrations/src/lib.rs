@@ -2,5 +2,6 @@
 //! tests and the demo run local fake servers of the same systems (feature `fakes`).
 
 pub mod http;
+pub mod email;
 pub mod notify;
 pub mod whatsapp;

@@ -1,3 +1,4 @@
 //! WhatsApp gateways.
 
 pub mod fonnte;
+pub mod meta;

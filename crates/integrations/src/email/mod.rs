@@ -1,0 +1,3 @@
+//! E-mail.
+
+pub mod smtp;

@@ -1,0 +1,1 @@
+//! SMTP sender (lettre). To be written.
