@@ -8,6 +8,7 @@ pub mod circuit;
 pub mod clock;
 pub mod job;
 pub mod notification;
+pub mod notification_catalog;
 pub mod permission;
 pub mod phone;
 pub mod schedule;

@@ -94,7 +94,8 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects, migrates, installs the built-in schedules, seeds demo accounts in demo mode and
+    /// Connects, migrates, installs the built-in schedules and default message texts, seeds the demo
+    /// data in demo mode and
     /// binds the listener (port 0 picks a free port).
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
@@ -107,6 +108,7 @@ impl Application {
         tracing::info!(providers = ?notifier.provider_names(), "notification providers");
         let state = AppState { db, config: Arc::new(config), clock, notifier };
         jobs::install_builtin_schedules(&state).await?;
+        aglis_db::repo::notification_templates::ensure_defaults(&state.db, state.now()).await?;
         if state.config.demo {
             crate::demo::seed(&state).await?;
         }

@@ -1,9 +1,12 @@
 //! SeaORM entities, one file per table.
 
+pub mod delivery_attempts;
 pub mod jobs;
 pub mod leases;
 pub mod message_events;
 pub mod messages;
+pub mod notification_templates;
+pub mod recipient_groups;
 pub mod schedules;
 pub mod sessions;
 pub mod users;

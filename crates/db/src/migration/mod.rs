@@ -9,6 +9,7 @@ mod m0002_create_jobs;
 mod m0003_create_messages;
 mod m0004_create_webhook_events;
 mod m0005_create_rate_limits;
+mod m0006_create_templates_groups_attempts;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_create_messages::Migration),
             Box::new(m0004_create_webhook_events::Migration),
             Box::new(m0005_create_rate_limits::Migration),
+            Box::new(m0006_create_templates_groups_attempts::Migration),
         ]
     }
 }

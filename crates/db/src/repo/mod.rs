@@ -1,6 +1,9 @@
 //! Repositories, one per feature.
 
+pub mod delivery_attempts;
 pub mod messages;
+pub mod notification_templates;
+pub mod recipient_groups;
 pub mod sessions;
 pub mod users;
 pub mod webhook_events;

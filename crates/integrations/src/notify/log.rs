@@ -4,8 +4,24 @@
 use super::{Outgoing, Provider, Receipt, SendFuture};
 use aglis_core::notification::Channel;
 
-#[derive(Debug, Default, Clone)]
-pub struct LogProvider;
+#[derive(Debug, Clone)]
+pub struct LogProvider {
+    channels: Vec<Channel>,
+}
+
+impl Default for LogProvider {
+    /// Every channel.
+    fn default() -> Self {
+        LogProvider { channels: Channel::ALL.to_vec() }
+    }
+}
+
+impl LogProvider {
+    /// Only `channels` (the ones no real provider serves).
+    pub fn for_channels(channels: &[Channel]) -> Self {
+        LogProvider { channels: channels.to_vec() }
+    }
+}
 
 impl Provider for LogProvider {
     fn name(&self) -> &str {
@@ -13,7 +29,7 @@ impl Provider for LogProvider {
     }
 
     fn channels(&self) -> &[Channel] {
-        &Channel::ALL
+        &self.channels
     }
 
     fn send<'a>(&'a self, message: &'a Outgoing) -> SendFuture<'a> {
@@ -43,8 +59,9 @@ mod tests {
             subject: None,
             body: "Halo".into(),
         };
-        let r = LogProvider.send(&m).await.expect("accepted");
+        let r = LogProvider::default().send(&m).await.expect("accepted");
         assert_eq!(r, Receipt { provider: "log".into(), provider_message_id: Some("log-7".into()) });
-        assert_eq!(LogProvider.channels(), &Channel::ALL);
+        assert_eq!(LogProvider::default().channels(), &Channel::ALL);
+        assert_eq!(LogProvider::for_channels(&[Channel::Email]).channels(), &[Channel::Email]);
     }
 }

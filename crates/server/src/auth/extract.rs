@@ -96,5 +96,6 @@ pub mod perm {
         JobsManage,
         NotificationsView,
         NotificationsSend,
+        NotificationsManage,
     );
 }

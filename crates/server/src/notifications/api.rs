@@ -5,15 +5,18 @@ use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
-use crate::notifications::service::{self, SendMessage};
+use crate::notifications::compose::{self, Compose, GroupRef};
+use crate::notifications::service;
 use aglis_core::job::JobPriority;
 use aglis_core::notification::{Channel, MessageStatus};
+use aglis_core::notification_catalog::Language;
 use aglis_db::repo::messages::{self, Message, MessageQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,6 +28,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(requeue))
         .merge(crate::notifications::webhooks::api_router())
         .merge(crate::notifications::meta_webhook::api_router())
+        .merge(crate::notifications::templates::api::api_router())
+        .merge(crate::notifications::groups::api::api_router())
+        .merge(crate::notifications::queue::api_router())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -33,13 +39,29 @@ pub struct SendRequest {
     /// `whatsapp` or `email`.
     #[schema(value_type = String, example = "whatsapp")]
     pub channel: Channel,
-    /// A phone number (`0812…`, `+62 812…`) for WhatsApp, an address for e-mail.
+    /// A phone number (`0812…`, `+62 812…`) for WhatsApp, an address for e-mail. Give exactly one of
+    /// `to`, `user` and `group`.
     #[schema(example = "0812-3456-7890")]
-    pub to: String,
-    /// E-mail only.
+    pub to: Option<String>,
+    /// A user's id: their phone or e-mail address is used.
+    pub user: Option<i64>,
+    /// A recipient group's name or id: one message per member who has a number (or address).
+    #[schema(value_type = Option<String>, example = "Teknisi Karawang")]
+    pub group: Option<GroupRef>,
+    /// E-mail only; a template brings its own.
     pub subject: Option<String>,
+    /// The text. Give either `body` or `template`.
     #[schema(example = "Gangguan jaringan di Telukjambe sudah pulih. Terima kasih atas kesabaran Anda.")]
-    pub body: String,
+    pub body: Option<String>,
+    /// An event's template code (see `GET /api/v1/notification-templates`).
+    #[schema(example = "maintenance")]
+    pub template: Option<String>,
+    /// Values of the template's variables.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    /// `id` (default) or `en`: which text of the template.
+    #[schema(value_type = Option<String>, example = "id")]
+    pub language: Option<Language>,
     /// critical, high, normal (default) or low.
     #[schema(value_type = Option<String>, example = "normal")]
     pub priority: Option<JobPriority>,
@@ -47,12 +69,15 @@ pub struct SendRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Accepted {
+    /// The (first) message's id.
     pub id: i64,
+    /// Every message created: one per recipient.
+    pub ids: Vec<i64>,
     /// Always `queued`: delivery happens in the background.
     pub status: String,
 }
 
-/// Queues a message for delivery; 202 with its id.
+/// Queues a message (or one per group member) for delivery; 202 with the ids.
 #[utoipa::path(
     post,
     path = "/api/v1/notifications",
@@ -62,7 +87,7 @@ pub struct Accepted {
     responses(
         (status = 202, body = Accepted),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad recipient (`to`) or body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad recipient, text, template or variables, per field", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn send(
@@ -70,15 +95,24 @@ async fn send(
     staff: Staff<perm::NotificationsSend>,
     ApiJson(req): ApiJson<SendRequest>,
 ) -> AppResult<(StatusCode, Json<Accepted>)> {
-    let cmd = SendMessage::parse(
-        req.channel,
-        &req.to,
-        req.subject.as_deref(),
-        &req.body,
-        req.priority.unwrap_or(JobPriority::Normal),
-    )?;
-    let message = service::send(&state, Some(staff.auth().user.id), cmd).await?;
-    Ok((StatusCode::ACCEPTED, Json(Accepted { id: message.id, status: message.status.as_str().to_owned() })))
+    let priority = req.priority.unwrap_or(JobPriority::Normal);
+    let compose = Compose {
+        channel: req.channel,
+        to: req.to,
+        user: req.user,
+        group: req.group,
+        subject: req.subject,
+        body: req.body,
+        template: req.template,
+        variables: req.variables,
+        language: req.language,
+        priority,
+    };
+    let drafts = compose::drafts(&state.db, &compose).await?;
+    let sent = service::send_drafts(&state, Some(staff.auth().user.id), req.channel, priority, drafts).await?;
+    let ids: Vec<i64> = sent.iter().map(|m| m.id).collect();
+    let id = ids.first().copied().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no message recorded")))?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { id, ids, status: MessageStatus::Queued.as_str().to_owned() })))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

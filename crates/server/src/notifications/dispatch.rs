@@ -5,6 +5,7 @@ use crate::app::AppState;
 use crate::jobs::registry::JobError;
 use crate::notifications::service::MAX_SEND_ATTEMPTS;
 use aglis_core::notification::{Channel, MessageStatus};
+use aglis_db::repo::delivery_attempts::{self, NewAttempt};
 use aglis_db::repo::messages;
 use aglis_integrations::notify::{Outgoing, SendError};
 
@@ -39,7 +40,22 @@ pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(),
         subject: msg.subject.clone(),
         body: msg.body.clone(),
     };
-    match state.notifier.send(&outgoing, state.now()).await {
+    let delivery = state.notifier.send_recorded(&outgoing, state.now()).await;
+    let attempts = delivery
+        .calls
+        .into_iter()
+        .map(|c| NewAttempt {
+            message_id: id,
+            provider: c.provider,
+            channel: msg.channel,
+            ok: c.error.is_none(),
+            error: c.error,
+            duration_ms: i32::try_from(c.elapsed.as_millis()).unwrap_or(i32::MAX),
+        })
+        .collect();
+    // The message's own record first: the window between the provider's acceptance and our record
+    // is where a crash can cause a duplicate, so nothing else goes in it.
+    let outcome = match delivery.result {
         Ok(receipt) => {
             messages::mark_sent(&state.db, id, &receipt.provider, receipt.provider_message_id.as_deref(), state.now())
                 .await
@@ -55,5 +71,7 @@ pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(),
             messages::mark_failed(&state.db, id, &e.to_string(), dead, state.now()).await.map_err(db_err)?;
             Err(JobError::Failed(e.to_string()))
         }
-    }
+    };
+    delivery_attempts::record(&state.db, attempts, state.now()).await.map_err(db_err)?;
+    outcome
 }

@@ -2,13 +2,22 @@
 //! transaction as the change that causes them and sent by the job runner through the providers.
 
 pub mod api;
+pub mod compose;
+pub mod demo_seed;
 pub mod dispatch;
+pub mod groups;
 pub mod meta_webhook;
 pub mod notifier;
 pub mod pages;
+pub mod queue;
 pub mod service;
+pub mod templates;
 pub mod webhooks;
 
 pub use api::api_router;
 pub use notifier::Notifier;
-pub use pages::router;
+
+/// The notification pages: history, compose, templates and recipient groups.
+pub fn router() -> axum::Router<crate::app::AppState> {
+    pages::router().merge(queue::router()).merge(templates::pages::router()).merge(groups::pages::router())
+}

@@ -3,6 +3,8 @@
 //! after repeated failures it is skipped for a while instead of costing every message a time-out.
 
 use aglis_core::circuit::Breaker;
+use aglis_core::notification::Channel;
+use aglis_integrations::notify::log::LogProvider;
 use aglis_integrations::notify::{Outgoing, Provider, Receipt, SendError};
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,6 +20,21 @@ struct Guarded {
     breaker: Arc<Mutex<Breaker>>,
 }
 
+/// One provider call: which provider, and its error if it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub provider: String,
+    pub error: Option<String>,
+    pub elapsed: std::time::Duration,
+}
+
+/// The outcome of a send and the calls it took.
+#[derive(Debug)]
+pub struct Delivery {
+    pub result: Result<Receipt, SendError>,
+    pub calls: Vec<Call>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Notifier {
     providers: Vec<Guarded>,
@@ -29,27 +46,59 @@ impl Notifier {
         Self { providers: providers.into_iter().map(|provider| Guarded { provider, breaker: breaker() }).collect() }
     }
 
-    /// The providers the configuration names, in failover order; the `log` provider when none is.
+    /// The providers the configuration names, WhatsApp ones in failover order, then SMTP; the
+    /// `log` provider serves each channel no real provider does (the demo, a fresh install).
     pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
+        use crate::config::providers::WhatsappProvider;
+        use aglis_integrations::email::smtp::{Smtp, SmtpSettings};
+        use aglis_integrations::whatsapp::{fonnte::Fonnte, meta::MetaCloud};
         use secrecy::ExposeSecret;
+        let p = &config.providers;
+        let timeout = std::time::Duration::from_secs(p.timeout_secs);
         let mut providers: Vec<Arc<dyn Provider>> = Vec::new();
-        if let Some(token) = &config.fonnte_token {
-            let fonnte = aglis_integrations::whatsapp::fonnte::Fonnte::new(
-                &config.fonnte_url,
-                token.expose_secret(),
-                std::time::Duration::from_secs(15),
-            )?;
-            providers.push(Arc::new(fonnte));
+        for which in &p.whatsapp_order {
+            match which {
+                WhatsappProvider::Fonnte => {
+                    if let Some(token) = &config.fonnte_token {
+                        providers.push(Arc::new(Fonnte::new(&config.fonnte_url, token.expose_secret(), timeout)?));
+                    }
+                }
+                WhatsappProvider::Meta => {
+                    if let Some(m) = &p.meta {
+                        let token = m.token.expose_secret();
+                        providers.push(Arc::new(MetaCloud::new(
+                            &m.url,
+                            &m.version,
+                            &m.phone_number_id,
+                            token,
+                            timeout,
+                        )?));
+                    }
+                }
+            }
         }
-        if providers.is_empty() {
-            return Ok(Self::log_only());
+        if let Some(s) = &p.smtp {
+            providers.push(Arc::new(Smtp::new(SmtpSettings {
+                host: s.host.clone(),
+                port: s.port,
+                tls: s.tls,
+                username: s.username.clone(),
+                password: s.password.as_ref().map(|p| p.expose_secret().to_owned()),
+                from: s.from.clone(),
+                timeout,
+            })?));
+        }
+        let unserved: Vec<Channel> =
+            Channel::ALL.into_iter().filter(|c| !providers.iter().any(|p| p.channels().contains(c))).collect();
+        if !unserved.is_empty() {
+            providers.push(Arc::new(LogProvider::for_channels(&unserved)));
         }
         Ok(Self::new(providers))
     }
 
     /// Only the `log` provider: messages are recorded as sent (demo, fresh installs).
     pub fn log_only() -> Self {
-        Self::new(vec![Arc::new(aglis_integrations::notify::log::LogProvider)])
+        Self::new(vec![Arc::new(LogProvider::default())])
     }
 
     pub fn provider_names(&self) -> Vec<&str> {
@@ -60,6 +109,22 @@ impl Notifier {
     /// open. A rejection is final; a transient failure moves on to the next provider; the last
     /// error is returned when all fail.
     pub async fn send(&self, message: &Outgoing, now: DateTime<Utc>) -> Result<Receipt, SendError> {
+        self.send_recorded(message, now).await.result
+    }
+
+    /// [`Notifier::send`], also saying what each provider call did (for the success rates).
+    pub async fn send_recorded(&self, message: &Outgoing, now: DateTime<Utc>) -> Delivery {
+        let mut calls = Vec::new();
+        let result = self.try_providers(message, now, &mut calls).await;
+        Delivery { result, calls }
+    }
+
+    async fn try_providers(
+        &self,
+        message: &Outgoing,
+        now: DateTime<Utc>,
+        calls: &mut Vec<Call>,
+    ) -> Result<Receipt, SendError> {
         let lock = |b: &Mutex<Breaker>| b.lock().unwrap_or_else(PoisonError::into_inner).clone();
         let mut last = None;
         for Guarded { provider, breaker } in
@@ -72,7 +137,13 @@ impl Notifier {
                 });
                 continue;
             }
+            let started = std::time::Instant::now();
             let result = provider.send(message).await;
+            calls.push(Call {
+                provider: provider.name().to_owned(),
+                error: result.as_ref().err().map(ToString::to_string),
+                elapsed: started.elapsed(),
+            });
             let mut b = breaker.lock().unwrap_or_else(PoisonError::into_inner);
             match result {
                 Ok(receipt) => {
@@ -100,7 +171,6 @@ impl Notifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aglis_core::notification::Channel;
     use aglis_integrations::notify::SendFuture;
     use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -3,22 +3,27 @@
 use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::extract::{ApiForm, ApiQuery, IdPath};
+use crate::extract::{ApiQuery, IdPath};
 use crate::listing::Paging;
-use crate::notifications::service::{self, MAX_BODY_CHARS, SendMessage};
+use crate::notifications::compose::{self, Compose, Draft, GroupRef};
+use crate::notifications::service::{self, MAX_BODY_CHARS};
 use crate::pages::{Shell, render};
 use aglis_core::job::JobPriority;
 use aglis_core::notification::{Channel, MessageStatus};
+use aglis_core::notification_catalog::{self, EventSpec, Language};
 use aglis_core::permission::Permission;
 use aglis_db::entity::message_events;
 use aglis_db::repo::messages::{self, Message, MessageQuery};
+use aglis_db::repo::recipient_groups::{self, Group};
 use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -119,18 +124,78 @@ async fn show(
     render(&ShowPage { shell, message, timeline, can_send })
 }
 
-#[derive(Debug, Deserialize, Default, Clone)]
+/// The compose form as typed. `target` is `to` (a number or address) or `group`; `action` is
+/// `preview`, `send`, or `template` (re-show the form with the chosen template's variables).
+#[derive(Debug, Default, Clone)]
 struct ComposeForm {
-    #[serde(default)]
     channel: String,
-    #[serde(default)]
+    target: String,
     to: String,
-    #[serde(default)]
+    group: String,
     subject: String,
-    #[serde(default)]
     body: String,
-    #[serde(default)]
+    template: String,
+    language: String,
     priority: String,
+    variables: BTreeMap<String, String>,
+    action: String,
+}
+
+impl ComposeForm {
+    fn parse(body: &[u8]) -> Self {
+        let mut f = ComposeForm::default();
+        for (k, v) in form_urlencoded::parse(body) {
+            let v = v.into_owned();
+            match k.as_ref() {
+                "channel" => f.channel = v,
+                "target" => f.target = v,
+                "to" => f.to = v,
+                "group" => f.group = v,
+                "subject" => f.subject = v,
+                "body" => f.body = v,
+                "template" => f.template = v,
+                "language" => f.language = v,
+                "priority" => f.priority = v,
+                "action" => f.action = v,
+                other => {
+                    if let Some(name) = other.strip_prefix("var.") {
+                        f.variables.insert(name.to_owned(), v);
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    fn compose(&self) -> AppResult<Compose> {
+        let channel = self.channel.parse::<Channel>().map_err(|e| AppError::field("channel", e.to_string()))?;
+        let priority = match self.priority.as_str() {
+            "critical" => JobPriority::Critical,
+            "high" => JobPriority::High,
+            "low" => JobPriority::Low,
+            _ => JobPriority::Normal,
+        };
+        let by_group = self.target == "group";
+        let template = Some(self.template.clone()).filter(|t| !t.is_empty());
+        Ok(Compose {
+            channel,
+            to: Some(self.to.clone()).filter(|_| !by_group),
+            user: None,
+            group: Some(GroupRef::Name(self.group.clone())).filter(|_| by_group && !self.group.is_empty()),
+            subject: Some(self.subject.clone()),
+            body: Some(self.body.clone()).filter(|_| template.is_none()),
+            variables: if template.is_some() { self.variables.clone() } else { BTreeMap::new() },
+            template,
+            language: self.language.parse::<Language>().ok(),
+            priority,
+        })
+    }
+}
+
+/// What the form would send: how many messages, and the first one.
+struct Preview {
+    count: usize,
+    first: Draft,
 }
 
 #[derive(Template)]
@@ -140,47 +205,98 @@ struct NewPage {
     form: ComposeForm,
     errors: FieldErrors,
     max_chars: usize,
+    groups: Vec<Group>,
+    events: &'static [EventSpec],
+    /// The chosen template's variables with their current values.
+    variables: Vec<(&'static str, &'static str, String)>,
+    preview: Option<Preview>,
 }
 
 impl NewPage {
     fn error(&self, field: &str) -> String {
         self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
     }
+
+    async fn build(state: &AppState, shell: Shell, form: ComposeForm, errors: FieldErrors) -> AppResult<Self> {
+        let groups = recipient_groups::list(&state.db).await?.into_iter().filter(|g| g.is_active).collect();
+        let variables = notification_catalog::event(&form.template)
+            .map(|e| {
+                e.variables
+                    .iter()
+                    .map(|(n, ex)| (*n, *ex, form.variables.get(*n).cloned().unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(NewPage {
+            shell,
+            form,
+            errors,
+            max_chars: MAX_BODY_CHARS,
+            groups,
+            events: notification_catalog::EVENTS,
+            variables,
+            preview: None,
+        })
+    }
 }
 
-async fn new_form(shell: Shell, _staff: Staff<perm::NotificationsSend>) -> AppResult<Response> {
-    let form = ComposeForm { channel: "whatsapp".into(), priority: "normal".into(), ..ComposeForm::default() };
-    render(&NewPage { shell, form, errors: FieldErrors::new(), max_chars: MAX_BODY_CHARS })
+#[derive(Debug, Deserialize, Default)]
+struct NewQuery {
+    group: Option<String>,
+    template: Option<String>,
 }
 
-fn parse_compose(form: &ComposeForm) -> AppResult<SendMessage> {
-    let channel = form.channel.parse::<Channel>().map_err(|e| AppError::field("channel", e.to_string()))?;
-    let priority = match form.priority.as_str() {
-        "critical" => JobPriority::Critical,
-        "high" => JobPriority::High,
-        "low" => JobPriority::Low,
-        _ => JobPriority::Normal,
+async fn new_form(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::NotificationsSend>,
+    ApiQuery(q): ApiQuery<NewQuery>,
+) -> AppResult<Response> {
+    let group = q.group.unwrap_or_default();
+    let form = ComposeForm {
+        channel: "whatsapp".into(),
+        priority: "normal".into(),
+        language: "id".into(),
+        target: if group.is_empty() { "to".into() } else { "group".into() },
+        group,
+        template: q.template.unwrap_or_default(),
+        ..ComposeForm::default()
     };
-    SendMessage::parse(channel, &form.to, Some(&form.subject), &form.body, priority)
+    render(&NewPage::build(&state, shell, form, FieldErrors::new()).await?)
 }
 
 async fn create(
     State(state): State<AppState>,
     shell: Shell,
     staff: Staff<perm::NotificationsSend>,
-    ApiForm(form): ApiForm<ComposeForm>,
+    body: Bytes,
 ) -> AppResult<Response> {
-    let result = match parse_compose(&form) {
-        Ok(cmd) => service::send(&state, Some(staff.auth().user.id), cmd).await,
+    let form = ComposeForm::parse(&body);
+    if form.action == "template" {
+        return render(&NewPage::build(&state, shell, form, FieldErrors::new()).await?);
+    }
+    let drafts = match form.compose() {
+        Ok(c) => compose::drafts(&state.db, &c).await.map(|d| (c, d)),
         Err(e) => Err(e),
     };
-    match result {
-        Ok(message) => Ok(Redirect::to(&format!("/notifications/{}", message.id)).into_response()),
+    let (c, drafts) = match drafts {
+        Ok(ok) => ok,
         Err(AppError::Validation { fields, .. }) => {
-            let page = NewPage { shell, form, errors: fields, max_chars: MAX_BODY_CHARS };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+            let page = NewPage::build(&state, shell, form, fields).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
-        Err(e) => Err(e),
+        Err(e) => return Err(e),
+    };
+    if form.action == "preview" {
+        let count = drafts.len();
+        let mut page = NewPage::build(&state, shell, form, FieldErrors::new()).await?;
+        page.preview = drafts.into_iter().next().map(|first| Preview { count, first });
+        return render(&page);
+    }
+    let sent = service::send_drafts(&state, Some(staff.auth().user.id), c.channel, c.priority, drafts).await?;
+    match sent.as_slice() {
+        [one] => Ok(Redirect::to(&format!("/notifications/{}", one.id)).into_response()),
+        many => Ok(Redirect::to(&format!("/notifications/queue?queued={}", many.len())).into_response()),
     }
 }
 

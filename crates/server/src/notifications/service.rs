@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::notifications::compose::Draft;
 use aglis_core::job::JobPriority;
 use aglis_core::notification::Channel;
 use aglis_core::phone::Phone;
@@ -10,6 +11,7 @@ use aglis_core::user::parse_email;
 use aglis_db::jobs::{self, NewJob};
 use aglis_db::repo::messages::{self, Message, NewMessage};
 use aglis_db::{DbError, TransactionTrait};
+use sea_orm::ConnectionTrait;
 
 /// The delivery job's kind.
 pub const SEND_JOB: &str = "notifications.send";
@@ -79,26 +81,52 @@ pub async fn requeue(state: &AppState, id: i64) -> AppResult<Message> {
     messages::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("message"))
 }
 
+/// Records one message and its delivery job on `conn`: pass the transaction of the business change
+/// that causes the message, so both commit or neither does.
+pub async fn queue(
+    conn: &impl ConnectionTrait,
+    new: NewMessage,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Message, DbError> {
+    let priority = new.priority;
+    let message = messages::create(conn, new, now).await?;
+    jobs::enqueue(conn, send_job(message.id, priority), now).await?;
+    Ok(message)
+}
+
 /// Records the message and its delivery job together.
 pub async fn send(state: &AppState, created_by: Option<i64>, cmd: SendMessage) -> AppResult<Message> {
+    let draft = Draft { to: cmd.to, subject: cmd.subject, body: cmd.body, template_code: None, variables: None };
+    let mut sent = send_drafts(state, created_by, cmd.channel, cmd.priority, vec![draft]).await?;
+    sent.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no message recorded")))
+}
+
+/// Records every draft (one per recipient) and their delivery jobs in one transaction.
+pub async fn send_drafts(
+    state: &AppState,
+    created_by: Option<i64>,
+    channel: Channel,
+    priority: JobPriority,
+    drafts: Vec<Draft>,
+) -> AppResult<Vec<Message>> {
     let now = state.now();
     let txn = state.db.begin().await.map_err(DbError::from)?;
-    let message = messages::create(
-        &txn,
-        NewMessage {
-            channel: cmd.channel,
-            recipient: cmd.to,
-            subject: cmd.subject,
-            body: cmd.body,
-            template_code: None,
-            variables: None,
-            priority: cmd.priority,
+    let mut out = Vec::with_capacity(drafts.len());
+    for d in drafts {
+        let variables =
+            d.variables.map(|v| serde_json::Value::Object(v.into_iter().map(|(k, v)| (k, v.into())).collect()));
+        let new = NewMessage {
+            channel,
+            recipient: d.to,
+            subject: d.subject,
+            body: d.body,
+            template_code: d.template_code,
+            variables,
+            priority,
             created_by,
-        },
-        now,
-    )
-    .await?;
-    jobs::enqueue(&txn, send_job(message.id, cmd.priority), now).await?;
+        };
+        out.push(queue(&txn, new, now).await?);
+    }
     txn.commit().await.map_err(DbError::from)?;
-    Ok(message)
+    Ok(out)
 }

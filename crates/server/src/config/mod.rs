@@ -1,8 +1,9 @@
 //! Configuration: built-in defaults, then an optional `aglis.toml`, then `AGLIS_*` environment
 //! variables. A bad value stops start-up with a message naming the variable.
 
+pub mod providers;
+
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -60,6 +61,30 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("AGLIS_FONNTE_URL", "https://api.fonnte.com", "Fonnte's base URL (a local fake in tests)."),
     (
+        "AGLIS_WHATSAPP_PROVIDERS",
+        "fonnte,meta",
+        "WhatsApp failover order; of these, the configured ones are used. None configured: the `log` provider.",
+    ),
+    ("AGLIS_META_TOKEN", "unset", "WhatsApp Cloud API access token (system user). Set, Meta sends WhatsApp messages."),
+    (
+        "AGLIS_META_PHONE_NUMBER_ID",
+        "unset",
+        "The Cloud API id of the sending number (digits); required with the token.",
+    ),
+    ("AGLIS_META_URL", "https://graph.facebook.com", "Graph API base URL (a local fake in tests)."),
+    ("AGLIS_META_API_VERSION", "v21.0", "Graph API version of the send calls."),
+    ("AGLIS_SMTP_HOST", "unset", "SMTP server for e-mail. Unset, e-mail goes to the `log` provider."),
+    ("AGLIS_SMTP_PORT", "587 / 465 / 25", "SMTP port; the default follows AGLIS_SMTP_TLS."),
+    (
+        "AGLIS_SMTP_TLS",
+        "starttls",
+        "`starttls` (required STARTTLS), `tls` (implicit TLS, SMTPS) or `none` (local relays only).",
+    ),
+    ("AGLIS_SMTP_USERNAME", "unset", "SMTP login; give it with the password, or neither."),
+    ("AGLIS_SMTP_PASSWORD", "unset", "SMTP password (never logged)."),
+    ("AGLIS_SMTP_FROM", "AGLIS <noreply@<smtp host>>", "Sender of e-mails, `Name <address>` or an address."),
+    ("AGLIS_PROVIDER_TIMEOUT_SECS", "15", "Time allowed for one call to a provider before failing over (1–120)."),
+    (
         "AGLIS_FONNTE_WEBHOOK_TOKEN",
         "unset",
         "Secret in Fonnte's status-callback URL (`/api/webhooks/whatsapp/delivery?token=…`); unset, the callback answers 404.",
@@ -95,6 +120,8 @@ pub struct Config {
     pub meta_verify_token: Option<SecretString>,
     /// Secret of Fonnte's status-callback URL; `None` = callback disabled.
     pub fonnte_webhook_token: Option<SecretString>,
+    /// Meta, SMTP and the WhatsApp failover order.
+    pub providers: providers::Providers,
     /// Set by `aglis demo`: demo accounts are created and printed.
     pub demo: bool,
 }
@@ -119,6 +146,7 @@ impl fmt::Debug for Config {
             .field("meta_app_secret", &self.meta_app_secret.as_ref().map(|_| "[redacted]"))
             .field("meta_verify_token", &self.meta_verify_token.as_ref().map(|_| "[redacted]"))
             .field("fonnte_webhook_token", &self.fonnte_webhook_token.as_ref().map(|_| "[redacted]"))
+            .field("providers", &self.providers)
             .field("demo", &self.demo)
             .finish()
     }
@@ -143,31 +171,8 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn err(var: &str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn err(var: &str, message: impl Into<String>) -> ConfigError {
     ConfigError { var: var.to_owned(), message: message.into() }
-}
-
-/// Keys of `aglis.toml`, the variable names in lower case without `AGLIS_`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    data_dir: Option<String>,
-    database_url: Option<String>,
-    db_max_connections: Option<toml::Value>,
-    bind: Option<String>,
-    base_url: Option<String>,
-    secret_key: Option<String>,
-    log: Option<String>,
-    log_format: Option<String>,
-    worker_poll_ms: Option<toml::Value>,
-    run_workers: Option<toml::Value>,
-    whatsapp_rate_per_min: Option<toml::Value>,
-    whatsapp_rate_window_secs: Option<toml::Value>,
-    fonnte_token: Option<String>,
-    fonnte_url: Option<String>,
-    fonnte_webhook_token: Option<String>,
-    meta_app_secret: Option<String>,
-    meta_verify_token: Option<String>,
 }
 
 /// The `AGLIS_*` variables of the process environment.
@@ -191,82 +196,53 @@ pub fn unknown_variables(env: &BTreeMap<String, String>) -> Vec<&str> {
 /// Builds the configuration from `AGLIS_*` variables given as a map (tests pass their own).
 pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
     let file = read_file(env)?;
-    let get = |var: &str, from_file: Option<String>| -> Option<String> {
-        env.get(var).cloned().or(from_file).map(|v| v.trim().to_owned())
-    };
-    let toml_str = |v: Option<toml::Value>| {
-        v.map(|v| match v {
-            toml::Value::String(s) => s,
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Boolean(b) => b.to_string(),
-            other => format!("{other:?}"),
-        })
-    };
+    let get = |var: &str| -> Option<String> { env.get(var).or_else(|| file.get(var)).map(|v| v.trim().to_owned()) };
 
-    let data_dir = PathBuf::from(get("AGLIS_DATA_DIR", file.data_dir).unwrap_or_else(|| "./data".into()));
+    let data_dir = PathBuf::from(get("AGLIS_DATA_DIR").unwrap_or_else(|| "./data".into()));
     if data_dir.as_os_str().is_empty() {
         return Err(err("AGLIS_DATA_DIR", "must not be empty"));
     }
-    let database_url = match get("AGLIS_DATABASE_URL", file.database_url) {
+    let database_url = match get("AGLIS_DATABASE_URL") {
         Some(url) => parse_database_url(&url)?,
         None => sqlite_url(&data_dir.join("aglis.db")),
     };
-    let db_max_connections = parse_num(
-        "AGLIS_DB_MAX_CONNECTIONS",
-        get("AGLIS_DB_MAX_CONNECTIONS", toml_str(file.db_max_connections)),
-        10,
-        1..=500,
-    )?;
-    let bind_raw = get("AGLIS_BIND", file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+    let db_max_connections = parse_num("AGLIS_DB_MAX_CONNECTIONS", get("AGLIS_DB_MAX_CONNECTIONS"), 10, 1..=500)?;
+    let bind_raw = get("AGLIS_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
     let bind: SocketAddr = bind_raw
         .parse()
         .map_err(|_| err("AGLIS_BIND", format!("`{bind_raw}` is not an address and port such as 127.0.0.1:8080")))?;
-    let base_url = match get("AGLIS_BASE_URL", file.base_url) {
+    let base_url = match get("AGLIS_BASE_URL") {
         Some(url) => parse_base_url(&url)?,
         None => format!("http://{bind}"),
     };
-    let secret_key = match get("AGLIS_SECRET_KEY", file.secret_key) {
+    let secret_key = match get("AGLIS_SECRET_KEY") {
         Some(key) if key.chars().count() >= 32 => SecretString::from(key),
         Some(_) => return Err(err("AGLIS_SECRET_KEY", "must be at least 32 characters long")),
         None => SecretString::from(load_or_create_secret(&data_dir)?),
     };
-    let log = get("AGLIS_LOG", file.log).unwrap_or_else(|| "info".into());
+    let log = get("AGLIS_LOG").unwrap_or_else(|| "info".into());
     tracing_subscriber::EnvFilter::try_new(&log)
         .map_err(|e| err("AGLIS_LOG", format!("`{log}` is not a valid log filter: {e}")))?;
-    let log_format = match get("AGLIS_LOG_FORMAT", file.log_format).as_deref() {
+    let log_format = match get("AGLIS_LOG_FORMAT").as_deref() {
         None | Some("text") => LogFormat::Text,
         Some("json") => LogFormat::Json,
         Some(other) => return Err(err("AGLIS_LOG_FORMAT", format!("`{other}` is not `text` or `json`"))),
     };
-    let worker_poll_ms = parse_num(
-        "AGLIS_WORKER_POLL_MS",
-        get("AGLIS_WORKER_POLL_MS", toml_str(file.worker_poll_ms)),
-        1000,
-        50..=60_000,
-    )?;
-    let run_workers = match get("AGLIS_RUN_WORKERS", toml_str(file.run_workers)).as_deref() {
+    let worker_poll_ms = parse_num("AGLIS_WORKER_POLL_MS", get("AGLIS_WORKER_POLL_MS"), 1000, 50..=60_000)?;
+    let run_workers = match get("AGLIS_RUN_WORKERS").as_deref() {
         None | Some("true" | "1" | "yes") => true,
         Some("false" | "0" | "no") => false,
         Some(other) => return Err(err("AGLIS_RUN_WORKERS", format!("`{other}` is not `true` or `false`"))),
     };
-    let whatsapp_rate = parse_num(
-        "AGLIS_WHATSAPP_RATE_PER_MIN",
-        get("AGLIS_WHATSAPP_RATE_PER_MIN", toml_str(file.whatsapp_rate_per_min)),
-        100,
-        0..=100_000,
-    )?;
-    let whatsapp_rate_window_secs = parse_num(
-        "AGLIS_WHATSAPP_RATE_WINDOW_SECS",
-        get("AGLIS_WHATSAPP_RATE_WINDOW_SECS", toml_str(file.whatsapp_rate_window_secs)),
-        60,
-        1..=3600,
-    )?;
-    let fonnte_token = get("AGLIS_FONNTE_TOKEN", file.fonnte_token).filter(|t| !t.is_empty()).map(SecretString::from);
-    let fonnte_url = match get("AGLIS_FONNTE_URL", file.fonnte_url) {
+    let whatsapp_rate = parse_num("AGLIS_WHATSAPP_RATE_PER_MIN", get("AGLIS_WHATSAPP_RATE_PER_MIN"), 100, 0..=100_000)?;
+    let whatsapp_rate_window_secs =
+        parse_num("AGLIS_WHATSAPP_RATE_WINDOW_SECS", get("AGLIS_WHATSAPP_RATE_WINDOW_SECS"), 60, 1..=3600)?;
+    let fonnte_token = get("AGLIS_FONNTE_TOKEN").filter(|t| !t.is_empty()).map(SecretString::from);
+    let fonnte_url = match get("AGLIS_FONNTE_URL") {
         Some(url) => parse_url("AGLIS_FONNTE_URL", &url)?,
         None => aglis_integrations::whatsapp::fonnte::DEFAULT_BASE_URL.to_owned(),
     };
-    let fonnte_webhook_token = match get("AGLIS_FONNTE_WEBHOOK_TOKEN", file.fonnte_webhook_token) {
+    let fonnte_webhook_token = match get("AGLIS_FONNTE_WEBHOOK_TOKEN") {
         Some(t) if t.chars().count() >= 16 => Some(SecretString::from(t)),
         Some(_) => {
             return Err(err(
@@ -276,10 +252,8 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         }
         None => None,
     };
-    let meta_app_secret =
-        get("AGLIS_META_APP_SECRET", file.meta_app_secret).filter(|s| !s.is_empty()).map(SecretString::from);
-    let meta_verify_token =
-        get("AGLIS_META_VERIFY_TOKEN", file.meta_verify_token).filter(|s| !s.is_empty()).map(SecretString::from);
+    let meta_app_secret = get("AGLIS_META_APP_SECRET").filter(|s| !s.is_empty()).map(SecretString::from);
+    let meta_verify_token = get("AGLIS_META_VERIFY_TOKEN").filter(|s| !s.is_empty()).map(SecretString::from);
     Ok(Config {
         data_dir,
         database_url,
@@ -298,24 +272,48 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         fonnte_webhook_token,
         meta_app_secret,
         meta_verify_token,
+        providers: providers::parse(&get)?,
         demo: false,
     })
 }
 
-fn read_file(env: &BTreeMap<String, String>) -> Result<FileConfig, ConfigError> {
+/// The values of `aglis.toml`, keyed by their variable names (`bind` → `AGLIS_BIND`). An unknown key
+/// is an error: a typo in a file is not a warning to miss.
+fn read_file(env: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, ConfigError> {
     let (path, explicit) = match env.get("AGLIS_CONFIG") {
         Some(p) => (PathBuf::from(p), true),
         None => (PathBuf::from("aglis.toml"), false),
     };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text)
-            .map_err(|e| err("AGLIS_CONFIG", format!("{} is not a valid configuration file: {e}", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(FileConfig::default()),
-        Err(e) => Err(err("AGLIS_CONFIG", format!("cannot read {}: {e}", path.display()))),
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(BTreeMap::new()),
+        Err(e) => return Err(err("AGLIS_CONFIG", format!("cannot read {}: {e}", path.display()))),
+    };
+    let invalid = |e: String| err("AGLIS_CONFIG", format!("{} is not a valid configuration file: {e}", path.display()));
+    let table: toml::Table = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    let mut out = BTreeMap::new();
+    for (key, value) in table {
+        let var = format!("AGLIS_{}", key.to_uppercase());
+        if key == "config" || !VARIABLES.iter().any(|(name, _, _)| *name == var) {
+            return Err(invalid(format!("unknown key `{key}`")));
+        }
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(invalid(format!(
+                    "`{key}` must be a string, a number or a boolean, not {}",
+                    other.type_str()
+                )));
+            }
+        };
+        out.insert(var, value);
     }
+    Ok(out)
 }
 
-fn parse_num<T>(
+pub(crate) fn parse_num<T>(
     var: &str,
     raw: Option<String>,
     default: T,
@@ -345,7 +343,7 @@ fn parse_base_url(url: &str) -> Result<String, ConfigError> {
     parse_url("AGLIS_BASE_URL", url)
 }
 
-fn parse_url(var: &str, url: &str) -> Result<String, ConfigError> {
+pub(crate) fn parse_url(var: &str, url: &str) -> Result<String, ConfigError> {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
         Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
