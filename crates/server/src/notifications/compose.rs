@@ -221,11 +221,15 @@ pub async fn drafts(conn: &impl ConnectionTrait, c: &Compose) -> AppResult<Vec<D
             continue;
         };
         let mut values = c.variables.clone();
-        // A group or user send greets each person by name when the event has a `name` variable.
-        if let Some(name) = name.filter(|_| {
-            notification_catalog::event(code).is_some_and(|e| e.variables.iter().any(|(n, _)| *n == "name"))
-        }) {
-            values.insert("name".into(), name);
+        // A send to people greets each by name when the event has a `name` variable; someone
+        // known only by a number gets the given `name`, or a polite form of address.
+        if notification_catalog::event(code).is_some_and(|e| e.variables.iter().any(|(n, _)| *n == "name")) {
+            let polite = match c.language.unwrap_or(Language::Id) {
+                Language::Id => "Bapak/Ibu",
+                Language::En => "Sir/Madam",
+            };
+            let fallback = c.variables.get("name").cloned().unwrap_or_else(|| polite.to_owned());
+            values.insert("name".into(), name.unwrap_or(fallback));
         }
         let rendered = render(&body, &values).and_then(|b| match &subject {
             Some(s) => render(s, &values).map(|s| (Some(s), b)),

@@ -4,9 +4,11 @@
 
 mod auth;
 mod cli;
+mod crash;
 mod csrf;
 mod fonnte;
 mod fuzz;
+mod groups;
 mod health;
 mod helpers;
 mod jobs;
@@ -15,6 +17,8 @@ mod migrations;
 mod notifications;
 mod openapi;
 mod pages;
+mod providers;
 mod rate_limit;
 mod scheduler;
+mod templates;
 mod users;

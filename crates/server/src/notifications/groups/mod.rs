@@ -84,11 +84,20 @@ fn taken(e: DbError) -> AppError {
     }
 }
 
+/// Names are unique ignoring case (staff send to a group by its name).
+async fn check_name_free(conn: &impl ConnectionTrait, name: &str, except: Option<i64>) -> AppResult<()> {
+    match recipient_groups::find_by_name(conn, name).await? {
+        Some(other) if Some(other.id) != except => Err(taken(DbError::Unique("recipient_groups.name".into()))),
+        _ => Ok(()),
+    }
+}
+
 pub async fn create(
     conn: &impl ConnectionTrait,
     f: GroupFields,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Group> {
+    check_name_free(conn, &f.name, None).await?;
     recipient_groups::create(conn, f, now).await.map_err(taken)
 }
 
@@ -98,6 +107,7 @@ pub async fn update(
     f: GroupFields,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Group> {
+    check_name_free(conn, &f.name, Some(id)).await?;
     recipient_groups::update(conn, id, f, now).await.map_err(taken)?.ok_or_else(|| AppError::not_found("group"))
 }
 
