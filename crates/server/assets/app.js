@@ -16,3 +16,11 @@ document.addEventListener("input", function (event) {
     if (span) span.textContent = String(el.value.length);
   }
 });
+
+// Counters start with the length of the text the page was served with.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-counter]").forEach(function (el) {
+    var span = document.getElementById(el.getAttribute("data-counter"));
+    if (span) span.textContent = String(el.value.length);
+  });
+});

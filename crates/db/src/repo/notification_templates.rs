@@ -36,9 +36,9 @@ pub async fn ensure_defaults(conn: &impl ConnectionTrait, now: DateTime<Utc>) ->
     Ok(inserted)
 }
 
-/// Every template, by event then language.
+/// Every template, by event, Indonesian before English.
 pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<Template>, DbError> {
-    Ok(Entity::find().order_by_asc(Column::Event).order_by_asc(Column::Language).all(conn).await?)
+    Ok(Entity::find().order_by_asc(Column::Event).order_by_desc(Column::Language).all(conn).await?)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Template>, DbError> {

@@ -122,11 +122,41 @@ async fn stats(State(state): State<AppState>, _staff: Staff<perm::NotificationsV
     Ok(Json(collect(&state).await?))
 }
 
+/// One provider and channel with its figures in each window (1 h, 24 h, 7 d).
+struct RateRow {
+    provider: String,
+    channel: String,
+    windows: Vec<Option<(i64, i64, i64)>>,
+}
+
+/// The per-window rates as one table: a row per provider and channel.
+fn rate_rows(windows: &[WindowOut]) -> Vec<RateRow> {
+    let mut rows: Vec<RateRow> = Vec::new();
+    for (i, w) in windows.iter().enumerate() {
+        for r in &w.providers {
+            let pos = match rows.iter().position(|row| row.provider == r.provider && row.channel == r.channel) {
+                Some(pos) => pos,
+                None => {
+                    rows.push(RateRow {
+                        provider: r.provider.clone(),
+                        channel: r.channel.clone(),
+                        windows: vec![None; windows.len()],
+                    });
+                    rows.len() - 1
+                }
+            };
+            rows[pos].windows[i] = Some((r.accepted, r.calls, r.success_pct));
+        }
+    }
+    rows
+}
+
 #[derive(Template)]
 #[template(path = "notifications/queue.html")]
 struct QueuePage {
     shell: Shell,
     stats: QueueStats,
+    rates: Vec<RateRow>,
     /// Tallest bar of the chart (at least 1).
     peak: i64,
     last_minute: i64,
@@ -162,6 +192,7 @@ async fn page(
     let (dead_letters, _) = messages::list(&state.db, &dead_query).await?;
     render(&QueuePage {
         shell,
+        rates: rate_rows(&stats.windows),
         stats,
         peak,
         last_minute,
