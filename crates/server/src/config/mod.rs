@@ -45,6 +45,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "Length of that sliding window in seconds (tests shorten it, keeping the ratio).",
     ),
     (
+        "AGLIS_NOTIFY_RETRIES",
+        "3",
+        "Retries of a message after its first failed try (0–10); then it is dead and can be re-queued.",
+    ),
+    (
+        "AGLIS_NOTIFY_RETRY_BASE_SECS",
+        "30",
+        "First retry delay in seconds; each next retry waits twice as long, at most an hour.",
+    ),
+    (
         "AGLIS_META_APP_SECRET",
         "unset",
         "WhatsApp Cloud API app secret: verifies X-Hub-Signature-256 on /api/webhooks/whatsapp/meta (unset: 404).",
@@ -114,6 +124,9 @@ pub struct Config {
     /// WhatsApp sends allowed per window (0 = unlimited).
     pub whatsapp_rate: u32,
     pub whatsapp_rate_window_secs: u32,
+    /// Retries of a message after its first failed try.
+    pub notify_retries: u32,
+    pub notify_retry_base_secs: u32,
     pub fonnte_token: Option<SecretString>,
     pub fonnte_url: String,
     pub meta_app_secret: Option<SecretString>,
@@ -141,6 +154,8 @@ impl fmt::Debug for Config {
             .field("run_workers", &self.run_workers)
             .field("whatsapp_rate", &self.whatsapp_rate)
             .field("whatsapp_rate_window_secs", &self.whatsapp_rate_window_secs)
+            .field("notify_retries", &self.notify_retries)
+            .field("notify_retry_base_secs", &self.notify_retry_base_secs)
             .field("fonnte_token", &self.fonnte_token.as_ref().map(|_| "[redacted]"))
             .field("fonnte_url", &self.fonnte_url)
             .field("meta_app_secret", &self.meta_app_secret.as_ref().map(|_| "[redacted]"))
@@ -237,6 +252,9 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
     let whatsapp_rate = parse_num("AGLIS_WHATSAPP_RATE_PER_MIN", get("AGLIS_WHATSAPP_RATE_PER_MIN"), 100, 0..=100_000)?;
     let whatsapp_rate_window_secs =
         parse_num("AGLIS_WHATSAPP_RATE_WINDOW_SECS", get("AGLIS_WHATSAPP_RATE_WINDOW_SECS"), 60, 1..=3600)?;
+    let notify_retries = parse_num("AGLIS_NOTIFY_RETRIES", get("AGLIS_NOTIFY_RETRIES"), 3, 0..=10)?;
+    let notify_retry_base_secs =
+        parse_num("AGLIS_NOTIFY_RETRY_BASE_SECS", get("AGLIS_NOTIFY_RETRY_BASE_SECS"), 30, 1..=3600)?;
     let fonnte_token = get("AGLIS_FONNTE_TOKEN").filter(|t| !t.is_empty()).map(SecretString::from);
     let fonnte_url = match get("AGLIS_FONNTE_URL") {
         Some(url) => parse_url("AGLIS_FONNTE_URL", &url)?,
@@ -267,6 +285,8 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         run_workers,
         whatsapp_rate,
         whatsapp_rate_window_secs,
+        notify_retries,
+        notify_retry_base_secs,
         fonnte_token,
         fonnte_url,
         fonnte_webhook_token,

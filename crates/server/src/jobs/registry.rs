@@ -14,6 +14,10 @@ pub enum JobError {
     Failed(String),
     /// Not now (a rate limit): run again at this time; the attempt does not count.
     RetryAt(chrono::DateTime<chrono::Utc>),
+    /// A failed attempt whose handler picks the next try's time (its own backoff settings).
+    FailedUntil(String, chrono::DateTime<chrono::Utc>),
+    /// A failed attempt after which the handler gives up: the job is dead at once.
+    GiveUp(String),
 }
 
 impl From<String> for JobError {

@@ -62,29 +62,39 @@ impl Runner {
                         report.deferred += 1;
                     }
                 }
-                Err(JobError::Failed(error)) => {
-                    tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %error, "job failed");
-                    match jobs::fail(
-                        &self.state.db,
-                        &job,
-                        &self.worker_id,
-                        &error,
-                        self.state.now(),
-                        default_retry_delay,
-                    )
-                    .await?
-                    {
-                        Failure::Retry(_) => report.retried += 1,
-                        Failure::Dead => {
-                            tracing::error!(job = job.id, kind = %job.kind, %error, "job dead after its last attempt");
-                            report.dead += 1;
-                        }
-                        Failure::NotHeld => {}
-                    }
+                Err(JobError::Failed(error)) => self.record_failure(&job, &error, None, false, &mut report).await?,
+                Err(JobError::FailedUntil(error, at)) => {
+                    self.record_failure(&job, &error, Some(at), false, &mut report).await?;
                 }
+                Err(JobError::GiveUp(error)) => self.record_failure(&job, &error, None, true, &mut report).await?,
             }
         }
         Ok(report)
+    }
+
+    /// Records a failed attempt: retried at `retry_at` (or after the default backoff), or dead
+    /// when it was the last attempt or the handler gave up.
+    async fn record_failure(
+        &self,
+        job: &Job,
+        error: &str,
+        retry_at: Option<chrono::DateTime<chrono::Utc>>,
+        give_up: bool,
+        report: &mut RunReport,
+    ) -> Result<(), aglis_db::DbError> {
+        tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %error, "job failed");
+        let now = self.state.now();
+        let last = if give_up { Job { attempts: job.max_attempts, ..job.clone() } } else { job.clone() };
+        let delay = |attempts: u32| retry_at.map_or_else(|| default_retry_delay(attempts), |at| at - now);
+        match jobs::fail(&self.state.db, &last, &self.worker_id, error, now, delay).await? {
+            Failure::Retry(_) => report.retried += 1,
+            Failure::Dead => {
+                tracing::error!(job = job.id, kind = %job.kind, %error, "job dead after its last attempt");
+                report.dead += 1;
+            }
+            Failure::NotHeld => {}
+        }
+        Ok(())
     }
 
     async fn execute(&self, job: &Job) -> Result<(), JobError> {

@@ -3,7 +3,7 @@
 
 use crate::app::AppState;
 use crate::jobs::registry::JobError;
-use crate::notifications::service::MAX_SEND_ATTEMPTS;
+use aglis_core::backoff::retry_delay;
 use aglis_core::notification::{Channel, MessageStatus};
 use aglis_db::repo::delivery_attempts::{self, NewAttempt};
 use aglis_db::repo::messages;
@@ -67,9 +67,17 @@ pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(),
             Ok(()) // retrying cannot help
         }
         Err(e) => {
-            let dead = msg.attempts >= MAX_SEND_ATTEMPTS;
+            let retries = i32::try_from(state.config.notify_retries).unwrap_or(i32::MAX);
+            let dead = msg.attempts > retries;
             messages::mark_failed(&state.db, id, &e.to_string(), dead, state.now()).await.map_err(db_err)?;
-            Err(JobError::Failed(e.to_string()))
+            if dead {
+                Err(JobError::GiveUp(e.to_string()))
+            } else {
+                let base = chrono::Duration::seconds(i64::from(state.config.notify_retry_base_secs));
+                let attempts = u32::try_from(msg.attempts).unwrap_or(1);
+                let at = state.now() + retry_delay(attempts, base, chrono::Duration::hours(1));
+                Err(JobError::FailedUntil(e.to_string(), at))
+            }
         }
     };
     delivery_attempts::record(&state.db, attempts, state.now()).await.map_err(db_err)?;

@@ -15,8 +15,10 @@ use sea_orm::ConnectionTrait;
 
 /// The delivery job's kind.
 pub const SEND_JOB: &str = "notifications.send";
-/// The first try and three retries (seed P2.2).
-pub const MAX_SEND_ATTEMPTS: i32 = 4;
+/// The delivery job's own attempt limit: a backstop above the most retries the configuration
+/// allows (`AGLIS_NOTIFY_RETRIES` ≤ 10). The dispatcher gives up earlier, after the configured
+/// retries (seed P2.2: three by default).
+pub const SEND_JOB_ATTEMPTS: i32 = 11;
 pub const MAX_BODY_CHARS: usize = 4096;
 
 /// A checked request to send one message.
@@ -62,7 +64,7 @@ impl SendMessage {
 }
 
 fn send_job(id: i64, priority: JobPriority) -> NewJob {
-    NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id })).priority(priority).max_attempts(MAX_SEND_ATTEMPTS)
+    NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id })).priority(priority).max_attempts(SEND_JOB_ATTEMPTS)
 }
 
 /// Re-queues a dead message with a new delivery job. 404 when it does not exist, 409 unless dead.

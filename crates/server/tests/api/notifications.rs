@@ -180,7 +180,11 @@ async fn the_message_and_its_job_commit_together() {
     let (jobs, total) = aglis_db::jobs::list(&app.state.db, JobStatus::Queued, 1, 10).await.expect("list");
     assert_eq!(total, 1);
     assert_eq!(jobs[0].payload["message_id"], id);
-    assert_eq!(jobs[0].max_attempts, 4);
+    assert_eq!(
+        jobs[0].max_attempts,
+        aglis_server::notifications::service::SEND_JOB_ATTEMPTS,
+        "a backstop above the retries"
+    );
 }
 
 #[tokio::test]

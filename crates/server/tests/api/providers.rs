@@ -236,3 +236,34 @@ async fn fonnte_callbacks_from_the_gateway_out_of_order_end_in_read() {
         messages::events(&app.state.db, id).await.expect("db").into_iter().map(|e| e.status).collect();
     assert_eq!(steps, ["queued", "sent", "read"], "the late `delivered` and `sent` changed nothing");
 }
+
+#[tokio::test]
+async fn retries_and_their_backoff_follow_the_configuration() {
+    let fonnte = FakeFonnte::start(FONNTE_TOKEN).await.expect("fake fonnte");
+    fonnte.set_behavior(fonnte_fake::Behavior::HttpError(502));
+    let url = fonnte.url.clone();
+    let app = spawn_app_with(move |env| {
+        env.insert("AGLIS_FONNTE_TOKEN".into(), FONNTE_TOKEN.into());
+        env.insert("AGLIS_FONNTE_URL".into(), url);
+        env.insert("AGLIS_NOTIFY_RETRIES".into(), "2".into());
+        env.insert("AGLIS_NOTIFY_RETRY_BASE_SECS".into(), "10".into());
+    })
+    .await;
+    let (_, token) = app.user_with_token("rizky", Role::Noc).await;
+    let id = send(&app, &token, json!({"channel": "whatsapp", "to": "0812-3456-7890", "body": "Tes"})).await;
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    let run = || async { runner.run_once().await.expect("run").claimed };
+    assert_eq!(run().await, 1);
+    // 10 s, then 20 s: nothing is due a second before each.
+    for wait in [10, 20] {
+        app.clock.advance(Duration::seconds(wait - 1));
+        assert_eq!(run().await, 0, "not due yet after {}s", wait - 1);
+        app.clock.advance(Duration::seconds(1));
+        assert_eq!(run().await, 1, "due after {wait}s");
+    }
+    assert_eq!(fonnte.received().len(), 3, "the first try and 2 retries");
+    assert_eq!(status(&app, id).await, "dead");
+    assert_eq!(aglis_db::jobs::count(&app.state.db, aglis_core::job::JobStatus::Dead).await.expect("count"), 1);
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(run().await, 0, "nothing more is tried");
+}
