@@ -217,3 +217,54 @@ async fn staff_compose_to_a_group_on_the_page_with_a_preview() {
     assert_eq!(total, 3);
     assert!(sent.iter().all(|m| m.priority.as_str() == "high"));
 }
+
+#[tokio::test]
+async fn a_user_is_reached_at_their_own_number_or_address() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("siti", Role::Supervisor).await;
+    staff(&app, "dedi", "Dedi Kurniawan", Role::Technician, Some("6285710000011")).await;
+    staff(&app, "joko", "Joko Susilo", Role::Technician, None).await;
+    let id_of =
+        async |username: &str| users::find_credentials(&app.state.db, username).await.expect("db").expect("user").0.id;
+    let (dedi, joko) = (id_of("dedi").await, id_of("joko").await);
+    let res = app
+        .post_json(
+            "/api/v1/notifications",
+            Some(&token),
+            &json!({"channel": "whatsapp", "user": dedi, "body": "Cek ODP KRW-07."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let mid = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    assert_eq!(messages::get(&app.state.db, mid).await.expect("db").expect("message").recipient, "6285710000011");
+
+    let p = problem(
+        app.post_json(
+            "/api/v1/notifications",
+            Some(&token),
+            &json!({"channel": "whatsapp", "user": joko, "body": "x"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(p["errors"]["user"][0].as_str().is_some_and(|m| m.contains("Joko Susilo")), "{p}");
+    let res = app
+        .post_json(
+            "/api/v1/notifications",
+            Some(&token),
+            &json!({"channel": "email", "user": joko, "body": "Jadwal piket."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED, "Joko has an address");
+    problem(
+        app.post_json(
+            "/api/v1/notifications",
+            Some(&token),
+            &json!({"channel": "email", "user": 999_999, "body": "x"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+}
