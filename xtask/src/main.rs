@@ -1,9 +1,11 @@
-//! `cargo xtask`: the project's one test command.
+//! `cargo xtask`: the project's one test command, and its benchmark.
 //!
 //! `cargo xtask test` installs what is missing (cargo-nextest, the PostgreSQL server),
 //! then runs the whole test suite twice: on SQLite, then on a throwaway PostgreSQL
-//! cluster whose URL it passes in `AGLIS_TEST_DATABASE_URL`. See [`HELP`].
+//! cluster whose URL it passes in `AGLIS_TEST_DATABASE_URL`. `cargo xtask bench` runs the
+//! queue benchmark the same way. See [`HELP`].
 
+mod bench;
 mod cmd;
 mod error;
 mod nextest;
@@ -29,6 +31,17 @@ USAGE:
         The default engine is `all`. Exits 1 if any run fails.
         Example: cargo xtask test --engine postgres -- -E 'test(invoice)'
 
+    cargo xtask bench [--engine sqlite|postgres|all] [--messages N]
+        Run the queue benchmark (`cargo bench -p aglis-server --bench queue`, release
+        build) once per engine and print one table: messages/s recorded with their jobs
+        through the service (enqueue), and sent through the queue to a local fake Fonnte
+        with the rate limit off (dispatch, by 1 runner, then by 2 runners at once).
+          sqlite    a temp database file
+          postgres  AGLIS_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres,
+                    a throwaway cluster in target/xtask-pg-bench/ (fsync off), removed
+                    afterwards; the bench creates and drops its own database there
+        The default engine is `sqlite`; N (messages per round) defaults to 5000.
+
     cargo xtask pg start
         Start the throwaway PostgreSQL cluster and leave it running. Prints its URL
         (alone on stdout) and writes it to target/xtask-pg/url. Then e.g.:
@@ -45,7 +58,7 @@ ENVIRONMENT:
                       /usr/lib/postgresql/*/bin and PATH
 ";
 
-/// Which database engines `cargo xtask test` runs the suite on.
+/// Which database engines `cargo xtask test` (or `bench`) runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Engine {
     Sqlite,
@@ -81,6 +94,7 @@ impl std::str::FromStr for Engine {
 enum Task {
     Help,
     Test { engine: Engine, extra: Vec<String> },
+    Bench { engine: Engine, messages: Option<usize> },
     PgStart,
     PgStop,
 }
@@ -93,6 +107,7 @@ fn parse(args: &[String]) -> Result<Task, String> {
     match command.as_str() {
         "help" | "-h" | "--help" => Ok(Task::Help),
         "test" => parse_test(rest),
+        "bench" => parse_bench(rest),
         "pg" => match rest {
             [sub] if sub == "start" => Ok(Task::PgStart),
             [sub] if sub == "stop" => Ok(Task::PgStop),
@@ -129,6 +144,36 @@ fn parse_test(args: &[String]) -> Result<Task, String> {
         }
     }
     Ok(Task::Test { engine, extra: Vec::new() })
+}
+
+/// Parses the arguments of `cargo xtask bench`.
+fn parse_bench(args: &[String]) -> Result<Task, String> {
+    let mut engine = Engine::Sqlite;
+    let mut messages = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) if name.starts_with("--") => (name, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value =
+            |what: &str| inline.clone().or_else(|| args.next().cloned()).ok_or(format!("{name} needs {what}"));
+        match name {
+            "-h" | "--help" => return Ok(Task::Help),
+            "--engine" => engine = value("a value: sqlite, postgres or all")?.parse()?,
+            "--messages" => {
+                let n = value("a number")?;
+                messages = Some(
+                    n.parse::<usize>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or(format!("--messages: `{n}` is not a positive number"))?,
+                );
+            }
+            other => return Err(format!("unexpected argument `{other}` for cargo xtask bench")),
+        }
+    }
+    Ok(Task::Bench { engine, messages })
 }
 
 /// The workspace root: the parent of this crate's directory, else what
@@ -188,6 +233,44 @@ fn test(engine: Engine, extra: &[String]) -> Result<bool> {
     Ok(results.iter().all(|(_, passed)| *passed))
 }
 
+/// `cargo xtask bench`: returns whether every engine's run succeeded.
+fn bench(engine: Engine, messages: Option<usize>) -> Result<bool> {
+    let root = workspace_root()?;
+    // Its own cluster directory, so that a `cargo xtask test` running meanwhile keeps its own.
+    let cluster = if engine.includes_postgres() {
+        let bin = postgres::ensure_binaries()?;
+        let run_as = postgres::server_user()?;
+        let layout = postgres::Layout { dir: root.join("target").join("xtask-pg-bench") };
+        Some(postgres::Cluster::start(layout, &bin, run_as)?)
+    } else {
+        None
+    };
+    let mut tables = Vec::new();
+    let mut failed = Vec::new();
+    if engine.includes_sqlite() {
+        eprintln!("\n==> bench: sqlite\n");
+        match bench::run(&root, None, messages)? {
+            Some(table) => tables.push(table),
+            None => failed.push("sqlite"),
+        }
+    }
+    if let Some(cluster) = &cluster {
+        eprintln!("\n==> bench: postgres ({})\n", cluster.port());
+        match bench::run(&root, Some(&cluster.url()), messages)? {
+            Some(table) => tables.push(table),
+            None => failed.push("postgres"),
+        }
+    }
+    drop(cluster);
+    if !tables.is_empty() {
+        println!("\n{}", bench::combine(&tables));
+    }
+    for engine in &failed {
+        eprintln!("bench on {engine}: FAILED");
+    }
+    Ok(failed.is_empty())
+}
+
 /// `cargo xtask pg start`.
 fn pg_start() -> Result<()> {
     let root = workspace_root()?;
@@ -229,6 +312,7 @@ fn main() -> ExitCode {
             Ok(true)
         }
         Task::Test { engine, extra } => test(engine, &extra),
+        Task::Bench { engine, messages } => bench(engine, messages),
         Task::PgStart => pg_start().map(|()| true),
         Task::PgStop => pg_stop().map(|()| true),
     };
@@ -263,7 +347,7 @@ mod tests {
         assert_eq!(parse(&args(&["pg", "stop"])), Ok(Task::PgStop));
         assert!(parse(&args(&["pg"])).is_err());
         assert!(parse(&args(&["pg", "restart"])).is_err());
-        assert!(parse(&args(&["bench"])).is_err());
+        assert!(parse(&args(&["benchmark"])).is_err());
     }
 
     #[test]
@@ -285,6 +369,20 @@ mod tests {
         );
         assert_eq!(parse(&args(&["test", "--"])), test_task(Engine::All, &[]));
         assert!(parse(&args(&["test", "some_filter"])).is_err());
+    }
+
+    #[test]
+    fn parses_bench_options() {
+        let bench = |engine, messages| Ok(Task::Bench { engine, messages });
+        assert_eq!(parse(&args(&["bench"])), bench(Engine::Sqlite, None));
+        assert_eq!(parse(&args(&["bench", "--engine", "all"])), bench(Engine::All, None));
+        assert_eq!(parse(&args(&["bench", "--engine=pg", "--messages", "200"])), bench(Engine::Postgres, Some(200)));
+        assert_eq!(parse(&args(&["bench", "--messages=50"])), bench(Engine::Sqlite, Some(50)));
+        assert_eq!(parse(&args(&["bench", "--help"])), Ok(Task::Help));
+        assert!(parse(&args(&["bench", "--engine"])).is_err());
+        assert!(parse(&args(&["bench", "--messages", "0"])).is_err());
+        assert!(parse(&args(&["bench", "--messages", "many"])).is_err());
+        assert!(parse(&args(&["bench", "--", "x"])).is_err());
     }
 
     #[test]

@@ -129,7 +129,8 @@ impl Application {
         let mut workers = Vec::new();
         if self.state.config.run_workers {
             let poll = Duration::from_millis(self.state.config.worker_poll_ms);
-            let runner = Runner::new(self.state.clone(), self.registry.clone());
+            let lock_for = chrono::Duration::seconds(i64::from(self.state.config.job_lock_secs));
+            let runner = Runner::new(self.state.clone(), self.registry.clone()).with_lock_for(lock_for);
             workers.push(tokio::spawn(runner.run(poll, stop_rx.clone())));
             let scheduler = Scheduler::new(self.state.clone());
             workers.push(tokio::spawn(scheduler.run(stop_rx.clone())));

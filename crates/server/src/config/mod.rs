@@ -33,6 +33,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGLIS_LOG", "info", "Log filter, `tracing` syntax (e.g. `info,aglis_server=debug`)."),
     ("AGLIS_LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),
     ("AGLIS_WORKER_POLL_MS", "1000", "How often the job runner looks for due jobs when idle (milliseconds, 50–60000)."),
+    (
+        "AGLIS_JOB_LOCK_SECS",
+        "300",
+        "How long a claimed job stays locked to its runner (5–3600). A crashed instance's jobs are taken over after it; keep it above the longest job (a send: the provider timeout × providers).",
+    ),
     ("AGLIS_RUN_WORKERS", "true", "`false` serves HTTP only: no job runner, no scheduler on this instance."),
     (
         "AGLIS_WHATSAPP_RATE_PER_MIN",
@@ -119,6 +124,8 @@ pub struct Config {
     pub log: String,
     pub log_format: LogFormat,
     pub worker_poll_ms: u64,
+    /// Lock of a claimed job; a crashed runner's jobs are claimed again after it.
+    pub job_lock_secs: u32,
     pub run_workers: bool,
     /// Fonnte device token; `None` = no Fonnte.
     /// WhatsApp sends allowed per window (0 = unlimited).
@@ -151,6 +158,7 @@ impl fmt::Debug for Config {
             .field("log", &self.log)
             .field("log_format", &self.log_format)
             .field("worker_poll_ms", &self.worker_poll_ms)
+            .field("job_lock_secs", &self.job_lock_secs)
             .field("run_workers", &self.run_workers)
             .field("whatsapp_rate", &self.whatsapp_rate)
             .field("whatsapp_rate_window_secs", &self.whatsapp_rate_window_secs)
@@ -244,6 +252,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         Some(other) => return Err(err("AGLIS_LOG_FORMAT", format!("`{other}` is not `text` or `json`"))),
     };
     let worker_poll_ms = parse_num("AGLIS_WORKER_POLL_MS", get("AGLIS_WORKER_POLL_MS"), 1000, 50..=60_000)?;
+    let job_lock_secs = parse_num("AGLIS_JOB_LOCK_SECS", get("AGLIS_JOB_LOCK_SECS"), 300, 5..=3600)?;
     let run_workers = match get("AGLIS_RUN_WORKERS").as_deref() {
         None | Some("true" | "1" | "yes") => true,
         Some("false" | "0" | "no") => false,
@@ -282,6 +291,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         log,
         log_format,
         worker_poll_ms,
+        job_lock_secs,
         run_workers,
         whatsapp_rate,
         whatsapp_rate_window_secs,

@@ -12,7 +12,6 @@ use aglis_db::repo::messages::{self, MessageQuery, NewMessage};
 use aglis_db::{DatabaseConnection, TransactionTrait};
 use aglis_integrations::whatsapp::fonnte::fake::{Behavior, FakeFonnte};
 use aglis_server::notifications::service::{self, SEND_JOB};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -31,6 +30,8 @@ const KILLS: usize = 1;
 const PHASE_DEADLINE: Duration = Duration::from_secs(150);
 /// How long the fake holds the request it is answering when the kill comes.
 const HOLD: Duration = Duration::from_secs(60);
+/// The job lock of the test servers: the restart takes over the killed one's jobs after it.
+const LOCK_SECS: u64 = 5;
 
 /// The marker that identifies message `i` in the text the provider receives.
 fn marker(i: usize) -> String {
@@ -76,6 +77,8 @@ impl Server {
             .env("AGLIS_FONNTE_URL", fonnte_url)
             .env("AGLIS_WHATSAPP_RATE_PER_MIN", "0")
             .env("AGLIS_WORKER_POLL_MS", "50")
+            // The restarted process takes over the dead one's jobs once their locks expire.
+            .env("AGLIS_JOB_LOCK_SECS", LOCK_SECS.to_string())
             // The held request must not time out before the kill.
             .env("AGLIS_PROVIDER_TIMEOUT_SECS", "120")
             .stdin(Stdio::null())
@@ -175,17 +178,13 @@ async fn unfinished_send_jobs(db: &DatabaseConnection) -> u64 {
         .expect("count jobs")
 }
 
-/// The killed runner's jobs stay locked for `LOCK_FOR` (5 minutes, not configurable). Instead of
-/// waiting, move their lock expiry into the past, as if those minutes had gone by.
-async fn expire_locks(db: &DatabaseConnection) -> u64 {
-    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
-    job_rows::Entity::update_many()
-        .col_expr(job_rows::Column::LockedUntil, Expr::value(Some(past)))
+/// Jobs the killed runner still holds (their locks expire after `AGLIS_JOB_LOCK_SECS`).
+async fn held_jobs(db: &DatabaseConnection) -> u64 {
+    job_rows::Entity::find()
         .filter(job_rows::Column::Status.eq(JobStatus::Running.as_str()))
-        .exec(db)
+        .count(db)
         .await
-        .expect("expire the dead runner's locks")
-        .rows_affected
+        .expect("count held jobs")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,7 +233,7 @@ async fn a_killed_server_loses_no_message_and_duplicates_at_most_the_one_in_flig
     );
     // Sent to the provider but not recorded: these will go out again.
     let expected_duplicates: BTreeSet<usize> = in_flight.iter().copied().filter(|n| at_kill.contains_key(n)).collect();
-    let held = expire_locks(&db).await;
+    let held = held_jobs(&db).await;
     assert!(status_count(&db, MessageStatus::Sent).await < MESSAGES, "killed before the end: {killed_after} sends");
 
     // Second run: everything goes out.
