@@ -6,7 +6,10 @@
 pub mod backoff;
 pub mod circuit;
 pub mod clock;
+pub mod customer;
 pub mod job;
+pub mod money;
+pub mod network;
 pub mod notification;
 pub mod notification_catalog;
 pub mod permission;

@@ -124,10 +124,12 @@ pub enum Permission {
     JobsView,
     /// Re-queue dead jobs.
     JobsManage,
+    /// Packages and ODPs (master data: admin and supervisor in spec §1.4's menu).
+    MasterDataManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 41] = [
+    pub const ALL: [Permission; 42] = [
         Permission::DashboardView,
         Permission::AnalyticsView,
         Permission::TicketsView,
@@ -169,6 +171,7 @@ impl Permission {
         Permission::NotificationsSend,
         Permission::JobsView,
         Permission::JobsManage,
+        Permission::MasterDataManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -215,6 +218,7 @@ impl Permission {
             NotificationsSend => "notifications.send",
             JobsView => "jobs.view",
             JobsManage => "jobs.manage",
+            MasterDataManage => "master_data.manage",
         }
     }
 }
@@ -232,6 +236,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
     match role {
         Role::Admin => &Permission::ALL,
         Role::Supervisor => &[
+            MasterDataManage,
             DashboardView,
             AnalyticsView,
             TicketsView,
@@ -422,6 +427,7 @@ mod tests {
             (NotificationsSend, [true, true, true, true, true, false]),
             (JobsView, [true, true, false, false, false, false]),
             (JobsManage, [true, false, false, false, false, false]),
+            (MasterDataManage, [true, true, false, false, false, false]),
         ];
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
         for (perm, row) in table {

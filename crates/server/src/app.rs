@@ -53,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(jobs::router())
         .merge(crate::notifications::router())
+        .merge(crate::customers::router())
+        .merge(crate::network::pages::router())
         .merge(assets::router())
         .merge(api)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))

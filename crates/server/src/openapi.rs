@@ -44,4 +44,6 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(jobs::api_router())
         .merge(monitoring::api_router())
         .merge(notifications::api_router())
+        .merge(crate::network::api::api_router())
+        .merge(crate::customers::api_router())
 }

@@ -10,6 +10,7 @@ mod m0003_create_messages;
 mod m0004_create_webhook_events;
 mod m0005_create_rate_limits;
 mod m0006_create_templates_groups_attempts;
+mod m0007_create_customers;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_create_webhook_events::Migration),
             Box::new(m0005_create_rate_limits::Migration),
             Box::new(m0006_create_templates_groups_attempts::Migration),
+            Box::new(m0007_create_customers::Migration),
         ]
     }
 }

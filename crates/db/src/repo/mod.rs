@@ -1,8 +1,11 @@
 //! Repositories, one per feature.
 
+pub mod customers;
 pub mod delivery_attempts;
 pub mod messages;
 pub mod notification_templates;
+pub mod odps;
+pub mod packages;
 pub mod recipient_groups;
 pub mod sessions;
 pub mod users;

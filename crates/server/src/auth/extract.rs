@@ -97,5 +97,11 @@ pub mod perm {
         NotificationsView,
         NotificationsSend,
         NotificationsManage,
+        MasterDataManage,
+        CustomersView,
+        CustomersCreate,
+        CustomersEdit,
+        CustomersDelete,
+        CustomersExport,
     );
 }

@@ -110,17 +110,31 @@ fn unique_to_field(e: DbError) -> AppError {
     }
 }
 
-pub async fn create(state: &AppState, cmd: CreateUser) -> AppResult<User> {
+/// The account to insert, its password hashed (slow: do it before opening a transaction).
+pub async fn prepare(cmd: CreateUser) -> AppResult<NewUser> {
     let hash = password::hash_async(cmd.password).await?;
-    let new = NewUser {
+    Ok(NewUser {
         username: cmd.username.into_inner(),
         email: cmd.email,
         full_name: cmd.full_name,
         phone: cmd.phone.map(|p| p.as_str().to_owned()),
         role: cmd.role,
         password_hash: hash,
-    };
-    let user = users::create(&state.db, new, state.now()).await.map_err(unique_to_field)?;
+    })
+}
+
+/// Inserts a prepared account on `conn` (a taken username or e-mail is a 409 naming the field).
+pub async fn insert(
+    conn: &impl sea_orm::ConnectionTrait,
+    new: NewUser,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<User> {
+    users::create(conn, new, now).await.map_err(unique_to_field)
+}
+
+pub async fn create(state: &AppState, cmd: CreateUser) -> AppResult<User> {
+    let new = prepare(cmd).await?;
+    let user = insert(&state.db, new, state.now()).await?;
     tracing::info!(user = %user.username, role = %user.role, "user created");
     Ok(user)
 }

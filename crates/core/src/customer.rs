@@ -1,0 +1,201 @@
+//! Customers (subscribers): their status life cycle, the customer code `AGLSyyyymmddNNNN`, the
+//! values checked on every profile, and the words a name is found by.
+
+use crate::notification::UnknownValue;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// `prospect` (signed, not yet installed) → `active` ↔ `suspended`; anything → `terminated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerStatus {
+    Prospect,
+    Active,
+    Suspended,
+    Terminated,
+}
+
+impl CustomerStatus {
+    pub const ALL: [CustomerStatus; 4] =
+        [CustomerStatus::Prospect, CustomerStatus::Active, CustomerStatus::Suspended, CustomerStatus::Terminated];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomerStatus::Prospect => "prospect",
+            CustomerStatus::Active => "active",
+            CustomerStatus::Suspended => "suspended",
+            CustomerStatus::Terminated => "terminated",
+        }
+    }
+
+    /// The statuses a customer may move to from this one.
+    pub fn next(self) -> &'static [CustomerStatus] {
+        use CustomerStatus::*;
+        match self {
+            Prospect => &[Active, Terminated],
+            Active => &[Suspended, Terminated],
+            Suspended => &[Active, Terminated],
+            Terminated => &[],
+        }
+    }
+
+    pub fn can_become(self, to: CustomerStatus) -> bool {
+        self.next().contains(&to)
+    }
+
+    /// Whether the customer holds an ODP port (a terminated customer frees theirs).
+    pub fn holds_port(self) -> bool {
+        self != CustomerStatus::Terminated
+    }
+}
+
+impl fmt::Display for CustomerStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CustomerStatus {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CustomerStatus::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| UnknownValue { what: "customer status", value: s.to_owned() })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CustomerValueError {
+    #[error("a customer cannot go from {from} to {to}")]
+    Transition { from: CustomerStatus, to: CustomerStatus },
+    #[error("the name must be 2–100 characters")]
+    Name,
+    #[error("the address must be 5–300 characters")]
+    Address,
+    #[error("a KTP number is exactly 16 digits")]
+    Ktp,
+    #[error("customer codes look like AGLS202611250001")]
+    Code,
+    #[error("more than 9,999 customers today: the daily counter is full")]
+    CounterFull,
+}
+
+/// Checks a status change.
+pub fn transition(from: CustomerStatus, to: CustomerStatus) -> Result<CustomerStatus, CustomerValueError> {
+    if from.can_become(to) { Ok(to) } else { Err(CustomerValueError::Transition { from, to }) }
+}
+
+/// A person's or company's name, trimmed, inner spaces collapsed.
+pub fn parse_name(raw: &str) -> Result<String, CustomerValueError> {
+    let s = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if (2..=100).contains(&s.chars().count()) { Ok(s) } else { Err(CustomerValueError::Name) }
+}
+
+pub fn parse_address(raw: &str) -> Result<String, CustomerValueError> {
+    let s = raw.trim().to_owned();
+    if (5..=300).contains(&s.chars().count()) { Ok(s) } else { Err(CustomerValueError::Address) }
+}
+
+/// A KTP (national identity card) number: 16 digits; spaces and dots people type are dropped.
+pub fn parse_ktp(raw: &str) -> Result<String, CustomerValueError> {
+    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
+    if digits.len() == 16 && digits.chars().all(|c| c.is_ascii_digit()) {
+        Ok(digits)
+    } else {
+        Err(CustomerValueError::Ktp)
+    }
+}
+
+/// The code prefix of a day: `AGLS` + the date in Asia/Jakarta.
+pub fn code_prefix(now: DateTime<Utc>) -> String {
+    let local = now.with_timezone(&crate::schedule::JAKARTA);
+    format!("AGLS{}", local.format("%Y%m%d"))
+}
+
+/// The next code after the day's highest one (`None`: the first of the day).
+pub fn next_code(now: DateTime<Utc>, highest_today: Option<&str>) -> Result<String, CustomerValueError> {
+    let prefix = code_prefix(now);
+    let n = match highest_today {
+        None => 0,
+        Some(code) => code.strip_prefix(&prefix).and_then(|s| s.parse::<u32>().ok()).ok_or(CustomerValueError::Code)?,
+    };
+    if n >= 9_999 {
+        return Err(CustomerValueError::CounterFull);
+    }
+    Ok(format!("{prefix}{:04}", n + 1))
+}
+
+/// Whether `raw` is a customer code (`AGLS` + 12 digits), upper-cased.
+pub fn parse_code(raw: &str) -> Result<String, CustomerValueError> {
+    let s = raw.trim().to_uppercase();
+    let ok = s.len() == 16 && s.starts_with("AGLS") && s[4..].chars().all(|c| c.is_ascii_digit());
+    if ok { Ok(s) } else { Err(CustomerValueError::Code) }
+}
+
+/// The words a name is found by: lower-case, letters and digits only, each at least 2 long.
+/// "Siti Nur'aini, S.Kom" → ["siti", "nuraini", "kom"].
+pub fn search_words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in name.split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == '-' || c == '/') {
+        let w: String = word.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+        if w.chars().count() >= 2 && !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("time")
+    }
+
+    #[test]
+    fn the_life_cycle() {
+        use CustomerStatus::*;
+        assert_eq!(transition(Prospect, Active), Ok(Active));
+        assert_eq!(transition(Active, Suspended), Ok(Suspended));
+        assert_eq!(transition(Suspended, Active), Ok(Active));
+        assert!(transition(Active, Prospect).is_err());
+        assert!(transition(Prospect, Suspended).is_err());
+        for s in CustomerStatus::ALL {
+            assert_eq!(s.can_become(Terminated), s != Terminated, "{s}");
+            assert!(!Terminated.can_become(s));
+        }
+    }
+
+    #[test]
+    fn codes_count_per_jakarta_day() {
+        // 17:30 UTC is already the next day in Jakarta (UTC+7).
+        let t = at("2026-11-25T17:30:00Z");
+        assert_eq!(code_prefix(t), "AGLS20261126");
+        assert_eq!(next_code(t, None), Ok("AGLS202611260001".into()));
+        assert_eq!(next_code(t, Some("AGLS202611260041")), Ok("AGLS202611260042".into()));
+        assert_eq!(next_code(t, Some("AGLS202611269999")), Err(CustomerValueError::CounterFull));
+        assert_eq!(next_code(t, Some("AGLS20261126x")), Err(CustomerValueError::Code));
+        assert_eq!(parse_code(" agls202611260042"), Ok("AGLS202611260042".into()));
+        assert!(parse_code("AGLS2026").is_err());
+    }
+
+    #[test]
+    fn profile_values() {
+        assert_eq!(parse_name("  Budi   Santoso "), Ok("Budi Santoso".into()));
+        assert!(parse_name("B").is_err());
+        assert_eq!(parse_ktp("3215 0123 4567 0001"), Ok("3215012345670001".into()));
+        assert!(parse_ktp("12345").is_err());
+        assert!(parse_address("Jl.").is_err());
+    }
+
+    #[test]
+    fn names_are_found_by_their_words() {
+        assert_eq!(search_words("Siti Nur'aini, S.Kom"), ["siti", "nuraini", "kom"]);
+        assert_eq!(search_words("PT. Maju Jaya / Cabang Karawang"), ["pt", "maju", "jaya", "cabang", "karawang"]);
+        assert_eq!(search_words("Ir. Ir. Budi"), ["ir", "budi"]);
+    }
+}

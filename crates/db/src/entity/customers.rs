@@ -1,0 +1,37 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "customers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// `AGLSyyyymmddNNNN`.
+    pub code: String,
+    pub name: String,
+    /// `628…`.
+    pub phone: String,
+    pub email: Option<String>,
+    pub ktp: Option<String>,
+    pub address: String,
+    pub city: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub package_id: i64,
+    pub odp_id: Option<i64>,
+    pub odp_port: Option<i32>,
+    pub status: String,
+    /// The portal account (role `customer`), when linked.
+    pub user_id: Option<i64>,
+    pub notes: String,
+    pub registered_at: DateTimeUtc,
+    pub activated_at: Option<DateTimeUtc>,
+    pub suspended_at: Option<DateTimeUtc>,
+    pub terminated_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,298 @@
+//! Customer use cases: checked input, the customer code, status changes, ports and portal
+//! accounts. Every change writes the customer's history in the same transaction.
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, FieldErrors};
+use aglis_core::customer::{self, CustomerStatus};
+use aglis_core::network::{OdpStatus, check_location, check_port};
+use aglis_core::permission::Role;
+use aglis_core::phone::Phone;
+use aglis_core::user::parse_email;
+use aglis_db::repo::customers::{self, Customer, Profile};
+use aglis_db::repo::{odps, packages};
+use aglis_db::{DbError, TransactionTrait};
+use sea_orm::ConnectionTrait;
+
+fn push(errors: &mut FieldErrors, field: &str, msg: impl ToString) {
+    errors.entry(field.to_owned()).or_default().push(msg.to_string());
+}
+
+/// A profile as typed, before it is checked.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileInput {
+    pub name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub ktp: Option<String>,
+    pub address: String,
+    pub city: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub package_id: Option<i64>,
+    pub notes: Option<String>,
+}
+
+fn optional(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Checks a profile field by field; the package must exist (and be on sale for a new customer),
+/// the phone must not belong to another customer.
+pub async fn check_profile(
+    conn: &impl ConnectionTrait,
+    input: &ProfileInput,
+    existing: Option<&Customer>,
+) -> AppResult<Profile> {
+    let mut e = FieldErrors::new();
+    let name = customer::parse_name(&input.name).map_err(|err| push(&mut e, "name", err)).ok();
+    let phone =
+        Phone::parse(&input.phone).map(|p| p.as_str().to_owned()).map_err(|err| push(&mut e, "phone", err)).ok();
+    let email =
+        optional(&input.email).map(parse_email).transpose().map_err(|err| push(&mut e, "email", err)).ok().flatten();
+    let ktp = optional(&input.ktp)
+        .map(customer::parse_ktp)
+        .transpose()
+        .map_err(|err| push(&mut e, "ktp", err))
+        .ok()
+        .flatten();
+    let address = customer::parse_address(&input.address).map_err(|err| push(&mut e, "address", err)).ok();
+    let city = optional(&input.city).unwrap_or("Karawang").to_owned();
+    if city.chars().count() > 100 {
+        push(&mut e, "city", "the city is longer than 100 characters");
+    }
+    match (input.latitude, input.longitude) {
+        (Some(lat), Some(lon)) => {
+            if let Err(err) = check_location(lat, lon) {
+                push(&mut e, "latitude", err);
+            }
+        }
+        (None, None) => {}
+        _ => push(&mut e, "latitude", "give both latitude and longitude, or neither"),
+    }
+    let notes = optional(&input.notes).unwrap_or_default().to_owned();
+    if notes.chars().count() > 2000 {
+        push(&mut e, "notes", "the notes are longer than 2000 characters");
+    }
+    let package_id = match input.package_id {
+        None => {
+            push(&mut e, "package_id", "choose a package");
+            None
+        }
+        Some(id) => match packages::get(conn, id).await? {
+            None => {
+                push(&mut e, "package_id", format!("there is no package {id}"));
+                None
+            }
+            Some(p) if !p.is_active && existing.is_none_or(|c| c.package_id != id) => {
+                push(&mut e, "package_id", format!("{} is no longer sold", p.name));
+                None
+            }
+            Some(p) => Some(p.id),
+        },
+    };
+    if let Some(phone) = &phone
+        && let Some(other) = customers::by_phone(conn, phone).await?
+        && existing.is_none_or(|c| c.id != other.id)
+    {
+        push(&mut e, "phone", format!("this number already belongs to {} ({})", other.name, other.code));
+    }
+    match (name, phone, address, package_id) {
+        (Some(name), Some(phone), Some(address), Some(package_id)) if e.is_empty() => Ok(Profile {
+            name,
+            phone,
+            email,
+            ktp,
+            address,
+            city,
+            latitude: input.latitude,
+            longitude: input.longitude,
+            package_id,
+            notes,
+        }),
+        _ => Err(AppError::fields(e)),
+    }
+}
+
+fn phone_taken(e: DbError) -> AppError {
+    if e.is_unique_on("phone") {
+        AppError::field("phone", "this number already belongs to another customer")
+    } else {
+        e.into()
+    }
+}
+
+/// Creates a customer with the next code of the day (retried if another request took it).
+pub async fn create(
+    state: &AppState,
+    input: &ProfileInput,
+    status: CustomerStatus,
+    actor: Option<i64>,
+) -> AppResult<Customer> {
+    for _ in 0..5 {
+        let now = state.now();
+        let txn = state.db.begin().await.map_err(DbError::from)?;
+        let profile = check_profile(&txn, input, None).await?;
+        let prefix = customer::code_prefix(now);
+        let highest = customers::highest_code(&txn, &prefix).await?;
+        let code = customer::next_code(now, highest.as_deref())
+            .map_err(|e| AppError::Conflict { detail: e.to_string(), fields: FieldErrors::new() })?;
+        match customers::create(&txn, &code, profile, status, actor, now).await {
+            Ok(c) => {
+                txn.commit().await.map_err(DbError::from)?;
+                return Ok(c);
+            }
+            Err(e) if e.is_unique_on("code") => continue,
+            Err(e) => return Err(phone_taken(e)),
+        }
+    }
+    Err(AppError::Conflict {
+        detail: "too many customers created at once; try again".into(),
+        fields: FieldErrors::new(),
+    })
+}
+
+/// What changed between two profiles, for the history.
+fn changes(old: &Customer, new: &Profile) -> String {
+    let mut out = Vec::new();
+    let mut diff = |field: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{field}: {a} → {b}"));
+        }
+    };
+    diff("name", old.name.clone(), new.name.clone());
+    diff("phone", old.phone.clone(), new.phone.clone());
+    diff("email", old.email.clone().unwrap_or_default(), new.email.clone().unwrap_or_default());
+    diff("address", old.address.clone(), new.address.clone());
+    diff("city", old.city.clone(), new.city.clone());
+    diff("package", old.package_id.to_string(), new.package_id.to_string());
+    if out.is_empty() { "no change".into() } else { out.join("; ") }
+}
+
+pub async fn update(state: &AppState, id: i64, input: &ProfileInput, actor: i64) -> AppResult<Customer> {
+    let now = state.now();
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    let old = customers::get(&txn, id).await?.ok_or_else(|| AppError::not_found("customer"))?;
+    let profile = check_profile(&txn, input, Some(&old)).await?;
+    let what = changes(&old, &profile);
+    let c = customers::update_profile(&txn, id, profile, &what, Some(actor), now)
+        .await
+        .map_err(phone_taken)?
+        .ok_or_else(|| AppError::not_found("customer"))?;
+    txn.commit().await.map_err(DbError::from)?;
+    Ok(c)
+}
+
+/// Moves a customer along its life cycle; a terminated customer's port is freed.
+pub async fn change_status(
+    state: &AppState,
+    id: i64,
+    to: CustomerStatus,
+    reason: &str,
+    actor: Option<i64>,
+) -> AppResult<Customer> {
+    let now = state.now();
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    let c = customers::get(&txn, id).await?.ok_or_else(|| AppError::not_found("customer"))?;
+    customer::transition(c.status, to).map_err(|e| AppError::Conflict {
+        detail: e.to_string(),
+        fields: [("status".to_owned(), vec![format!("allowed from {}: {}", c.status, allowed(c.status))])].into(),
+    })?;
+    let reason: String = reason.trim().chars().take(500).collect();
+    if matches!(to, CustomerStatus::Suspended | CustomerStatus::Terminated) && reason.is_empty() {
+        return Err(AppError::field("reason", format!("say why the customer is {to}")));
+    }
+    customers::set_status(&txn, id, to, &reason, actor, now).await?;
+    if let (Some(odp), CustomerStatus::Terminated) = (c.odp_id, to) {
+        odps::recount(&txn, odp, now).await?;
+    }
+    txn.commit().await.map_err(DbError::from)?;
+    customers::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("customer"))
+}
+
+fn allowed(from: CustomerStatus) -> String {
+    let next: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+    if next.is_empty() { "nothing".into() } else { next.join(", ") }
+}
+
+/// Connects a customer to an ODP port (the lowest free one when `port` is `None`), freeing the
+/// previous one.
+pub async fn assign_port(
+    state: &AppState,
+    id: i64,
+    odp_id: i64,
+    port: Option<i32>,
+    actor: Option<i64>,
+) -> AppResult<Customer> {
+    let now = state.now();
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    let c = customers::get(&txn, id).await?.ok_or_else(|| AppError::not_found("customer"))?;
+    if c.status == CustomerStatus::Terminated {
+        return Err(AppError::Conflict {
+            detail: "a terminated customer holds no port".into(),
+            fields: FieldErrors::new(),
+        });
+    }
+    let odp =
+        odps::get(&txn, odp_id).await?.ok_or_else(|| AppError::field("odp_id", format!("there is no ODP {odp_id}")))?;
+    if odp.status == OdpStatus::Maintenance || odp.status == OdpStatus::Inactive {
+        return Err(AppError::field("odp_id", format!("{} is {}", odp.code, odp.status)));
+    }
+    let taken: Vec<i32> = odps::taken_ports(&txn, odp_id)
+        .await?
+        .into_iter()
+        .filter(|p| !(c.odp_id == Some(odp_id) && c.odp_port == Some(*p)))
+        .collect();
+    let port = match port {
+        Some(p) => {
+            check_port(p, odp.total_ports).map_err(|e| AppError::field("port", e.to_string()))?;
+            if taken.contains(&p) {
+                return Err(AppError::field("port", format!("port {p} of {} is taken", odp.code)));
+            }
+            p
+        }
+        None => (1..=odp.total_ports)
+            .find(|p| !taken.contains(p))
+            .ok_or_else(|| AppError::field("odp_id", format!("{} has no free port", odp.code)))?,
+    };
+    let detail = format!("{} port {port}", odp.code);
+    customers::set_port(&txn, id, Some((odp_id, port)), &detail, actor, now).await?;
+    odps::recount(&txn, odp_id, now).await?;
+    if let Some(previous) = c.odp_id.filter(|p| *p != odp_id) {
+        odps::recount(&txn, previous, now).await?;
+    }
+    txn.commit().await.map_err(DbError::from)?;
+    customers::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("customer"))
+}
+
+/// Creates the customer's portal account (role `customer`) and links it.
+pub async fn create_account(
+    state: &AppState,
+    id: i64,
+    username: &str,
+    password: &str,
+    actor: i64,
+) -> AppResult<Customer> {
+    let c = customers::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("customer"))?;
+    if c.user_id.is_some() {
+        return Err(AppError::Conflict {
+            detail: format!("{} already has a portal account", c.name),
+            fields: FieldErrors::new(),
+        });
+    }
+    let cmd = crate::users::service::CreateUser::parse(
+        username,
+        password,
+        &c.name,
+        c.email.as_deref(),
+        Some(&c.phone),
+        Role::Customer,
+    )?;
+    let new = crate::users::service::prepare(cmd).await?;
+    let now = state.now();
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    let user = crate::users::service::insert(&txn, new, now).await?;
+    customers::set_user(&txn, id, Some(user.id)).await?;
+    customers::add_event(&txn, id, "account", &format!("portal account {}", user.username), Some(actor), now).await?;
+    txn.commit().await.map_err(DbError::from)?;
+    customers::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("customer"))
+}

@@ -1,0 +1,316 @@
+//! `/api/v1/packages` and `/api/v1/odps`. Active packages are public (the sign-up form shows
+//! them); everything else needs staff, and changes need `master_data.manage`.
+
+use crate::app::AppState;
+use crate::auth::extract::{MaybeUser, Staff, perm};
+use crate::error::{AppError, AppResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, IdPath};
+use crate::listing::Paging;
+use crate::network;
+use aglis_core::network::OdpStatus;
+use aglis_core::permission::Permission;
+use aglis_db::repo::odps::{self, Odp, OdpQuery};
+use aglis_db::repo::packages::{self, Package};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_packages, create_package))
+        .routes(routes!(show_package, update_package, delete_package))
+        .routes(routes!(list_odps, create_odp))
+        .routes(routes!(show_odp, update_odp, delete_odp))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PackageOut {
+    pub id: i64,
+    pub name: String,
+    pub speed_mbps: i32,
+    /// Whole rupiah per month.
+    pub monthly_price: i64,
+    pub installation_fee: i64,
+    pub description: String,
+    pub is_active: bool,
+}
+
+impl From<Package> for PackageOut {
+    fn from(p: Package) -> Self {
+        PackageOut {
+            id: p.id,
+            name: p.name,
+            speed_mbps: p.speed_mbps,
+            monthly_price: p.monthly_price,
+            installation_fee: p.installation_fee,
+            description: p.description,
+            is_active: p.is_active,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackageIn {
+    #[schema(example = "Home Silver 50M")]
+    pub name: String,
+    #[schema(example = 50)]
+    pub speed_mbps: i64,
+    /// Whole rupiah, as a number or text (`199900`, `"199.900"`).
+    #[schema(value_type = String, example = "199900")]
+    pub monthly_price: serde_json::Value,
+    #[schema(value_type = String, example = "100000")]
+    pub installation_fee: serde_json::Value,
+    #[serde(default)]
+    pub description: String,
+    pub is_active: Option<bool>,
+}
+
+fn amount_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+impl PackageIn {
+    fn fields(&self) -> AppResult<aglis_db::repo::packages::PackageFields> {
+        network::parse_package(
+            &self.name,
+            self.speed_mbps,
+            &amount_text(&self.monthly_price),
+            &amount_text(&self.installation_fee),
+            &self.description,
+            self.is_active.unwrap_or(true),
+        )
+        .map_err(AppError::fields)
+    }
+}
+
+/// The packages: active ones for everybody, all of them for staff who manage them.
+#[utoipa::path(get, path = "/api/v1/packages", tag = "network",
+    responses((status = 200, body = Vec<PackageOut>)))]
+async fn list_packages(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> AppResult<Json<Vec<PackageOut>>> {
+    let all = user.is_some_and(|u| u.user.role.can(Permission::MasterDataManage));
+    Ok(Json(packages::list(&state.db, !all).await?.into_iter().map(PackageOut::from).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/packages", tag = "network", request_body = PackageIn,
+    security(("bearer" = [])),
+    responses((status = 201, body = PackageOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_package(
+    State(state): State<AppState>,
+    _staff: Staff<perm::MasterDataManage>,
+    ApiJson(req): ApiJson<PackageIn>,
+) -> AppResult<(StatusCode, Json<PackageOut>)> {
+    let p = network::create_package(&state.db, req.fields()?, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(p.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/packages/{id}", tag = "network",
+    params(("id" = i64, Path, description = "Package id")),
+    responses((status = 200, body = PackageOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn show_package(State(state): State<AppState>, IdPath(id): IdPath) -> AppResult<Json<PackageOut>> {
+    let p =
+        packages::get(&state.db, id).await?.filter(|p| p.is_active).ok_or_else(|| AppError::not_found("package"))?;
+    Ok(Json(p.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/packages/{id}", tag = "network", request_body = PackageIn,
+    params(("id" = i64, Path, description = "Package id")), security(("bearer" = [])),
+    responses((status = 200, body = PackageOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update_package(
+    State(state): State<AppState>,
+    _staff: Staff<perm::MasterDataManage>,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<PackageIn>,
+) -> AppResult<Json<PackageOut>> {
+    Ok(Json(network::update_package(&state.db, id, req.fields()?, state.now()).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/packages/{id}", tag = "network",
+    params(("id" = i64, Path, description = "Package id")), security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Customers have it", body = Problem, content_type = "application/problem+json")))]
+async fn delete_package(
+    State(state): State<AppState>,
+    _staff: Staff<perm::MasterDataManage>,
+    IdPath(id): IdPath,
+) -> AppResult<StatusCode> {
+    network::delete_package(&state.db, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OdpOut {
+    pub id: i64,
+    pub code: String,
+    pub area: String,
+    pub location: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub total_ports: i32,
+    pub used_ports: i32,
+    pub free_ports: i32,
+    /// active, full, maintenance or inactive.
+    pub status: String,
+}
+
+impl From<Odp> for OdpOut {
+    fn from(o: Odp) -> Self {
+        OdpOut {
+            free_ports: o.free_ports(),
+            id: o.id,
+            code: o.code,
+            area: o.area,
+            location: o.location,
+            latitude: o.latitude,
+            longitude: o.longitude,
+            total_ports: o.total_ports,
+            used_ports: o.used_ports,
+            status: o.status.as_str().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OdpIn {
+    #[schema(example = "ODP-KRW-001-A12")]
+    pub code: String,
+    #[schema(example = "Karawang Barat")]
+    pub area: String,
+    #[schema(example = "Jl. Tuparev No. 12, depan Indomaret")]
+    pub location: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    #[schema(example = 16)]
+    pub total_ports: i64,
+    /// active (default), full, maintenance or inactive.
+    pub status: Option<String>,
+}
+
+impl OdpIn {
+    fn fields(&self) -> AppResult<aglis_db::repo::odps::OdpFields> {
+        network::parse_odp(
+            &self.code,
+            &self.area,
+            &self.location,
+            self.latitude,
+            self.longitude,
+            self.total_ports,
+            self.status.as_deref().unwrap_or("active"),
+        )
+        .map_err(AppError::fields)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OdpList {
+    pub items: Vec<OdpOut>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OdpParams {
+    /// Matches the code or the area.
+    pub q: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub status: Option<OdpStatus>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/odps", tag = "network", params(OdpParams), security(("bearer" = [])),
+    responses((status = 200, body = OdpList),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn list_odps(
+    State(state): State<AppState>,
+    _staff: Staff<perm::CustomersView>,
+    ApiQuery(p): ApiQuery<OdpParams>,
+) -> AppResult<Json<OdpList>> {
+    let paging = Paging::parse(p.page, p.per_page)?;
+    let q = OdpQuery { q: p.q, status: p.status, page: paging.page, per_page: paging.per_page };
+    let (items, total) = odps::list(&state.db, &q).await?;
+    Ok(Json(OdpList {
+        items: items.into_iter().map(OdpOut::from).collect(),
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/odps", tag = "network", request_body = OdpIn, security(("bearer" = [])),
+    responses((status = 201, body = OdpOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_odp(
+    State(state): State<AppState>,
+    _staff: Staff<perm::MasterDataManage>,
+    ApiJson(req): ApiJson<OdpIn>,
+) -> AppResult<(StatusCode, Json<OdpOut>)> {
+    let o = network::create_odp(&state.db, req.fields()?, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(o.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/odps/{id}", tag = "network", params(("id" = i64, Path, description = "ODP id")),
+    security(("bearer" = [])),
+    responses((status = 200, body = OdpOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn show_odp(
+    State(state): State<AppState>,
+    _staff: Staff<perm::CustomersView>,
+    IdPath(id): IdPath,
+) -> AppResult<Json<OdpOut>> {
+    Ok(Json(odps::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("ODP"))?.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/odps/{id}", tag = "network", request_body = OdpIn,
+    params(("id" = i64, Path, description = "ODP id")), security(("bearer" = [])),
+    responses((status = 200, body = OdpOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update_odp(
+    State(state): State<AppState>,
+    _staff: Staff<perm::MasterDataManage>,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<OdpIn>,
+) -> AppResult<Json<OdpOut>> {
+    Ok(Json(network::update_odp(&state.db, id, req.fields()?, state.now()).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/odps/{id}", tag = "network", params(("id" = i64, Path, description = "ODP id")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn delete_odp(
+    State(state): State<AppState>,
+    _staff: Staff<perm::MasterDataManage>,
+    IdPath(id): IdPath,
+) -> AppResult<StatusCode> {
+    network::delete_odp(&state.db, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

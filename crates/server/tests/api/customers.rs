@@ -1,0 +1,306 @@
+//! Customers, packages and ODPs through the API: validation per field, the status life cycle,
+//! ports, search, and a customer account that reads only its own record.
+
+use crate::helpers::{TestApp, problem, spawn_app};
+use aglis_core::permission::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn package(app: &TestApp, token: &str, name: &str, price: i64) -> i64 {
+    let res = app
+        .post_json(
+            "/api/v1/packages",
+            Some(token),
+            &json!({"name": name, "speed_mbps": 50, "monthly_price": price, "installation_fee": "100.000"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json::<Value>().await.expect("json")["id"].as_i64().expect("id")
+}
+
+async fn customer(app: &TestApp, token: &str, name: &str, phone: &str, package_id: i64) -> Value {
+    let res = app
+        .post_json(
+            "/api/v1/customers",
+            Some(token),
+            &json!({"name": name, "phone": phone, "address": "Perum Galuh Mas Blok C2 No. 7", "package_id": package_id}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{name}");
+    res.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn a_customer_gets_a_code_and_bad_fields_are_named() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let (_, cs) = app.user_with_token("dewi", Role::CustomerService).await;
+    let pkg = package(&app, &admin, "Home Silver 50M", 199_900).await;
+
+    let c = customer(&app, &cs, "Budi Santoso", "0812-3456-7890", pkg).await;
+    let code = c["code"].as_str().expect("code");
+    assert!(code.starts_with("AGLS") && code.len() == 16 && code.ends_with("0001"), "{code}");
+    assert_eq!((c["phone"].as_str(), c["status"].as_str()), (Some("6281234567890"), Some("prospect")));
+    let second = customer(&app, &cs, "Siti Rahayu", "0857-2233-4455", pkg).await;
+    assert!(second["code"].as_str().is_some_and(|c| c.ends_with("0002")));
+
+    let cases = [
+        (json!({"name": "X", "phone": "12", "address": "Jl", "package_id": pkg}), vec!["name", "phone", "address"]),
+        (
+            json!({"name": "Budi Dua", "phone": "+62 812 3456 7890", "address": "Jl. Kertabumi 8", "package_id": pkg}),
+            vec!["phone"],
+        ),
+        (
+            json!({"name": "Budi Tiga", "phone": "0813-1111-2222", "address": "Jl. Kertabumi 8", "package_id": 999_999}),
+            vec!["package_id"],
+        ),
+        (json!({"name": "Budi Empat", "phone": "0813-1111-2222", "address": "Jl. Kertabumi 8"}), vec!["package_id"]),
+        (
+            json!({"name": "Budi Lima", "phone": "0813-1111-2222", "address": "Jl. Kertabumi 8", "package_id": pkg, "ktp": "123", "email": "x@", "latitude": 200.0, "longitude": 1.0}),
+            vec!["ktp", "email", "latitude"],
+        ),
+    ];
+    for (body, fields) in cases {
+        let p = problem(app.post_json("/api/v1/customers", Some(&cs), &body).await, 422).await;
+        for f in fields {
+            assert!(p["errors"][f].is_array(), "{f}: {p}");
+        }
+    }
+    let dup = problem(
+        app.post_json(
+            "/api/v1/customers",
+            Some(&cs),
+            &json!({"name": "Budi Dua", "phone": "0812 3456 7890", "address": "Jl. Kertabumi 8", "package_id": pkg}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(dup["errors"]["phone"][0].as_str().is_some_and(|m| m.contains("Budi Santoso")), "{dup}");
+
+    let (_, tech) = app.user_with_token("agus", Role::Technician).await;
+    problem(app.post_json("/api/v1/customers", Some(&tech), &json!({"name": "Tes"})).await, 403).await;
+}
+
+#[tokio::test]
+async fn the_status_life_cycle_is_enforced_and_recorded() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let pkg = package(&app, &admin, "Home Bronze 30M", 149_900).await;
+    let c = customer(&app, &admin, "Slamet Riyadi", "0821-9988-7766", pkg).await;
+    let id = c["id"].as_i64().expect("id");
+    let status = async |to: &str, reason: &str| {
+        let body = json!({"status": to, "reason": reason});
+        app.post_json(&format!("/api/v1/customers/{id}/status"), Some(&admin), &body).await
+    };
+    problem(status("suspended", "telat bayar").await, 409).await;
+    assert_eq!(status("active", "").await.status(), StatusCode::OK);
+    problem(status("suspended", "").await, 422).await;
+    let res = status("suspended", "Tunggakan 2 bulan").await;
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["status"], "suspended");
+    assert!(body["suspended_at"].is_string());
+    assert_eq!(status("active", "").await.status(), StatusCode::OK);
+    assert_eq!(status("terminated", "Pindah ke luar kota").await.status(), StatusCode::OK);
+    problem(status("active", "").await, 409).await;
+
+    let detail: Value = app.get(&format!("/api/v1/customers/{id}"), Some(&admin)).await.json().await.expect("json");
+    let kinds: Vec<&str> =
+        detail["history"].as_array().expect("history").iter().filter_map(|h| h["kind"].as_str()).collect();
+    assert_eq!(kinds, ["status", "status", "status", "status", "created"]);
+    assert!(detail["history"][0]["detail"].as_str().is_some_and(|d| d.contains("Pindah ke luar kota")));
+    assert_eq!(detail["package_name"], "Home Bronze 30M");
+}
+
+#[tokio::test]
+async fn ports_are_given_once_and_freed_on_termination() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let pkg = package(&app, &admin, "Home Gold 75M", 249_900).await;
+    let res = app
+        .post_json(
+            "/api/v1/odps",
+            Some(&admin),
+            &json!({"code": "odp-krw-001-a12", "area": "Karawang Barat", "location": "Jl. Tuparev No. 12", "total_ports": 2}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let odp: Value = res.json().await.expect("json");
+    assert_eq!(odp["code"], "ODP-KRW-001-A12");
+    let odp_id = odp["id"].as_i64().expect("id");
+    let mut ids = Vec::new();
+    for (name, phone) in [("Ani", "0811-0000-0001"), ("Banu", "0811-0000-0002"), ("Cici", "0811-0000-0003")] {
+        ids.push(customer(&app, &admin, name, phone, pkg).await["id"].as_i64().expect("id"));
+    }
+    let port = async |id: i64, body: Value| {
+        app.send_json(Method::PUT, &format!("/api/v1/customers/{id}/port"), Some(&admin), &body).await
+    };
+    let a: Value = port(ids[0], json!({"odp_id": odp_id})).await.json().await.expect("json");
+    assert_eq!(a["odp_port"], 1, "the lowest free port");
+    let p = problem(port(ids[1], json!({"odp_id": odp_id, "port": 1})).await, 422).await;
+    assert!(p["errors"]["port"].is_array(), "{p}");
+    problem(port(ids[1], json!({"odp_id": odp_id, "port": 3})).await, 422).await;
+    assert_eq!(port(ids[1], json!({"odp_id": odp_id})).await.status(), StatusCode::OK);
+    let full: Value = app.get(&format!("/api/v1/odps/{odp_id}"), Some(&admin)).await.json().await.expect("json");
+    assert_eq!((full["used_ports"].as_i64(), full["status"].as_str()), (Some(2), Some("full")));
+    let p = problem(port(ids[2], json!({"odp_id": odp_id})).await, 422).await;
+    assert!(p["errors"]["odp_id"][0].as_str().is_some_and(|m| m.contains("no free port")), "{p}");
+
+    let path = format!("/api/v1/customers/{}/status", ids[0]);
+    app.post_json(&path, Some(&admin), &json!({"status": "terminated", "reason": "Berhenti langganan"})).await;
+    let odp_now: Value = app.get(&format!("/api/v1/odps/{odp_id}"), Some(&admin)).await.json().await.expect("json");
+    assert_eq!((odp_now["used_ports"].as_i64(), odp_now["status"].as_str()), (Some(1), Some("active")));
+    let c: Value = port(ids[2], json!({"odp_id": odp_id})).await.json().await.expect("json");
+    assert_eq!(c["odp_port"], 1, "the freed port is reused");
+    problem(
+        app.send_json(
+            Method::PUT,
+            &format!("/api/v1/odps/{odp_id}"),
+            Some(&admin),
+            &json!({"code": "ODP-KRW-001-A12", "area": "Karawang Barat", "location": "Jl. Tuparev", "total_ports": 1}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    problem(app.send_json(Method::DELETE, &format!("/api/v1/odps/{odp_id}"), Some(&admin), &json!({})).await, 409)
+        .await;
+    problem(app.send_json(Method::DELETE, &format!("/api/v1/packages/{pkg}"), Some(&admin), &json!({})).await, 409)
+        .await;
+}
+
+#[tokio::test]
+async fn search_finds_by_name_words_code_and_phone_and_pages() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let pkg = package(&app, &admin, "Home Silver 50M", 199_900).await;
+    let names = ["Budi Santoso", "Budiman Hartono", "Siti Budiarti", "Agus Setiawan", "Dewi Lestari"];
+    let mut codes = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        codes.push(
+            customer(&app, &admin, name, &format!("0812-7000-00{i:02}"), pkg).await["code"]
+                .as_str()
+                .expect("code")
+                .to_owned(),
+        );
+    }
+    let search = async |q: &str| {
+        let path = format!("/api/v1/customers?q={}", urlencode(q));
+        let list: Value = app.get(&path, Some(&admin)).await.json().await.expect("json");
+        let items = list["items"].as_array().expect("items");
+        let mut found: Vec<String> = items.iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect();
+        found.sort();
+        (found, list["total"].as_u64().expect("total"))
+    };
+    assert_eq!(search("budi").await.0, ["Budi Santoso", "Budiman Hartono", "Siti Budiarti"]);
+    assert_eq!(search("BUDI san").await.0, ["Budi Santoso"]);
+    assert_eq!(search("081270000003").await.0, ["Agus Setiawan"]);
+    assert_eq!(search("+62 812-7000-00").await.1, 5);
+    assert_eq!(search(&codes[4]).await.0, ["Dewi Lestari"]);
+    assert_eq!(search("x").await.1, 0, "one letter finds nothing rather than everything");
+    assert_eq!(search("100%_").await.1, 0);
+
+    let page: Value =
+        app.get("/api/v1/customers?per_page=2&page=3&sort=code", Some(&admin)).await.json().await.expect("json");
+    assert_eq!((page["total"].as_u64(), page["items"].as_array().map(Vec::len)), (Some(5), Some(1)));
+    assert_eq!(page["items"][0]["code"], codes[4].as_str());
+    problem(app.get("/api/v1/customers?sort=harga", Some(&admin)).await, 422).await;
+    problem(app.get("/api/v1/customers?status=hilang", Some(&admin)).await, 422).await;
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn a_customer_account_reads_only_its_own_record() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let pkg = package(&app, &admin, "Home Silver 50M", 199_900).await;
+    let mine = customer(&app, &admin, "Rina Marlina", "0813-1000-0015", pkg).await["id"].as_i64().expect("id");
+    let other = customer(&app, &admin, "Yuliana Putri", "0813-1000-0016", pkg).await["id"].as_i64().expect("id");
+    let res = app
+        .post_json(
+            &format!("/api/v1/customers/{mine}/account"),
+            Some(&admin),
+            &json!({"username": "rina.marlina", "password": "rahasia-123"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.expect("json")["has_portal_account"], true);
+    problem(
+        app.post_json(
+            &format!("/api/v1/customers/{mine}/account"),
+            Some(&admin),
+            &json!({"username": "rina2", "password": "rahasia-123"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+
+    let token = app.token("rina.marlina").await;
+    let own = app.get(&format!("/api/v1/customers/{mine}"), Some(&token)).await;
+    assert_eq!(own.status(), StatusCode::OK);
+    assert_eq!(own.json::<Value>().await.expect("json")["name"], "Rina Marlina");
+    problem(app.get(&format!("/api/v1/customers/{other}"), Some(&token)).await, 404).await;
+    problem(app.get("/api/v1/customers", Some(&token)).await, 403).await;
+    problem(app.get("/api/v1/odps", Some(&token)).await, 403).await;
+}
+
+#[tokio::test]
+async fn packages_are_public_when_on_sale_and_managed_by_admins() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let (_, cs) = app.user_with_token("dewi", Role::CustomerService).await;
+    let a = package(&app, &admin, "Home Bronze 30M", 149_900).await;
+    let b = package(&app, &admin, "Home Platinum 100M", 289_900).await;
+    let res = app
+        .send_json(Method::PUT, &format!("/api/v1/packages/{b}"), Some(&admin), &json!({"name": "Home Platinum 100M", "speed_mbps": 100, "monthly_price": "289.900", "installation_fee": 150000, "is_active": false}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let public: Value = app.get("/api/v1/packages", None).await.json().await.expect("json");
+    assert_eq!(public.as_array().map(Vec::len), Some(1), "only what is on sale");
+    assert_eq!(public[0]["id"], a);
+    assert_eq!(public[0]["monthly_price"], 149_900);
+    let all: Value = app.get("/api/v1/packages", Some(&admin)).await.json().await.expect("json");
+    assert_eq!(all.as_array().map(Vec::len), Some(2));
+    problem(
+        app.post_json(
+            "/api/v1/packages",
+            Some(&cs),
+            &json!({"name": "X", "speed_mbps": 1, "monthly_price": 1, "installation_fee": 0}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let p = problem(
+        app.post_json(
+            "/api/v1/packages",
+            Some(&admin),
+            &json!({"name": "Home Bronze 30M", "speed_mbps": 30, "monthly_price": 1, "installation_fee": 0}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert!(p["errors"]["name"].is_array());
+    let p = problem(
+        app.post_json(
+            "/api/v1/packages",
+            Some(&admin),
+            &json!({"name": "Rusak", "speed_mbps": 0, "monthly_price": "gratis", "installation_fee": -5}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    for f in ["speed_mbps", "monthly_price", "installation_fee"] {
+        assert!(p["errors"][f].is_array(), "{f}: {p}");
+    }
+    assert_eq!(
+        app.send_json(Method::DELETE, &format!("/api/v1/packages/{b}"), Some(&admin), &json!({})).await.status(),
+        StatusCode::NO_CONTENT
+    );
+}
