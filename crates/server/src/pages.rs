@@ -25,9 +25,11 @@ struct NavEntry {
 /// The navigation, in order. Features add their entry here.
 const NAV: &[NavEntry] = &[
     NavEntry { key: "nav.dashboard", href: "/", icon: "▦", permission: Permission::DashboardView },
+    NavEntry { key: "nav.customers", href: "/customers", icon: "☺", permission: Permission::CustomersView },
     NavEntry {
         key: "nav.notifications", href: "/notifications", icon: "✉", permission: Permission::NotificationsView
     },
+    NavEntry { key: "nav.network", href: "/admin/packages", icon: "⌬", permission: Permission::MasterDataManage },
     NavEntry { key: "nav.users", href: "/admin/users", icon: "◉", permission: Permission::UsersView },
     NavEntry { key: "nav.jobs", href: "/admin/jobs", icon: "⚙", permission: Permission::JobsView },
     NavEntry { key: "nav.api_docs", href: "/api/docs", icon: "⌘", permission: Permission::DashboardView },
@@ -39,6 +41,11 @@ pub struct NavLink {
     pub href: &'static str,
     pub icon: &'static str,
     pub active: bool,
+}
+
+/// A stored `628…` number as people write it: `0812-3456-7890`.
+pub fn local_phone(stored: &str) -> String {
+    aglis_core::phone::Phone::parse(stored).map(|p| p.local()).unwrap_or_else(|_| stored.to_owned())
 }
 
 /// The navigation `role` sees, with the entry for `path` marked active.
@@ -101,7 +108,7 @@ impl Shell {
 
     /// A stored `628…` number as people write it: `0812-3456-7890`.
     pub fn phone(&self, stored: &str) -> String {
-        aglis_core::phone::Phone::parse(stored).map(|p| p.local()).unwrap_or_else(|_| stored.to_owned())
+        local_phone(stored)
     }
 
     /// The title of an HTTP status in the page's language.
@@ -115,6 +122,11 @@ impl Shell {
     }
 
     /// A UTC time shown in Asia/Jakarta.
+    /// Whole rupiah the Indonesian way: `Rp 149.900`.
+    pub fn rupiah(&self, amount: &i64) -> String {
+        aglis_core::money::Rupiah(*amount).to_string()
+    }
+
     pub fn local_time(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         t.with_timezone(&aglis_core::schedule::JAKARTA).format("%d-%m-%Y %H:%M WIB").to_string()
     }

@@ -2,6 +2,7 @@
 //! history, and the link to a portal account.
 
 pub mod api;
+pub mod demo_seed;
 pub mod pages;
 pub mod service;
 

@@ -304,3 +304,24 @@ async fn packages_are_public_when_on_sale_and_managed_by_admins() {
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_packages_odps_and_customers_in_every_status() {
+    let app = spawn_app().await;
+    aglis_server::demo::seed(&app.state).await.expect("seed");
+    let db = &app.state.db;
+    assert_eq!(aglis_db::repo::packages::list(db, true).await.expect("db").len(), 4);
+    let counts = aglis_db::repo::customers::status_counts(db).await.expect("db");
+    assert!(counts.iter().all(|(_, n)| *n > 0), "every status: {counts:?}");
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 300);
+    let q = aglis_db::repo::odps::OdpQuery { page: 1, per_page: 100, ..Default::default() };
+    let (odps, _) = aglis_db::repo::odps::list(db, &q).await.expect("db");
+    assert!(odps.iter().any(|o| o.used_ports > 0), "customers are connected");
+    for o in &odps {
+        let taken = aglis_db::repo::odps::taken_ports(db, o.id).await.expect("db");
+        assert_eq!(usize::try_from(o.used_ports).ok(), Some(taken.len()), "{} counts its ports", o.code);
+    }
+    let (_, admin) = app.user_with_token("andi.demo", Role::Admin).await;
+    let found: Value = app.get("/api/v1/customers?q=siti", Some(&admin)).await.json().await.expect("json");
+    assert!(found["total"].as_u64().is_some_and(|n| n > 0), "the demo names are searchable");
+}

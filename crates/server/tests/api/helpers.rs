@@ -176,6 +176,11 @@ impl TestApp {
         browser
     }
 
+    /// A UI text in the default language (Indonesian), HTML-escaped as pages show it.
+    pub fn t(&self, key: &str) -> String {
+        aglis_server::i18n::Lang::Id.t(key).replace('&', "&amp;").replace('\'', "&#39;").replace('"', "&#34;")
+    }
+
     /// The CSRF token embedded in a page the browser fetches.
     pub async fn page_csrf(&self, browser: &reqwest::Client, path: &str) -> String {
         let html = browser.get(self.url(path)).send().await.expect("page").text().await.expect("html");

@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod crash;
 mod csrf;
+mod customer_pages;
 mod customers;
 mod fonnte;
 mod fuzz;
