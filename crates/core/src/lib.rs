@@ -14,5 +14,6 @@ pub mod notification;
 pub mod notification_catalog;
 pub mod permission;
 pub mod phone;
+pub mod registration;
 pub mod schedule;
 pub mod user;

@@ -111,6 +111,36 @@ pub const EVENTS: &[EventSpec] = &[
         ),
     },
     EventSpec {
+        code: "signup_otp",
+        variables: &[("customerName", "Siti Rahayu"), ("otpCode", "482913"), ("expiryMinutes", "10")],
+        id: (
+            "Kode pendaftaran",
+            "Halo {{customerName}}, kode pendaftaran AGLIS Anda *{{otpCode}}*. Berlaku {{expiryMinutes}} menit. Jangan berikan kode ini kepada siapa pun.",
+        ),
+        en: (
+            "Sign-up code",
+            "Hello {{customerName}}, your AGLIS sign-up code is *{{otpCode}}*. It is valid for {{expiryMinutes}} minutes. Never share it.",
+        ),
+    },
+    EventSpec {
+        code: "registration_status",
+        variables: &[
+            ("customerName", "Siti Rahayu"),
+            ("registrationNumber", "REG20261125001"),
+            ("status", "survei dijadwalkan"),
+            ("detail", "Jumat, 27/11/2026 pukul 10.00 WIB"),
+            ("trackingUrl", "https://aglis.example/track"),
+        ],
+        id: (
+            "Pendaftaran {{registrationNumber}}: {{status}}",
+            "Halo {{customerName}}, pendaftaran *{{registrationNumber}}* kini: *{{status}}*. {{detail}}\nPantau di {{trackingUrl}}",
+        ),
+        en: (
+            "Registration {{registrationNumber}}: {{status}}",
+            "Hello {{customerName}}, registration *{{registrationNumber}}* is now: *{{status}}*. {{detail}}\nFollow it at {{trackingUrl}}",
+        ),
+    },
+    EventSpec {
         code: "registration_confirmation",
         variables: &[
             ("customerName", "Siti Rahayu"),

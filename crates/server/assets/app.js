@@ -24,3 +24,14 @@ document.addEventListener("DOMContentLoaded", function () {
     if (span) span.textContent = String(el.value.length);
   });
 });
+
+// "Use my location" on the sign-up form fills the coordinates from the browser.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-locate]");
+  if (!button || !navigator.geolocation) return;
+  navigator.geolocation.getCurrentPosition(function (pos) {
+    var form = button.form;
+    form.querySelector("[name=latitude]").value = pos.coords.latitude.toFixed(6);
+    form.querySelector("[name=longitude]").value = pos.coords.longitude.toFixed(6);
+  });
+});

@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(jobs::router())
         .merge(crate::notifications::router())
         .merge(crate::customers::router())
+        .merge(crate::registrations::router())
         .merge(crate::network::pages::router())
         .merge(assets::router())
         .merge(api)
@@ -138,10 +139,11 @@ impl Application {
             workers.push(tokio::spawn(scheduler.run(stop_rx.clone())));
         }
         let app = router(self.state.clone());
-        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        });
+        let server = axum::serve(self.listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            });
         server.await?;
         for w in workers {
             let _ = w.await;

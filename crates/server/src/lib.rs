@@ -18,5 +18,6 @@ pub mod network;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;
+pub mod registrations;
 pub mod telemetry;
 pub mod users;

@@ -46,4 +46,5 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(notifications::api_router())
         .merge(crate::network::api::api_router())
         .merge(crate::customers::api_router())
+        .merge(crate::registrations::api_router())
 }

@@ -27,6 +27,9 @@ const NAV: &[NavEntry] = &[
     NavEntry { key: "nav.dashboard", href: "/", icon: "▦", permission: Permission::DashboardView },
     NavEntry { key: "nav.customers", href: "/customers", icon: "☺", permission: Permission::CustomersView },
     NavEntry {
+        key: "nav.registrations", href: "/registrations", icon: "✎", permission: Permission::RegistrationsView
+    },
+    NavEntry {
         key: "nav.notifications", href: "/notifications", icon: "✉", permission: Permission::NotificationsView
     },
     NavEntry { key: "nav.network", href: "/admin/packages", icon: "⌬", permission: Permission::MasterDataManage },

@@ -11,6 +11,7 @@ mod m0004_create_webhook_events;
 mod m0005_create_rate_limits;
 mod m0006_create_templates_groups_attempts;
 mod m0007_create_customers;
+mod m0008_create_registrations;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_create_rate_limits::Migration),
             Box::new(m0006_create_templates_groups_attempts::Migration),
             Box::new(m0007_create_customers::Migration),
+            Box::new(m0008_create_registrations::Migration),
         ]
     }
 }

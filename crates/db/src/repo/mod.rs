@@ -7,6 +7,7 @@ pub mod notification_templates;
 pub mod odps;
 pub mod packages;
 pub mod recipient_groups;
+pub mod registrations;
 pub mod sessions;
 pub mod users;
 pub mod webhook_events;

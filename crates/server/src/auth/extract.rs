@@ -103,5 +103,6 @@ pub mod perm {
         CustomersEdit,
         CustomersDelete,
         CustomersExport,
+        RegistrationsView,
     );
 }

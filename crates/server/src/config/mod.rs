@@ -24,6 +24,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("AGLIS_DB_MAX_CONNECTIONS", "10", "PostgreSQL pool size per instance (SQLite always uses one writer connection)."),
     ("AGLIS_BIND", "127.0.0.1:8080", "Address and port the web server listens on."),
+    (
+        "AGLIS_TRUST_FORWARDED_FOR",
+        "false",
+        "`true` behind a load balancer: the client's address (for per-address limits) is the first of `X-Forwarded-For`.",
+    ),
     ("AGLIS_BASE_URL", "http://<bind>", "Public URL of this installation; `https://…` makes session cookies `Secure`."),
     (
         "AGLIS_SECRET_KEY",
@@ -120,6 +125,8 @@ pub struct Config {
     pub db_max_connections: u32,
     pub bind: SocketAddr,
     pub base_url: String,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted load balancer).
+    pub trust_forwarded_for: bool,
     pub secret_key: SecretString,
     pub log: String,
     pub log_format: LogFormat,
@@ -154,6 +161,7 @@ impl fmt::Debug for Config {
             .field("db_max_connections", &self.db_max_connections)
             .field("bind", &self.bind)
             .field("base_url", &self.base_url)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("secret_key", &"[redacted]")
             .field("log", &self.log)
             .field("log_format", &self.log_format)
@@ -238,6 +246,11 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         Some(url) => parse_base_url(&url)?,
         None => format!("http://{bind}"),
     };
+    let trust_forwarded_for = match get("AGLIS_TRUST_FORWARDED_FOR").as_deref() {
+        None | Some("false" | "0" | "no") => false,
+        Some("true" | "1" | "yes") => true,
+        Some(other) => return Err(err("AGLIS_TRUST_FORWARDED_FOR", format!("`{other}` is not `true` or `false`"))),
+    };
     let secret_key = match get("AGLIS_SECRET_KEY") {
         Some(key) if key.chars().count() >= 32 => SecretString::from(key),
         Some(_) => return Err(err("AGLIS_SECRET_KEY", "must be at least 32 characters long")),
@@ -287,6 +300,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         db_max_connections,
         bind,
         base_url,
+        trust_forwarded_for,
         secret_key,
         log,
         log_format,

@@ -132,3 +132,34 @@ pub async fn send_drafts(
     txn.commit().await.map_err(DbError::from)?;
     Ok(out)
 }
+
+/// Queues an event's template, filled with `values`, to one WhatsApp number on `conn` (the
+/// caller's transaction). A missing text or value is an internal error: the catalog and the
+/// caller are out of step.
+pub async fn queue_event(
+    conn: &impl ConnectionTrait,
+    event: &str,
+    language: aglis_core::notification_catalog::Language,
+    phone: &str,
+    values: &std::collections::BTreeMap<String, String>,
+    priority: JobPriority,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Message> {
+    let template = aglis_db::repo::notification_templates::find(conn, event, language)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no {language} text for {event}")))?;
+    let body = aglis_core::notification::render(&template.body, values)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template {event}: {e}")))?;
+    let variables = serde_json::Value::Object(values.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect());
+    let new = NewMessage {
+        channel: Channel::Whatsapp,
+        recipient: phone.to_owned(),
+        subject: None,
+        body,
+        template_code: Some(event.to_owned()),
+        variables: Some(variables),
+        priority,
+        created_by: None,
+    };
+    Ok(queue(conn, new, now).await?)
+}

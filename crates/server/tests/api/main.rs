@@ -21,6 +21,7 @@ mod openapi;
 mod pages;
 mod providers;
 mod rate_limit;
+mod registrations;
 mod scheduler;
 mod templates;
 mod users;

@@ -1,0 +1,403 @@
+//! Sign-up, workflow steps and tracking. Every step writes the registration's history and queues
+//! the applicant's WhatsApp message in the same transaction.
+
+use crate::app::AppState;
+use crate::auth::session::Authenticated;
+use crate::auth::token::{constant_time_eq, hash_token, random_token};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::i18n::Lang;
+use crate::notifications::service::queue_event;
+use aglis_core::customer::{self as cust, CustomerStatus};
+use aglis_core::job::JobPriority;
+use aglis_core::money::Rupiah;
+use aglis_core::network::check_location;
+use aglis_core::notification_catalog::Language;
+use aglis_core::phone::Phone;
+use aglis_core::registration::{self, RegistrationStatus, StepInput, check_step};
+use aglis_core::user::parse_email;
+use aglis_db::entity::registration_events;
+use aglis_db::repo::customers::{self, Profile};
+use aglis_db::repo::registrations::{self, Application, Registration, StepFields};
+use aglis_db::repo::{odps, packages};
+use aglis_db::{DbError, TransactionTrait};
+use chrono::Duration;
+use sea_orm::ConnectionTrait;
+use std::collections::BTreeMap;
+
+/// How long a sign-up code is valid, and how many wrong codes end it.
+pub const CODE_MINUTES: i64 = 10;
+pub const MAX_CODE_ATTEMPTS: i32 = 5;
+/// Sign-ups started per IP address and per phone number per hour; tracking look-ups per IP per 10 minutes.
+pub const SIGNUPS_PER_IP_HOUR: u32 = 5;
+pub const SIGNUPS_PER_PHONE_HOUR: u32 = 3;
+pub const TRACKS_PER_IP: u32 = 10;
+
+fn push(e: &mut FieldErrors, field: &str, msg: impl ToString) {
+    e.entry(field.to_owned()).or_default().push(msg.to_string());
+}
+
+/// The sign-up form as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ApplicationInput {
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub latitude: String,
+    #[serde(default)]
+    pub longitude: String,
+    #[serde(default)]
+    pub package_id: String,
+}
+
+/// Checks an application field by field: an Indonesian mobile number nobody else has an open
+/// registration or a subscription with, a package on sale, a place on the map if given.
+pub async fn check_application(conn: &impl ConnectionTrait, i: &ApplicationInput) -> AppResult<Application> {
+    let mut e = FieldErrors::new();
+    let full_name = cust::parse_name(&i.full_name).map_err(|err| push(&mut e, "full_name", err)).ok();
+    let phone = Phone::parse(&i.phone).map(|p| p.as_str().to_owned()).map_err(|err| push(&mut e, "phone", err)).ok();
+    let email = Some(i.email.trim())
+        .filter(|s| !s.is_empty())
+        .map(parse_email)
+        .transpose()
+        .map_err(|err| push(&mut e, "email", err))
+        .ok()
+        .flatten();
+    let address = cust::parse_address(&i.address).map_err(|err| push(&mut e, "address", err)).ok();
+    let city = i.city.trim().to_owned();
+    if !(2..=100).contains(&city.chars().count()) {
+        push(&mut e, "city", "give the city or regency, e.g. Karawang");
+    }
+    let coord = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(|s| s.replace(',', ".").parse::<f64>());
+    let (latitude, longitude) = match (coord(&i.latitude), coord(&i.longitude)) {
+        (None, None) => (None, None),
+        (Some(Ok(lat)), Some(Ok(lon))) if check_location(lat, lon).is_ok() => (Some(lat), Some(lon)),
+        _ => {
+            push(&mut e, "latitude", "the map position is not valid; pick it again or leave it empty");
+            (None, None)
+        }
+    };
+    let package_id = match i.package_id.trim().parse::<i64>() {
+        Err(_) => {
+            push(&mut e, "package_id", "choose a package");
+            None
+        }
+        Ok(id) => match packages::get(conn, id).await? {
+            Some(p) if p.is_active => Some(id),
+            _ => {
+                push(&mut e, "package_id", "this package is not on sale; choose another");
+                None
+            }
+        },
+    };
+    if let Some(p) = &phone {
+        if let Some(r) = registrations::open_for_phone(conn, p).await?.first() {
+            push(
+                &mut e,
+                "phone",
+                format!("this number already has registration {} in progress; track it instead", r.number),
+            );
+        } else if customers::by_phone(conn, p).await?.is_some() {
+            push(
+                &mut e,
+                "phone",
+                "this number already belongs to a customer; contact customer service to change your package",
+            );
+        }
+    }
+    match (full_name, phone, address, package_id) {
+        (Some(full_name), Some(phone), Some(address), Some(package_id)) if e.is_empty() => {
+            Ok(Application { full_name, phone, email, address, city, latitude, longitude, package_id })
+        }
+        _ => Err(AppError::fields(e)),
+    }
+}
+
+async fn limit(state: &AppState, key: &str, per: u32, window: Duration, what: &str) -> AppResult<()> {
+    match aglis_db::rate_limit::acquire(&state.db, key, per, window, state.now()).await? {
+        Ok(()) => Ok(()),
+        Err(until) => {
+            let secs = u64::try_from((until - state.now()).num_seconds().max(1)).unwrap_or(60);
+            Err(AppError::TooManyRequests {
+                detail: format!("too many {what}; try again in {} minutes", secs.div_ceil(60)),
+                retry_after_secs: secs,
+            })
+        }
+    }
+}
+
+fn code_hash(token: &str, code: &str) -> String {
+    hash_token(&format!("{token}:{code}"))
+}
+
+fn language(lang: Lang) -> Language {
+    match lang {
+        Lang::Id => Language::Id,
+        Lang::En => Language::En,
+    }
+}
+
+/// Starts a sign-up: checks it, limits it per IP and phone, and sends a one-time code by
+/// WhatsApp. Returns the token of the confirmation page.
+pub async fn start_signup(state: &AppState, input: &ApplicationInput, ip: &str, lang: Lang) -> AppResult<String> {
+    let app = check_application(&state.db, input).await?;
+    limit(state, &format!("signup-ip:{ip}"), SIGNUPS_PER_IP_HOUR, Duration::hours(1), "sign-ups from this address")
+        .await?;
+    limit(
+        state,
+        &format!("signup-phone:{}", app.phone),
+        SIGNUPS_PER_PHONE_HOUR,
+        Duration::hours(1),
+        "codes sent to this number",
+    )
+    .await?;
+    let token = random_token();
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let now = state.now();
+    let payload = serde_json::to_string(&app).map_err(|e| AppError::Internal(e.into()))?;
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    registrations::create_request(
+        &txn,
+        &hash_token(&token),
+        &app.phone,
+        &payload,
+        &code_hash(&token, &code),
+        now + Duration::minutes(CODE_MINUTES),
+        now,
+    )
+    .await?;
+    let values: BTreeMap<String, String> =
+        [("customerName", app.full_name.clone()), ("otpCode", code), ("expiryMinutes", CODE_MINUTES.to_string())]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+    queue_event(&txn, "signup_otp", language(lang), &app.phone, &values, JobPriority::Critical, now).await?;
+    txn.commit().await.map_err(DbError::from)?;
+    Ok(token)
+}
+
+pub fn tracking_url(state: &AppState, number: &str) -> String {
+    format!("{}/track?number={number}", state.config.base_url.trim_end_matches('/'))
+}
+
+/// Confirms a sign-up with its code: the registration is created (once) and confirmed by WhatsApp.
+pub async fn confirm_signup(state: &AppState, token: &str, code: &str, lang: Lang) -> AppResult<Registration> {
+    let now = state.now();
+    let request = registrations::request_by_token(&state.db, &hash_token(token))
+        .await?
+        .ok_or_else(|| AppError::NotFound("this sign-up link is not valid; start again".into()))?;
+    if request.confirmed_at.is_some() {
+        return Err(AppError::Conflict {
+            detail: "this sign-up is already confirmed".into(),
+            fields: FieldErrors::new(),
+        });
+    }
+    if request.expires_at < now {
+        return Err(AppError::field("code", "the code has expired; start the sign-up again"));
+    }
+    if request.attempts >= MAX_CODE_ATTEMPTS {
+        return Err(AppError::TooManyRequests {
+            detail: "too many wrong codes; start the sign-up again".into(),
+            retry_after_secs: 600,
+        });
+    }
+    if !constant_time_eq(&code_hash(token, code.trim()), &request.code_hash) {
+        registrations::bump_attempts(&state.db, request.id).await?;
+        let left = MAX_CODE_ATTEMPTS - request.attempts - 1;
+        return Err(AppError::field("code", format!("the code is wrong; {left} tries left")));
+    }
+    let app: Application = serde_json::from_str(&request.payload).map_err(|e| AppError::Internal(e.into()))?;
+    let package = packages::get(&state.db, app.package_id).await?;
+    for _ in 0..5 {
+        let txn = state.db.begin().await.map_err(DbError::from)?;
+        if !registrations::confirm_request(&txn, request.id, now).await? {
+            return Err(AppError::Conflict {
+                detail: "this sign-up is already confirmed".into(),
+                fields: FieldErrors::new(),
+            });
+        }
+        let highest = registrations::highest_number(&txn, &registration::number_prefix(now)).await?;
+        let number = registration::next_number(now, highest.as_deref()).ok_or_else(|| AppError::Conflict {
+            detail: "no more registrations can be taken today; try tomorrow".into(),
+            fields: FieldErrors::new(),
+        })?;
+        let reg = match registrations::create(&txn, &number, app.clone(), now).await {
+            Ok(r) => r,
+            Err(e) if e.is_unique_on("number") => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let values: BTreeMap<String, String> = [
+            ("customerName", reg.full_name.clone()),
+            ("registrationNumber", reg.number.clone()),
+            ("packageName", package.as_ref().map(|p| p.name.clone()).unwrap_or_default()),
+            ("price", package.as_ref().map(|p| Rupiah(p.monthly_price).to_string()).unwrap_or_default()),
+            ("trackingUrl", tracking_url(state, &reg.number)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        queue_event(&txn, "registration_confirmation", language(lang), &reg.phone, &values, JobPriority::High, now)
+            .await?;
+        txn.commit().await.map_err(DbError::from)?;
+        return Ok(reg);
+    }
+    Err(AppError::Conflict { detail: "too many sign-ups at once; try again".into(), fields: FieldErrors::new() })
+}
+
+/// Takes one workflow step as `actor`. Approval creates the customer (a prospect); activation
+/// makes them active on the surveyed ODP. The applicant hears of each step by WhatsApp.
+pub async fn step(
+    state: &AppState,
+    id: i64,
+    to: RegistrationStatus,
+    input: StepInput,
+    actor: &Authenticated,
+) -> AppResult<Registration> {
+    if !actor.user.role.can(to.permission()) {
+        return Err(AppError::Forbidden(format!("your role ({}) cannot make a registration {to}", actor.user.role)));
+    }
+    let now = state.now();
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    let reg = registrations::get(&txn, id).await?.ok_or_else(|| AppError::not_found("registration"))?;
+    check_step(reg.status, to, &input, reg.survey_feasible, now).map_err(|e| {
+        let field = e.field();
+        let mut fields = FieldErrors::new();
+        fields.insert(field.into(), vec![e.to_string()]);
+        match e {
+            registration::StepError::Transition { .. } | registration::StepError::NotFeasible => {
+                AppError::Conflict { detail: e.to_string(), fields }
+            }
+            _ => AppError::fields(fields),
+        }
+    })?;
+    let mut fields = StepFields::default();
+    let mut detail = input.notes.clone().unwrap_or_default();
+    match to {
+        RegistrationStatus::Rejected | RegistrationStatus::Cancelled => {
+            fields.reason = input.reason.clone().map(|r| r.trim().chars().take(500).collect());
+            detail = fields.reason.clone().unwrap_or_default();
+        }
+        RegistrationStatus::SurveyScheduled => fields.survey_at = input.scheduled_at,
+        RegistrationStatus::InstallationScheduled => fields.installation_at = input.scheduled_at,
+        RegistrationStatus::Surveyed => {
+            fields.survey_feasible = input.feasible;
+            if let Some(odp) = input.odp_id {
+                odps::get(&txn, odp)
+                    .await?
+                    .ok_or_else(|| AppError::field("odp_id", format!("there is no ODP {odp}")))?;
+                fields.odp_id = Some(odp);
+            }
+        }
+        RegistrationStatus::Approved => {
+            let profile = Profile {
+                name: reg.full_name.clone(),
+                phone: reg.phone.clone(),
+                email: reg.email.clone(),
+                ktp: None,
+                address: reg.address.clone(),
+                city: reg.city.clone(),
+                latitude: reg.latitude,
+                longitude: reg.longitude,
+                package_id: reg.package_id,
+                notes: format!("From registration {}", reg.number),
+            };
+            if let Some(other) = customers::by_phone(&txn, &reg.phone).await? {
+                return Err(AppError::Conflict {
+                    detail: format!("customer {} already has this number", other.code),
+                    fields: FieldErrors::new(),
+                });
+            }
+            let code = cust::next_code(now, customers::highest_code(&txn, &cust::code_prefix(now)).await?.as_deref())
+                .map_err(|e| AppError::Conflict { detail: e.to_string(), fields: FieldErrors::new() })?;
+            let c = customers::create(&txn, &code, profile, CustomerStatus::Prospect, Some(actor.user.id), now).await?;
+            fields.customer_id = Some(c.id);
+            // Hook: the installation ticket is created here once tickets exist (tickets issue).
+            detail = format!("customer {code}");
+        }
+        RegistrationStatus::Activated => {
+            if let Some(cid) = reg.customer_id {
+                customers::set_status(
+                    &txn,
+                    cid,
+                    CustomerStatus::Active,
+                    &format!("installed ({})", reg.number),
+                    Some(actor.user.id),
+                    now,
+                )
+                .await?;
+                if let Some(odp) = reg.odp_id {
+                    let taken = odps::taken_ports(&txn, odp).await?;
+                    let total = odps::get(&txn, odp).await?.map_or(0, |o| o.total_ports);
+                    if let Some(port) = (1..=total).find(|p| !taken.contains(p)) {
+                        customers::set_port(
+                            &txn,
+                            cid,
+                            Some((odp, port)),
+                            &format!("port {port}"),
+                            Some(actor.user.id),
+                            now,
+                        )
+                        .await?;
+                        odps::recount(&txn, odp, now).await?;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    if !registrations::step(&txn, id, reg.status, to, fields, &detail, Some(actor.user.id), now).await? {
+        return Err(AppError::Conflict {
+            detail: "someone else changed this registration; reload it".into(),
+            fields: FieldErrors::new(),
+        });
+    }
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.with_timezone(&aglis_core::schedule::JAKARTA).format("%d/%m/%Y %H.%M WIB").to_string())
+            .unwrap_or_default()
+    };
+    let message_detail = match to {
+        RegistrationStatus::SurveyScheduled | RegistrationStatus::InstallationScheduled => when(input.scheduled_at),
+        RegistrationStatus::Rejected | RegistrationStatus::Cancelled => detail.clone(),
+        _ => String::new(),
+    };
+    let values: BTreeMap<String, String> = [
+        ("customerName", reg.full_name.clone()),
+        ("registrationNumber", reg.number.clone()),
+        ("status", Lang::Id.t(&format!("reg.status.{}", to.as_str())).to_owned()),
+        ("detail", message_detail),
+        ("trackingUrl", tracking_url(state, &reg.number)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    queue_event(&txn, "registration_status", Language::Id, &reg.phone, &values, JobPriority::High, now).await?;
+    txn.commit().await.map_err(DbError::from)?;
+    registrations::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("registration"))
+}
+
+/// The tracking page's look-up: the registration with this number *and* phone, or nothing.
+/// Limited per IP address so numbers cannot be guessed.
+pub async fn track(
+    state: &AppState,
+    number: &str,
+    phone: &str,
+    ip: &str,
+) -> AppResult<Option<(Registration, Vec<registration_events::Model>)>> {
+    limit(state, &format!("track-ip:{ip}"), TRACKS_PER_IP, Duration::minutes(10), "look-ups from this address").await?;
+    let Ok(phone) = Phone::parse(phone) else { return Ok(None) };
+    let number = number.trim().to_uppercase();
+    match registrations::by_number(&state.db, &number).await? {
+        Some(r) if r.phone == phone.as_str() => {
+            let events = registrations::events(&state.db, r.id).await?;
+            Ok(Some((r, events)))
+        }
+        _ => Ok(None),
+    }
+}
