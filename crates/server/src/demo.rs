@@ -65,6 +65,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     seed_messages(state).await?;
     crate::notifications::demo_seed::seed(state).await?;
     crate::customers::demo_seed::seed(state).await?;
+    crate::registrations::demo_seed::seed(state).await?;
     Ok(created)
 }
 

@@ -313,13 +313,19 @@ async fn the_demo_has_packages_odps_and_customers_in_every_status() {
     assert_eq!(aglis_db::repo::packages::list(db, true).await.expect("db").len(), 4);
     let counts = aglis_db::repo::customers::status_counts(db).await.expect("db");
     assert!(counts.iter().all(|(_, n)| *n > 0), "every status: {counts:?}");
-    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 300);
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 304, "300 customers and 4 registrations past approval");
     let q = aglis_db::repo::odps::OdpQuery { page: 1, per_page: 100, ..Default::default() };
     let (odps, _) = aglis_db::repo::odps::list(db, &q).await.expect("db");
     assert!(odps.iter().any(|o| o.used_ports > 0), "customers are connected");
     for o in &odps {
         let taken = aglis_db::repo::odps::taken_ports(db, o.id).await.expect("db");
         assert_eq!(usize::try_from(o.used_ports).ok(), Some(taken.len()), "{} counts its ports", o.code);
+    }
+    let regs = aglis_db::repo::registrations::status_counts(db).await.expect("db");
+    for s in
+        ["submitted", "verified", "survey_scheduled", "surveyed", "installation_scheduled", "rejected", "cancelled"]
+    {
+        assert!(regs.iter().any(|(st, n)| st.as_str() == s && *n > 0), "a registration that is {s}: {regs:?}");
     }
     let (_, admin) = app.user_with_token("andi.demo", Role::Admin).await;
     let found: Value = app.get("/api/v1/customers?q=siti", Some(&admin)).await.json().await.expect("json");
