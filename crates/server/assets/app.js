@@ -35,3 +35,11 @@ document.addEventListener("click", function (event) {
     form.querySelector("[name=longitude]").value = pos.coords.longitude.toFixed(6);
   });
 });
+
+// A confirmation for one button of a form: <button data-confirm-form="Sure?">.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-confirm-form]");
+  if (button && !window.confirm(button.getAttribute("data-confirm-form"))) {
+    event.preventDefault();
+  }
+});

@@ -21,6 +21,8 @@ pub const ANON_COOKIE: &str = "aglis_csrf";
 pub const FORM_FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// File uploads (customer imports).
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 /// The anonymous nonce of this request (from its cookie, or minted for it).
 #[derive(Debug, Clone)]
@@ -94,6 +96,15 @@ pub async fn protect(State(state): State<AppState>, mut req: Request, next: Next
             req = Request::from_parts(parts, Body::from(bytes));
             token
         }
+        None if is_multipart(&req) => {
+            let (parts, body) = req.into_parts();
+            let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {
+                return AppError::PayloadTooLarge("the upload is larger than 10 MiB".into()).into_response();
+            };
+            let token = multipart_value(&bytes, FORM_FIELD);
+            req = Request::from_parts(parts, Body::from(bytes));
+            token
+        }
         None => None,
     };
     match presented {
@@ -119,6 +130,25 @@ fn is_form(req: &Request) -> bool {
         .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
 }
 
+fn is_multipart(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"))
+}
+
+/// The value of a plain (non-file) multipart field: the part whose headers name it, up to the
+/// next boundary line. Pages put the token first, so this reads only the start of an upload.
+fn multipart_value(body: &[u8], field: &str) -> Option<String> {
+    let marker = format!("name=\"{field}\"");
+    let start = body.windows(marker.len()).position(|w| w == marker.as_bytes())? + marker.len();
+    let rest = &body[start..];
+    let value_start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let value = &rest[value_start..];
+    let end = value.windows(4).position(|w| w == b"\r\n--")?;
+    String::from_utf8(value[..end].to_vec()).ok()
+}
+
 fn form_urlencoded_value(body: &[u8], field: &str) -> Option<String> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .ok()?
@@ -136,5 +166,12 @@ mod tests {
         assert_eq!(form_urlencoded_value(b"a=1&csrf_token=xyz&b=2", FORM_FIELD), Some("xyz".into()));
         assert_eq!(form_urlencoded_value(b"a=1", FORM_FIELD), None);
         assert_eq!(form_urlencoded_value(b"%%%", FORM_FIELD), None);
+    }
+
+    #[test]
+    fn finds_the_token_in_a_multipart_upload() {
+        let body = b"--XYZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc123\r\n--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nnama\r\n--XYZ--\r\n";
+        assert_eq!(multipart_value(body, FORM_FIELD), Some("abc123".into()));
+        assert_eq!(multipart_value(b"--XYZ--", FORM_FIELD), None);
     }
 }

@@ -26,6 +26,41 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(change_status))
         .routes(routes!(assign_port))
         .routes(routes!(create_account))
+        .routes(routes!(import))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::auth::csrf::MAX_UPLOAD_BYTES))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// `true` (the default) only checks the file and reports every bad row; `false` imports it
+    /// when no row is bad.
+    pub dry_run: Option<bool>,
+}
+
+/// Imports customers from a CSV (`text/csv`, comma or semicolon) or Excel file (`.xlsx`) sent
+/// as the request body. Columns: name, phone, address, package (name or id), and optionally
+/// code, email, ktp, city, latitude, longitude, status, notes — Indonesian names work too.
+#[utoipa::path(post, path = "/api/v1/customers/import", tag = "customers", params(ImportParams),
+    request_body(content = String, content_type = "text/csv", description = "The file's bytes (CSV or xlsx)"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The report; `imported` is 0 on a dry run or when a row is bad", body = crate::customers::import::ImportReport),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a readable file, or required columns missing", body = Problem, content_type = "application/problem+json")))]
+async fn import(
+    State(state): State<AppState>,
+    staff: Staff<perm::CustomersCreate>,
+    ApiQuery(p): ApiQuery<ImportParams>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Json<crate::customers::import::ImportReport>> {
+    let xlsx = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("spreadsheetml"));
+    let rows = crate::customers::import::read(if xlsx { "upload.xlsx" } else { "upload.csv" }, &body)?;
+    let report = crate::customers::import::run(&state, rows, p.dry_run.unwrap_or(true), staff.auth().user.id).await?;
+    Ok(Json(report))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

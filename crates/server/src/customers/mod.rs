@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod demo_seed;
+pub mod import;
 pub mod pages;
 pub mod service;
 

@@ -33,6 +33,67 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}/status", post(change_status))
         .route("/customers/{id}/port", post(assign_port))
         .route("/customers/{id}/account", post(create_account))
+        .route(
+            "/customers/import",
+            get(import_form)
+                .post(import_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::auth::csrf::MAX_UPLOAD_BYTES)),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "customers/import.html")]
+struct ImportPage {
+    shell: Shell,
+    filename: String,
+    report: Option<crate::customers::import::ImportReport>,
+    error: String,
+}
+
+async fn import_form(shell: Shell, _staff: Staff<perm::CustomersCreate>) -> AppResult<Response> {
+    render(&ImportPage { shell, filename: String::new(), report: None, error: String::new() })
+}
+
+async fn import_upload(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::CustomersCreate>,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let mut filename = String::new();
+    let mut bytes = Vec::new();
+    let mut action = String::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("file") => {
+                filename = field.file_name().unwrap_or("upload.csv").to_owned();
+                bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            }
+            Some("action") => action = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let result = if bytes.is_empty() {
+        Err(AppError::field("file", "choose a CSV or Excel file"))
+    } else {
+        match crate::customers::import::read(&filename, &bytes) {
+            Ok(rows) => crate::customers::import::run(&state, rows, action != "import", staff.auth().user.id).await,
+            Err(e) => Err(e),
+        }
+    };
+    match result {
+        Ok(report) => {
+            let status = if report.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            Ok((status, render(&ImportPage { shell, filename, report: Some(report), error: String::new() })?)
+                .into_response())
+        }
+        Err(AppError::Validation { fields, .. }) => {
+            let error = fields.values().flatten().cloned().collect::<Vec<_>>().join(", ");
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&ImportPage { shell, filename, report: None, error })?)
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

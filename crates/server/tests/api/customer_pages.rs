@@ -139,3 +139,35 @@ async fn technicians_see_customers_but_cannot_change_them_or_the_network() {
     assert_eq!(page(&browser, app.url("/admin/packages")).await.0, StatusCode::FORBIDDEN);
     assert_eq!(page(&browser, app.url("/admin/odps")).await.0, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_file_is_checked_then_imported_from_the_page() {
+    let app = spawn_app().await;
+    app.insert_user("andi", Role::Admin).await;
+    let browser = app.browser_login("andi").await;
+    let token = app.token("andi").await;
+    app.post_json(
+        "/api/v1/packages",
+        Some(&token),
+        &serde_json::json!({"name": "Home Bronze 30M", "speed_mbps": 30, "monthly_price": 149_900, "installation_fee": 100_000}),
+    )
+    .await;
+    let csv = "nama;no_hp;alamat;kota;paket\nHendra Gunawan;0813-2222-3333;Jl. Pahlawan No. 9;Bekasi;Home Bronze 30M\n";
+    let upload = async |action: &'static str, csrf: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf)
+            .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("pelanggan.csv"))
+            .text("action", action);
+        browser.post(app.url("/customers/import")).multipart(form).send().await.expect("upload")
+    };
+    let csrf = app.page_csrf(&browser, "/customers/import").await;
+    let res = upload("check", csrf.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.expect("html").contains(&app.t("imp.clean")));
+    let res = upload("import", csrf.clone()).await;
+    assert!(res.text().await.expect("html").contains(&app.t("imp.done")));
+    let (_, html) = page(&browser, app.url("/customers?q=hendra")).await;
+    assert!(html.contains("Hendra Gunawan"));
+    let forged = upload("import", "not-the-token".into()).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "uploads need the CSRF token too");
+}

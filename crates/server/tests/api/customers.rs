@@ -331,3 +331,62 @@ async fn the_demo_has_packages_odps_and_customers_in_every_status() {
     let found: Value = app.get("/api/v1/customers?q=siti", Some(&admin)).await.json().await.expect("json");
     assert!(found["total"].as_u64().is_some_and(|n| n > 0), "the demo names are searchable");
 }
+
+async fn import(app: &TestApp, token: &str, csv: &str, dry_run: bool) -> reqwest::Response {
+    app.api
+        .post(app.url(&format!("/api/v1/customers/import?dry_run={dry_run}")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .expect("import")
+}
+
+#[tokio::test]
+async fn an_import_reports_every_bad_row_and_imports_only_a_clean_file() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    package(&app, &admin, "Home Silver 50M", 199_900).await;
+    customer(&app, &admin, "Sudah Ada", "0812-1111-0000", 1).await;
+    let bad = "Nama;No HP;Alamat;Kota;Paket;Status\n\
+        Budi Santoso;0812-3456-7890;Jl. Kertabumi No. 8;Karawang;Home Silver 50M;aktif\n\
+        Siti;12345;Jl. Tuparev 1;Karawang;Home Silver 50M;\n\
+        Agus Setiawan;0812-3456-7890;Jl. Ahmad Yani 3;Karawang;Paket Hilang;\n\
+        Dewi Lestari;0812-1111-0000;Jl. Cut Mutia 4;Bekasi;Home Silver 50M;libur\n";
+    let report: Value = import(&app, &admin, bad, false).await.json().await.expect("json");
+    assert_eq!(report["imported"], 0, "nothing is imported while a row is bad: {report}");
+    let errors: Vec<(u64, String)> = report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| (e["row"].as_u64().expect("row"), e["field"].as_str().expect("field").to_owned()))
+        .collect();
+    for expected in [(3, "phone"), (4, "package"), (4, "phone"), (5, "status"), (5, "phone")] {
+        assert!(errors.contains(&(expected.0, expected.1.to_owned())), "{expected:?} in {errors:?}");
+    }
+    assert!(!errors.iter().any(|(row, _)| *row == 2), "row 2 is fine");
+    let list: Value = app.get("/api/v1/customers", Some(&admin)).await.json().await.expect("json");
+    assert_eq!(list["total"], 1);
+
+    let good = "name,phone,address,city,package,status,code\n\
+        Budi Santoso,0812-3456-7890,Jl. Kertabumi No. 8,Karawang,Home Silver 50M,active,CUST20240101001\n\
+        Siti Rahayu,0857 2233 4455,Jl. Tuparev No. 1,Karawang,home silver 50m,suspended,\n";
+    let dry: Value = import(&app, &admin, good, true).await.json().await.expect("json");
+    assert_eq!(
+        (dry["rows"].as_u64(), dry["imported"].as_u64(), dry["errors"].as_array().map(Vec::len)),
+        (Some(2), Some(0), Some(0))
+    );
+    let done: Value = import(&app, &admin, good, false).await.json().await.expect("json");
+    assert_eq!(done["imported"], 2);
+    let budi: Value = app.get("/api/v1/customers?q=budi", Some(&admin)).await.json().await.expect("json");
+    assert_eq!(budi["items"][0]["code"], "CUST20240101001", "a legacy code is kept");
+    let siti: Value = app.get("/api/v1/customers?q=siti", Some(&admin)).await.json().await.expect("json");
+    assert_eq!(siti["items"][0]["status"], "suspended");
+    let again: Value = import(&app, &admin, good, true).await.json().await.expect("json");
+    assert!(again["errors"].as_array().is_some_and(|e| e.len() >= 2), "now the numbers and code are taken: {again}");
+
+    problem(import(&app, &admin, "foo,bar\n1,2\n", true).await, 422).await;
+    let (_, tech) = app.user_with_token("agus", Role::Technician).await;
+    problem(import(&app, &tech, good, true).await, 403).await;
+}
