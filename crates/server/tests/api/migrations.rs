@@ -16,7 +16,8 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0004_create_webhook_events",
             "m0005_create_rate_limits",
             "m0006_create_templates_groups_attempts",
-            "m0007_create_customers"
+            "m0007_create_customers",
+            "m0008_create_registrations"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };
