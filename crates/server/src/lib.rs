@@ -19,5 +19,6 @@ pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod registrations;
+pub mod seed;
 pub mod telemetry;
 pub mod users;

@@ -24,6 +24,15 @@ enum Command {
     Demo,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Fill the database with generated data for load tests (on top of the demo data).
+    Seed {
+        /// `large`: 100,000 customers; `small`: 5,000.
+        #[arg(long, default_value = "small")]
+        scale: String,
+        /// Exactly this many customers instead.
+        #[arg(long)]
+        customers: Option<usize>,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -74,6 +83,7 @@ fn main() -> ExitCode {
                 serve(config).await
             }
             Command::Migrate => migrate(config).await,
+            Command::Seed { scale, customers } => seed(config, &scale, customers).await,
             Command::User { command: UserCommand::CreateAdmin { username, full_name } } => {
                 create_admin(config, &username, &full_name).await
             }
@@ -124,6 +134,22 @@ async fn shutdown_signal() {
         _ = term => {}
     }
     tracing::info!("shutting down");
+}
+
+async fn seed(mut config: Config, scale: &str, customers: Option<usize>) -> anyhow::Result<()> {
+    let count = match (customers, scale) {
+        (Some(n), _) => n,
+        (None, "large") => 100_000,
+        (None, "small") => 5_000,
+        (None, other) => anyhow::bail!("--scale must be small or large, not `{other}`"),
+    };
+    // The demo data first (packages, ODPs, accounts), then the generated customers.
+    config.demo = true;
+    config.run_workers = false;
+    config.bind = "127.0.0.1:0".parse()?;
+    let app = Application::build(config, Arc::new(SystemClock)).await?;
+    let now = aglis_core::clock::Clock::now(&SystemClock);
+    aglis_server::seed::customers(&app.state.db, count, now).await
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
