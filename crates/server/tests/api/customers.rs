@@ -390,3 +390,24 @@ async fn an_import_reports_every_bad_row_and_imports_only_a_clean_file() {
     let (_, tech) = app.user_with_token("agus", Role::Technician).await;
     problem(import(&app, &tech, good, true).await, 403).await;
 }
+
+#[tokio::test]
+async fn the_load_seed_adds_searchable_customers_in_a_realistic_mix() {
+    let app = spawn_app().await;
+    aglis_server::demo::seed(&app.state).await.expect("demo");
+    let now = crate::helpers::ClockExt::now_utc(&app.clock);
+    aglis_server::seed::customers(&app.state.db, 2_500, now).await.expect("seed");
+    let counts = aglis_db::repo::customers::status_counts(&app.state.db).await.expect("db");
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 304 + 2_500);
+    let (_, admin) = app.user_with_token("andi.seed", Role::Admin).await;
+    let found: Value = app.get("/api/v1/customers?q=0899000012", Some(&admin)).await.json().await.expect("json");
+    assert_eq!(found["total"], 100, "a phone prefix: 62899000012xx, generated customers 1200–1299");
+    let named: Value = app.get("/api/v1/customers?q=siti&per_page=5", Some(&admin)).await.json().await.expect("json");
+    assert!(
+        named["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|c| c["name"].as_str().is_some_and(|n| n.to_lowercase().contains("siti")))
+    );
+}
