@@ -3,6 +3,7 @@
 //! One test binary for the crate; logs are silent unless `TEST_LOG` is set.
 
 mod auth;
+mod browser;
 mod cli;
 mod crash;
 mod csrf;

@@ -1,0 +1,201 @@
+//! A real browser (headless Chromium through chromedriver, spoken to in the W3C WebDriver JSON
+//! protocol) walks the public sign-up as an applicant would, and staff approve a step in the UI.
+//! `cargo xtask test` installs chromium and chromium-driver when they are missing.
+
+use crate::helpers::{TestApp, spawn_app_with};
+use aglis_core::permission::Role;
+use aglis_integrations::whatsapp::fonnte::fake::FakeFonnte;
+use aglis_server::jobs::{Runner, builtin_registry};
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (cargo xtask test installs chromium-driver)");
+        let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(res) = reqwest::get(format!("{}/status", driver.url)).await
+                && res.json::<Value>().await.is_ok_and(|v| v["value"]["ready"] == true)
+            {
+                return driver;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// One browser window.
+struct Browser {
+    http: reqwest::Client,
+    session: String,
+}
+
+impl Browser {
+    async fn open(driver: &Driver, lang: &str) -> Browser {
+        let http = reqwest::Client::new();
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--lang={lang}")]
+        }}}});
+        let res: Value = http
+            .post(format!("{}/session", driver.url))
+            .json(&caps)
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
+        let id = res["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {res}")).to_owned();
+        Browser { http, session: format!("{}/session/{id}", driver.url) }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.session));
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("webdriver");
+        let v: Value = res.json().await.expect("json");
+        assert!(v["value"]["error"].is_null(), "{path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn go(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", json!({"url": url})).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self.call(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": css})).await;
+        v[ELEMENT].as_str().expect("element id").to_owned()
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{e}/clear"), json!({})).await;
+        self.call(reqwest::Method::POST, &format!("/element/{e}/value"), json!({"text": text})).await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{e}/click"), json!({})).await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.call(reqwest::Method::GET, &format!("/element/{e}/text"), Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", Value::Null).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    async fn close(self) {
+        let _ = self.http.delete(&self.session).send().await;
+    }
+}
+
+async fn drain(app: &TestApp) {
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    while runner.run_once().await.expect("run").claimed > 0 {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_signs_up_in_the_browser_and_sees_staff_approve_the_next_step() {
+    let fake = FakeFonnte::start("token-browser").await.expect("fake");
+    let url = fake.url.clone();
+    let app = spawn_app_with(move |env| {
+        env.insert("AGLIS_FONNTE_TOKEN".into(), "token-browser".into());
+        env.insert("AGLIS_FONNTE_URL".into(), url);
+    })
+    .await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    app.post_json(
+        "/api/v1/packages",
+        Some(&admin),
+        &json!({"name": "Home Gold 75M", "speed_mbps": 75, "monthly_price": 249_900, "installation_fee": 150_000}),
+    )
+    .await;
+    app.insert_user("dewi", Role::CustomerService).await;
+    let driver = Driver::start().await;
+
+    // The applicant.
+    let b = Browser::open(&driver, "id").await;
+    b.go(&app.url("/signup")).await;
+    b.click("input[name=package_id]").await;
+    b.fill("input[name=full_name]", "Rudi Hartono").await;
+    b.fill("input[name=phone]", "0812 5555 7788").await;
+    b.fill("input[name=address]", "Perum Galuh Mas Blok K1 No. 3, Telukjambe Timur").await;
+    app.clock.advance(chrono::Duration::seconds(30)); // a person takes a while to fill the form
+    b.click("form[action='/signup'] button[type=submit]").await;
+    assert!(b.url().await.contains("/signup/confirm?token="), "on the code page: {}", b.url().await);
+
+    drain(&app).await;
+    let sent = fake.received();
+    assert_eq!(sent.len(), 1, "the code went to the WhatsApp provider");
+    assert_eq!(sent[0].fields["target"], "6281255557788");
+    let code = sent[0].fields["message"].split('*').nth(1).expect("code").to_owned();
+    b.fill("input[name=code]", &code).await;
+    b.click("form[action='/signup/confirm'] button").await;
+    let number = b.text(".big-number code").await;
+    assert!(number.starts_with("REG"), "{number}");
+
+    b.click("a.button.primary").await;
+    b.fill("input[name=phone]", "0812-5555-7788").await;
+    b.click("form[action='/track'] button").await;
+    assert!(b.text("h2").await.contains("Rudi Hartono"));
+    let done_before = b.text("ol.steps").await;
+
+    // Staff verify it in their browser.
+    let staff = Browser::open(&driver, "id").await;
+    staff.go(&app.url("/login")).await;
+    staff.fill("input[name=username]", "dewi").await;
+    staff.fill("input[name=password]", crate::helpers::PASSWORD).await;
+    staff.click("form[action='/login'] button").await;
+    staff.go(&app.url("/registrations?status=submitted")).await;
+    staff.click("table a").await;
+    staff.click("form[action$='/steps'] button").await; // the first next step: verified
+    let pill = staff.text(".page-head .pill").await;
+    assert!(pill.to_lowercase().contains("verifi"), "{pill} at {}", staff.url().await);
+
+    // The applicant sees the new step.
+    b.go(&app.url(&format!("/track?number={number}"))).await;
+    b.fill("input[name=phone]", "0812-5555-7788").await;
+    b.click("form[action='/track'] button").await;
+    let after = b.text("ol.steps").await;
+    assert_ne!(done_before, after);
+    let verified = b.find("ol.steps li:nth-child(2)").await;
+    let class = b.call(reqwest::Method::GET, &format!("/element/{verified}/attribute/class"), Value::Null).await;
+    assert_eq!(class, "done", "the second step is done now");
+    b.close().await;
+    staff.close().await;
+}
