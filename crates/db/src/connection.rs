@@ -63,3 +63,27 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     }
     Ok(Database::connect(opts).await?)
 }
+
+/// Connections for read-only queries (lists and searches) next to [`connect`]'s: on SQLite a
+/// separate pool of `max_connections` read-only connections, which WAL lets read while the single
+/// writer writes; on PostgreSQL simply `writer` again (its pool serves both). Open it after the
+/// migrations have run.
+pub async fn connect_reads(
+    url: &str,
+    writer: &DatabaseConnection,
+    max_connections: u32,
+) -> Result<DatabaseConnection, DbError> {
+    if Engine::from_url(url) != Some(Engine::Sqlite) {
+        return Ok(writer.clone());
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(max_connections.max(1))
+        .min_connections(1)
+        .map_sqlx_sqlite_opts(|o| {
+            o.read_only(true).journal_mode(SqliteJournalMode::Wal).busy_timeout(Duration::from_secs(10))
+        });
+    Ok(Database::connect(opts).await?)
+}

@@ -30,6 +30,9 @@ use utoipa_swagger_ui::SwaggerUi;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// For read-only lists and searches: on SQLite a pool of read-only connections beside the
+    /// single writer; on PostgreSQL the same pool as `db`.
+    pub reads: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub notifier: Arc<crate::notifications::Notifier>,
@@ -109,7 +112,8 @@ impl Application {
         aglis_db::migration::run(&db).await?;
         let notifier = Arc::new(crate::notifications::Notifier::from_config(&config)?);
         tracing::info!(providers = ?notifier.provider_names(), "notification providers");
-        let state = AppState { db, config: Arc::new(config), clock, notifier };
+        let reads = aglis_db::connect_reads(&config.database_url, &db, config.db_max_connections.min(8)).await?;
+        let state = AppState { db, reads, config: Arc::new(config), clock, notifier };
         jobs::install_builtin_schedules(&state).await?;
         aglis_db::repo::notification_templates::ensure_defaults(&state.db, state.now()).await?;
         if state.config.demo {

@@ -167,6 +167,7 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
     let db = aglis_db::connect(&config.database_url, 2).await?;
     aglis_db::migration::run(&db).await?;
     let state = aglis_server::app::AppState {
+        reads: db.clone(),
         db,
         config: Arc::new(config),
         clock: Arc::new(SystemClock),

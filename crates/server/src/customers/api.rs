@@ -168,7 +168,7 @@ async fn list(
         page: paging.page,
         per_page: paging.per_page,
     };
-    let (items, total) = customers::list(&state.db, &query).await?;
+    let (items, total) = customers::list(&state.reads, &query).await?;
     Ok(Json(CustomerList {
         items: items.into_iter().map(CustomerOut::from).collect(),
         total,

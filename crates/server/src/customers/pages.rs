@@ -152,10 +152,10 @@ async fn list(
         page: paging.page,
         per_page: paging.per_page,
     };
-    let (customers, total) = customers::list(&state.db, &query).await?;
+    let (customers, total) = customers::list(&state.reads, &query).await?;
     let packages = packages::list(&state.db, false).await?;
     let package_names = packages.iter().map(|p| (p.id, p.name.clone())).collect();
-    let counts = customers::status_counts(&state.db).await?;
+    let counts = customers::status_counts(&state.reads).await?;
     let base_query = serde_urlencoded::to_string([
         ("q", &q),
         ("status", &status),

@@ -75,15 +75,46 @@ impl Browser {
         Browser { http, session: format!("{}/session/{id}", driver.url) }
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+    async fn try_call(&self, method: reqwest::Method, path: &str, body: &Value) -> Result<Value, Value> {
         let mut req = self.http.request(method, format!("{}{path}", self.session));
         if !body.is_null() {
-            req = req.json(&body);
+            req = req.json(body);
         }
-        let res = req.send().await.expect("webdriver");
-        let v: Value = res.json().await.expect("json");
-        assert!(v["value"]["error"].is_null(), "{path}: {v}");
-        v["value"].clone()
+        let v: Value = req.send().await.expect("webdriver").json().await.expect("json");
+        if v["value"]["error"].is_null() { Ok(v["value"].clone()) } else { Err(v) }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        match self.try_call(method, path, &body).await {
+            Ok(v) => v,
+            Err(e) => panic!("{path}: {e}"),
+        }
+    }
+
+    /// Runs `f` on a freshly found element until it works: after a click the old page may still
+    /// be there for a moment (a stale or missing element), so find again.
+    async fn on(&self, css: &str, method: reqwest::Method, action: &str, body: Value) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found =
+                self.try_call(reqwest::Method::POST, "/element", &json!({"using": "css selector", "value": css})).await;
+            let result = match found {
+                Ok(e) => {
+                    let id = e[ELEMENT].as_str().expect("element id").to_owned();
+                    self.try_call(method.clone(), &format!("/element/{id}{action}"), &body).await
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(v) => return v,
+                Err(e) if Instant::now() < deadline => {
+                    let kind = e["value"]["error"].as_str().unwrap_or_default().to_owned();
+                    assert!(kind == "stale element reference" || kind == "no such element", "{css}{action}: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("{css}{action}: {e}"),
+            }
+        }
     }
 
     async fn go(&self, url: &str) {
@@ -91,32 +122,36 @@ impl Browser {
     }
 
     async fn find(&self, css: &str) -> String {
-        let v = self.call(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": css})).await;
-        v[ELEMENT].as_str().expect("element id").to_owned()
+        let v = self.on(css, reqwest::Method::GET, "/name", Value::Null).await;
+        assert!(v.is_string(), "{css}");
+        let e = self.call(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": css})).await;
+        e[ELEMENT].as_str().expect("element id").to_owned()
     }
 
     async fn fill(&self, css: &str, text: &str) {
-        let e = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{e}/clear"), json!({})).await;
-        self.call(reqwest::Method::POST, &format!("/element/{e}/value"), json!({"text": text})).await;
+        self.on(css, reqwest::Method::POST, "/clear", json!({})).await;
+        self.on(css, reqwest::Method::POST, "/value", json!({"text": text})).await;
     }
 
     async fn click(&self, css: &str) {
-        let e = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{e}/click"), json!({})).await;
+        self.on(css, reqwest::Method::POST, "/click", json!({})).await;
     }
 
     async fn text(&self, css: &str) -> String {
-        let e = self.find(css).await;
-        self.call(reqwest::Method::GET, &format!("/element/{e}/text"), Value::Null)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.on(css, reqwest::Method::GET, "/text", Value::Null).await.as_str().unwrap_or_default().to_owned()
     }
 
     async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", Value::Null).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Waits until the address contains `part` (a form's answer has loaded).
+    async fn wait_url(&self, part: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.url().await.contains(part) {
+            assert!(Instant::now() < deadline, "never reached {part}: at {}", self.url().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn close(self) {
@@ -157,7 +192,7 @@ async fn an_applicant_signs_up_in_the_browser_and_sees_staff_approve_the_next_st
     b.fill("input[name=address]", "Perum Galuh Mas Blok K1 No. 3, Telukjambe Timur").await;
     app.clock.advance(chrono::Duration::seconds(30)); // a person takes a while to fill the form
     b.click("form[action='/signup'] button[type=submit]").await;
-    assert!(b.url().await.contains("/signup/confirm?token="), "on the code page: {}", b.url().await);
+    b.wait_url("/signup/confirm?token=").await;
 
     drain(&app).await;
     let sent = fake.received();
@@ -181,6 +216,11 @@ async fn an_applicant_signs_up_in_the_browser_and_sees_staff_approve_the_next_st
     staff.fill("input[name=username]", "dewi").await;
     staff.fill("input[name=password]", crate::helpers::PASSWORD).await;
     staff.click("form[action='/login'] button").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while staff.url().await.contains("/login") {
+        assert!(Instant::now() < deadline, "signed in");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     staff.go(&app.url("/registrations?status=submitted")).await;
     staff.click("table a").await;
     staff.click("form[action$='/steps'] button").await; // the first next step: verified
