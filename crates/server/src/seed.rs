@@ -9,14 +9,42 @@ use sea_orm::{EntityTrait, Set};
 use std::io::Write;
 
 const FIRST: &[&str] = &[
-    "Budi", "Siti", "Agus", "Dewi", "Slamet", "Sri", "Hendra", "Rina", "Joko", "Yuliana", "Dedi", "Wati", "Eko", "Fitri",
-    "Rizky", "Nur", "Bambang", "Ani", "Fajar", "Lestari", "Andi", "Maya", "Teguh", "Intan", "Wahyu", "Ratna", "Iwan",
-    "Sari", "Hadi", "Putri", "Asep", "Ujang", "Neng", "Cecep", "Euis", "Dadang", "Yanti", "Aris", "Mulyadi", "Nining",
+    "Budi", "Siti", "Agus", "Dewi", "Slamet", "Sri", "Hendra", "Rina", "Joko", "Yuliana", "Dedi", "Wati", "Eko",
+    "Fitri", "Rizky", "Nur", "Bambang", "Ani", "Fajar", "Lestari", "Andi", "Maya", "Teguh", "Intan", "Wahyu", "Ratna",
+    "Iwan", "Sari", "Hadi", "Putri", "Asep", "Ujang", "Neng", "Cecep", "Euis", "Dadang", "Yanti", "Aris", "Mulyadi",
+    "Nining",
 ];
 const LAST: &[&str] = &[
-    "Santoso", "Rahayu", "Setiawan", "Lestari", "Wijaya", "Wahyuni", "Gunawan", "Marlina", "Susilo", "Kurniawan",
-    "Saputra", "Hidayat", "Nugroho", "Pratama", "Ramadhan", "Permata", "Hartono", "Suryani", "Purnomo", "Maharani",
-    "Sutisna", "Kusnadi", "Supriatna", "Rohmana", "Sumarni", "Firmansyah", "Hermawan", "Solehudin", "Mulyana", "Sopian",
+    "Santoso",
+    "Rahayu",
+    "Setiawan",
+    "Lestari",
+    "Wijaya",
+    "Wahyuni",
+    "Gunawan",
+    "Marlina",
+    "Susilo",
+    "Kurniawan",
+    "Saputra",
+    "Hidayat",
+    "Nugroho",
+    "Pratama",
+    "Ramadhan",
+    "Permata",
+    "Hartono",
+    "Suryani",
+    "Purnomo",
+    "Maharani",
+    "Sutisna",
+    "Kusnadi",
+    "Supriatna",
+    "Rohmana",
+    "Sumarni",
+    "Firmansyah",
+    "Hermawan",
+    "Solehudin",
+    "Mulyana",
+    "Sopian",
 ];
 const STREETS: &[(&str, &str)] = &[
     ("Perum Galuh Mas", "Karawang"),
@@ -44,12 +72,7 @@ fn bar(done: usize, total: usize, started: std::time::Instant) {
     let width = 30;
     let filled = done * width / total.max(1);
     let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
-    eprint!(
-        "\r  customers [{}{}] {done}/{total} ({:.0}/s)   ",
-        "#".repeat(filled),
-        " ".repeat(width - filled),
-        rate
-    );
+    eprint!("\r  customers [{}{}] {done}/{total} ({:.0}/s)   ", "#".repeat(filled), " ".repeat(width - filled), rate);
     let _ = std::io::stderr().flush();
 }
 
@@ -89,7 +112,12 @@ pub async fn customers(db: &DatabaseConnection, count: usize, now: DateTime<Utc>
                 phone: Set(format!("62899{:08}", i)),
                 email: Set(None),
                 ktp: Set(None),
-                address: Set(format!("{street} Blok {}{} No. {}", ['A', 'B', 'C', 'D'][rng.next(4)], rng.next(20) + 1, rng.next(50) + 1)),
+                address: Set(format!(
+                    "{street} Blok {}{} No. {}",
+                    ['A', 'B', 'C', 'D'][rng.next(4)],
+                    rng.next(20) + 1,
+                    rng.next(50) + 1
+                )),
                 city: Set(city.into()),
                 latitude: Set(None),
                 longitude: Set(None),
@@ -126,7 +154,9 @@ pub async fn customers(db: &DatabaseConnection, count: usize, now: DateTime<Utc>
         let words: Vec<customer_words::ActiveModel> = inserted
             .iter()
             .flat_map(|(id, name)| {
-                search_words(name).into_iter().map(move |w| customer_words::ActiveModel { word: Set(w), customer_id: Set(*id) })
+                search_words(name)
+                    .into_iter()
+                    .map(move |w| customer_words::ActiveModel { word: Set(w), customer_id: Set(*id) })
             })
             .collect();
         for chunk in words.chunks(2_000) {
