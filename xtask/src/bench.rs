@@ -18,10 +18,32 @@ pub fn cargo_args() -> Vec<String> {
     ["bench", "-p", "aglis-server", "--bench", "queue"].map(String::from).into()
 }
 
+/// Whether `name` is one of the variables `cargo run` sets for xtask itself (its package's
+/// `CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …).
+pub fn is_run_env(name: &str) -> bool {
+    matches!(
+        name,
+        "CARGO_MANIFEST_DIR" | "CARGO_MANIFEST_PATH" | "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+    ) || name.starts_with("CARGO_PKG_")
+}
+
+/// A `cargo` command without the variables of [`is_run_env`]: some build scripts (ring's)
+/// track `CARGO_MANIFEST_DIR`, so inheriting xtask's would make the release build differ
+/// from one started in a shell, and each rebuild everything.
+pub fn cargo_command() -> Command {
+    let mut cmd = Command::new(cargo());
+    for (name, _) in std::env::vars_os() {
+        if is_run_env(&name.to_string_lossy()) {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
 /// Runs the bench in `root` against PostgreSQL at `database_url` or, without one, on SQLite.
 /// Returns the table it printed, or `None` if it failed.
 pub fn run(root: &Path, database_url: Option<&str>, messages: Option<usize>) -> Result<Option<String>> {
-    let mut cmd = Command::new(cargo());
+    let mut cmd = cargo_command();
     cmd.current_dir(root).args(cargo_args()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
     match database_url {
         Some(url) => cmd.env(DATABASE_URL_ENV, url),
@@ -60,6 +82,13 @@ mod tests {
         let postgres = "engine  messages\npostgres  5000\n".to_owned();
         assert_eq!(combine(&[sqlite, postgres]), "engine  messages\nsqlite  5000\npostgres  5000");
         assert_eq!(combine(&[]), "");
+    }
+
+    #[test]
+    fn drops_what_cargo_run_sets_for_xtask() {
+        assert!(is_run_env("CARGO_MANIFEST_DIR") && is_run_env("CARGO_PKG_NAME") && is_run_env("CARGO_CRATE_NAME"));
+        assert!(!is_run_env("CARGO_HOME") && !is_run_env("CARGO_TARGET_DIR") && !is_run_env("CARGO"));
+        assert!(!is_run_env("PATH") && !is_run_env("CARGO_PROFILE_RELEASE_LTO"));
     }
 
     #[test]

@@ -3,11 +3,14 @@
 //! `cargo xtask test` installs what is missing (cargo-nextest, the PostgreSQL server),
 //! then runs the whole test suite twice: on SQLite, then on a throwaway PostgreSQL
 //! cluster whose URL it passes in `AGLIS_TEST_DATABASE_URL`. `cargo xtask bench` runs the
-//! queue benchmark the same way. See [`HELP`].
+//! queue benchmark and the customer-list load test the same way. See [`HELP`].
 
+mod apt;
 mod bench;
+mod browser;
 mod cmd;
 mod error;
+mod load;
 mod nextest;
 mod postgres;
 
@@ -23,7 +26,8 @@ cargo xtask: project tasks
 
 USAGE:
     cargo xtask test [--engine sqlite|postgres|all] [-- <nextest args>...]
-        Install what is missing (cargo-nextest; the PostgreSQL server with apt-get),
+        Install what is missing (cargo-nextest; chromium and chromium-driver for the browser
+        test and the PostgreSQL server, with apt-get),
         then run `cargo nextest run --workspace --no-fail-fast` once per engine:
           sqlite    AGLIS_TEST_DATABASE_URL unset
           postgres  AGLIS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres,
@@ -31,16 +35,28 @@ USAGE:
         The default engine is `all`. Exits 1 if any run fails.
         Example: cargo xtask test --engine postgres -- -E 'test(invoice)'
 
-    cargo xtask bench [--engine sqlite|postgres|all] [--messages N]
-        Run the queue benchmark (`cargo bench -p aglis-server --bench queue`, release
-        build) once per engine and print one table: messages/s recorded with their jobs
-        through the service (enqueue), and sent through the queue to a local fake Fonnte
-        with the rate limit off (dispatch, by 1 runner, then by 2 runners at once).
-          sqlite    a temp database file
-          postgres  AGLIS_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres,
-                    a throwaway cluster in target/xtask-pg-bench/ (fsync off), removed
-                    afterwards; the bench creates and drops its own database there
-        The default engine is `sqlite`; N (messages per round) defaults to 5000.
+    cargo xtask bench [--engine sqlite|postgres|all] [--suite queue|customers|all]
+                      [--messages N]
+        Run the benchmark suites once per engine and print one table per suite:
+          queue      `cargo bench -p aglis-server --bench queue` (release build):
+                     messages/s recorded with their jobs through the service (enqueue),
+                     and sent through the queue to a local fake Fonnte with the rate
+                     limit off (dispatch, by 1 runner, then by 2 runners at once);
+                     N (messages per round) defaults to 5000
+          customers  a load test of the customer list and search: installs `oha` if
+                     missing (cargo install oha --locked), builds target/release/aglis,
+                     seeds a fresh database with `aglis seed --scale large` (100,000
+                     customers), starts `aglis serve`, signs in as the demo admin and
+                     runs oha (16 connections, 20 s) on the list, page 200, a search by
+                     name (1 and 2 words) and by phone: req/s, p50, p99, non-200 answers
+        Engines:
+          sqlite    a temp database file (queue) or data directory (customers)
+          postgres  a throwaway cluster in target/xtask-pg-bench/ (fsync off), removed
+                    afterwards; the queue bench gets AGLIS_BENCH_DATABASE_URL=
+                    postgres://postgres@127.0.0.1:PORT/postgres and creates and drops its
+                    own database there; the load test uses a database `aglis_load`
+        The default engine is `sqlite`, the default suite `all`.
+        Example: cargo xtask bench --suite customers --engine all
 
     cargo xtask pg start
         Start the throwaway PostgreSQL cluster and leave it running. Prints its URL
@@ -89,12 +105,43 @@ impl std::str::FromStr for Engine {
     }
 }
 
+/// Which benchmark suites `cargo xtask bench` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Suite {
+    Queue,
+    Customers,
+    All,
+}
+
+impl Suite {
+    fn includes_queue(self) -> bool {
+        matches!(self, Self::Queue | Self::All)
+    }
+
+    fn includes_customers(self) -> bool {
+        matches!(self, Self::Customers | Self::All)
+    }
+}
+
+impl std::str::FromStr for Suite {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "queue" => Ok(Self::Queue),
+            "customers" | "customer" | "load" => Ok(Self::Customers),
+            "all" => Ok(Self::All),
+            other => Err(format!("unknown suite `{other}`: expected queue, customers or all")),
+        }
+    }
+}
+
 /// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]
 enum Task {
     Help,
     Test { engine: Engine, extra: Vec<String> },
-    Bench { engine: Engine, messages: Option<usize> },
+    Bench { engine: Engine, suite: Suite, messages: Option<usize> },
     PgStart,
     PgStop,
 }
@@ -149,6 +196,7 @@ fn parse_test(args: &[String]) -> Result<Task, String> {
 /// Parses the arguments of `cargo xtask bench`.
 fn parse_bench(args: &[String]) -> Result<Task, String> {
     let mut engine = Engine::Sqlite;
+    let mut suite = Suite::All;
     let mut messages = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -161,6 +209,7 @@ fn parse_bench(args: &[String]) -> Result<Task, String> {
         match name {
             "-h" | "--help" => return Ok(Task::Help),
             "--engine" => engine = value("a value: sqlite, postgres or all")?.parse()?,
+            "--suite" => suite = value("a value: queue, customers or all")?.parse()?,
             "--messages" => {
                 let n = value("a number")?;
                 messages = Some(
@@ -173,7 +222,7 @@ fn parse_bench(args: &[String]) -> Result<Task, String> {
             other => return Err(format!("unexpected argument `{other}` for cargo xtask bench")),
         }
     }
-    Ok(Task::Bench { engine, messages })
+    Ok(Task::Bench { engine, suite, messages })
 }
 
 /// The workspace root: the parent of this crate's directory, else what
@@ -208,6 +257,8 @@ fn summary(results: &[(&str, bool)]) -> String {
 fn test(engine: Engine, extra: &[String]) -> Result<bool> {
     let root = workspace_root()?;
     nextest::ensure_installed()?;
+    // The browser tests drive headless Chromium through chromedriver.
+    browser::ensure_installed()?;
     // Set PostgreSQL up first, so that a failing install shows before a long SQLite run.
     // The guard stops the server and deletes its directory when dropped, also on errors.
     let cluster = if engine.includes_postgres() {
@@ -233,40 +284,72 @@ fn test(engine: Engine, extra: &[String]) -> Result<bool> {
     Ok(results.iter().all(|(_, passed)| *passed))
 }
 
-/// `cargo xtask bench`: returns whether every engine's run succeeded.
-fn bench(engine: Engine, messages: Option<usize>) -> Result<bool> {
+/// `cargo xtask bench`: returns whether every suite succeeded on every engine.
+fn bench(engine: Engine, suite: Suite, messages: Option<usize>) -> Result<bool> {
     let root = workspace_root()?;
+    // What the load test needs (oha, the release server) first, so that a failing install
+    // or build shows before anything long runs.
+    let tools = if suite.includes_customers() { Some(load::Tools::prepare(&root)?) } else { None };
     // Its own cluster directory, so that a `cargo xtask test` running meanwhile keeps its own.
     let cluster = if engine.includes_postgres() {
         let bin = postgres::ensure_binaries()?;
         let run_as = postgres::server_user()?;
         let layout = postgres::Layout { dir: root.join("target").join("xtask-pg-bench") };
-        Some(postgres::Cluster::start(layout, &bin, run_as)?)
+        let createdb = bin.pg_ctl.with_file_name("createdb");
+        Some((postgres::Cluster::start(layout, &bin, run_as)?, createdb))
     } else {
         None
     };
-    let mut tables = Vec::new();
+    let mut queue_tables = Vec::new();
+    let mut load_rows = Vec::new();
     let mut failed = Vec::new();
+    let mut engines = Vec::new();
     if engine.includes_sqlite() {
-        eprintln!("\n==> bench: sqlite\n");
-        match bench::run(&root, None, messages)? {
-            Some(table) => tables.push(table),
-            None => failed.push("sqlite"),
-        }
+        engines.push(("sqlite", None, load::Database::Sqlite));
     }
-    if let Some(cluster) = &cluster {
-        eprintln!("\n==> bench: postgres ({})\n", cluster.port());
-        match bench::run(&root, Some(&cluster.url()), messages)? {
-            Some(table) => tables.push(table),
-            None => failed.push("postgres"),
+    if let Some((cluster, createdb)) = &cluster {
+        let database = load::Database::Postgres { createdb: createdb.clone(), port: cluster.port() };
+        engines.push(("postgres", Some(cluster.url()), database));
+    }
+    for (name, url, database) in &engines {
+        if suite.includes_queue() {
+            eprintln!("\n==> bench: queue on {name}\n");
+            match bench::run(&root, url.as_deref(), messages)? {
+                Some(table) => queue_tables.push(table),
+                None => failed.push(format!("queue on {name}")),
+            }
+        }
+        if let Some(tools) = &tools {
+            eprintln!("\n==> bench: customers on {name}\n");
+            match load::run(tools, name, database) {
+                Ok(rows) => {
+                    if !rows.iter().all(load::Row::clean) {
+                        failed.push(format!("customers on {name} (requests without a 200)"));
+                    }
+                    load_rows.extend(rows);
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    failed.push(format!("customers on {name}"));
+                }
+            }
         }
     }
     drop(cluster);
-    if !tables.is_empty() {
-        println!("\n{}", bench::combine(&tables));
+    if !queue_tables.is_empty() {
+        println!("\n{}", bench::combine(&queue_tables));
     }
-    for engine in &failed {
-        eprintln!("bench on {engine}: FAILED");
+    if !load_rows.is_empty() {
+        println!(
+            "\ncustomers: aglis seed --scale large, oha -c {} -z {}, {} CPUs\n{}",
+            load::CONNECTIONS,
+            load::DURATION,
+            std::thread::available_parallelism().map_or(0, usize::from),
+            load::table(&load_rows)
+        );
+    }
+    for what in &failed {
+        eprintln!("bench {what}: FAILED");
     }
     Ok(failed.is_empty())
 }
@@ -312,7 +395,7 @@ fn main() -> ExitCode {
             Ok(true)
         }
         Task::Test { engine, extra } => test(engine, &extra),
-        Task::Bench { engine, messages } => bench(engine, messages),
+        Task::Bench { engine, suite, messages } => bench(engine, suite, messages),
         Task::PgStart => pg_start().map(|()| true),
         Task::PgStop => pg_stop().map(|()| true),
     };
@@ -373,7 +456,7 @@ mod tests {
 
     #[test]
     fn parses_bench_options() {
-        let bench = |engine, messages| Ok(Task::Bench { engine, messages });
+        let bench = |engine, messages| Ok(Task::Bench { engine, suite: Suite::All, messages });
         assert_eq!(parse(&args(&["bench"])), bench(Engine::Sqlite, None));
         assert_eq!(parse(&args(&["bench", "--engine", "all"])), bench(Engine::All, None));
         assert_eq!(parse(&args(&["bench", "--engine=pg", "--messages", "200"])), bench(Engine::Postgres, Some(200)));
@@ -383,6 +466,38 @@ mod tests {
         assert!(parse(&args(&["bench", "--messages", "0"])).is_err());
         assert!(parse(&args(&["bench", "--messages", "many"])).is_err());
         assert!(parse(&args(&["bench", "--", "x"])).is_err());
+    }
+
+    #[test]
+    fn parses_bench_suites() {
+        let bench = |engine, suite| Ok(Task::Bench { engine, suite, messages: None });
+        assert_eq!(parse(&args(&["bench", "--suite", "queue"])), bench(Engine::Sqlite, Suite::Queue));
+        assert_eq!(parse(&args(&["bench", "--suite=customers"])), bench(Engine::Sqlite, Suite::Customers));
+        assert_eq!(parse(&args(&["bench", "--suite", "all"])), bench(Engine::Sqlite, Suite::All));
+        assert_eq!(
+            parse(&args(&["bench", "--suite", "customers", "--engine", "all"])),
+            bench(Engine::All, Suite::Customers)
+        );
+        assert_eq!(
+            parse(&args(&["bench", "--engine=postgres", "--suite=queue", "--messages=10"])),
+            Ok(Task::Bench { engine: Engine::Postgres, suite: Suite::Queue, messages: Some(10) })
+        );
+        assert!(parse(&args(&["bench", "--suite"])).is_err());
+        assert!(parse(&args(&["bench", "--suite", "http"])).is_err());
+        assert!(parse(&args(&["bench", "--suite="])).is_err());
+    }
+
+    #[test]
+    fn suite_selection() {
+        assert!(Suite::All.includes_queue() && Suite::All.includes_customers());
+        assert!(Suite::Queue.includes_queue() && !Suite::Queue.includes_customers());
+        assert!(!Suite::Customers.includes_queue() && Suite::Customers.includes_customers());
+    }
+
+    #[test]
+    fn help_documents_the_bench_suites() {
+        assert!(HELP.contains("--suite queue|customers|all"));
+        assert!(HELP.contains("aglis seed --scale large"));
     }
 
     #[test]

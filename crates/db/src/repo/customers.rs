@@ -346,19 +346,75 @@ fn search_condition(q: &str) -> Condition {
         return c.add(Column::Id.eq(-1));
     }
     for w in words {
-        let mut sub = Query::select();
-        sub.column(customer_words::Column::CustomerId)
-            .from(customer_words::Entity)
-            .cond_where(prefix_range(customer_words::Column::Word, &w));
-        c = c.add(Column::Id.in_subquery(sub.to_owned()));
+        c = c.add(Column::Id.in_subquery(word_ids_query(&w)));
     }
     c
+}
+
+fn word_ids_query(word: &str) -> sea_orm::sea_query::SelectStatement {
+    let mut sub = Query::select();
+    sub.column(customer_words::Column::CustomerId)
+        .from(customer_words::Entity)
+        .cond_where(prefix_range(customer_words::Column::Word, word));
+    sub.to_owned()
+}
+
+/// Most ids a name search resolves up front; a broader word (two letters matching most names)
+/// falls back to a subquery.
+const MAX_WORD_IDS: u64 = 20_000;
+
+/// The customers whose name has a word starting with each of `words`, read from the words
+/// index first: the list query then reads only those rows (by primary key) instead of walking
+/// the name index checking each customer, which PostgreSQL's planner prefers for common names.
+/// Returns the ids (if any word was narrow enough) and the words too broad to list.
+async fn ids_for_words(
+    conn: &impl ConnectionTrait,
+    words: &[String],
+) -> Result<(Option<Vec<i64>>, Vec<String>), DbError> {
+    let mut result: Option<std::collections::BTreeSet<i64>> = None;
+    let mut broad = Vec::new();
+    for w in words {
+        let ids: Vec<i64> = customer_words::Entity::find()
+            .select_only()
+            .column(customer_words::Column::CustomerId)
+            .filter(prefix_range(customer_words::Column::Word, w))
+            .limit(MAX_WORD_IDS + 1)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        if u64::try_from(ids.len()).unwrap_or(u64::MAX) > MAX_WORD_IDS {
+            broad.push(w.clone()); // too broad to list: checked by a subquery instead
+            continue;
+        }
+        let set: std::collections::BTreeSet<i64> = ids.into_iter().collect();
+        result = Some(match result {
+            None => set,
+            Some(prev) => prev.intersection(&set).copied().collect(),
+        });
+    }
+    Ok((result.map(|s| s.into_iter().collect()), broad))
 }
 
 pub async fn list(conn: &impl ConnectionTrait, query: &CustomerQuery) -> Result<(Vec<Customer>, u64), DbError> {
     let mut cond = Condition::all();
     if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        cond = cond.add(search_condition(q));
+        let c = search_condition(q);
+        // A name search: resolve the words to ids first when they are few enough.
+        let words = search_words(q.trim());
+        let is_name = !words.is_empty()
+            && !q.trim().to_uppercase().starts_with("AGLS")
+            && !q.trim().chars().next().is_some_and(|c| c.is_ascii_digit() || c == '+');
+        let (ids, broad) = if is_name { ids_for_words(conn, &words).await? } else { (None, Vec::new()) };
+        match ids {
+            Some(ids) if ids.is_empty() => return Ok((Vec::new(), 0)),
+            Some(ids) => {
+                cond = cond.add(Column::Id.is_in(ids));
+                for w in broad {
+                    cond = cond.add(Column::Id.in_subquery(word_ids_query(&w)));
+                }
+            }
+            None => cond = cond.add(c),
+        }
     }
     if let Some(s) = query.status {
         cond = cond.add(Column::Status.eq(s.as_str()));
