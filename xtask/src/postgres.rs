@@ -106,41 +106,11 @@ pub fn ensure_binaries() -> Result<PgBin> {
     Ok(bin)
 }
 
-/// `apt-get update && apt-get install -y --no-install-recommends postgresql`,
-/// non-interactively, through sudo when not root.
+/// `apt-get install postgresql` (through sudo when not root).
 fn install_postgresql() -> Result<()> {
-    let apt = find_program("apt-get", SBIN).ok_or_else(|| {
-        Error::msg(format!(
-            "apt-get not found: install a PostgreSQL server (initdb and pg_ctl) yourself, \
-             or point {BINDIR_ENV} at its bin directory"
-        ))
-    })?;
-    let sudo = if is_root() {
-        None
-    } else {
-        let sudo = find_program("sudo", SBIN)
-            .ok_or_else(|| Error::msg("not root and sudo not found: cannot install PostgreSQL; install it as root"))?;
-        Some(sudo)
-    };
-    let apt_get = |args: &[&str]| {
-        let mut cmd = match &sudo {
-            None => {
-                let mut cmd = Command::new(&apt);
-                cmd.env("DEBIAN_FRONTEND", "noninteractive");
-                cmd
-            }
-            Some(sudo) => {
-                let mut cmd = Command::new(sudo);
-                cmd.arg("env").arg("DEBIAN_FRONTEND=noninteractive").arg(&apt);
-                cmd
-            }
-        };
-        cmd.args(args);
-        cmd::stdout_to_stderr(&mut cmd);
-        cmd
-    };
-    cmd::run(&mut apt_get(&["update"]))?;
-    cmd::run(&mut apt_get(&["install", "-y", "--no-install-recommends", "postgresql"]))
+    crate::apt::install(&["postgresql"]).map_err(|e| {
+        Error::msg(format!("{e}; or install a PostgreSQL server yourself and point {BINDIR_ENV} at its bin directory"))
+    })
 }
 
 /// The user the server runs as: the current one, or when root (which initdb and postgres

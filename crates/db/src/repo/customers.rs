@@ -320,12 +320,19 @@ fn prefix_range(column: impl ColumnTrait, prefix: &str) -> Condition {
     c
 }
 
-/// What a search text means: a code, phone digits, or name words.
-fn search_condition(q: &str) -> Condition {
+/// What a search text means.
+enum Search {
+    /// A code or phone-number prefix (or nothing searchable).
+    Match(Condition),
+    /// Words of a name, each matched from its start.
+    Words(Vec<String>),
+}
+
+fn classify(q: &str) -> Search {
     let trimmed = q.trim();
     let upper = trimmed.to_uppercase();
     if upper.starts_with("AGLS") && upper[4..].chars().all(|c| c.is_ascii_digit()) {
-        return prefix_range(Column::Code, &upper);
+        return Search::Match(prefix_range(Column::Code, &upper));
     }
     let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
     let phoneish = trimmed.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')' | '.'));
@@ -337,18 +344,30 @@ fn search_condition(q: &str) -> Condition {
         } else {
             digits
         };
-        return prefix_range(Column::Phone, &normalised);
+        return Search::Match(prefix_range(Column::Phone, &normalised));
     }
-    let mut c = Condition::all();
     let words = search_words(trimmed);
     if words.is_empty() {
         // Nothing searchable (one letter, punctuation): match nothing rather than everything.
-        return c.add(Column::Id.eq(-1));
+        return Search::Match(Condition::all().add(Column::Id.eq(-1)));
     }
-    for w in words {
+    Search::Words(words)
+}
+
+/// The condition for name words: the matching ids read up front, plus a subquery for each word
+/// too broad to list. `None` when no customer can match.
+async fn words_condition(conn: &impl ConnectionTrait, words: &[String]) -> Result<Option<Condition>, DbError> {
+    let (ids, broad) = ids_for_words(conn, words).await?;
+    let mut c = Condition::all();
+    match ids {
+        Some(ids) if ids.is_empty() => return Ok(None),
+        Some(ids) => c = c.add(Column::Id.is_in(ids)),
+        None => {} // every word was broad
+    }
+    for w in broad {
         c = c.add(Column::Id.in_subquery(word_ids_query(&w)));
     }
-    c
+    Ok(Some(c))
 }
 
 fn word_ids_query(word: &str) -> sea_orm::sea_query::SelectStatement {
@@ -398,22 +417,12 @@ async fn ids_for_words(
 pub async fn list(conn: &impl ConnectionTrait, query: &CustomerQuery) -> Result<(Vec<Customer>, u64), DbError> {
     let mut cond = Condition::all();
     if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        let c = search_condition(q);
-        // A name search: resolve the words to ids first when they are few enough.
-        let words = search_words(q.trim());
-        let is_name = !words.is_empty()
-            && !q.trim().to_uppercase().starts_with("AGLS")
-            && !q.trim().chars().next().is_some_and(|c| c.is_ascii_digit() || c == '+');
-        let (ids, broad) = if is_name { ids_for_words(conn, &words).await? } else { (None, Vec::new()) };
-        match ids {
-            Some(ids) if ids.is_empty() => return Ok((Vec::new(), 0)),
-            Some(ids) => {
-                cond = cond.add(Column::Id.is_in(ids));
-                for w in broad {
-                    cond = cond.add(Column::Id.in_subquery(word_ids_query(&w)));
-                }
-            }
-            None => cond = cond.add(c),
+        match classify(q) {
+            Search::Match(c) => cond = cond.add(c),
+            Search::Words(words) => match words_condition(conn, &words).await? {
+                Some(c) => cond = cond.add(c),
+                None => return Ok((Vec::new(), 0)),
+            },
         }
     }
     if let Some(s) = query.status {
