@@ -2,7 +2,7 @@
 //! all have something to show.
 
 use crate::app::AppState;
-use aglis_core::customer::{CustomerStatus, code_prefix};
+use aglis_core::customer::{CustomerStatus, code_prefix, next_code};
 use aglis_core::registration::{RegistrationStatus, number_prefix};
 use aglis_db::repo::customers::{self, Profile};
 use aglis_db::repo::registrations::{self, Application, StepFields};
@@ -80,7 +80,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     StepFields { installation_at: Some(now + Duration::days(3)), ..Default::default() }
                 }
                 RegistrationStatus::Approved => {
-                    let code = format!("{}{:04}", code_prefix(now), 9_000 + i);
+                    // The next code of the day, as an approval in the workflow would take it.
+                    let highest = customers::highest_code(&state.db, &code_prefix(now)).await?;
+                    let code = next_code(now, highest.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
                     let profile = Profile {
                         name: reg.full_name.clone(),
                         phone: reg.phone.clone(),

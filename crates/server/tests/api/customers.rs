@@ -314,6 +314,9 @@ async fn the_demo_has_packages_odps_and_customers_in_every_status() {
     let counts = aglis_db::repo::customers::status_counts(db).await.expect("db");
     assert!(counts.iter().all(|(_, n)| *n > 0), "every status: {counts:?}");
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 304, "300 customers and 4 registrations past approval");
+    let prefix = aglis_core::customer::code_prefix(crate::helpers::ClockExt::now_utc(&app.clock));
+    let highest = aglis_db::repo::customers::highest_code(db, &prefix).await.expect("db");
+    assert_eq!(highest, Some(format!("{prefix}0304")), "demo codes leave the day's counter where staff continue it");
     let q = aglis_db::repo::odps::OdpQuery { page: 1, per_page: 100, ..Default::default() };
     let (odps, _) = aglis_db::repo::odps::list(db, &q).await.expect("db");
     assert!(odps.iter().any(|o| o.used_ports > 0), "customers are connected");
