@@ -42,13 +42,16 @@ pub struct Scenario {
     pub path: &'static str,
 }
 
-/// The customer list, a deep page, and searches by name (one and two words) and by phone.
+/// The customer list, a deep page, searches by name (one and two words) and by phone, a status
+/// filter, and a name search within a status in date order.
 pub const SCENARIOS: &[Scenario] = &[
     Scenario { name: "list", path: "/api/v1/customers" },
     Scenario { name: "list page 200", path: "/api/v1/customers?page=200&sort=newest" },
     Scenario { name: "search name", path: "/api/v1/customers?q=siti" },
     Scenario { name: "search name 2 words", path: "/api/v1/customers?q=budi%20sant" },
     Scenario { name: "search phone", path: "/api/v1/customers?q=0899000123" },
+    Scenario { name: "filter status", path: "/api/v1/customers?status=suspended" },
+    Scenario { name: "search + filter", path: "/api/v1/customers?q=siti&status=active&sort=newest" },
 ];
 
 /// What the load test needs once for all engines: `oha` and the release server binary.

@@ -1,5 +1,6 @@
 //! SeaORM entities, one file per table.
 
+pub mod customer_counts;
 pub mod customer_events;
 pub mod customer_words;
 pub mod customers;

@@ -12,6 +12,7 @@ mod m0005_create_rate_limits;
 mod m0006_create_templates_groups_attempts;
 mod m0007_create_customers;
 mod m0008_create_registrations;
+mod m0009_customer_counts_and_name_keys;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_create_templates_groups_attempts::Migration),
             Box::new(m0007_create_customers::Migration),
             Box::new(m0008_create_registrations::Migration),
+            Box::new(m0009_customer_counts_and_name_keys::Migration),
         ]
     }
 }

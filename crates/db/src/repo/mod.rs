@@ -1,5 +1,6 @@
 //! Repositories, one per feature.
 
+pub mod customer_search;
 pub mod customers;
 pub mod delivery_attempts;
 pub mod messages;

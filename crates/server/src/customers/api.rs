@@ -120,7 +120,9 @@ impl From<Customer> for CustomerOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerList {
     pub items: Vec<CustomerOut>,
+    /// Every match, or 10000 when there are more (then `total_exact` is false).
     pub total: u64,
+    pub total_exact: bool,
     pub page: u64,
     pub per_page: u64,
 }
@@ -168,10 +170,11 @@ async fn list(
         page: paging.page,
         per_page: paging.per_page,
     };
-    let (items, total) = customers::list(&state.reads, &query).await?;
+    let listed = customers::list(&state.reads, &query).await?;
     Ok(Json(CustomerList {
-        items: items.into_iter().map(CustomerOut::from).collect(),
-        total,
+        items: listed.items.into_iter().map(CustomerOut::from).collect(),
+        total: listed.total,
+        total_exact: listed.exact,
         page: paging.page,
         per_page: paging.per_page,
     }))

@@ -158,15 +158,7 @@ pub async fn run(
                 err("code", format!("`{c}` is not a customer code (3–20 letters, digits, dashes)"));
             } else if let Some(first) = codes.insert(c.clone(), line) {
                 err("code", format!("the same code as row {first}"));
-            } else if customers::list(
-                &state.db,
-                &customers::CustomerQuery { q: Some(c.clone()), page: 1, per_page: 1, ..Default::default() },
-            )
-            .await?
-            .0
-            .iter()
-            .any(|x| &x.code == c)
-            {
+            } else if customers::by_code(&state.db, c).await?.is_some() {
                 err("code", format!("customer {c} already exists"));
             }
         }

@@ -114,7 +114,8 @@ struct ListPage {
     package_names: BTreeMap<i64, String>,
     packages: Vec<Package>,
     counts: Vec<(CustomerStatus, i64)>,
-    total: u64,
+    /// "2417", or "10000+" when the total was counted only that far.
+    total: String,
     page: u64,
     pages: u64,
     q: String,
@@ -152,7 +153,9 @@ async fn list(
         page: paging.page,
         per_page: paging.per_page,
     };
-    let (customers, total) = customers::list(&state.reads, &query).await?;
+    let listed = customers::list(&state.reads, &query).await?;
+    let total = listed.total;
+    let customers = listed.items;
     let packages = packages::list(&state.db, false).await?;
     let package_names = packages.iter().map(|p| (p.id, p.name.clone())).collect();
     let counts = customers::status_counts(&state.reads).await?;
@@ -170,7 +173,7 @@ async fn list(
         package_names,
         packages,
         counts,
-        total,
+        total: if listed.exact { total.to_string() } else { format!("{total}+") },
         page: paging.page,
         pages: paging.pages(total),
         q,

@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod crash;
 mod csrf;
+mod customer_list;
 mod customer_pages;
 mod customers;
 mod fonnte;

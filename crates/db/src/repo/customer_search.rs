@@ -1,0 +1,351 @@
+//! The customer list: search, filters, sort and pages that stay fast at 100 k customers.
+//!
+//! Nothing here scans `customers` or counts its rows per request:
+//! - the unfiltered total (or by status and package) is a sum over `customer_counts`, which
+//!   triggers keep (migration m0009); other totals are counted up to [`TOTAL_CAP`] and shown as
+//!   "10.000+" beyond it;
+//! - a page is two queries: the page's ids from an index (`ORDER BY … LIMIT … OFFSET`, which
+//!   walks only the index), then those rows by primary key;
+//! - a name search reads its matches with their names from `customer_words` (one index range per
+//!   word, intersected in SQL), sorts them in memory and fetches only the page's rows. Without
+//!   this, PostgreSQL walks the whole name index looking for "Siti…" (40 ms a request).
+
+use super::customers::Customer;
+use crate::DbError;
+use crate::entity::customer_counts;
+use crate::entity::customer_words;
+use crate::entity::customers::{Column, Entity};
+use aglis_core::customer::{CustomerStatus, search_words};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Name,
+    Newest,
+    Code,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerQuery {
+    /// A code (`AGLS…`), a phone number (`0812…`, `62812…`) or words of the name, each matched by prefix.
+    pub q: Option<String>,
+    pub status: Option<CustomerStatus>,
+    pub package_id: Option<i64>,
+    pub odp_id: Option<i64>,
+    pub sort: Sort,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl CustomerQuery {
+    fn filtered(&self) -> bool {
+        self.status.is_some() || self.package_id.is_some() || self.odp_id.is_some()
+    }
+
+    fn offset(&self) -> u64 {
+        self.page.saturating_sub(1) * self.per_page()
+    }
+
+    fn per_page(&self) -> u64 {
+        Ord::max(self.per_page, 1)
+    }
+}
+
+/// One page of customers and how many match in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub items: Vec<Customer>,
+    /// Every match, or [`TOTAL_CAP`] when there are more (then `exact` is false).
+    pub total: u64,
+    pub exact: bool,
+}
+
+/// Totals that cannot be read from `customer_counts` are counted this far and no further.
+pub const TOTAL_CAP: u64 = 10_000;
+
+/// Most matches a name search reads and sorts itself (a common first name at 100 k customers
+/// has about 2,500); a broader search (two common letters) is answered from the indexes of
+/// `customers` with a capped total instead.
+const MAX_WORD_MATCHES: u64 = 5_000;
+
+/// The smallest string greater than every string starting with `prefix` (`budi` → `budj`;
+/// digits and ASCII letters only), or `None` when there is none.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '0'..='8' | 'a'..='y' | 'A'..='Y' => char::from_u32(last as u32 + 1),
+            '9' => Some('a'),
+            _ => None,
+        };
+        if let Some(n) = next {
+            chars.push(n);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+fn prefix_range(column: impl ColumnTrait, prefix: &str) -> Condition {
+    let mut c = Condition::all().add(column.gte(prefix.to_owned()));
+    if let Some(end) = prefix_end(prefix) {
+        c = c.add(column.lt(end));
+    }
+    c
+}
+
+/// What a search text means.
+enum Search {
+    /// A code or phone-number prefix (or nothing searchable).
+    Match(Condition),
+    /// Words of a name, each matched from its start.
+    Words(Vec<String>),
+}
+
+fn classify(q: &str) -> Search {
+    let trimmed = q.trim();
+    let upper = trimmed.to_uppercase();
+    if upper.starts_with("AGLS") && upper[4..].chars().all(|c| c.is_ascii_digit()) {
+        return Search::Match(prefix_range(Column::Code, &upper));
+    }
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    let phoneish = trimmed.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')' | '.'));
+    if phoneish && digits.len() >= 3 {
+        let normalised = if let Some(rest) = digits.strip_prefix('0') {
+            format!("62{rest}")
+        } else if digits.starts_with('8') {
+            format!("62{digits}")
+        } else {
+            digits
+        };
+        return Search::Match(prefix_range(Column::Phone, &normalised));
+    }
+    let words = search_words(trimmed);
+    if words.is_empty() {
+        // Nothing searchable (one letter, punctuation): match nothing rather than everything.
+        return Search::Match(Condition::all().add(Column::Id.eq(-1)));
+    }
+    Search::Words(words)
+}
+
+/// `SELECT customer_id FROM customer_words WHERE word` starts with `word`.
+fn word_ids_query(word: &str) -> SelectStatement {
+    Query::select()
+        .column(customer_words::Column::CustomerId)
+        .from(customer_words::Entity)
+        .cond_where(prefix_range(customer_words::Column::Word, word))
+        .to_owned()
+}
+
+/// Customers having a name word starting with each of `words`, as a condition on `customers.id`.
+fn words_condition(words: &[String]) -> Condition {
+    words.iter().fold(Condition::all(), |c, w| c.add(Column::Id.in_subquery(word_ids_query(w))))
+}
+
+/// The customers matching every word, with their names, read from `customer_words` alone: one
+/// covering index range (`word`, `name`, `customer_id`) per word, intersected on (id, name),
+/// which is the same for every word of a customer. `None` when there are more than
+/// [`MAX_WORD_MATCHES`].
+async fn word_matches(conn: &impl ConnectionTrait, words: &[String]) -> Result<Option<Vec<(i64, String)>>, DbError> {
+    let range = |w: &str| {
+        Query::select()
+            .column(customer_words::Column::CustomerId)
+            .column(customer_words::Column::Name)
+            .from(customer_words::Entity)
+            .cond_where(prefix_range(customer_words::Column::Word, w))
+            .to_owned()
+    };
+    let Some((first, rest)) = words.split_first() else { return Ok(Some(Vec::new())) };
+    let mut select = range(first);
+    if rest.is_empty() {
+        select.distinct();
+    }
+    for w in rest {
+        select.union(UnionType::Intersect, range(w));
+    }
+    select.limit(MAX_WORD_MATCHES + 1);
+    let rows = conn.query_all(&select).await?;
+    if u64::try_from(rows.len()).unwrap_or(u64::MAX) > MAX_WORD_MATCHES {
+        return Ok(None);
+    }
+    let matches = rows
+        .iter()
+        .map(|r| Ok((r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<String>(1)?)))
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    Ok(Some(matches))
+}
+
+/// The rows with `ids`, in that order.
+async fn fetch_in_order(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Customer>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut by_id: HashMap<i64, _> =
+        Entity::find().filter(Column::Id.is_in(ids.to_vec())).all(conn).await?.into_iter().map(|m| (m.id, m)).collect();
+    ids.iter().filter_map(|id| by_id.remove(id)).map(Customer::try_from).collect()
+}
+
+fn page_of<T: Clone>(all: &[T], query: &CustomerQuery) -> Vec<T> {
+    let start = usize::try_from(query.offset()).unwrap_or(usize::MAX).min(all.len());
+    let len = usize::try_from(query.per_page()).unwrap_or(usize::MAX);
+    all[start..].iter().take(len).cloned().collect()
+}
+
+/// `SELECT id FROM customers WHERE cond ORDER BY` the sort's index columns.
+fn sorted_ids(cond: Condition, sort: Sort) -> sea_orm::Select<Entity> {
+    let select = Entity::find().select_only().column(Column::Id).filter(cond);
+    match sort {
+        Sort::Name => select.order_by_asc(Column::Name).order_by_asc(Column::Id),
+        Sort::Newest => select.order_by_desc(Column::RegisteredAt).order_by_desc(Column::Id),
+        Sort::Code => select.order_by_asc(Column::Code),
+    }
+}
+
+/// Every customer matching `cond` (a bounded set: ids from a name search), in `sort` order.
+/// The engine returns (id, sort key) in no order and the keys are sorted here: with an
+/// `ORDER BY`, SQLite walks the whole sort index probing the id list (17 ms at 100 k).
+async fn ordered_ids(conn: &impl ConnectionTrait, cond: Condition, sort: Sort) -> Result<Vec<i64>, DbError> {
+    let select = Entity::find().select_only().column(Column::Id).filter(cond);
+    Ok(match sort {
+        Sort::Name => {
+            let mut rows: Vec<(i64, String)> = select.column(Column::Name).into_tuple().all(conn).await?;
+            rows.sort_unstable_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+            rows.into_iter().map(|(id, _)| id).collect()
+        }
+        Sort::Newest => {
+            let mut rows: Vec<(i64, DateTime<Utc>)> =
+                select.column(Column::RegisteredAt).into_tuple().all(conn).await?;
+            rows.sort_unstable_by_key(|&(id, at)| std::cmp::Reverse((at, id)));
+            rows.into_iter().map(|(id, _)| id).collect()
+        }
+        Sort::Code => {
+            let mut rows: Vec<(i64, String)> = select.column(Column::Code).into_tuple().all(conn).await?;
+            rows.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+            rows.into_iter().map(|(id, _)| id).collect()
+        }
+    })
+}
+
+/// Customers matching `cond`, one page in `query.sort` order, with a capped total.
+async fn indexed_page(conn: &impl ConnectionTrait, cond: Condition, query: &CustomerQuery) -> Result<Listed, DbError> {
+    let ids: Vec<i64> = sorted_ids(cond.clone(), query.sort)
+        .offset(query.offset())
+        .limit(query.per_page())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let items = fetch_in_order(conn, &ids).await?;
+    let (total, exact) = if query.q.is_none() && query.odp_id.is_none() {
+        (counted(conn, query.status, query.package_id).await?, true)
+    } else {
+        capped_count(conn, cond).await?
+    };
+    Ok(Listed { items, total, exact })
+}
+
+/// `SELECT COUNT(*) FROM (SELECT id FROM customers WHERE cond LIMIT cap + 1)`.
+async fn capped_count(conn: &impl ConnectionTrait, cond: Condition) -> Result<(u64, bool), DbError> {
+    let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
+    let stmt = Query::select()
+        .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
+        .from_subquery(inner, Alias::new("m"))
+        .to_owned();
+    let row = conn.query_one(&stmt).await?;
+    let n: i64 = match row {
+        Some(r) => r.try_get("", "n")?,
+        None => 0,
+    };
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(if n > TOTAL_CAP { (TOTAL_CAP, false) } else { (n, true) })
+}
+
+/// Customers with `status` and `package` (either or both open), from `customer_counts`.
+async fn counted(
+    conn: &impl ConnectionTrait,
+    status: Option<CustomerStatus>,
+    package: Option<i64>,
+) -> Result<u64, DbError> {
+    let rows = customer_counts::Entity::find().all(conn).await?;
+    let n: i64 = rows
+        .iter()
+        .filter(|r| status.is_none_or(|s| r.status == s.as_str()))
+        .filter(|r| package.is_none_or(|p| r.package_id == p))
+        .map(|r| r.n)
+        .sum();
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+pub async fn list(conn: &impl ConnectionTrait, query: &CustomerQuery) -> Result<Listed, DbError> {
+    let mut cond = Condition::all();
+    if let Some(s) = query.status {
+        cond = cond.add(Column::Status.eq(s.as_str()));
+    }
+    if let Some(p) = query.package_id {
+        cond = cond.add(Column::PackageId.eq(p));
+    }
+    if let Some(o) = query.odp_id {
+        cond = cond.add(Column::OdpId.eq(o));
+    }
+    let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) else {
+        let unsearched = CustomerQuery { q: None, ..query.clone() };
+        return indexed_page(conn, cond, &unsearched).await;
+    };
+    let words = match classify(q) {
+        Search::Match(m) => return indexed_page(conn, cond.add(m), query).await,
+        Search::Words(words) => words,
+    };
+    let Some(mut matches) = word_matches(conn, &words).await? else {
+        return indexed_page(conn, cond.add(words_condition(&words)), query).await;
+    };
+    let ids = if !query.filtered() && query.sort == Sort::Name {
+        matches.sort_unstable_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+        matches.into_iter().map(|(id, _)| id).collect()
+    } else if matches.is_empty() {
+        Vec::new()
+    } else {
+        // The ids as a list, not a subquery, so both engines read them by primary key rather
+        // than walking a status or package index and probing each row.
+        let ids: Vec<i64> = matches.into_iter().map(|(id, _)| id).collect();
+        ordered_ids(conn, cond.add(Column::Id.is_in(ids)), query.sort).await?
+    };
+    let total = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+    let items = fetch_in_order(conn, &page_of(&ids, query)).await?;
+    Ok(Listed { items, total, exact: true })
+}
+
+/// Customers per status (every status present), from `customer_counts`.
+pub async fn status_counts(conn: &impl ConnectionTrait) -> Result<Vec<(CustomerStatus, i64)>, DbError> {
+    let rows = customer_counts::Entity::find().all(conn).await?;
+    Ok(CustomerStatus::ALL
+        .iter()
+        .map(|s| (*s, rows.iter().filter(|r| r.status == s.as_str()).map(|r| r.n).sum()))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ends() {
+        assert_eq!(prefix_end("budi").as_deref(), Some("budj"));
+        assert_eq!(prefix_end("aziz").as_deref(), Some("azj"));
+        assert_eq!(prefix_end("62819").as_deref(), Some("6281a"));
+        assert_eq!(prefix_end("AGLS2026112"), Some("AGLS2026113".into()));
+        assert_eq!(prefix_end("zz"), None);
+    }
+
+    #[test]
+    fn pages_of_a_sorted_set() {
+        let all: Vec<i64> = (1..=60).collect();
+        let q = |page| CustomerQuery { page, per_page: 25, ..Default::default() };
+        assert_eq!(page_of(&all, &q(1)), (1..=25).collect::<Vec<_>>());
+        assert_eq!(page_of(&all, &q(3)), (51..=60).collect::<Vec<_>>());
+        assert!(page_of(&all, &q(4)).is_empty());
+        assert!(page_of(&all, &q(1_000_000)).is_empty());
+    }
+}
