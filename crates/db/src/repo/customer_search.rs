@@ -6,9 +6,10 @@
 //!   "10.000+" beyond it;
 //! - a page is two queries: the page's ids from an index (`ORDER BY … LIMIT … OFFSET`, which
 //!   walks only the index), then those rows by primary key;
-//! - a name search reads its matches with their names from `customer_words` (one index range per
-//!   word, intersected in SQL), sorts them in memory and fetches only the page's rows. Without
-//!   this, PostgreSQL walks the whole name index looking for "Siti…" (40 ms a request).
+//! - a name search reads its matches with their names from `customer_words` (one covering index
+//!   range per word, intersected in SQL), lets the engine sort those index entries and fetches
+//!   only the page's rows. Joined to `customers` instead, PostgreSQL walks the whole name index
+//!   looking for "Siti…" (40 ms a request).
 
 use super::customers::Customer;
 use crate::DbError;
@@ -17,7 +18,7 @@ use crate::entity::customer_words;
 use crate::entity::customers::{Column, Entity};
 use aglis_core::customer::{CustomerStatus, search_words};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Alias, Expr, Order, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use std::collections::HashMap;
 
@@ -67,9 +68,9 @@ pub struct Listed {
 /// Totals that cannot be read from `customer_counts` are counted this far and no further.
 pub const TOTAL_CAP: u64 = 10_000;
 
-/// Most matches a name search reads and sorts itself (a common first name at 100 k customers
-/// has about 2,500); a broader search (two common letters) is answered from the indexes of
-/// `customers` with a capped total instead.
+/// Most matches a filtered name search (or one in date or code order) reads as a list of ids
+/// (a common first name at 100 k customers has about 2,500); a broader one (two common
+/// letters) is answered from the indexes of `customers` with a capped total instead.
 const MAX_WORD_MATCHES: u64 = 5_000;
 
 /// The smallest string greater than every string starting with `prefix` (`budi` → `budj`;
@@ -146,37 +147,90 @@ fn words_condition(words: &[String]) -> Condition {
     words.iter().fold(Condition::all(), |c, w| c.add(Column::Id.in_subquery(word_ids_query(w))))
 }
 
-/// The customers matching every word, with their names, read from `customer_words` alone: one
-/// covering index range (`word`, `name`, `customer_id`) per word, intersected on (id, name),
-/// which is the same for every word of a customer. `None` when there are more than
-/// [`MAX_WORD_MATCHES`].
-async fn word_matches(conn: &impl ConnectionTrait, words: &[String]) -> Result<Option<Vec<(i64, String)>>, DbError> {
-    let range = |w: &str| {
-        Query::select()
-            .column(customer_words::Column::CustomerId)
-            .column(customer_words::Column::Name)
-            .from(customer_words::Entity)
-            .cond_where(prefix_range(customer_words::Column::Word, w))
-            .to_owned()
-    };
-    let Some((first, rest)) = words.split_first() else { return Ok(Some(Vec::new())) };
-    let mut select = range(first);
+/// `SELECT customer_id, name FROM customer_words WHERE word` starts with `word`: a range of the
+/// covering index (`word`, `name`, `customer_id`).
+fn word_range(word: &str) -> SelectStatement {
+    Query::select()
+        .column(customer_words::Column::CustomerId)
+        .column(customer_words::Column::Name)
+        .from(customer_words::Entity)
+        .cond_where(prefix_range(customer_words::Column::Word, word))
+        .to_owned()
+}
+
+/// `(customer_id, name)` of the customers matching every word, each once: the ranges
+/// intersected on (id, name), which is the same for every word of a customer.
+fn word_matches(words: &[String]) -> SelectStatement {
+    let (first, rest) = words.split_first().map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
+    let mut select = word_range(first);
     if rest.is_empty() {
         select.distinct();
     }
     for w in rest {
-        select.union(UnionType::Intersect, range(w));
+        select.union(UnionType::Intersect, word_range(w));
     }
+    select
+}
+
+/// A page of a name search in name order, sorted by the engine over the matches' index entries
+/// (never touching `customers`), and the number of matches, counted from the same index.
+async fn word_page(conn: &impl ConnectionTrait, words: &[String], query: &CustomerQuery) -> Result<Listed, DbError> {
+    let (name, id) = (customer_words::Column::Name, customer_words::Column::CustomerId);
+    let (page, count) = match words {
+        [word] => {
+            // A customer whose two words share the prefix is one match.
+            let mut page = word_range(word);
+            page.group_by_columns([name, id]);
+            let count = Query::select()
+                .expr_as(Expr::cust("COUNT(DISTINCT customer_id)"), Alias::new("n"))
+                .from(customer_words::Entity)
+                .cond_where(prefix_range(customer_words::Column::Word, word))
+                .to_owned();
+            (page, count)
+        }
+        _ => {
+            // Several words usually leave few matches: read them once and page here.
+            let mut all = word_matches(words);
+            all.limit(MAX_WORD_MATCHES + 1);
+            let mut rows = conn
+                .query_all(&all)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get_by_index::<String>(1)?, r.try_get_by_index::<i64>(0)?)))
+                .collect::<Result<Vec<_>, DbError>>()?;
+            if u64::try_from(rows.len()).unwrap_or(u64::MAX) <= MAX_WORD_MATCHES {
+                rows.sort_unstable();
+                let ids: Vec<i64> = rows.iter().map(|(_, id)| *id).collect();
+                let total = u64::try_from(ids.len()).unwrap_or(0);
+                return Ok(Listed { items: fetch_in_order(conn, &page_of(&ids, query)).await?, total, exact: true });
+            }
+            let count = Query::select()
+                .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+                .from_subquery(word_matches(words), Alias::new("m"))
+                .to_owned();
+            (word_matches(words), count)
+        }
+    };
+    let mut page = page;
+    page.order_by(name, Order::Asc).order_by(id, Order::Asc).limit(query.per_page()).offset(query.offset());
+    let ids =
+        conn.query_all(&page).await?.iter().map(|r| r.try_get_by_index::<i64>(0)).collect::<Result<Vec<_>, _>>()?;
+    let n: i64 = match conn.query_one(&count).await? {
+        Some(r) => r.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(Listed { items: fetch_in_order(conn, &ids).await?, total: u64::try_from(n).unwrap_or(0), exact: true })
+}
+
+/// Ids of the customers matching every word, when there are at most [`MAX_WORD_MATCHES`].
+async fn word_ids(conn: &impl ConnectionTrait, words: &[String]) -> Result<Option<Vec<i64>>, DbError> {
+    let mut select = word_matches(words);
     select.limit(MAX_WORD_MATCHES + 1);
     let rows = conn.query_all(&select).await?;
     if u64::try_from(rows.len()).unwrap_or(u64::MAX) > MAX_WORD_MATCHES {
         return Ok(None);
     }
-    let matches = rows
-        .iter()
-        .map(|r| Ok((r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<String>(1)?)))
-        .collect::<Result<_, sea_orm::DbErr>>()?;
-    Ok(Some(matches))
+    Ok(Some(rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect::<Result<_, _>>()?))
 }
 
 /// The rows with `ids`, in that order.
@@ -250,12 +304,16 @@ async fn indexed_page(conn: &impl ConnectionTrait, cond: Condition, query: &Cust
 /// `SELECT COUNT(*) FROM (SELECT id FROM customers WHERE cond LIMIT cap + 1)`.
 async fn capped_count(conn: &impl ConnectionTrait, cond: Condition) -> Result<(u64, bool), DbError> {
     let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
+    count_rows(conn, inner).await
+}
+
+/// The rows `inner` (limited to [`TOTAL_CAP`] + 1) returns, and whether that is all of them.
+async fn count_rows(conn: &impl ConnectionTrait, inner: SelectStatement) -> Result<(u64, bool), DbError> {
     let stmt = Query::select()
-        .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
-        .from_subquery(inner, Alias::new("m"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, Alias::new("c"))
         .to_owned();
-    let row = conn.query_one(&stmt).await?;
-    let n: i64 = match row {
+    let n: i64 = match conn.query_one(&stmt).await? {
         Some(r) => r.try_get("", "n")?,
         None => 0,
     };
@@ -298,20 +356,15 @@ pub async fn list(conn: &impl ConnectionTrait, query: &CustomerQuery) -> Result<
         Search::Match(m) => return indexed_page(conn, cond.add(m), query).await,
         Search::Words(words) => words,
     };
-    let Some(mut matches) = word_matches(conn, &words).await? else {
+    if !query.filtered() && query.sort == Sort::Name {
+        return word_page(conn, &words, query).await;
+    }
+    // Filtered or in another order: the matching ids as a list, not a subquery, so both engines
+    // read them by primary key rather than walking a status or date index probing each row.
+    let Some(ids) = word_ids(conn, &words).await? else {
         return indexed_page(conn, cond.add(words_condition(&words)), query).await;
     };
-    let ids = if !query.filtered() && query.sort == Sort::Name {
-        matches.sort_unstable_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
-        matches.into_iter().map(|(id, _)| id).collect()
-    } else if matches.is_empty() {
-        Vec::new()
-    } else {
-        // The ids as a list, not a subquery, so both engines read them by primary key rather
-        // than walking a status or package index and probing each row.
-        let ids: Vec<i64> = matches.into_iter().map(|(id, _)| id).collect();
-        ordered_ids(conn, cond.add(Column::Id.is_in(ids)), query.sort).await?
-    };
+    let ids = if ids.is_empty() { ids } else { ordered_ids(conn, cond.add(Column::Id.is_in(ids)), query.sort).await? };
     let total = u64::try_from(ids.len()).unwrap_or(u64::MAX);
     let items = fetch_in_order(conn, &page_of(&ids, query)).await?;
     Ok(Listed { items, total, exact: true })
