@@ -280,4 +280,4 @@ pub async fn events(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<customer
         .await?)
 }
 
-pub use super::customer_search::{CustomerQuery, Listed, Sort, TOTAL_CAP, list, status_counts};
+pub use super::customer_search::{CustomerQuery, Listed, Sort, TOTAL_CAP, list, list_reading_at_most, status_counts};
