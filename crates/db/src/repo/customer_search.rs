@@ -191,6 +191,17 @@ async fn one_word_page(conn: &impl ConnectionTrait, word: &str, query: &Customer
     Ok(Listed { items: fetch_in_order(conn, &ids).await?, total, exact: true })
 }
 
+/// `(customer_id, name)` of the customers matching every word, each once: the words' ranges
+/// intersected on (id, name), which is the same for every word of a customer.
+fn intersected(words: &[String]) -> SelectStatement {
+    let (first, rest) = words.split_first().map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
+    let mut select = word_range(first);
+    for w in rest {
+        select.union(UnionType::Intersect, word_range(w));
+    }
+    select
+}
+
 /// Several words, no filter, in name order, too many candidates to read: the word ranges
 /// intersected on (id, name) (the same for every word of a customer), sorted and counted by
 /// the engine.
@@ -199,14 +210,7 @@ async fn intersected_page(
     words: &[String],
     query: &CustomerQuery,
 ) -> Result<Listed, DbError> {
-    let intersected = || {
-        let mut select = word_range(&words[0]);
-        for w in &words[1..] {
-            select.union(UnionType::Intersect, word_range(w));
-        }
-        select
-    };
-    let mut page = intersected();
+    let mut page = intersected(words);
     page.order_by(customer_words::Column::Name, Order::Asc)
         .order_by(customer_words::Column::CustomerId, Order::Asc)
         .limit(query.per_page())
@@ -214,7 +218,7 @@ async fn intersected_page(
     let ids = ids_of(&conn.query_all(&page).await?)?;
     let count = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_subquery(intersected(), Alias::new("m"))
+        .from_subquery(intersected(words), Alias::new("m"))
         .to_owned();
     let total = count_of(conn, count).await?;
     Ok(Listed { items: fetch_in_order(conn, &ids).await?, total, exact: true })
@@ -252,15 +256,14 @@ fn key_at(row: &sea_orm::QueryResult, index: usize, sort: Sort, id: i64) -> Resu
     })
 }
 
-/// Every customer matching the words and `cond`, in `sort` order, when the longest word's
-/// range holds at most `max_candidates` entries (else `None`).
+/// Every customer matching the words and `cond`, in `sort` order, when there are at most
+/// `max_candidates` index entries to read (else `None`).
 ///
-/// The longest word's index range is read with each entry's name; the other words are checked
-/// against the name here, and the (bounded) set is sorted here. When a filter or the sort
-/// needs `customers`, its rows are read by primary key: for one word on SQLite joined in the
-/// same query, in that order (`CROSS JOIN`; left to choose, it walks a status index probing
-/// each row); otherwise by a second query on the id list (joined, PostgreSQL's planner scans
-/// the table).
+/// The word's index range (several words: the ranges intersected) is read with each entry's
+/// name and the (bounded) set is sorted here. When a filter or the sort needs `customers`, its
+/// rows are read by primary key: on SQLite joined in the same query, in that order (`CROSS
+/// JOIN`; left to choose, it walks a status index probing each row); on PostgreSQL by a
+/// second query on the id list (joined, its planner scans the table).
 async fn candidates(
     conn: &impl ConnectionTrait,
     words: &[String],
@@ -268,15 +271,15 @@ async fn candidates(
     query: &CustomerQuery,
     max_candidates: u64,
 ) -> Result<Option<Vec<i64>>, DbError> {
-    let Some(longest) = words.iter().max_by_key(|w| w.len()) else { return Ok(Some(Vec::new())) };
-    let others: Vec<&String> = words.iter().filter(|w| *w != longest).collect();
     let needs_customers = query.filtered() || query.sort != Sort::Name;
     let sqlite = conn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
-    if sqlite && !others.is_empty() {
-        return intersected_ids(conn, words, cond, query.sort, max_candidates).await;
-    }
+    let mut select = match words {
+        [] => return Ok(Some(Vec::new())),
+        [word] => word_range(word),
+        _ if sqlite => return intersected_ids(conn, words, cond, query.sort, max_candidates).await,
+        _ => intersected(words),
+    };
     let joined = needs_customers && sqlite;
-    let mut select = word_range(longest);
     if joined {
         // SeaQuery writes no `ON` for a cross join: the condition goes in `WHERE`.
         let on = Expr::col((Entity, Column::Id)).equals((customer_words::Entity, customer_words::Column::CustomerId));
@@ -293,13 +296,7 @@ async fn candidates(
     for r in &rows {
         let id: i64 = r.try_get_by_index(0)?;
         if !seen.insert(id) {
-            continue;
-        }
-        if !others.is_empty() {
-            let name_words = search_words(&r.try_get_by_index::<String>(1)?);
-            if !others.iter().all(|o| name_words.iter().any(|w| w.starts_with(o.as_str()))) {
-                continue;
-            }
+            continue; // two words of one name share the prefix
         }
         let (key, tie) = match (needs_customers, joined) {
             (false, _) => key_at(r, 1, query.sort, id)?,
