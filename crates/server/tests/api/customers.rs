@@ -414,3 +414,88 @@ async fn the_load_seed_adds_searchable_customers_in_a_realistic_mix() {
             .all(|c| c["name"].as_str().is_some_and(|n| n.to_lowercase().contains("siti")))
     );
 }
+
+/// A minimal Excel workbook (what a spreadsheet saves, with inline strings) holding `rows`.
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    use std::io::Write;
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, row) in rows.iter().enumerate() {
+        sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
+        for (c, cell) in row.iter().enumerate() {
+            let col = char::from(b'A' + u8::try_from(c).expect("column"));
+            sheet.push_str(&format!(r#"<c r="{col}{}" t="inlineStr"><is><t>{}</t></is></c>"#, r + 1, esc(cell)));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let files = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned(),
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned(),
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Pelanggan" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned(),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in files {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).expect("zip");
+        zip.write_all(body.as_bytes()).expect("zip");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+#[tokio::test]
+async fn an_excel_file_is_checked_and_imported_like_a_csv() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    package(&app, &admin, "Home Gold 100M", 299_900).await;
+    let send = async |body: Vec<u8>, dry_run: bool| -> Value {
+        app.api
+            .post(app.url(&format!("/api/v1/customers/import?dry_run={dry_run}")))
+            .bearer_auth(&admin)
+            .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .body(body)
+            .send()
+            .await
+            .expect("import")
+            .json()
+            .await
+            .expect("json")
+    };
+    let header: &[&str] = &["Nama", "No HP", "Alamat", "Kota", "Paket"];
+    let bad = xlsx(&[
+        header,
+        &["Rina Marlina", "0813-2222-3333", "Jl. Interchange No. 2", "Karawang", "Home Gold 100M"],
+        &["Joko", "0813", "Jl. Galuh Mas Raya", "Karawang", "Home Gold 100M"],
+    ]);
+    let report = send(bad, false).await;
+    assert_eq!(report["imported"], 0, "{report}");
+    assert_eq!(report["errors"][0]["row"], 3);
+    assert_eq!(report["errors"][0]["field"], "phone");
+
+    let good = xlsx(&[
+        header,
+        &["Rina Marlina", "0813-2222-3333", "Jl. Interchange No. 2", "Karawang", "Home Gold 100M"],
+        &["Joko Susilo", "0813-4444-5555", "Jl. Galuh Mas Raya", "Bekasi", "home gold 100m"],
+    ]);
+    let dry = send(good.clone(), true).await;
+    assert_eq!((dry["rows"].as_u64(), dry["imported"].as_u64()), (Some(2), Some(0)), "{dry}");
+    assert_eq!(send(good, false).await["imported"], 2);
+    let joko: Value = app.get("/api/v1/customers?q=joko", Some(&admin)).await.json().await.expect("json");
+    assert_eq!(joko["items"][0]["phone"], "6281344445555");
+    assert_eq!(joko["items"][0]["city"], "Bekasi");
+}
