@@ -16,4 +16,5 @@ pub mod permission;
 pub mod phone;
 pub mod registration;
 pub mod schedule;
+pub mod sla;
 pub mod user;
