@@ -16,5 +16,8 @@ pub mod permission;
 pub mod phone;
 pub mod registration;
 pub mod schedule;
+#[macro_use]
+pub mod str_enum;
 pub mod sla;
+pub mod ticket;
 pub mod user;

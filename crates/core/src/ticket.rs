@@ -1,0 +1,265 @@
+//! Trouble and work tickets: their types, priorities, numbers, and the status life cycle with
+//! who may take each step.
+//!
+//! The life cycle is the issue's (the spec's six states extended with the field steps):
+//! open → assigned → on the way → in progress → pending parts / waiting customer → resolved →
+//! closed; cancelled from any working state; a resolved or closed ticket can be reopened, and a
+//! reopened one is worked again. Never back to open.
+
+use crate::permission::Role;
+use chrono::{DateTime, Utc};
+
+crate::str_enum! { "ticket status",
+    pub enum TicketStatus {
+        Open = "open",
+        Assigned = "assigned",
+        OnTheWay = "on_the_way",
+        InProgress = "in_progress",
+        PendingParts = "pending_parts",
+        WaitingCustomer = "waiting_customer",
+        Resolved = "resolved",
+        Closed = "closed",
+        Cancelled = "cancelled",
+        Reopened = "reopened",
+    }
+}
+
+crate::str_enum! { "ticket type",
+    pub enum TicketType {
+        Installation = "installation",
+        Repair = "repair",
+        Maintenance = "maintenance",
+        Upgrade = "upgrade",
+        Downgrade = "downgrade",
+        WifiSetup = "wifi_setup",
+        Dismantle = "dismantle",
+        Survey = "survey",
+    }
+}
+
+crate::str_enum! { "priority",
+    pub enum Priority {
+        Low = "low",
+        Normal = "normal",
+        High = "high",
+        Critical = "critical",
+    }
+}
+
+impl Priority {
+    /// One step more urgent (critical stays critical).
+    pub fn raised(self) -> Priority {
+        match self {
+            Priority::Low => Priority::Normal,
+            Priority::Normal => Priority::High,
+            Priority::High | Priority::Critical => Priority::Critical,
+        }
+    }
+}
+
+impl TicketStatus {
+    /// Where a ticket may go from here.
+    pub fn next(self) -> &'static [TicketStatus] {
+        use TicketStatus::*;
+        match self {
+            Open => &[Assigned, Cancelled],
+            Assigned => &[OnTheWay, InProgress, Cancelled],
+            OnTheWay => &[InProgress, Assigned, Cancelled],
+            InProgress => &[PendingParts, WaitingCustomer, Resolved, Cancelled],
+            PendingParts | WaitingCustomer => &[InProgress, Cancelled],
+            Resolved => &[Closed, Reopened],
+            Closed => &[Reopened],
+            Reopened => &[Assigned, InProgress, Cancelled],
+            Cancelled => &[],
+        }
+    }
+
+    /// Still somebody's work (counts towards a technician's load and the SLA).
+    pub fn is_active(self) -> bool {
+        !matches!(self, TicketStatus::Resolved | TicketStatus::Closed | TicketStatus::Cancelled)
+    }
+
+    /// The SLA clock stops (waiting for the customer pauses it; parts do not: they are ours).
+    pub fn pauses_sla(self) -> bool {
+        self == TicketStatus::WaitingCustomer
+    }
+
+    /// Needs a lead technician.
+    pub fn needs_technician(self) -> bool {
+        use TicketStatus::*;
+        matches!(self, Assigned | OnTheWay | InProgress | PendingParts | WaitingCustomer | Resolved)
+    }
+}
+
+/// Who is asking to move a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    /// On the ticket's team (lead or member).
+    pub on_team: bool,
+    /// The ticket is about this customer's own service.
+    pub own_customer: bool,
+}
+
+/// Why a step is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StepRefused {
+    /// Not a step from here (HTTP 409).
+    #[error("a ticket that is {from} cannot become {to}; it can become: {allowed}")]
+    Transition { from: TicketStatus, to: TicketStatus, allowed: String },
+    /// A step this person may not take (HTTP 403).
+    #[error("{role} may not move a ticket to {to}")]
+    Role { role: Role, to: TicketStatus },
+    /// Something the step needs is missing (HTTP 422 naming `field`).
+    #[error("{message}")]
+    Missing { field: &'static str, message: &'static str },
+}
+
+/// What the step brings along.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StepFacts {
+    /// The ticket has (or the step names) a lead technician.
+    pub has_lead: bool,
+    /// A reason is given (cancelling, reopening, pausing).
+    pub has_reason: bool,
+}
+
+/// Checks one status change: allowed from `from`, by this actor, with what it needs.
+pub fn check_step(from: TicketStatus, to: TicketStatus, actor: Actor, facts: StepFacts) -> Result<(), StepRefused> {
+    use TicketStatus::*;
+    if !from.next().contains(&to) {
+        let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+        let allowed = if allowed.is_empty() { "nothing (it is final)".into() } else { allowed.join(", ") };
+        return Err(StepRefused::Transition { from, to, allowed });
+    }
+    let desk = matches!(actor.role, Role::Admin | Role::Supervisor);
+    let allowed = match to {
+        Assigned => desk || actor.role == Role::Noc,
+        OnTheWay | InProgress | PendingParts | WaitingCustomer | Resolved => {
+            desk || (actor.role == Role::Technician && actor.on_team)
+        }
+        Closed => desk || actor.role == Role::CustomerService,
+        Cancelled => desk || actor.role == Role::CustomerService,
+        Reopened => desk || actor.role == Role::CustomerService || (actor.role == Role::Customer && actor.own_customer),
+        Open => false,
+    };
+    if !allowed {
+        return Err(StepRefused::Role { role: actor.role, to });
+    }
+    if to.needs_technician() && !facts.has_lead {
+        return Err(StepRefused::Missing { field: "technician_id", message: "assign a lead technician first" });
+    }
+    if matches!(to, Cancelled | Reopened | WaitingCustomer | PendingParts) && !facts.has_reason {
+        return Err(StepRefused::Missing { field: "note", message: "say why, for the ticket's history" });
+    }
+    Ok(())
+}
+
+/// The ticket numbers of a day: `TKT` + the Jakarta date.
+pub fn number_prefix(now: DateTime<Utc>) -> String {
+    format!("TKT{}", now.with_timezone(&crate::schedule::JAKARTA).format("%Y%m%d"))
+}
+
+/// The number after the day's highest (`None`: the first of the day). The spec's 3-digit counter
+/// grows to 4 digits past 999 a day (1 M tickets over two years is 1,400 a day), so "the day's
+/// highest" must compare by length first: `…1000` sorts before `…999` as text.
+pub fn next_number(now: DateTime<Utc>, highest_today: Option<&str>) -> Option<String> {
+    let prefix = number_prefix(now);
+    let n = match highest_today {
+        None => 0,
+        Some(s) => s.strip_prefix(&prefix)?.parse::<u32>().ok()?,
+    };
+    (n < 9_999).then(|| format!("{prefix}{:03}", n + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TicketStatus::*;
+
+    const STAFF: StepFacts = StepFacts { has_lead: true, has_reason: true };
+
+    fn actor(role: Role, on_team: bool) -> Actor {
+        Actor { role, on_team, own_customer: false }
+    }
+
+    #[test]
+    fn a_ticket_is_worked_from_open_to_closed_and_only_forward() {
+        let path = [Open, Assigned, OnTheWay, InProgress, WaitingCustomer, InProgress, Resolved, Closed];
+        for pair in path.windows(2) {
+            assert!(pair[0].next().contains(&pair[1]), "{} → {}", pair[0], pair[1]);
+        }
+        for s in TicketStatus::ALL {
+            assert!(!s.next().contains(&Open), "nothing goes back to open: {s}");
+        }
+        assert!(Cancelled.next().is_empty());
+        assert_eq!(Closed.next(), &[Reopened]);
+    }
+
+    #[test]
+    fn each_step_has_its_people() {
+        let supervisor = actor(Role::Supervisor, false);
+        let tech = actor(Role::Technician, true);
+        let other_tech = actor(Role::Technician, false);
+        assert_eq!(check_step(Open, Assigned, supervisor, STAFF), Ok(()));
+        assert!(matches!(check_step(Open, Assigned, tech, STAFF), Err(StepRefused::Role { .. })));
+        assert_eq!(check_step(Assigned, OnTheWay, tech, STAFF), Ok(()));
+        assert!(matches!(check_step(Assigned, OnTheWay, other_tech, STAFF), Err(StepRefused::Role { .. })));
+        assert_eq!(check_step(InProgress, Resolved, tech, STAFF), Ok(()));
+        assert!(matches!(check_step(Resolved, Closed, tech, STAFF), Err(StepRefused::Role { .. })));
+        assert_eq!(check_step(Resolved, Closed, actor(Role::CustomerService, false), STAFF), Ok(()));
+        let customer = Actor { role: Role::Customer, on_team: false, own_customer: true };
+        assert_eq!(check_step(Resolved, Reopened, customer, STAFF), Ok(()));
+        let stranger = Actor { own_customer: false, ..customer };
+        assert!(matches!(check_step(Resolved, Reopened, stranger, STAFF), Err(StepRefused::Role { .. })));
+        assert!(matches!(check_step(Open, InProgress, supervisor, STAFF), Err(StepRefused::Transition { .. })));
+        assert!(matches!(check_step(Cancelled, Reopened, supervisor, STAFF), Err(StepRefused::Transition { .. })));
+    }
+
+    #[test]
+    fn steps_need_a_lead_and_reasons() {
+        let supervisor = actor(Role::Supervisor, false);
+        let none = StepFacts::default();
+        assert_eq!(
+            check_step(Open, Assigned, supervisor, none),
+            Err(StepRefused::Missing { field: "technician_id", message: "assign a lead technician first" })
+        );
+        let lead = StepFacts { has_lead: true, has_reason: false };
+        assert!(matches!(
+            check_step(Open, Cancelled, supervisor, lead),
+            Err(StepRefused::Missing { field: "note", .. })
+        ));
+        assert!(matches!(
+            check_step(InProgress, WaitingCustomer, supervisor, lead),
+            Err(StepRefused::Missing { field: "note", .. })
+        ));
+        assert_eq!(check_step(InProgress, Resolved, supervisor, lead), Ok(()));
+    }
+
+    #[test]
+    fn only_waiting_for_the_customer_pauses_the_clock() {
+        let paused: Vec<_> = TicketStatus::ALL.iter().filter(|s| s.pauses_sla()).collect();
+        assert_eq!(paused, [&WaitingCustomer]);
+        assert!(!Resolved.is_active() && !Cancelled.is_active() && Reopened.is_active());
+    }
+
+    #[test]
+    fn text_forms_round_trip() {
+        for s in TicketStatus::ALL {
+            assert_eq!(s.as_str().parse::<TicketStatus>(), Ok(*s));
+        }
+        assert!("urgent".parse::<Priority>().is_err());
+        assert_eq!(Priority::Normal.raised(), Priority::High);
+        assert_eq!(Priority::Critical.raised(), Priority::Critical);
+    }
+
+    #[test]
+    fn numbers_count_per_jakarta_day() {
+        // 2026-11-25 20:00 UTC is already the 26th in Jakarta.
+        let late: DateTime<Utc> = "2026-11-25T20:00:00Z".parse().expect("time");
+        assert_eq!(next_number(late, None).as_deref(), Some("TKT20261126001"));
+        assert_eq!(next_number(late, Some("TKT20261126041")).as_deref(), Some("TKT20261126042"));
+        assert_eq!(next_number(late, Some("TKT20261126999")).as_deref(), Some("TKT202611261000"));
+        assert_eq!(next_number(late, Some("TKT20261125041")), None, "another day's number is not ours");
+    }
+}
