@@ -20,4 +20,5 @@ pub mod schedule;
 pub mod str_enum;
 pub mod sla;
 pub mod ticket;
+pub mod ticket_sla;
 pub mod user;
