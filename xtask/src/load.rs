@@ -810,7 +810,18 @@ mod tests {
     #[test]
     fn scenarios_cover_list_and_searches() {
         let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
-        assert_eq!(names, ["list", "list page 200", "search name", "search name 2 words", "search phone"]);
+        assert_eq!(
+            names,
+            [
+                "list",
+                "list page 200",
+                "search name",
+                "search name 2 words",
+                "search phone",
+                "filter status",
+                "search + filter"
+            ]
+        );
         assert!(SCENARIOS.iter().all(|s| s.path.starts_with("/api/v1/customers") && !s.path.contains(' ')));
     }
 
