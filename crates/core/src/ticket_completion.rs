@@ -1,0 +1,90 @@
+//! What a technician must record to resolve a ticket (spec §2.8 `completion_data`), per type.
+//! Photos (OTDR trace, power meter, modem label) come with attachments; here are the readings.
+
+use crate::ticket::TicketType;
+use serde_json::Value;
+
+/// The keys a type needs.
+pub fn required(t: TicketType) -> &'static [&'static str] {
+    match t {
+        TicketType::Installation => {
+            &["odp_id", "odp_port", "final_attenuation", "modem_serial", "wifi_name", "wifi_password"]
+        }
+        TicketType::Repair | TicketType::Maintenance => &["odp_id", "final_attenuation"],
+        TicketType::Upgrade | TicketType::Downgrade => &["new_package_id"],
+        TicketType::WifiSetup => &["wifi_name", "wifi_password"],
+        TicketType::Dismantle | TicketType::Survey => &[],
+    }
+}
+
+/// Checks `data` for a ticket of type `t`: every required key present and each known key
+/// plausible. The error names the key (`completion.final_attenuation`) and says what is wrong.
+pub fn check(t: TicketType, data: Option<&Value>) -> Result<(), (String, String)> {
+    let empty = serde_json::Map::new();
+    let map = match data {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(("completion".into(), "must be an object of readings".into())),
+    };
+    for key in required(t) {
+        let missing = match map.get(*key) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(_) => false,
+        };
+        if missing {
+            return Err((format!("completion.{key}"), format!("{key} is needed to resolve a {t} ticket")));
+        }
+    }
+    let number = |k: &str| map.get(k).and_then(|v| v.as_f64().or_else(|| v.as_str()?.replace(',', ".").parse().ok()));
+    if map.contains_key("final_attenuation") {
+        match number("final_attenuation") {
+            // Received optical power at the ONT, in dBm: -8 (too hot) … -27 (the usual GPON limit).
+            Some(db) if (-40.0..=0.0).contains(&db) => {}
+            Some(db) => {
+                return Err((
+                    "completion.final_attenuation".into(),
+                    format!("{db} dBm is not a reading a power meter gives at the customer (0 to -40 dBm)"),
+                ));
+            }
+            None => {
+                return Err(("completion.final_attenuation".into(), "give the reading in dBm, e.g. -19.5".into()));
+            }
+        }
+    }
+    for key in ["odp_id", "odp_port", "new_package_id"] {
+        if map.contains_key(key) && !number(key).is_some_and(|n| n >= 1.0 && n.fract() == 0.0) {
+            return Err((format!("completion.{key}"), format!("{key} must be a whole number from 1")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_installation_needs_its_readings() {
+        let good = json!({"odp_id": 3, "odp_port": 7, "final_attenuation": "-19,5", "modem_serial": "ZTEG1A2B3C4D",
+            "wifi_name": "Rahayu_Home", "wifi_password": "rahasia123"});
+        assert_eq!(check(TicketType::Installation, Some(&good)), Ok(()));
+        let err = check(TicketType::Installation, None).expect_err("empty");
+        assert_eq!(err.0, "completion.odp_id");
+        let mut hot = good.clone();
+        hot["final_attenuation"] = json!(5);
+        assert_eq!(check(TicketType::Installation, Some(&hot)).expect_err("hot").0, "completion.final_attenuation");
+        let mut port = good;
+        port["odp_port"] = json!(0);
+        assert_eq!(check(TicketType::Installation, Some(&port)).expect_err("port").0, "completion.odp_port");
+    }
+
+    #[test]
+    fn other_types_need_less() {
+        assert_eq!(check(TicketType::Dismantle, None), Ok(()));
+        assert!(check(TicketType::Repair, Some(&json!({"odp_id": 2}))).is_err());
+        assert_eq!(check(TicketType::Repair, Some(&json!({"odp_id": 2, "final_attenuation": -21.3}))), Ok(()));
+        assert!(check(TicketType::WifiSetup, Some(&json!("wifi"))).is_err());
+    }
+}
