@@ -13,6 +13,7 @@ mod m0006_create_templates_groups_attempts;
 mod m0007_create_customers;
 mod m0008_create_registrations;
 mod m0009_customer_counts_and_name_keys;
+mod m0010_create_tickets;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_create_customers::Migration),
             Box::new(m0008_create_registrations::Migration),
             Box::new(m0009_customer_counts_and_name_keys::Migration),
+            Box::new(m0010_create_tickets::Migration),
         ]
     }
 }

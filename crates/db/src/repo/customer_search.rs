@@ -403,17 +403,7 @@ async fn indexed_page(conn: &impl ConnectionTrait, cond: Condition, query: &Cust
 /// `SELECT COUNT(*) FROM (SELECT id FROM customers WHERE cond LIMIT cap + 1)`.
 async fn capped_count(conn: &impl ConnectionTrait, cond: Condition) -> Result<(u64, bool), DbError> {
     let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
-    count_rows(conn, inner).await
-}
-
-/// The rows `inner` (limited to [`TOTAL_CAP`] + 1) returns, and whether that is all of them.
-async fn count_rows(conn: &impl ConnectionTrait, inner: SelectStatement) -> Result<(u64, bool), DbError> {
-    let stmt = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_subquery(inner, Alias::new("c"))
-        .to_owned();
-    let n = count_of(conn, stmt).await?;
-    Ok(if n > TOTAL_CAP { (TOTAL_CAP, false) } else { (n, true) })
+    super::capped_count(conn, inner, TOTAL_CAP).await
 }
 
 /// Customers with `status` and `package` (either or both open), from `customer_counts`.

@@ -10,6 +10,9 @@ pub mod packages;
 pub mod recipient_groups;
 pub mod registrations;
 pub mod sessions;
+pub mod sla;
+pub mod technicians;
+pub mod tickets;
 pub mod users;
 pub mod webhook_events;
 
@@ -20,4 +23,24 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
 pub(crate) fn contains_ci(column: impl IntoColumnRef, text: &str) -> Expr {
     let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
+/// The rows `inner` returns, counted up to `cap` (give `inner` a `LIMIT cap + 1`): `(n, true)`,
+/// or `(cap, false)` when there are more. A list's total without counting a million rows.
+pub(crate) async fn capped_count(
+    conn: &impl sea_orm::ConnectionTrait,
+    inner: sea_orm::sea_query::SelectStatement,
+    cap: u64,
+) -> Result<(u64, bool), crate::DbError> {
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    let stmt = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, Alias::new("c"))
+        .to_owned();
+    let n: i64 = match conn.query_one(&stmt).await? {
+        Some(r) => r.try_get("", "n")?,
+        None => 0,
+    };
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(if n > cap { (cap, false) } else { (n, true) })
 }

@@ -1,0 +1,429 @@
+//! Tickets: creation with their SLA targets, status changes (guarded by the status they leave,
+//! so two people cannot both move one ticket), the team, the history and the SLA pauses.
+
+use crate::DbError;
+use crate::entity::tickets::{self, Column, Entity};
+use crate::entity::{ticket_events, ticket_pauses, ticket_team};
+use aglis_core::ticket::{Priority, TicketStatus, TicketType};
+use aglis_core::ticket_sla::Targets;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Order};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: i64,
+    pub number: String,
+    pub customer_id: Option<i64>,
+    pub registration_id: Option<i64>,
+    pub ticket_type: TicketType,
+    pub category: String,
+    pub priority: Priority,
+    pub status: TicketStatus,
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub lead_technician_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub targets: Targets,
+    pub sla_due_at: Option<DateTime<Utc>>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub breached_at: Option<DateTime<Utc>>,
+    pub escalated_high_at: Option<DateTime<Utc>>,
+    pub escalated_critical_at: Option<DateTime<Utc>>,
+    pub completion: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<tickets::Model> for Ticket {
+    type Error = DbError;
+    fn try_from(m: tickets::Model) -> Result<Self, DbError> {
+        let bad = |e: aglis_core::notification::UnknownValue| DbError::Corrupt(format!("ticket {}: {e}", m.id));
+        Ok(Ticket {
+            ticket_type: m.ticket_type.parse().map_err(bad)?,
+            priority: m.priority.parse().map_err(bad)?,
+            status: m.status.parse().map_err(bad)?,
+            targets: Targets {
+                first_response: Duration::minutes(m.response_minutes.into()),
+                resolution: Duration::minutes(m.resolution_minutes.into()),
+                calendar: m.sla_calendar.parse().map_err(bad)?,
+            },
+            completion: m.completion.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            id: m.id,
+            number: m.number,
+            customer_id: m.customer_id,
+            registration_id: m.registration_id,
+            category: m.category,
+            title: m.title,
+            description: m.description,
+            location: m.location,
+            latitude: m.latitude,
+            longitude: m.longitude,
+            lead_technician_id: m.lead_technician_id,
+            created_by: m.created_by,
+            sla_due_at: m.sla_due_at,
+            first_response_at: m.first_response_at,
+            started_at: m.started_at,
+            resolved_at: m.resolved_at,
+            closed_at: m.closed_at,
+            breached_at: m.breached_at,
+            escalated_high_at: m.escalated_high_at,
+            escalated_critical_at: m.escalated_critical_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+/// A new ticket, checked by the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTicket {
+    pub customer_id: Option<i64>,
+    pub registration_id: Option<i64>,
+    pub ticket_type: TicketType,
+    pub category: String,
+    pub priority: Priority,
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+fn minutes(d: Duration) -> i32 {
+    i32::try_from(d.num_minutes()).unwrap_or(i32::MAX)
+}
+
+pub async fn add_event(
+    conn: &impl ConnectionTrait,
+    ticket_id: i64,
+    kind: &str,
+    change: Option<(TicketStatus, TicketStatus)>,
+    detail: &str,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    ticket_events::ActiveModel {
+        ticket_id: Set(ticket_id),
+        kind: Set(kind.to_owned()),
+        from_status: Set(change.map(|c| c.0.as_str().to_owned())),
+        to_status: Set(change.map(|c| c.1.as_str().to_owned())),
+        detail: Set(detail.chars().take(4000).collect()),
+        actor_id: Set(actor),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Creates an open ticket numbered `number`; a taken number is `DbError::Unique`.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    number: &str,
+    t: NewTicket,
+    targets: Targets,
+    sla_due_at: Option<DateTime<Utc>>,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Ticket, DbError> {
+    let model = tickets::ActiveModel {
+        number: Set(number.to_owned()),
+        customer_id: Set(t.customer_id),
+        registration_id: Set(t.registration_id),
+        ticket_type: Set(t.ticket_type.as_str().to_owned()),
+        category: Set(t.category),
+        priority: Set(t.priority.as_str().to_owned()),
+        status: Set(TicketStatus::Open.as_str().to_owned()),
+        title: Set(t.title),
+        description: Set(t.description),
+        location: Set(t.location),
+        latitude: Set(t.latitude),
+        longitude: Set(t.longitude),
+        lead_technician_id: Set(None),
+        created_by: Set(actor),
+        sla_calendar: Set(targets.calendar.as_str().to_owned()),
+        response_minutes: Set(minutes(targets.first_response)),
+        resolution_minutes: Set(minutes(targets.resolution)),
+        sla_due_at: Set(sla_due_at),
+        first_response_at: Set(None),
+        started_at: Set(None),
+        resolved_at: Set(None),
+        closed_at: Set(None),
+        breached_at: Set(None),
+        escalated_high_at: Set(None),
+        escalated_critical_at: Set(None),
+        completion: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    add_event(conn, model.id, "created", None, &format!("{number} ({})", t.priority), actor, now).await?;
+    Ticket::try_from(model)
+}
+
+/// The day's highest ticket number starting with `prefix` (`TKT20261125`), longest first: past
+/// 999 a day the counter has four digits, and `…1000` sorts before `…999` as text.
+pub async fn highest_number(conn: &impl ConnectionTrait, prefix: &str) -> Result<Option<String>, DbError> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Number)
+        .filter(Column::Number.gte(prefix.to_owned()))
+        .filter(Column::Number.lt(format!("{prefix}~")))
+        .order_by(Expr::cust("LENGTH(number)"), Order::Desc)
+        .order_by_desc(Column::Number)
+        .limit(1)
+        .into_tuple::<String>()
+        .one(conn)
+        .await?)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Ticket>, DbError> {
+    Entity::find_by_id(id).one(conn).await?.map(Ticket::try_from).transpose()
+}
+
+/// Moves ticket `id` from `from` to `to`, stamping the step's times, opening or closing an SLA
+/// pause. `false` when the ticket is no longer `from` (someone else moved it first).
+pub async fn set_status(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    to: TicketStatus,
+    completion: Option<&serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let mut update = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(to.as_str()))
+        .col_expr(Column::UpdatedAt, Expr::value(now));
+    let first_touch = matches!(to, TicketStatus::OnTheWay | TicketStatus::InProgress | TicketStatus::Resolved);
+    if first_touch && ticket.first_response_at.is_none() {
+        update = update.col_expr(Column::FirstResponseAt, Expr::value(now));
+    }
+    if to == TicketStatus::InProgress && ticket.started_at.is_none() {
+        update = update.col_expr(Column::StartedAt, Expr::value(now));
+    }
+    match to {
+        TicketStatus::Resolved => update = update.col_expr(Column::ResolvedAt, Expr::value(now)),
+        TicketStatus::Closed => update = update.col_expr(Column::ClosedAt, Expr::value(now)),
+        TicketStatus::Reopened => {
+            update = update
+                .col_expr(Column::ResolvedAt, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(Column::ClosedAt, Expr::value(Option::<DateTime<Utc>>::None));
+        }
+        _ => {}
+    }
+    if let Some(c) = completion {
+        update = update.col_expr(Column::Completion, Expr::value(c.to_string()));
+    }
+    let done = update
+        .filter(Column::Id.eq(ticket.id))
+        .filter(Column::Status.eq(ticket.status.as_str()))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if !done {
+        return Ok(false);
+    }
+    if to.pauses_sla() && !ticket.status.pauses_sla() {
+        ticket_pauses::ActiveModel {
+            ticket_id: Set(ticket.id),
+            from_at: Set(now),
+            until_at: Set(None),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    if ticket.status.pauses_sla() && !to.pauses_sla() {
+        ticket_pauses::Entity::update_many()
+            .col_expr(ticket_pauses::Column::UntilAt, Expr::value(now))
+            .filter(ticket_pauses::Column::TicketId.eq(ticket.id))
+            .filter(ticket_pauses::Column::UntilAt.is_null())
+            .exec(conn)
+            .await?;
+    }
+    Ok(true)
+}
+
+/// Sets the resolution deadline as last computed (none while paused or when done).
+pub async fn set_due(conn: &impl ConnectionTrait, id: i64, due: Option<DateTime<Utc>>) -> Result<(), DbError> {
+    Entity::update_many().col_expr(Column::SlaDueAt, Expr::value(due)).filter(Column::Id.eq(id)).exec(conn).await?;
+    Ok(())
+}
+
+/// Records the instant the resolution target was missed (once).
+pub async fn set_breached(conn: &impl ConnectionTrait, id: i64, at: DateTime<Utc>) -> Result<bool, DbError> {
+    let r = Entity::update_many()
+        .col_expr(Column::BreachedAt, Expr::value(at))
+        .filter(Column::Id.eq(id))
+        .filter(Column::BreachedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Raises the priority for an escalation step, once: `false` if the step was taken already.
+pub async fn escalate(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    step: aglis_core::ticket_sla::Step,
+    to: Priority,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let stamp = match step {
+        aglis_core::ticket_sla::Step::ToHigh => Column::EscalatedHighAt,
+        aglis_core::ticket_sla::Step::ToCritical => Column::EscalatedCriticalAt,
+    };
+    let r = Entity::update_many()
+        .col_expr(stamp, Expr::value(now))
+        .col_expr(Column::Priority, Expr::value(to.as_str()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(stamp.is_null())
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Replaces the team: `lead` plus `members`, and mirrors the lead on the ticket.
+pub async fn set_team(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    lead: i64,
+    members: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    ticket_team::Entity::delete_many().filter(ticket_team::Column::TicketId.eq(id)).exec(conn).await?;
+    let mut rows = vec![ticket_team::ActiveModel {
+        ticket_id: Set(id),
+        technician_id: Set(lead),
+        role: Set("lead".into()),
+        assigned_at: Set(now),
+    }];
+    for m in members.iter().filter(|m| **m != lead) {
+        rows.push(ticket_team::ActiveModel {
+            ticket_id: Set(id),
+            technician_id: Set(*m),
+            role: Set("member".into()),
+            assigned_at: Set(now),
+        });
+    }
+    ticket_team::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Entity::update_many()
+        .col_expr(Column::LeadTechnicianId, Expr::value(lead))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// `(technician_id, role)` of the ticket's team, lead first.
+pub async fn team(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<(i64, String)>, DbError> {
+    let mut rows: Vec<(i64, String)> = ticket_team::Entity::find()
+        .select_only()
+        .column(ticket_team::Column::TechnicianId)
+        .column(ticket_team::Column::Role)
+        .filter(ticket_team::Column::TicketId.eq(id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.sort_by_key(|(t, role)| (role != "lead", *t));
+    Ok(rows)
+}
+
+pub async fn events(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<ticket_events::Model>, DbError> {
+    Ok(ticket_events::Entity::find()
+        .filter(ticket_events::Column::TicketId.eq(id))
+        .order_by_desc(ticket_events::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The ticket's SLA pauses, oldest first.
+pub async fn pauses(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<ticket_pauses::Model>, DbError> {
+    Ok(ticket_pauses::Entity::find()
+        .filter(ticket_pauses::Column::TicketId.eq(id))
+        .order_by_asc(ticket_pauses::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Active tickets led by each of `technicians` (their current load).
+pub async fn active_load(conn: &impl ConnectionTrait, technicians: &[i64]) -> Result<Vec<(i64, i64)>, DbError> {
+    if technicians.is_empty() {
+        return Ok(Vec::new());
+    }
+    let active: Vec<&str> = TicketStatus::ALL.iter().filter(|s| s.is_active()).map(|s| s.as_str()).collect();
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::LeadTechnicianId)
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .filter(Column::LeadTechnicianId.is_in(technicians.to_vec()))
+        .filter(Column::Status.is_in(active))
+        .group_by(Column::LeadTechnicianId)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// A ticket list's filters. `technician_id` narrows to one technician's tickets;
+/// `include_open` adds every open ticket (a technician's queue shows what they could pick up).
+#[derive(Debug, Clone, Default)]
+pub struct TicketQuery {
+    pub status: Option<TicketStatus>,
+    pub priority: Option<Priority>,
+    pub technician_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    /// A ticket number or its start (`TKT2026…`).
+    pub number: Option<String>,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Most rows a list counts before answering "10000+".
+pub const TOTAL_CAP: u64 = 10_000;
+
+/// One page, newest first, and the number of matches (capped at [`TOTAL_CAP`]; `false` when capped).
+pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<Ticket>, u64, bool), DbError> {
+    let mut cond = Condition::all();
+    if let Some(s) = q.status {
+        cond = cond.add(Column::Status.eq(s.as_str()));
+    }
+    if let Some(p) = q.priority {
+        cond = cond.add(Column::Priority.eq(p.as_str()));
+    }
+    if let Some(t) = q.technician_id {
+        cond = cond.add(Column::LeadTechnicianId.eq(t));
+    }
+    if let Some(c) = q.customer_id {
+        cond = cond.add(Column::CustomerId.eq(c));
+    }
+    if let Some(n) = q.number.as_deref() {
+        let n = n.trim().to_uppercase();
+        cond = cond.add(Column::Number.gte(n.clone())).add(Column::Number.lt(format!("{n}~")));
+    }
+    let per_page = Ord::max(q.per_page, 1);
+    let rows = Entity::find()
+        .filter(cond.clone())
+        .order_by_desc(Column::Id)
+        .offset(q.page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
+    let (total, exact) = super::capped_count(conn, inner, TOTAL_CAP).await?;
+    Ok((rows.into_iter().map(Ticket::try_from).collect::<Result<_, _>>()?, total, exact))
+}
