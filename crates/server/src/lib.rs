@@ -21,4 +21,5 @@ pub mod pages;
 pub mod registrations;
 pub mod seed;
 pub mod telemetry;
+pub mod tickets;
 pub mod users;

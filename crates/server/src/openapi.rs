@@ -47,4 +47,5 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::network::api::api_router())
         .merge(crate::customers::api_router())
         .merge(crate::registrations::api_router())
+        .merge(crate::tickets::api_router())
 }

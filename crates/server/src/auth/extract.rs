@@ -104,5 +104,10 @@ pub mod perm {
         CustomersDelete,
         CustomersExport,
         RegistrationsView,
+        TicketsView,
+        TicketsCreate,
+        TicketsAssign,
+        TechniciansView,
+        TechniciansEdit,
     );
 }

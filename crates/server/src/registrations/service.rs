@@ -318,8 +318,21 @@ pub async fn step(
                 .map_err(|e| AppError::Conflict { detail: e.to_string(), fields: FieldErrors::new() })?;
             let c = customers::create(&txn, &code, profile, CustomerStatus::Prospect, Some(actor.user.id), now).await?;
             fields.customer_id = Some(c.id);
-            // Hook: the installation ticket is created here once tickets exist (tickets issue).
-            detail = format!("customer {code}");
+            let install = aglis_db::repo::tickets::NewTicket {
+                customer_id: Some(c.id),
+                registration_id: Some(reg.id),
+                ticket_type: aglis_core::ticket::TicketType::Installation,
+                category: "ftth_installation".into(),
+                priority: aglis_core::ticket::Priority::Normal,
+                title: format!("Pemasangan baru {}", reg.number),
+                description: format!("Pemasangan {} untuk {} ({})", reg.number, reg.full_name, c.code),
+                location: format!("{}, {}", reg.address, reg.city),
+                latitude: reg.latitude,
+                longitude: reg.longitude,
+            };
+            let t = crate::tickets::service::create_in(&txn, &state.config.base_url, install, Some(actor.user.id), now)
+                .await?;
+            detail = format!("customer {code}, installation ticket {}", t.number);
         }
         RegistrationStatus::Activated => {
             if let Some(cid) = reg.customer_id {

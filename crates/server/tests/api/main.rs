@@ -26,4 +26,5 @@ mod rate_limit;
 mod registrations;
 mod scheduler;
 mod templates;
+mod tickets;
 mod users;

@@ -301,6 +301,13 @@ async fn each_step_needs_its_role_and_what_it_records_and_ends_in_an_active_cust
     let customer: Value =
         app.get(&format!("/api/v1/customers/{customer_id}"), Some(&admin)).await.json().await.expect("json");
     assert_eq!((customer["status"].as_str(), customer["phone"].as_str()), (Some("prospect"), Some("6281287654321")));
+    let installs: Value =
+        app.get(&format!("/api/v1/tickets?customer_id={customer_id}"), Some(&admin)).await.json().await.expect("json");
+    assert_eq!(installs["total"], 1, "approval opens the installation ticket: {installs}");
+    assert_eq!(
+        (installs["items"][0]["type"].as_str(), installs["items"][0]["status"].as_str()),
+        (Some("installation"), Some("open"))
+    );
 
     assert_eq!(
         step(&cs, json!({"status": "installation_scheduled", "scheduled_at": later})).await.status(),

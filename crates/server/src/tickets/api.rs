@@ -1,0 +1,379 @@
+//! `/api/v1/tickets`: create, list, read (with team, history and SLA clock), status transitions
+//! and assignment. Technicians see open tickets and their own; customers only their own.
+
+use crate::app::AppState;
+use crate::auth::extract::{CurrentUser, Staff, perm};
+use crate::error::{AppError, AppResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, IdPath};
+use crate::listing::Paging;
+use crate::tickets::service::{self, StepInput};
+use aglis_core::permission::Role;
+use aglis_core::ticket::{Priority, TicketStatus, TicketType};
+use aglis_db::repo::tickets::{self, NewTicket, Ticket, TicketQuery};
+use aglis_db::repo::{customers, technicians};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(transition))
+        .routes(routes!(assign))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketOut {
+    pub id: i64,
+    /// `TKTyyyymmddNNN`.
+    pub number: String,
+    pub customer_id: Option<i64>,
+    #[serde(rename = "type")]
+    pub ticket_type: String,
+    pub category: String,
+    pub priority: String,
+    pub status: String,
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    pub lead_technician_id: Option<i64>,
+    /// Resolution deadline as last computed (none while paused or once resolved).
+    pub sla_due_at: Option<DateTime<Utc>>,
+    pub breached_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The statuses it can move to next.
+    pub next: Vec<String>,
+}
+
+impl From<Ticket> for TicketOut {
+    fn from(t: Ticket) -> Self {
+        TicketOut {
+            next: t.status.next().iter().map(|s| s.as_str().to_owned()).collect(),
+            id: t.id,
+            number: t.number,
+            customer_id: t.customer_id,
+            ticket_type: t.ticket_type.as_str().to_owned(),
+            category: t.category,
+            priority: t.priority.as_str().to_owned(),
+            status: t.status.as_str().to_owned(),
+            title: t.title,
+            description: t.description,
+            location: t.location,
+            lead_technician_id: t.lead_technician_id,
+            sla_due_at: t.sla_due_at,
+            breached_at: t.breached_at,
+            created_at: t.created_at,
+            resolved_at: t.resolved_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketList {
+    pub items: Vec<TicketOut>,
+    /// Every match, or 10000 when there are more (then `total_exact` is false).
+    pub total: u64,
+    pub total_exact: bool,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    #[param(value_type = Option<String>)]
+    pub status: Option<TicketStatus>,
+    #[param(value_type = Option<String>)]
+    pub priority: Option<Priority>,
+    pub technician_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    /// A ticket number or its start (`TKT20261125`).
+    pub q: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// Tickets, newest first. A technician gets their own tickets; a customer theirs.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListParams), security(("bearer" = [])),
+    responses((status = 200, body = TicketList),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn list(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> AppResult<Json<TicketList>> {
+    let paging = Paging::parse(p.page, p.per_page)?;
+    let mut q = TicketQuery {
+        status: p.status,
+        priority: p.priority,
+        technician_id: p.technician_id,
+        customer_id: p.customer_id,
+        number: p.q.filter(|q| !q.trim().is_empty()),
+        page: paging.page,
+        per_page: paging.per_page,
+    };
+    match auth.user.role {
+        Role::Technician => {
+            let me = technicians::by_user(&state.reads, auth.user.id).await?;
+            q.technician_id = Some(me.map_or(-1, |t| t.id));
+        }
+        Role::Customer => {
+            let me = customers::by_user(&state.reads, auth.user.id).await?;
+            q.customer_id = Some(me.map_or(-1, |c| c.id));
+        }
+        _ if !auth.user.role.can(aglis_core::permission::Permission::TicketsView) => {
+            return Err(AppError::Forbidden("your role may not see tickets".into()));
+        }
+        _ => {}
+    }
+    let (items, total, total_exact) = tickets::list(&state.reads, &q).await?;
+    Ok(Json(TicketList {
+        items: items.into_iter().map(TicketOut::from).collect(),
+        total,
+        total_exact,
+        page: paging.page,
+        per_page: paging.per_page,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketIn {
+    pub customer_id: Option<i64>,
+    /// installation, repair, maintenance, upgrade, downgrade, wifi_setup, dismantle or survey.
+    #[serde(rename = "type")]
+    #[schema(value_type = String, example = "repair")]
+    pub ticket_type: TicketType,
+    /// low, normal, high or critical.
+    #[schema(value_type = String, example = "high")]
+    pub priority: TicketPriorityIn,
+    #[schema(example = "Internet mati sejak pagi, lampu LOS merah")]
+    pub description: String,
+    /// A short summary (defaults to the description's start).
+    pub title: Option<String>,
+    pub category: Option<String>,
+    /// Where the work is (defaults to the customer's address).
+    pub location: Option<String>,
+}
+
+/// `priority` as sent (kept apart so the schema documents it as text).
+pub type TicketPriorityIn = Priority;
+
+/// Opens a ticket. The customer (if any) is told its number by WhatsApp.
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = TicketIn, security(("bearer" = [])),
+    responses((status = 201, body = TicketOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create(
+    State(state): State<AppState>,
+    staff: Staff<perm::TicketsCreate>,
+    ApiJson(req): ApiJson<TicketIn>,
+) -> AppResult<(StatusCode, Json<TicketOut>)> {
+    let description = req.description.trim().to_owned();
+    if description.chars().count() < 5 {
+        return Err(AppError::field("description", "describe the problem (at least 5 characters)"));
+    }
+    if description.chars().count() > 5_000 {
+        return Err(AppError::field("description", "at most 5000 characters"));
+    }
+    let customer = match req.customer_id {
+        Some(id) => Some(
+            customers::get(&state.db, id)
+                .await?
+                .ok_or_else(|| AppError::field("customer_id", format!("there is no customer {id}")))?,
+        ),
+        None if req.ticket_type != TicketType::Survey => {
+            return Err(AppError::field("customer_id", "a ticket is for a customer (only surveys may have none)"));
+        }
+        None => None,
+    };
+    let title = req
+        .title
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| description.chars().take(80).collect());
+    if title.chars().count() > 200 {
+        return Err(AppError::field("title", "at most 200 characters"));
+    }
+    let location = req
+        .location
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .or_else(|| customer.as_ref().map(|c| format!("{}, {}", c.address, c.city)))
+        .unwrap_or_default();
+    if location.chars().count() > 300 {
+        return Err(AppError::field("location", "at most 300 characters"));
+    }
+    let category = req.category.unwrap_or_default().trim().chars().take(50).collect();
+    let new = NewTicket {
+        customer_id: customer.as_ref().map(|c| c.id),
+        registration_id: None,
+        ticket_type: req.ticket_type,
+        category,
+        priority: req.priority,
+        title,
+        description,
+        location,
+        latitude: customer.as_ref().and_then(|c| c.latitude),
+        longitude: customer.as_ref().and_then(|c| c.longitude),
+    };
+    let t = service::create(&state, new, Some(staff.0.user.id)).await?;
+    Ok((StatusCode::CREATED, Json(t.into())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventOut {
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub detail: String,
+    pub actor_id: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaOut {
+    pub target_minutes: i64,
+    pub elapsed_minutes: i64,
+    pub percent_elapsed: u32,
+    pub paused: bool,
+    pub breached: bool,
+    pub due_at: Option<DateTime<Utc>>,
+    /// `24x7` or `business`.
+    pub calendar: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberOut {
+    pub technician_id: i64,
+    /// `lead` or `member`.
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketDetail {
+    #[serde(flatten)]
+    pub ticket: TicketOut,
+    pub team: Vec<MemberOut>,
+    pub sla: SlaOut,
+    pub completion: Option<serde_json::Value>,
+    /// Newest first.
+    pub history: Vec<EventOut>,
+}
+
+/// One ticket with its team, SLA clock and history (404 for a ticket the caller may not see).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
+    responses((status = 200, body = TicketDetail),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn show(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    IdPath(id): IdPath,
+) -> AppResult<Json<TicketDetail>> {
+    let t = tickets::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
+    if !service::may_see(&state.reads, &auth, &t).await? {
+        return Err(AppError::not_found("ticket"));
+    }
+    let clock = service::resolution_clock(&state.reads, &t, state.now()).await?;
+    let team = tickets::team(&state.reads, id)
+        .await?
+        .into_iter()
+        .map(|(technician_id, role)| MemberOut { technician_id, role })
+        .collect();
+    let history = tickets::events(&state.reads, id)
+        .await?
+        .into_iter()
+        .map(|e| EventOut {
+            kind: e.kind,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            detail: e.detail,
+            actor_id: e.actor_id,
+            at: e.at,
+        })
+        .collect();
+    let sla = SlaOut {
+        target_minutes: clock.target.num_minutes(),
+        elapsed_minutes: clock.elapsed.num_minutes(),
+        percent_elapsed: clock.percent_elapsed(),
+        paused: clock.paused,
+        breached: clock.breached(),
+        due_at: clock.due_at,
+        calendar: t.targets.calendar.as_str().to_owned(),
+    };
+    let completion = t.completion.clone();
+    Ok(Json(TicketDetail { ticket: t.into(), team, sla, completion, history }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionIn {
+    /// The next status (see the ticket's `next`).
+    #[schema(value_type = String, example = "in_progress")]
+    pub to: TicketStatus,
+    /// Why (needed to cancel, reopen, wait for the customer or for parts).
+    pub note: Option<String>,
+    /// Resolving: the readings the ticket's type needs (e.g. `odp_id`, `odp_port`, `final_attenuation`).
+    #[schema(value_type = Option<Object>)]
+    pub completion: Option<serde_json::Value>,
+}
+
+/// Moves a ticket along its life cycle: 409 when the step is not allowed from its status, 403
+/// when the caller's role may not take it, 422 when something the step needs is missing.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transitions", tag = "tickets", request_body = TransitionIn,
+    params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
+    responses((status = 200, body = TicketOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn transition(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<TransitionIn>,
+) -> AppResult<Json<TicketOut>> {
+    if req.note.as_ref().is_some_and(|n| n.chars().count() > 2_000) {
+        return Err(AppError::field("note", "at most 2000 characters"));
+    }
+    let input = StepInput { note: req.note, completion: req.completion };
+    Ok(Json(service::step(&state, id, req.to, input, &auth).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignIn {
+    /// The lead technician.
+    pub technician_id: i64,
+    /// Other technicians on the team.
+    #[serde(default)]
+    pub members: Vec<i64>,
+}
+
+/// Puts a lead technician (and team) on a ticket; an open one becomes assigned.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", tag = "tickets", request_body = AssignIn,
+    params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
+    responses((status = 200, body = TicketOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn assign(
+    State(state): State<AppState>,
+    staff: Staff<perm::TicketsAssign>,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<AssignIn>,
+) -> AppResult<Json<TicketOut>> {
+    if req.members.len() > 10 {
+        return Err(AppError::field("members", "at most 10 technicians on a team"));
+    }
+    Ok(Json(service::assign(&state, id, req.technician_id, &req.members, &staff.0).await?.into()))
+}

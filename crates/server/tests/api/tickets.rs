@@ -1,0 +1,246 @@
+//! Tickets through the API: creation and its validation, every kind of refused step (403 role,
+//! 409 transition, 422 missing), the technician's and the customer's narrow view, assignment
+//! limits, the SLA pause, and an installation that activates its customer.
+
+use crate::helpers::{TestApp, problem, spawn_app};
+use aglis_core::permission::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn package_and_customer(app: &TestApp, admin: &str, name: &str, phone: &str) -> i64 {
+    let pkg = app
+        .post_json(
+            "/api/v1/packages",
+            Some(admin),
+            &json!({"name": format!("Paket {name}"), "speed_mbps": 50, "monthly_price": 250_000, "installation_fee": 0}),
+        )
+        .await;
+    let pkg: Value = pkg.json().await.expect("json");
+    let res = app
+        .post_json(
+            "/api/v1/customers",
+            Some(admin),
+            &json!({"name": name, "phone": phone, "address": "Perum Bumi Telukjambe Blok D 12", "package_id": pkg["id"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json::<Value>().await.expect("json")["id"].as_i64().expect("id")
+}
+
+async fn technician(app: &TestApp, admin: &str, user_id: Option<i64>, name: &str, phone: &str) -> i64 {
+    let res = app
+        .post_json(
+            "/api/v1/technicians",
+            Some(admin),
+            &json!({"full_name": name, "phone": phone, "user_id": user_id, "work_zone": "Karawang Barat",
+                "max_daily_tickets": 2, "skills": {"ftth_basic_install": 4, "fiber_splicing": 3}}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let t: Value = res.json().await.expect("json");
+    assert!(t["employee_id"].as_str().is_some_and(|e| e.starts_with("TEC")));
+    t["id"].as_i64().expect("id")
+}
+
+async fn ticket(app: &TestApp, token: &str, customer_id: i64, ticket_type: &str) -> Value {
+    let res = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(token),
+            &json!({"customer_id": customer_id, "type": ticket_type, "priority": "high",
+                "description": "Internet mati sejak pagi, lampu LOS merah"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json().await.expect("json")
+}
+
+async fn step(app: &TestApp, token: &str, id: i64, body: Value) -> reqwest::Response {
+    app.post_json(&format!("/api/v1/tickets/{id}/transitions"), Some(token), &body).await
+}
+
+#[tokio::test]
+async fn a_ticket_is_created_numbered_and_bad_input_is_named() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let (_, cs) = app.user_with_token("rina.cs", Role::CustomerService).await;
+    let cid = package_and_customer(&app, &admin, "Dewi Lestari", "0812-1000-2000").await;
+    let t = ticket(&app, &cs, cid, "repair").await;
+    assert_eq!(t["status"], "open");
+    let prefix = aglis_core::ticket::number_prefix(crate::helpers::ClockExt::now_utc(&app.clock));
+    assert_eq!(t["number"], format!("{prefix}001"));
+    assert_eq!(ticket(&app, &cs, cid, "repair").await["number"], format!("{prefix}002"));
+    assert!(t["sla_due_at"].is_string(), "a deadline from the SLA table");
+    assert_eq!(t["location"], "Perum Bumi Telukjambe Blok D 12, Karawang", "the customer's address by default");
+
+    let bad = async |body: Value| app.post_json("/api/v1/tickets", Some(&cs), &body).await;
+    let p = problem(bad(json!({"type": "repair", "priority": "high", "description": "Mati total"})).await, 422).await;
+    assert!(p["errors"]["customer_id"].is_array(), "{p}");
+    let p = problem(
+        bad(json!({"customer_id": 999, "type": "repair", "priority": "high", "description": "Mati total"})).await,
+        422,
+    )
+    .await;
+    assert!(p["errors"]["customer_id"].is_array(), "{p}");
+    problem(
+        bad(json!({"customer_id": cid, "type": "speed_test", "priority": "high", "description": "Lambat"})).await,
+        422,
+    )
+    .await;
+    let p =
+        problem(bad(json!({"customer_id": cid, "type": "repair", "priority": "high", "description": "x"})).await, 422)
+            .await;
+    assert!(p["errors"]["description"].is_array(), "{p}");
+    let (_, tech) = app.user_with_token("agus", Role::Technician).await;
+    let res = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(&tech),
+            &json!({"customer_id": cid, "type": "repair", "priority": "low", "description": "Lambat sekali"}),
+        )
+        .await;
+    problem(res, 403).await;
+}
+
+#[tokio::test]
+async fn steps_are_checked_by_status_role_and_what_they_need() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let (_, supervisor) = app.user_with_token("sari.spv", Role::Supervisor).await;
+    let (_, cs) = app.user_with_token("rina.cs", Role::CustomerService).await;
+    let (agus_user, agus) = app.user_with_token("agus", Role::Technician).await;
+    let (budi_user, budi) = app.user_with_token("budi", Role::Technician).await;
+    let agus_id = technician(&app, &admin, Some(agus_user.id), "Agus Setiawan", "0812-7777-1001").await;
+    technician(&app, &admin, Some(budi_user.id), "Budi Hartono", "0812-7777-1002").await;
+    let cid = package_and_customer(&app, &admin, "Siti Rahayu", "0857-2233-4455").await;
+    let t = ticket(&app, &cs, cid, "repair").await;
+    let id = t["id"].as_i64().expect("id");
+
+    problem(step(&app, &supervisor, id, json!({"to": "in_progress"})).await, 409).await;
+    let p = problem(step(&app, &supervisor, id, json!({"to": "assigned"})).await, 422).await;
+    assert!(p["errors"]["technician_id"].is_array(), "assigning needs a technician: {p}");
+    let assign = async |token: &str, body: Value| {
+        app.post_json(&format!("/api/v1/tickets/{id}/assign"), Some(token), &body).await
+    };
+    problem(assign(&agus, json!({"technician_id": agus_id})).await, 403).await;
+    problem(assign(&supervisor, json!({"technician_id": 999})).await, 422).await;
+    let assigned: Value = assign(&supervisor, json!({"technician_id": agus_id})).await.json().await.expect("json");
+    assert_eq!(
+        (assigned["status"].as_str(), assigned["lead_technician_id"].as_i64()),
+        (Some("assigned"), Some(agus_id))
+    );
+
+    // Budi is not on the team: for him the ticket does not exist; CS may not do field steps.
+    problem(step(&app, &budi, id, json!({"to": "on_the_way"})).await, 404).await;
+    problem(step(&app, &cs, id, json!({"to": "on_the_way"})).await, 403).await;
+    assert_eq!(step(&app, &agus, id, json!({"to": "on_the_way"})).await.status(), StatusCode::OK);
+    assert_eq!(step(&app, &agus, id, json!({"to": "in_progress"})).await.status(), StatusCode::OK);
+    let p = problem(step(&app, &agus, id, json!({"to": "waiting_customer"})).await, 422).await;
+    assert!(p["errors"]["note"].is_array(), "{p}");
+    let waiting = step(&app, &agus, id, json!({"to": "waiting_customer", "note": "Pelanggan tidak di rumah"})).await;
+    assert_eq!(waiting.status(), StatusCode::OK);
+    let detail: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&agus)).await.json().await.expect("json");
+    assert_eq!((detail["sla"]["paused"].as_bool(), detail["sla_due_at"].as_str()), (Some(true), None), "{detail}");
+    assert_eq!(step(&app, &agus, id, json!({"to": "in_progress"})).await.status(), StatusCode::OK);
+    let p = problem(step(&app, &agus, id, json!({"to": "resolved"})).await, 422).await;
+    assert!(p["errors"]["completion.odp_id"].is_array(), "a repair needs its readings: {p}");
+    let resolved = step(
+        &app,
+        &agus,
+        id,
+        json!({"to": "resolved", "completion": {"odp_id": 4, "final_attenuation": -19.8}, "note": "Konektor diganti"}),
+    )
+    .await;
+    assert_eq!(resolved.status(), StatusCode::OK);
+    problem(step(&app, &agus, id, json!({"to": "closed"})).await, 403).await;
+    assert_eq!(step(&app, &cs, id, json!({"to": "closed"})).await.status(), StatusCode::OK);
+    problem(step(&app, &cs, id, json!({"to": "in_progress"})).await, 409).await;
+
+    let detail: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&admin)).await.json().await.expect("json");
+    let kinds: Vec<&str> =
+        detail["history"].as_array().expect("history").iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds.last(), Some(&"created"));
+    assert_eq!(kinds.iter().filter(|k| **k == "status").count(), 6, "{kinds:?}");
+    assert!(kinds.contains(&"assigned"));
+    assert_eq!(detail["completion"]["final_attenuation"], -19.8);
+    assert!(detail["history"][0]["actor_id"].as_i64().is_some());
+    // The customer heard of "on the way" and "resolved" (plus the ticket's creation).
+    let phone_messages = aglis_db::repo::messages::list(
+        &app.state.db,
+        &aglis_db::repo::messages::MessageQuery {
+            q: Some("6285722334455".into()),
+            page: 1,
+            per_page: 20,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("db")
+    .0;
+    assert_eq!(phone_messages.len(), 3, "created, on the way, resolved");
+}
+
+#[tokio::test]
+async fn technicians_and_customers_see_only_their_tickets_and_capacity_is_kept() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let (agus_user, agus) = app.user_with_token("agus", Role::Technician).await;
+    let (_, budi) = app.user_with_token("budi", Role::Technician).await;
+    let agus_id = technician(&app, &admin, Some(agus_user.id), "Agus Setiawan", "0812-7777-1001").await;
+    let siti = package_and_customer(&app, &admin, "Siti Rahayu", "0857-2233-4455").await;
+    let joko = package_and_customer(&app, &admin, "Joko Susilo", "0813-4444-5555").await;
+    let mut ids = Vec::new();
+    for c in [siti, siti, joko] {
+        ids.push(ticket(&app, &admin, c, "repair").await["id"].as_i64().expect("id"));
+    }
+    for id in &ids[..2] {
+        let res = app
+            .post_json(&format!("/api/v1/tickets/{id}/assign"), Some(&admin), &json!({"technician_id": agus_id}))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let full = app
+        .post_json(&format!("/api/v1/tickets/{}/assign", ids[2]), Some(&admin), &json!({"technician_id": agus_id}))
+        .await;
+    let p = problem(full, 422).await;
+    assert!(p["errors"]["technician_id"].is_array(), "two tickets a day at most: {p}");
+
+    let mine: Value = app.get("/api/v1/tickets", Some(&agus)).await.json().await.expect("json");
+    assert_eq!(mine["total"], 2);
+    let none: Value = app.get("/api/v1/tickets", Some(&budi)).await.json().await.expect("json");
+    assert_eq!(none["total"], 0, "Budi has no technician profile and no tickets");
+    problem(app.get(&format!("/api/v1/tickets/{}", ids[0]), Some(&budi)).await, 404).await;
+
+    let (siti_user, siti_token) = app.user_with_token("siti.portal", Role::Customer).await;
+    aglis_db::repo::customers::set_user(&app.state.db, siti, Some(siti_user.id)).await.expect("link");
+    let own: Value = app.get("/api/v1/tickets", Some(&siti_token)).await.json().await.expect("json");
+    assert_eq!(own["total"], 2, "{own}");
+    assert_eq!(app.get(&format!("/api/v1/tickets/{}", ids[0]), Some(&siti_token)).await.status(), StatusCode::OK);
+    problem(app.get(&format!("/api/v1/tickets/{}", ids[2]), Some(&siti_token)).await, 404).await;
+    let filtered: Value =
+        app.get(&format!("/api/v1/tickets?customer_id={joko}"), Some(&siti_token)).await.json().await.expect("json");
+    assert_eq!(filtered["total"], 2, "a customer's filter cannot widen their view");
+}
+
+#[tokio::test]
+async fn resolving_an_installation_activates_its_customer() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let (tech_user, tech) = app.user_with_token("agus", Role::Technician).await;
+    let tid = technician(&app, &admin, Some(tech_user.id), "Agus Setiawan", "0812-7777-1001").await;
+    let cid = package_and_customer(&app, &admin, "Rina Marlina", "0813-2222-3333").await;
+    let t = ticket(&app, &admin, cid, "installation").await;
+    let id = t["id"].as_i64().expect("id");
+    app.post_json(&format!("/api/v1/tickets/{id}/assign"), Some(&admin), &json!({"technician_id": tid})).await;
+    assert_eq!(step(&app, &tech, id, json!({"to": "in_progress"})).await.status(), StatusCode::OK);
+    let p = problem(step(&app, &tech, id, json!({"to": "resolved", "completion": {"odp_id": 2}})).await, 422).await;
+    assert!(p["errors"]["completion.odp_port"].is_array(), "{p}");
+    let completion = json!({"odp_id": 2, "odp_port": 5, "final_attenuation": "-21,4", "modem_serial": "ZTEGC8F1A2B3",
+        "wifi_name": "Rina_Home", "wifi_password": "marlina2026"});
+    assert_eq!(
+        step(&app, &tech, id, json!({"to": "resolved", "completion": completion})).await.status(),
+        StatusCode::OK
+    );
+    let customer: Value = app.get(&format!("/api/v1/customers/{cid}"), Some(&admin)).await.json().await.expect("json");
+    assert_eq!(customer["status"], "active");
+}
