@@ -427,3 +427,19 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
     let (total, exact) = super::capped_count(conn, inner, TOTAL_CAP).await?;
     Ok((rows.into_iter().map(Ticket::try_from).collect::<Result<_, _>>()?, total, exact))
 }
+
+/// Tickets the SLA check looks at: still worked, clock running, and with an escalation or the
+/// breach still to record (through the status index: active tickets are few among a million).
+pub async fn for_sla_check(conn: &impl ConnectionTrait) -> Result<Vec<Ticket>, DbError> {
+    let running: Vec<&str> =
+        TicketStatus::ALL.iter().filter(|s| s.is_active() && !s.pauses_sla()).map(|s| s.as_str()).collect();
+    Entity::find()
+        .filter(Column::Status.is_in(running))
+        .filter(Condition::any().add(Column::BreachedAt.is_null()).add(Column::EscalatedCriticalAt.is_null()))
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Ticket::try_from)
+        .collect()
+}

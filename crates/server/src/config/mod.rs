@@ -39,6 +39,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGLIS_LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),
     ("AGLIS_WORKER_POLL_MS", "1000", "How often the job runner looks for due jobs when idle (milliseconds, 50–60000)."),
     (
+        "AGLIS_SLA_ESCALATE_AT",
+        "80,90",
+        "Share of a ticket's resolution SLA (percent) at which it is raised normal → high, then high → critical.",
+    ),
+    (
         "AGLIS_JOB_LOCK_SECS",
         "300",
         "How long a claimed job stays locked to its runner (5–3600). A crashed instance's jobs are taken over after it; keep it above the longest job (a send: the provider timeout × providers).",
@@ -133,6 +138,8 @@ pub struct Config {
     pub worker_poll_ms: u64,
     /// Lock of a claimed job; a crashed runner's jobs are claimed again after it.
     pub job_lock_secs: u32,
+    /// When tickets escalate (percent of the resolution SLA).
+    pub escalation: aglis_core::ticket_sla::Thresholds,
     pub run_workers: bool,
     /// Fonnte device token; `None` = no Fonnte.
     /// WhatsApp sends allowed per window (0 = unlimited).
@@ -167,6 +174,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("worker_poll_ms", &self.worker_poll_ms)
             .field("job_lock_secs", &self.job_lock_secs)
+            .field("escalation", &self.escalation)
             .field("run_workers", &self.run_workers)
             .field("whatsapp_rate", &self.whatsapp_rate)
             .field("whatsapp_rate_window_secs", &self.whatsapp_rate_window_secs)
@@ -266,6 +274,8 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
     };
     let worker_poll_ms = parse_num("AGLIS_WORKER_POLL_MS", get("AGLIS_WORKER_POLL_MS"), 1000, 50..=60_000)?;
     let job_lock_secs = parse_num("AGLIS_JOB_LOCK_SECS", get("AGLIS_JOB_LOCK_SECS"), 300, 5..=3600)?;
+    let escalation = parse_escalation(get("AGLIS_SLA_ESCALATE_AT").as_deref().unwrap_or("80,90"))
+        .map_err(|m| err("AGLIS_SLA_ESCALATE_AT", m))?;
     let run_workers = match get("AGLIS_RUN_WORKERS").as_deref() {
         None | Some("true" | "1" | "yes") => true,
         Some("false" | "0" | "no") => false,
@@ -306,6 +316,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         log_format,
         worker_poll_ms,
         job_lock_secs,
+        escalation,
         run_workers,
         whatsapp_rate,
         whatsapp_rate_window_secs,
@@ -561,4 +572,16 @@ mod tests {
         assert_eq!(redact_url("postgres://aglis:s3cret@db:5432/aglis"), "postgres://aglis:***@db:5432/aglis");
         assert_eq!(redact_url("sqlite://data/aglis.db?mode=rwc"), "sqlite://data/aglis.db?mode=rwc");
     }
+}
+
+/// `"80,90"` → raise to high at 80 %, to critical at 90 % (each 1–100, the first below the second).
+fn parse_escalation(raw: &str) -> Result<aglis_core::ticket_sla::Thresholds, String> {
+    let bad = || format!("`{raw}` is not two percentages such as 80,90 (the first smaller, each 1–100)");
+    let (a, b) = raw.split_once(',').ok_or_else(bad)?;
+    let a: u32 = a.trim().parse().map_err(|_| bad())?;
+    let b: u32 = b.trim().parse().map_err(|_| bad())?;
+    if !(1..=100).contains(&a) || !(1..=100).contains(&b) || a >= b {
+        return Err(bad());
+    }
+    Ok(aglis_core::ticket_sla::Thresholds { to_high: a, to_critical: b })
 }

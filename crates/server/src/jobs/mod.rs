@@ -22,12 +22,20 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 use aglis_db::schedules::{self as db_schedules, ScheduleDef};
 
 /// Schedules every installation has. Admins may change their times; they are never overwritten.
-pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[ScheduleDef {
-    name: "purge_expired_sessions",
-    cron: "0 * * * *",
-    timezone: "Asia/Jakarta",
-    job_kind: registry::PURGE_EXPIRED_SESSIONS,
-}];
+pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
+    ScheduleDef {
+        name: "purge_expired_sessions",
+        cron: "0 * * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: registry::PURGE_EXPIRED_SESSIONS,
+    },
+    ScheduleDef {
+        name: "sla_check",
+        cron: "* * * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::tickets::escalation::SLA_CHECK_JOB,
+    },
+];
 
 pub async fn install_builtin_schedules(state: &AppState) -> anyhow::Result<()> {
     for def in BUILTIN_SCHEDULES {

@@ -74,6 +74,7 @@ pub const PURGE_EXPIRED_SESSIONS: &str = "sessions.purge_expired";
 pub fn builtin_registry() -> Registry {
     let mut r = Registry::default();
     r.register(PURGE_EXPIRED_SESSIONS, purge_expired_sessions);
+    r.register(crate::tickets::escalation::SLA_CHECK_JOB, crate::tickets::escalation::sla_check_job);
     r.register(crate::notifications::service::SEND_JOB, crate::notifications::dispatch::send_job);
     r.register(crate::notifications::webhooks::APPLY_FONNTE_JOB, crate::notifications::webhooks::apply_fonnte);
     r.register(crate::notifications::meta_webhook::APPLY_META_JOB, crate::notifications::meta_webhook::apply_meta);

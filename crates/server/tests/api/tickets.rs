@@ -244,3 +244,87 @@ async fn resolving_an_installation_activates_its_customer() {
     let customer: Value = app.get(&format!("/api/v1/customers/{cid}"), Some(&admin)).await.json().await.expect("json");
     assert_eq!(customer["status"], "active");
 }
+
+#[tokio::test]
+async fn tickets_escalate_at_80_and_90_percent_once_and_the_breach_is_recorded() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let spv = app.insert_user("sari.spv", Role::Supervisor).await;
+    let phone = aglis_db::repo::users::UserChanges { phone: Some(Some("6281311112222".into())), ..Default::default() };
+    aglis_db::repo::users::update(&app.state.db, spv.id, phone, crate::helpers::ClockExt::now_utc(&app.clock))
+        .await
+        .expect("phone");
+    let (tech_user, _) = app.user_with_token("agus", Role::Technician).await;
+    let tid = technician(&app, &admin, Some(tech_user.id), "Agus Setiawan", "0812-7777-1001").await;
+    let cid = package_and_customer(&app, &admin, "Siti Rahayu", "0857-2233-4455").await;
+    // A normal repair: 24 h on business hours. Make it 24/7 so the arithmetic is plain.
+    let row = aglis_core::ticket_sla::TargetRow {
+        ticket_type: None,
+        priority: aglis_core::ticket::Priority::Normal,
+        targets: aglis_core::ticket_sla::Targets {
+            first_response: chrono::Duration::minutes(60),
+            resolution: chrono::Duration::hours(10),
+            calendar: aglis_core::ticket_sla::CalendarKind::Always,
+        },
+    };
+    aglis_db::repo::sla::set_target(&app.state.db, &row).await.expect("sla row");
+    let res = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(&admin),
+            &json!({"customer_id": cid, "type": "repair", "priority": "normal", "description": "Sering putus tiap sore"}),
+        )
+        .await;
+    let id = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    app.post_json(&format!("/api/v1/tickets/{id}/assign"), Some(&admin), &json!({"technician_id": tid})).await;
+    let check = async || aglis_server::tickets::escalation::check(&app.state).await.expect("check");
+    let priority = async || {
+        let t: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&admin)).await.json().await.expect("json");
+        (t["priority"].as_str().map(str::to_owned), t["history"].clone())
+    };
+
+    app.clock.advance(chrono::Duration::minutes(7 * 60 + 59)); // 79.8 %
+    assert_eq!(check().await.escalations, 0);
+    assert_eq!(priority().await.0.as_deref(), Some("normal"));
+    app.clock.advance(chrono::Duration::minutes(1)); // 80 %
+    assert_eq!(check().await.escalations, 1);
+    assert_eq!(check().await.escalations, 0, "never twice for the same step");
+    assert_eq!(priority().await.0.as_deref(), Some("high"));
+    app.clock.advance(chrono::Duration::minutes(59)); // 89.8 %
+    assert_eq!(check().await.escalations, 0);
+    app.clock.advance(chrono::Duration::minutes(1)); // 90 %
+    assert_eq!(check().await.escalations, 1);
+    let (p, history) = priority().await;
+    assert_eq!(p.as_deref(), Some("critical"));
+    let escalations: Vec<&str> = history
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| e["kind"] == "escalated")
+        .filter_map(|e| e["detail"].as_str())
+        .collect();
+    assert_eq!(escalations.len(), 2, "{escalations:?}");
+    assert!(escalations[1].starts_with("normal → high"), "{escalations:?}");
+
+    app.clock.advance(chrono::Duration::hours(3)); // past 10 h
+    let done = check().await;
+    assert_eq!((done.escalations, done.breaches), (0, 1));
+    assert_eq!(check().await.breaches, 0);
+    let t: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&admin)).await.json().await.expect("json");
+    let created: chrono::DateTime<chrono::Utc> = t["created_at"].as_str().expect("created").parse().expect("time");
+    let breached: chrono::DateTime<chrono::Utc> = t["breached_at"].as_str().expect("breached").parse().expect("time");
+    assert_eq!(breached - created, chrono::Duration::hours(10), "the breach is recorded at the instant it happened");
+
+    // The supervisor and the technician were told twice each (one per step).
+    for phone in ["6281311112222", "6281277771001"] {
+        let q = aglis_db::repo::messages::MessageQuery {
+            q: Some(phone.into()),
+            page: 1,
+            per_page: 20,
+            ..Default::default()
+        };
+        let sent = aglis_db::repo::messages::list(&app.state.db, &q).await.expect("db").0;
+        let warnings = sent.iter().filter(|m| m.body.contains("SLA")).count();
+        assert_eq!(warnings, 2, "{phone}: {:?}", sent.iter().map(|m| &m.body).collect::<Vec<_>>());
+    }
+}
