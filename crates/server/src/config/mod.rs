@@ -458,6 +458,18 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     f.write_all(b"\n")
 }
 
+/// `"80,90"` → raise to high at 80 %, to critical at 90 % (each 1–100, the first below the second).
+fn parse_escalation(raw: &str) -> Result<aglis_core::ticket_sla::Thresholds, String> {
+    let bad = || format!("`{raw}` is not two percentages such as 80,90 (the first smaller, each 1–100)");
+    let (a, b) = raw.split_once(',').ok_or_else(bad)?;
+    let a: u32 = a.trim().parse().map_err(|_| bad())?;
+    let b: u32 = b.trim().parse().map_err(|_| bad())?;
+    if !(1..=100).contains(&a) || !(1..=100).contains(&b) || a >= b {
+        return Err(bad());
+    }
+    Ok(aglis_core::ticket_sla::Thresholds { to_high: a, to_critical: b })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,16 +584,13 @@ mod tests {
         assert_eq!(redact_url("postgres://aglis:s3cret@db:5432/aglis"), "postgres://aglis:***@db:5432/aglis");
         assert_eq!(redact_url("sqlite://data/aglis.db?mode=rwc"), "sqlite://data/aglis.db?mode=rwc");
     }
-}
 
-/// `"80,90"` → raise to high at 80 %, to critical at 90 % (each 1–100, the first below the second).
-fn parse_escalation(raw: &str) -> Result<aglis_core::ticket_sla::Thresholds, String> {
-    let bad = || format!("`{raw}` is not two percentages such as 80,90 (the first smaller, each 1–100)");
-    let (a, b) = raw.split_once(',').ok_or_else(bad)?;
-    let a: u32 = a.trim().parse().map_err(|_| bad())?;
-    let b: u32 = b.trim().parse().map_err(|_| bad())?;
-    if !(1..=100).contains(&a) || !(1..=100).contains(&b) || a >= b {
-        return Err(bad());
+    #[test]
+    fn escalation_thresholds_parse_or_say_why() {
+        let t = super::parse_escalation("75, 95").expect("ok");
+        assert_eq!((t.to_high, t.to_critical), (75, 95));
+        for bad in ["90,80", "80", "0,90", "80,101", "a,b"] {
+            assert!(super::parse_escalation(bad).is_err(), "{bad}");
+        }
     }
-    Ok(aglis_core::ticket_sla::Thresholds { to_high: a, to_critical: b })
 }
