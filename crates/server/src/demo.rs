@@ -66,6 +66,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     crate::notifications::demo_seed::seed(state).await?;
     crate::customers::demo_seed::seed(state).await?;
     crate::registrations::demo_seed::seed(state).await?;
+    crate::tickets::demo_seed::seed(state).await?;
     Ok(created)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod completion;
+pub mod demo_seed;
 pub mod escalation;
 pub mod service;
 pub mod technicians_api;

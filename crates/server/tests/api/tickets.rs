@@ -5,6 +5,7 @@
 use crate::helpers::{TestApp, problem, spawn_app};
 use aglis_core::permission::Role;
 use reqwest::StatusCode;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 async fn package_and_customer(app: &TestApp, admin: &str, name: &str, phone: &str) -> i64 {
@@ -327,4 +328,31 @@ async fn tickets_escalate_at_80_and_90_percent_once_and_the_breach_is_recorded()
         let warnings = sent.iter().filter(|m| m.body.contains("SLA")).count();
         assert_eq!(warnings, 2, "{phone}: {:?}", sent.iter().map(|m| &m.body).collect::<Vec<_>>());
     }
+}
+
+#[tokio::test]
+async fn the_demo_has_technicians_and_tickets_in_every_state_some_escalated_or_breached() {
+    let app = spawn_app().await;
+    aglis_server::demo::seed(&app.state).await.expect("seed");
+    let (_, admin) = app.user_with_token("andi.demo", Role::Admin).await;
+    let techs: Value = app.get("/api/v1/technicians", Some(&admin)).await.json().await.expect("json");
+    assert_eq!(techs.as_array().map(Vec::len), Some(5));
+    let mut seen = std::collections::BTreeSet::new();
+    let all: Value = app.get("/api/v1/tickets?per_page=200", Some(&admin)).await.json().await.expect("json");
+    for t in all["items"].as_array().expect("items") {
+        seen.insert(t["status"].as_str().expect("status").to_owned());
+    }
+    for s in aglis_core::ticket::TicketStatus::ALL {
+        assert!(seen.contains(s.as_str()), "a demo ticket that is {s}: {seen:?}");
+    }
+    let db = &app.state.db;
+    let rows = aglis_db::entity::tickets::Entity::find().all(db).await.expect("db");
+    assert!(rows.iter().any(|t| t.breached_at.is_some()), "one past its SLA");
+    assert!(rows.iter().any(|t| t.escalated_high_at.is_some()), "one escalated");
+    // The demo technician account sees its own queue.
+    let login = json!({"username": "technician", "password": "demo12345"});
+    let res = app.post_json("/api/v1/auth/login", None, &login).await;
+    let tech = res.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned();
+    let queue: Value = app.get("/api/v1/tickets", Some(&tech)).await.json().await.expect("json");
+    assert!(queue["total"].as_u64().is_some_and(|n| n >= 3), "{queue}");
 }

@@ -1,0 +1,166 @@
+//! Demo technicians (the demo's technician accounts, in Karawang and Bekasi zones) and tickets in
+//! every state over the last days, some near or past their SLA, so the ticket pages, a
+//! technician's queue and the escalation figures all have something to show.
+
+use crate::app::AppState;
+use aglis_core::ticket::{self, Priority, TicketStatus, TicketType};
+use aglis_core::ticket_sla;
+use aglis_db::repo::customers::{CustomerQuery, list as list_customers};
+use aglis_db::repo::technicians::{self, Profile};
+use aglis_db::repo::tickets::{self, NewTicket, Ticket};
+use aglis_db::repo::users;
+use chrono::{DateTime, Duration, Utc};
+
+/// (skill code, level 1–5)
+type Skills = &'static [(&'static str, i32)];
+
+/// (username, zone, level, skills)
+const TECHNICIANS: &[(&str, &str, &str, Skills)] = &[
+    (
+        "technician",
+        "Karawang Barat",
+        "senior",
+        &[("ftth_basic_install", 4), ("fiber_splicing", 3), ("speed_testing", 5)],
+    ),
+    (
+        "teknisi.karawang1",
+        "Karawang Barat",
+        "expert",
+        &[("fiber_splicing", 5), ("backbone_fiber", 4), ("olt_management", 3)],
+    ),
+    ("teknisi.karawang2", "Telukjambe", "junior", &[("ftth_basic_install", 3), ("speed_testing", 3)]),
+    ("teknisi.bekasi1", "Bekasi Timur", "senior", &[("ftth_basic_install", 4), ("wifi_setup", 4)]),
+    (
+        "teknisi.bekasi2",
+        "Cikarang",
+        "specialist",
+        &[("backbone_fiber", 5), ("tower_climbing", 4), ("fiber_splicing", 5)],
+    ),
+];
+
+/// (type, priority, title, hours ago, status it has reached, technician index)
+const TICKETS: &[(TicketType, Priority, &str, i64, TicketStatus, usize)] = &[
+    (TicketType::Repair, Priority::Critical, "Internet mati total, lampu LOS merah", 1, TicketStatus::Open, 0),
+    (TicketType::Repair, Priority::High, "Koneksi putus-putus setiap sore", 3, TicketStatus::Assigned, 0),
+    (TicketType::Repair, Priority::Normal, "Kecepatan hanya 5 Mbps dari paket 50 Mbps", 20, TicketStatus::OnTheWay, 0),
+    (TicketType::Installation, Priority::Normal, "Pemasangan baru Perum Galuh Mas", 40, TicketStatus::InProgress, 0),
+    (TicketType::WifiSetup, Priority::Low, "Ganti nama dan sandi WiFi", 26, TicketStatus::WaitingCustomer, 2),
+    (TicketType::Repair, Priority::High, "Kabel drop putus tertimpa pohon", 5, TicketStatus::PendingParts, 1),
+    (TicketType::Maintenance, Priority::Normal, "Perapian kabel ODP-KRW-004", 70, TicketStatus::Resolved, 1),
+    (TicketType::Upgrade, Priority::Low, "Upgrade ke Home Gold 100M", 120, TicketStatus::Closed, 3),
+    (TicketType::Dismantle, Priority::Low, "Cabut perangkat, pelanggan pindah", 96, TicketStatus::Cancelled, 3),
+    (TicketType::Repair, Priority::Normal, "Modem sering restart sendiri", 50, TicketStatus::Reopened, 4),
+    (TicketType::Repair, Priority::High, "Redaman tinggi -29 dBm", 6, TicketStatus::InProgress, 4),
+    (TicketType::Repair, Priority::Critical, "Satu cluster Cikarang padam", 3, TicketStatus::InProgress, 4),
+    (TicketType::Repair, Priority::Normal, "Tidak bisa buka situs tertentu", 2, TicketStatus::Open, 0),
+    (TicketType::Installation, Priority::Normal, "Pemasangan baru Bekasi Timur", 10, TicketStatus::Assigned, 3),
+    (TicketType::Maintenance, Priority::Low, "Cek rutin ODP-BKS-011", 40, TicketStatus::Resolved, 3),
+];
+
+/// The statuses a ticket walks through to reach `to` (after `open`).
+fn path_to(to: TicketStatus) -> &'static [TicketStatus] {
+    use TicketStatus::*;
+    match to {
+        Open => &[],
+        Assigned => &[Assigned],
+        OnTheWay => &[Assigned, OnTheWay],
+        InProgress => &[Assigned, OnTheWay, InProgress],
+        PendingParts => &[Assigned, InProgress, PendingParts],
+        WaitingCustomer => &[Assigned, InProgress, WaitingCustomer],
+        Resolved => &[Assigned, OnTheWay, InProgress, Resolved],
+        Closed => &[Assigned, InProgress, Resolved, Closed],
+        Cancelled => &[Cancelled],
+        Reopened => &[Assigned, InProgress, Resolved, Reopened],
+    }
+}
+
+pub async fn seed(state: &AppState) -> anyhow::Result<()> {
+    let now = state.now();
+    let mut techs = Vec::new();
+    for (i, (username, zone, level, skills)) in TECHNICIANS.iter().enumerate() {
+        let Some((user, _)) = users::find_credentials(&state.db, username).await? else { continue };
+        let profile = Profile {
+            user_id: Some(user.id),
+            full_name: user.full_name.clone(),
+            phone: user.phone.clone().unwrap_or_default(),
+            skill_level: (*level).into(),
+            work_zone: (*zone).into(),
+            max_daily_tickets: 8,
+            work_start: "08:00".into(),
+            work_end: "17:00".into(),
+            skills: skills.iter().map(|(s, l)| ((*s).to_owned(), *l)).collect(),
+        };
+        techs.push(
+            technicians::create(&state.db, &format!("TEC{:04}", i + 1), profile, now - Duration::days(400)).await?,
+        );
+    }
+    anyhow::ensure!(!techs.is_empty(), "the demo technician accounts are missing");
+    let q =
+        CustomerQuery { page: 1, per_page: 60, sort: aglis_db::repo::customers::Sort::Newest, ..Default::default() };
+    let people = list_customers(&state.db, &q).await?.items;
+    anyhow::ensure!(!people.is_empty(), "seed customers before tickets");
+    let table = ticket_sla::default_targets();
+    for (i, (ty, priority, title, hours_ago, reach, tech)) in TICKETS.iter().enumerate() {
+        let customer = &people[i % people.len()];
+        let created = now - Duration::hours(*hours_ago) - Duration::minutes(17 * i64::try_from(i).unwrap_or(0));
+        let targets = ticket_sla::targets_for(&table, *ty, *priority).ok_or_else(|| anyhow::anyhow!("no SLA row"))?;
+        let cal = crate::tickets::service::calendar(&state.db, targets.calendar).await?;
+        let due = cal.add_working(created, targets.resolution);
+        let prefix = ticket::number_prefix(created);
+        let number = ticket::next_number(created, tickets::highest_number(&state.db, &prefix).await?.as_deref())
+            .ok_or_else(|| anyhow::anyhow!("numbers"))?;
+        let new = NewTicket {
+            customer_id: Some(customer.id),
+            registration_id: None,
+            ticket_type: *ty,
+            category: String::new(),
+            priority: *priority,
+            title: (*title).into(),
+            description: format!("{title}. Dilaporkan oleh {} lewat WhatsApp.", customer.name),
+            location: format!("{}, {}", customer.address, customer.city),
+            latitude: customer.latitude,
+            longitude: customer.longitude,
+        };
+        let mut t = tickets::create(&state.db, &number, new, targets, due, None, created).await?;
+        let lead = &techs[tech % techs.len()];
+        let steps = path_to(*reach);
+        let gap = Duration::hours(*hours_ago) / i32::try_from(steps.len() + 1).unwrap_or(1);
+        let mut at = created;
+        for (n, to) in steps.iter().enumerate() {
+            at += gap;
+            if *to == TicketStatus::Assigned {
+                tickets::set_team(&state.db, t.id, lead.id, &[], at).await?;
+                t.lead_technician_id = Some(lead.id);
+            }
+            t = walk(state, t, *to, at, n).await?;
+        }
+        let due = if t.status.is_active() {
+            crate::tickets::service::resolution_clock(&state.db, &t, now).await?.due_at
+        } else {
+            None
+        };
+        tickets::set_due(&state.db, t.id, due).await?;
+    }
+    crate::tickets::escalation::check(state).await?;
+    Ok(())
+}
+
+/// One recorded step, with the completion readings a resolve needs.
+async fn walk(state: &AppState, t: Ticket, to: TicketStatus, at: DateTime<Utc>, n: usize) -> anyhow::Result<Ticket> {
+    let completion = (to == TicketStatus::Resolved).then(|| {
+        serde_json::json!({"odp_id": 1 + n, "odp_port": 3, "final_attenuation": -19.6, "modem_serial": "ZTEGC8F1A2B3",
+            "wifi_name": "AGLIS_Home", "wifi_password": "rahasia2026", "new_package_id": 2})
+    });
+    tickets::set_status(&state.db, &t, to, completion.as_ref(), at).await?;
+    let note = match to {
+        TicketStatus::WaitingCustomer => ": pelanggan belum di rumah, dijadwalkan ulang",
+        TicketStatus::PendingParts => ": menunggu kabel drop 150 m dari gudang",
+        TicketStatus::Cancelled => ": dibatalkan atas permintaan pelanggan",
+        TicketStatus::Reopened => ": masalah muncul lagi",
+        _ => "",
+    };
+    let detail = format!("{} → {to}{note}", t.status);
+    let kind = if to == TicketStatus::Assigned { "assigned" } else { "status" };
+    tickets::add_event(&state.db, t.id, kind, Some((t.status, to)), &detail, None, at).await?;
+    tickets::get(&state.db, t.id).await?.ok_or_else(|| anyhow::anyhow!("ticket vanished"))
+}
