@@ -21,6 +21,9 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "jobs", description = "The background job queue"),
         (name = "notifications", description = "WhatsApp and e-mail messages"),
         (name = "monitoring", description = "Health checks"),
+        (name = "tickets", description = "Trouble and work tickets, their life cycle and SLA"),
+        (name = "technicians", description = "The field team"),
+        (name = "dashboard", description = "The staff dashboard's figures"),
     )
 )]
 pub struct ApiDoc;
@@ -48,4 +51,5 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::customers::api_router())
         .merge(crate::registrations::api_router())
         .merge(crate::tickets::api_router())
+        .merge(crate::dashboard::api::api_router())
 }

@@ -443,3 +443,81 @@ pub async fn for_sla_check(conn: &impl ConnectionTrait) -> Result<Vec<Ticket>, D
         .map(Ticket::try_from)
         .collect()
 }
+
+/// The ticket figures of the staff dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Figures {
+    /// Every status with its count.
+    pub by_status: Vec<(TicketStatus, i64)>,
+    /// Still worked and past the resolution SLA.
+    pub breached_active: i64,
+    /// Still worked, escalated, not yet past the SLA.
+    pub at_risk: i64,
+    /// Resolved since `day_start`.
+    pub resolved_today: i64,
+    /// Resolved in the last 30 days, and of those within the SLA.
+    pub resolved_30d: i64,
+    pub within_sla_30d: i64,
+    /// Escalation instants of the last 7 days (the caller buckets them by local day).
+    pub escalations_7d: Vec<DateTime<Utc>>,
+}
+
+async fn count(conn: &impl ConnectionTrait, cond: Condition) -> Result<i64, DbError> {
+    Ok(Entity::find()
+        .select_only()
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .filter(cond)
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?
+        .unwrap_or(0))
+}
+
+pub async fn figures(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    day_start: DateTime<Utc>,
+) -> Result<Figures, DbError> {
+    let rows: Vec<(String, i64)> = Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .group_by(Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let by_status = TicketStatus::ALL
+        .iter()
+        .map(|s| (*s, rows.iter().find(|(n, _)| n == s.as_str()).map_or(0, |(_, n)| *n)))
+        .collect();
+    let active: Vec<&str> = TicketStatus::ALL.iter().filter(|s| s.is_active()).map(|s| s.as_str()).collect();
+    let is_active = || Column::Status.is_in(active.clone());
+    let breached_active = count(conn, Condition::all().add(is_active()).add(Column::BreachedAt.is_not_null())).await?;
+    let at_risk = count(
+        conn,
+        Condition::all().add(is_active()).add(Column::BreachedAt.is_null()).add(Column::EscalatedHighAt.is_not_null()),
+    )
+    .await?;
+    let resolved_today = count(conn, Condition::all().add(Column::ResolvedAt.gte(day_start))).await?;
+    let month = now - Duration::days(30);
+    let resolved_30d = count(conn, Condition::all().add(Column::ResolvedAt.gte(month))).await?;
+    let late =
+        count(conn, Condition::all().add(Column::ResolvedAt.gte(month)).add(Column::BreachedAt.is_not_null())).await?;
+    let escalations_7d: Vec<DateTime<Utc>> = ticket_events::Entity::find()
+        .select_only()
+        .column(ticket_events::Column::At)
+        .filter(ticket_events::Column::Kind.eq("escalated"))
+        .filter(ticket_events::Column::At.gte(now - Duration::days(7)))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(Figures {
+        by_status,
+        breached_active,
+        at_risk,
+        resolved_today,
+        resolved_30d,
+        within_sla_30d: resolved_30d - late,
+        escalations_7d,
+    })
+}

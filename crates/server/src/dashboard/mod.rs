@@ -1,5 +1,7 @@
 //! The start page: what the signed-in user may do, and the state of the system at a glance.
 
+pub mod api;
+
 use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::AppResult;

@@ -191,6 +191,13 @@ pub async fn step(
     tickets::add_event(&txn, t.id, "status", Some((t.status, to)), &detail, Some(auth.user.id), now).await?;
     let moved = tickets::get(&txn, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
     refresh_due(&txn, &moved, now).await?;
+    if to == TicketStatus::Resolved && moved.breached_at.is_none() {
+        // Resolved late before the minute's SLA check saw it: record the breach now.
+        let clock = resolution_clock(&txn, &moved, now).await?;
+        if clock.breached() {
+            tickets::set_breached(&txn, moved.id, clock.due_at.unwrap_or(now)).await?;
+        }
+    }
     if to == TicketStatus::Resolved && moved.ticket_type == ticket::TicketType::Installation {
         activate_installed_customer(&txn, &moved, auth.user.id, now).await?;
     }

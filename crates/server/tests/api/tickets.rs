@@ -355,4 +355,17 @@ async fn the_demo_has_technicians_and_tickets_in_every_state_some_escalated_or_b
     let tech = res.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned();
     let queue: Value = app.get("/api/v1/tickets", Some(&tech)).await.json().await.expect("json");
     assert!(queue["total"].as_u64().is_some_and(|n| n >= 3), "{queue}");
+    let dash: Value = app.get("/api/v1/dashboard", Some(&admin)).await.json().await.expect("json");
+    let t = &dash["tickets"];
+    assert_eq!(t["by_status"]["open"], 2, "{dash}");
+    assert!(t["breached"].as_i64().is_some_and(|n| n >= 1), "{dash}");
+    assert_eq!(t["escalations_per_day"].as_array().map(Vec::len), Some(7));
+    assert_eq!(dash["technicians_total"], 5);
+    assert!(dash["customers"]["active"].as_i64().is_some_and(|n| n > 100));
+    problem(app.get("/api/v1/dashboard", Some(&queue_token_of(&app).await)).await, 403).await;
+}
+
+/// A customer account's token (customers have no dashboard).
+async fn queue_token_of(app: &TestApp) -> String {
+    app.user_with_token("pelanggan.demo", Role::Customer).await.1
 }
