@@ -20,6 +20,7 @@ pub mod schedule;
 pub mod str_enum;
 pub mod sla;
 pub mod ticket;
+pub mod ticket_assign;
 pub mod ticket_completion;
 pub mod ticket_sla;
 pub mod user;

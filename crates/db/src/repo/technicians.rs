@@ -124,3 +124,13 @@ pub async fn set_availability(
         .await?;
     Ok(r.rows_affected == 1)
 }
+
+/// Every technician's skills: `(technician_id, skill, level)`.
+pub async fn all_skills(conn: &impl ConnectionTrait) -> Result<Vec<(i64, String, i32)>, DbError> {
+    Ok(technician_skills::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.technician_id, s.skill, s.level))
+        .collect())
+}

@@ -26,6 +26,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(show))
         .routes(routes!(transition))
         .routes(routes!(assign))
+        .routes(routes!(suggestions))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -376,4 +377,76 @@ async fn assign(
         return Err(AppError::field("members", "at most 10 technicians on a team"));
     }
     Ok(Json(service::assign(&state, id, req.technician_id, &req.members, &staff.0).await?.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionOut {
+    pub technician_id: i64,
+    pub employee_id: String,
+    pub full_name: String,
+    pub work_zone: String,
+    pub availability: String,
+    pub load: i64,
+    pub max_daily_tickets: i32,
+    /// Sum of their levels in the skills the ticket's type calls for.
+    pub skill: i64,
+    pub same_area: bool,
+    /// Available with spare capacity.
+    pub assignable: bool,
+    pub score: i64,
+}
+
+/// Technicians ranked for a ticket: skill match, area, availability and load (best first;
+/// those who cannot take it now come last, so the reason shows).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/suggestions", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
+    responses((status = 200, body = Vec<SuggestionOut>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn suggestions(
+    State(state): State<AppState>,
+    _staff: Staff<perm::TicketsAssign>,
+    IdPath(id): IdPath,
+) -> AppResult<Json<Vec<SuggestionOut>>> {
+    use aglis_core::ticket_assign::{Candidate, rank};
+    let t = tickets::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
+    let techs: Vec<_> =
+        technicians::list(&state.reads, None, None).await?.into_iter().filter(|t| t.is_active).collect();
+    let ids: Vec<i64> = techs.iter().map(|t| t.id).collect();
+    let loads = tickets::active_load(&state.reads, &ids).await?;
+    let skills = technicians::all_skills(&state.reads).await?;
+    let load_of = |id: i64| loads.iter().find(|(t, _)| *t == id).map_or(0, |(_, n)| *n);
+    let candidates: Vec<Candidate> = techs
+        .iter()
+        .map(|x| Candidate {
+            id: x.id,
+            work_zone: x.work_zone.clone(),
+            available: x.availability == "available",
+            load: load_of(x.id),
+            capacity: i64::from(x.max_daily_tickets),
+            skills: skills.iter().filter(|(t, _, _)| *t == x.id).map(|(_, s, l)| (s.clone(), *l)).collect(),
+        })
+        .collect();
+    let ranked = rank(t.ticket_type, &t.location, &candidates);
+    Ok(Json(
+        ranked
+            .into_iter()
+            .filter_map(|r| {
+                let x = techs.iter().find(|x| x.id == r.id)?;
+                Some(SuggestionOut {
+                    technician_id: x.id,
+                    employee_id: x.employee_id.clone(),
+                    full_name: x.full_name.clone(),
+                    work_zone: x.work_zone.clone(),
+                    availability: x.availability.clone(),
+                    load: load_of(x.id),
+                    max_daily_tickets: x.max_daily_tickets,
+                    skill: r.skill,
+                    same_area: r.same_area,
+                    assignable: r.assignable,
+                    score: r.score,
+                })
+            })
+            .collect(),
+    ))
 }

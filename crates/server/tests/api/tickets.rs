@@ -206,6 +206,12 @@ async fn technicians_and_customers_see_only_their_tickets_and_capacity_is_kept()
     let p = problem(full, 422).await;
     assert!(p["errors"]["technician_id"].is_array(), "two tickets a day at most: {p}");
 
+    let ranked: Value =
+        app.get(&format!("/api/v1/tickets/{}/suggestions", ids[2]), Some(&admin)).await.json().await.expect("json");
+    assert_eq!(ranked[0]["technician_id"], agus_id);
+    assert_eq!(ranked[0]["assignable"], false, "Agus is full: {ranked}");
+    assert_eq!(ranked[0]["skill"], 7, "a repair counts fiber splicing (3) and basic install (4)");
+    problem(app.get(&format!("/api/v1/tickets/{}/suggestions", ids[2]), Some(&agus)).await, 403).await;
     let mine: Value = app.get("/api/v1/tickets", Some(&agus)).await.json().await.expect("json");
     assert_eq!(mine["total"], 2);
     let none: Value = app.get("/api/v1/tickets", Some(&budi)).await.json().await.expect("json");
