@@ -32,6 +32,9 @@ enum Command {
         /// Exactly this many customers instead.
         #[arg(long)]
         customers: Option<usize>,
+        /// Exactly this many tickets instead (`large`: 1,000,000; `small`: 20,000).
+        #[arg(long)]
+        tickets: Option<usize>,
     },
     /// Manage accounts.
     User {
@@ -83,7 +86,7 @@ fn main() -> ExitCode {
                 serve(config).await
             }
             Command::Migrate => migrate(config).await,
-            Command::Seed { scale, customers } => seed(config, &scale, customers).await,
+            Command::Seed { scale, customers, tickets } => seed(config, &scale, customers, tickets).await,
             Command::User { command: UserCommand::CreateAdmin { username, full_name } } => {
                 create_admin(config, &username, &full_name).await
             }
@@ -136,20 +139,22 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn seed(mut config: Config, scale: &str, customers: Option<usize>) -> anyhow::Result<()> {
-    let count = match (customers, scale) {
-        (Some(n), _) => n,
-        (None, "large") => 100_000,
-        (None, "small") => 5_000,
-        (None, other) => anyhow::bail!("--scale must be small or large, not `{other}`"),
+async fn seed(mut config: Config, scale: &str, customers: Option<usize>, tickets: Option<usize>) -> anyhow::Result<()> {
+    let (default_customers, default_tickets) = match scale {
+        "large" => (100_000, 1_000_000),
+        "small" => (5_000, 20_000),
+        other => anyhow::bail!("--scale must be small or large, not `{other}`"),
     };
+    let count = customers.unwrap_or(default_customers);
     // The demo data first (packages, ODPs, accounts), then the generated customers.
     config.demo = true;
     config.run_workers = false;
     config.bind = "127.0.0.1:0".parse()?;
     let app = Application::build(config, Arc::new(SystemClock)).await?;
     let now = aglis_core::clock::Clock::now(&SystemClock);
-    aglis_server::seed::customers(&app.state.db, count, now).await
+    aglis_server::seed::customers(&app.state.db, count, now).await?;
+    aglis_server::seed::tickets::seed(&app.state.db, tickets.unwrap_or(default_tickets), now).await?;
+    aglis_server::seed::analyze(&app.state.db).await
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {

@@ -1,5 +1,8 @@
 //! `aglis seed --scale large`: a realistic data set for load tests — 100 k customers over five
-//! years of sign-ups, across the demo's packages and ODPs — written in batches with a progress bar.
+//! years of sign-ups, across the demo's packages and ODPs, and 1 M tickets over two years (`tickets`) —
+//! written in batches with a progress bar.
+
+pub mod tickets;
 
 use aglis_core::customer::CustomerStatus;
 use aglis_db::entity::{customer_words, customers};
@@ -59,20 +62,25 @@ const STREETS: &[(&str, &str)] = &[
 ];
 
 /// A small deterministic generator, so runs are comparable.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
+    pub(crate) fn next(&mut self, n: usize) -> usize {
         self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         usize::try_from((self.0 >> 33) % u64::try_from(n.max(1)).unwrap_or(1)).unwrap_or(0)
     }
 }
 
 fn bar(done: usize, total: usize, started: std::time::Instant) {
+    progress("customers", done, total, started);
+}
+
+/// A progress bar on stderr: `what [####    ] done/total (rate/s)`.
+pub(crate) fn progress(what: &str, done: usize, total: usize, started: std::time::Instant) {
     let width = 30;
     let filled = done * width / total.max(1);
     let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
-    eprint!("\r  customers [{}{}] {done}/{total} ({:.0}/s)   ", "#".repeat(filled), " ".repeat(width - filled), rate);
+    eprint!("\r  {what} [{}{}] {done}/{total} ({:.0}/s)   ", "#".repeat(filled), " ".repeat(width - filled), rate);
     let _ = std::io::stderr().flush();
 }
 
@@ -161,8 +169,12 @@ pub async fn customers(db: &DatabaseConnection, count: usize, now: DateTime<Utc>
         bar(done, count, started);
     }
     eprintln!("\n  {count} customers in {:.1} s", started.elapsed().as_secs_f64());
-    // Fresh statistics for the planner (and on PostgreSQL a visibility map, so index-only scans
-    // need not visit the table), as autovacuum would give a production database a minute later.
+    Ok(())
+}
+
+/// Fresh statistics for the planner (and on PostgreSQL a visibility map, so index-only scans
+/// need not visit the table), as autovacuum would give a production database a minute later.
+pub async fn analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
     let analyze = match aglis_db::engine(db) {
         aglis_db::Engine::Postgres => "VACUUM ANALYZE",
         aglis_db::Engine::Sqlite => "ANALYZE",

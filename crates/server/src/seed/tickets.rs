@@ -1,0 +1,171 @@
+//! Generated tickets for load tests: `count` over the two years before today (today is left to
+//! the demo and to real work, so numbers never collide), in a realistic mix — mostly repairs,
+//! mostly closed, the last two days still being worked — each with its "created" history entry.
+
+use super::{Lcg, progress};
+use aglis_core::ticket::{Priority, TicketStatus, TicketType, number_prefix};
+use aglis_core::ticket_sla::{default_targets, targets_for};
+use aglis_db::entity::{customers, technicians, ticket_events, tickets};
+use aglis_db::{DatabaseConnection, TransactionTrait};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+
+const DAYS: i64 = 730;
+const BATCH: usize = 1_000;
+
+const TYPES: &[(TicketType, usize)] = &[
+    (TicketType::Repair, 60),
+    (TicketType::Installation, 15),
+    (TicketType::Maintenance, 10),
+    (TicketType::Upgrade, 5),
+    (TicketType::WifiSetup, 5),
+    (TicketType::Dismantle, 5),
+];
+const PRIORITIES: &[(Priority, usize)] =
+    &[(Priority::Low, 20), (Priority::Normal, 55), (Priority::High, 20), (Priority::Critical, 5)];
+const TITLES: &[&str] = &[
+    "Internet mati total, lampu LOS merah",
+    "Koneksi putus-putus setiap sore",
+    "Kecepatan tidak sesuai paket",
+    "Modem sering restart sendiri",
+    "Kabel drop putus",
+    "WiFi tidak terdeteksi di lantai 2",
+    "Redaman tinggi",
+    "Tidak bisa buka situs tertentu",
+];
+const ACTIVE: &[TicketStatus] = &[
+    TicketStatus::Open,
+    TicketStatus::Assigned,
+    TicketStatus::OnTheWay,
+    TicketStatus::InProgress,
+    TicketStatus::PendingParts,
+    TicketStatus::WaitingCustomer,
+];
+
+fn weighted<T: Copy>(rng: &mut Lcg, table: &[(T, usize)]) -> T {
+    let total: usize = table.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.next(total);
+    for (v, w) in table {
+        if pick < *w {
+            return *v;
+        }
+        pick -= w;
+    }
+    table[0].0
+}
+
+/// Adds `count` tickets. Needs customers (run after [`super::customers`] or on the demo).
+pub async fn seed(db: &DatabaseConnection, count: usize, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let customer_ids: Vec<i64> =
+        customers::Entity::find().select_only().column(customers::Column::Id).into_tuple().all(db).await?;
+    let tech_ids: Vec<i64> =
+        technicians::Entity::find().select_only().column(technicians::Column::Id).into_tuple().all(db).await?;
+    anyhow::ensure!(!customer_ids.is_empty() && !tech_ids.is_empty(), "seed the demo (customers, technicians) first");
+    let table = default_targets();
+    let mut rng = Lcg(104_729);
+    let started = std::time::Instant::now();
+    let per_day = count.div_ceil(usize::try_from(DAYS).unwrap_or(1));
+    let mut done = 0;
+    let first_day = now - Duration::days(DAYS);
+    let mut rows = Vec::with_capacity(BATCH);
+    let mut numbers = Vec::with_capacity(BATCH);
+    for day in 0..DAYS {
+        let day_start = first_day + Duration::days(day);
+        let prefix = number_prefix(day_start);
+        for k in 0..per_day {
+            if done + rows.len() >= count {
+                break;
+            }
+            let created = day_start + Duration::seconds(i64::try_from(k * 86_000 / per_day).unwrap_or(0));
+            let ty = weighted(&mut rng, TYPES);
+            let priority = weighted(&mut rng, PRIORITIES);
+            let targets = targets_for(&table, ty, priority).ok_or_else(|| anyhow::anyhow!("no SLA row"))?;
+            let recent = now - created < Duration::days(2);
+            let status = if recent {
+                ACTIVE[rng.next(ACTIVE.len())]
+            } else {
+                match rng.next(100) {
+                    0..=89 => TicketStatus::Closed,
+                    90..=94 => TicketStatus::Resolved,
+                    _ => TicketStatus::Cancelled,
+                }
+            };
+            let took = Duration::minutes(i64::try_from(30 + rng.next(36 * 60)).unwrap_or(60));
+            let resolved = matches!(status, TicketStatus::Resolved | TicketStatus::Closed).then_some(created + took);
+            let lead = (status != TicketStatus::Open).then(|| tech_ids[rng.next(tech_ids.len())]);
+            let minutes = |d: Duration| i32::try_from(d.num_minutes()).unwrap_or(i32::MAX);
+            let number = format!("{prefix}{:03}", k + 1);
+            numbers.push(number.clone());
+            rows.push(tickets::ActiveModel {
+                number: Set(number),
+                customer_id: Set(Some(customer_ids[rng.next(customer_ids.len())])),
+                registration_id: Set(None),
+                ticket_type: Set(ty.as_str().to_owned()),
+                category: Set(String::new()),
+                priority: Set(priority.as_str().to_owned()),
+                status: Set(status.as_str().to_owned()),
+                title: Set(TITLES[rng.next(TITLES.len())].to_owned()),
+                description: Set("Dilaporkan pelanggan lewat WhatsApp.".to_owned()),
+                location: Set(String::new()),
+                latitude: Set(None),
+                longitude: Set(None),
+                lead_technician_id: Set(lead),
+                created_by: Set(None),
+                sla_calendar: Set(targets.calendar.as_str().to_owned()),
+                response_minutes: Set(minutes(targets.first_response)),
+                resolution_minutes: Set(minutes(targets.resolution)),
+                sla_due_at: Set(status.is_active().then_some(created + targets.resolution)),
+                first_response_at: Set(lead.map(|_| created + Duration::minutes(20))),
+                started_at: Set(resolved.map(|_| created + Duration::minutes(40))),
+                resolved_at: Set(resolved),
+                closed_at: Set((status == TicketStatus::Closed).then_some(created + took + Duration::hours(24))),
+                breached_at: Set(resolved.filter(|_| took > targets.resolution).map(|_| created + targets.resolution)),
+                escalated_high_at: Set(None),
+                escalated_critical_at: Set(None),
+                completion: Set(None),
+                created_at: Set(created),
+                updated_at: Set(resolved.unwrap_or(created)),
+                ..Default::default()
+            });
+            if rows.len() == BATCH {
+                write(db, std::mem::take(&mut rows), std::mem::take(&mut numbers)).await?;
+                done += BATCH;
+                progress("tickets", done, count, started);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        done += rows.len();
+        write(db, rows, numbers).await?;
+        progress("tickets", done, count, started);
+    }
+    eprintln!("\n  {done} tickets in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// One batch and its "created" history entries, in one transaction.
+async fn write(db: &DatabaseConnection, rows: Vec<tickets::ActiveModel>, numbers: Vec<String>) -> anyhow::Result<()> {
+    let txn = db.begin().await?;
+    tickets::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+    let ids: Vec<(i64, DateTime<Utc>)> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Id)
+        .column(tickets::Column::CreatedAt)
+        .filter(tickets::Column::Number.is_in(numbers))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let events = ids.into_iter().map(|(id, at)| ticket_events::ActiveModel {
+        ticket_id: Set(id),
+        kind: Set("created".into()),
+        from_status: Set(None),
+        to_status: Set(Some("open".into())),
+        detail: Set("generated".into()),
+        actor_id: Set(None),
+        at: Set(at),
+        ..Default::default()
+    });
+    ticket_events::Entity::insert_many(events).exec_without_returning(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
