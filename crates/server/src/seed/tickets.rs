@@ -72,6 +72,11 @@ pub async fn seed(db: &DatabaseConnection, count: usize, now: DateTime<Utc>) -> 
     for day in 0..DAYS {
         let day_start = first_day + Duration::days(day);
         let prefix = number_prefix(day_start);
+        // After the day's numbers already taken (the demo's tickets of the last days).
+        let taken = aglis_db::repo::tickets::highest_number(db, &prefix)
+            .await?
+            .and_then(|n| n.strip_prefix(&prefix).and_then(|d| d.parse::<usize>().ok()))
+            .unwrap_or(0);
         for k in 0..per_day {
             if done + rows.len() >= count {
                 break;
@@ -94,7 +99,7 @@ pub async fn seed(db: &DatabaseConnection, count: usize, now: DateTime<Utc>) -> 
             let resolved = matches!(status, TicketStatus::Resolved | TicketStatus::Closed).then_some(created + took);
             let lead = (status != TicketStatus::Open).then(|| tech_ids[rng.next(tech_ids.len())]);
             let minutes = |d: Duration| i32::try_from(d.num_minutes()).unwrap_or(i32::MAX);
-            let number = format!("{prefix}{:03}", k + 1);
+            let number = format!("{prefix}{:03}", taken + k + 1);
             numbers.push(number.clone());
             rows.push(tickets::ActiveModel {
                 number: Set(number),
