@@ -22,6 +22,7 @@ pub mod signup_requests;
 pub mod sla_targets;
 pub mod technician_skills;
 pub mod technicians;
+pub mod ticket_counts;
 pub mod ticket_events;
 pub mod ticket_pauses;
 pub mod ticket_team;

@@ -14,6 +14,7 @@ mod m0007_create_customers;
 mod m0008_create_registrations;
 mod m0009_customer_counts_and_name_keys;
 mod m0010_create_tickets;
+mod m0011_ticket_counts;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_create_registrations::Migration),
             Box::new(m0009_customer_counts_and_name_keys::Migration),
             Box::new(m0010_create_tickets::Migration),
+            Box::new(m0011_ticket_counts::Migration),
         ]
     }
 }

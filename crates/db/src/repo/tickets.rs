@@ -478,14 +478,8 @@ pub async fn figures(
     now: DateTime<Utc>,
     day_start: DateTime<Utc>,
 ) -> Result<Figures, DbError> {
-    let rows: Vec<(String, i64)> = Entity::find()
-        .select_only()
-        .column(Column::Status)
-        .column_as(Expr::col(Column::Id).count(), "n")
-        .group_by(Column::Status)
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let rows: Vec<(String, i64)> =
+        crate::entity::ticket_counts::Entity::find().all(conn).await?.into_iter().map(|r| (r.status, r.n)).collect();
     let by_status = TicketStatus::ALL
         .iter()
         .map(|s| (*s, rows.iter().find(|(n, _)| n == s.as_str()).map_or(0, |(_, n)| *n)))

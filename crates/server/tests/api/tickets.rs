@@ -364,6 +364,10 @@ async fn the_demo_has_technicians_and_tickets_in_every_state_some_escalated_or_b
     let dash: Value = app.get("/api/v1/dashboard", Some(&admin)).await.json().await.expect("json");
     let t = &dash["tickets"];
     assert_eq!(t["by_status"]["open"], 2, "{dash}");
+    for s in aglis_core::ticket::TicketStatus::ALL {
+        let real = rows.iter().filter(|r| r.status == s.as_str()).count();
+        assert_eq!(t["by_status"][s.as_str()].as_u64(), u64::try_from(real).ok(), "{s}: the kept count is the real one");
+    }
     assert!(t["breached"].as_i64().is_some_and(|n| n >= 1), "{dash}");
     assert_eq!(t["escalations_per_day"].as_array().map(Vec::len), Some(7));
     assert_eq!(dash["technicians_total"], 5);
