@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::notifications::router())
         .merge(crate::customers::router())
         .merge(crate::registrations::router())
+        .merge(crate::tickets::router())
         .merge(crate::network::pages::router())
         .merge(assets::router())
         .merge(api)

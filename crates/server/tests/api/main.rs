@@ -26,5 +26,6 @@ mod rate_limit;
 mod registrations;
 mod scheduler;
 mod templates;
+mod ticket_pages;
 mod tickets;
 mod users;

@@ -366,7 +366,11 @@ async fn the_demo_has_technicians_and_tickets_in_every_state_some_escalated_or_b
     assert_eq!(t["by_status"]["open"], 2, "{dash}");
     for s in aglis_core::ticket::TicketStatus::ALL {
         let real = rows.iter().filter(|r| r.status == s.as_str()).count();
-        assert_eq!(t["by_status"][s.as_str()].as_u64(), u64::try_from(real).ok(), "{s}: the kept count is the real one");
+        assert_eq!(
+            t["by_status"][s.as_str()].as_u64(),
+            u64::try_from(real).ok(),
+            "{s}: the kept count is the real one"
+        );
     }
     assert!(t["breached"].as_i64().is_some_and(|n| n >= 1), "{dash}");
     assert_eq!(t["escalations_per_day"].as_array().map(Vec::len), Some(7));

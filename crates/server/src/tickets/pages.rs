@@ -1,0 +1,706 @@
+//! `/tickets`: the staff list, the new-ticket form and a ticket's page (SLA clock, team, readings,
+//! history, status steps, assignment); `/my/tickets`: a technician's queue, sized for a phone.
+//!
+//! Access: roles with `tickets.view` (every staff role) reach these pages, customers get 403. A
+//! technician sees open tickets and their own (anything else is a 404), and the list narrows to
+//! the tickets they lead, as the API does.
+
+use crate::app::AppState;
+use crate::auth::extract::{Staff, perm};
+use crate::auth::session::Authenticated;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::extract::{ApiForm, ApiQuery, IdPath};
+use crate::listing::Paging;
+use crate::pages::{Shell, render};
+use crate::tickets::service::{self, StepInput};
+use aglis_core::permission::{Permission, Role};
+use aglis_core::ticket::{self, Priority, StepFacts, StepRefused, TicketStatus, TicketType};
+use aglis_core::ticket_completion;
+use aglis_db::repo::customers::{self, Customer, CustomerQuery};
+use aglis_db::repo::technicians::{self, Technician};
+use aglis_db::repo::tickets::{self, NewTicket, Ticket, TicketQuery};
+use aglis_db::repo::users;
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tickets", get(list).post(create))
+        .route("/tickets/new", get(new_form))
+        .route("/tickets/{id}", get(show))
+        .route("/tickets/{id}/step", post(step))
+        .route("/tickets/{id}/assign", post(assign))
+        .route("/my/tickets", get(queue))
+}
+
+/// Past its resolution deadline (recorded, or due and still worked).
+fn overdue(t: &Ticket, now: DateTime<Utc>) -> bool {
+    t.breached_at.is_some() || (t.status.is_active() && t.sla_due_at.is_some_and(|d| d < now))
+}
+
+/// The field's messages, joined.
+fn field_error(errors: &FieldErrors, field: &str) -> String {
+    errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+}
+
+/// Customers' names by id (a page holds at most a few dozen tickets).
+async fn customer_names(state: &AppState, list: &[Ticket]) -> AppResult<BTreeMap<i64, String>> {
+    let mut names = BTreeMap::new();
+    for id in list.iter().filter_map(|t| t.customer_id) {
+        if let std::collections::btree_map::Entry::Vacant(e) = names.entry(id)
+            && let Some(c) = customers::get(&state.reads, id).await?
+        {
+            e.insert(c.name);
+        }
+    }
+    Ok(names)
+}
+
+/// A ticket row of the list or the queue.
+struct Row {
+    t: Ticket,
+    customer: String,
+    lead: String,
+    overdue: bool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ListForm {
+    q: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    technician_id: Option<String>,
+    page: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "tickets/list.html")]
+struct ListPage {
+    shell: Shell,
+    rows: Vec<Row>,
+    /// "2417", or "10000+" when the total was counted only that far.
+    total: String,
+    page: u64,
+    pages: u64,
+    base_query: String,
+    q: String,
+    status: String,
+    priority: String,
+    technician_id: String,
+    /// The technician filter (empty for a technician, whose list is their own).
+    technicians: Vec<Technician>,
+    can_create: bool,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::TicketsView>,
+    ApiQuery(f): ApiQuery<ListForm>,
+) -> AppResult<Response> {
+    let paging = Paging::parse(f.page, None)?;
+    let q = f.q.unwrap_or_default().trim().to_owned();
+    let status = f.status.unwrap_or_default();
+    let priority = f.priority.unwrap_or_default();
+    let mut technician_id = f.technician_id.unwrap_or_default();
+    let auth = staff.auth();
+    let is_technician = auth.user.role == Role::Technician;
+    if is_technician {
+        let me = technicians::by_user(&state.reads, auth.user.id).await?;
+        technician_id = me.map_or(-1, |t| t.id).to_string();
+    }
+    let query = TicketQuery {
+        status: status.parse().ok(),
+        priority: priority.parse().ok(),
+        technician_id: technician_id.parse().ok(),
+        customer_id: None,
+        number: Some(q.clone()).filter(|q| !q.is_empty()),
+        page: paging.page,
+        per_page: paging.per_page,
+    };
+    let (items, total, exact) = tickets::list(&state.reads, &query).await?;
+    let all_technicians = technicians::list(&state.reads, None, None).await?;
+    let lead_names: BTreeMap<i64, String> = all_technicians.iter().map(|t| (t.id, t.full_name.clone())).collect();
+    let customer_names = customer_names(&state, &items).await?;
+    let now = state.now();
+    let rows = items
+        .into_iter()
+        .map(|t| Row {
+            customer: t.customer_id.and_then(|c| customer_names.get(&c).cloned()).unwrap_or_default(),
+            lead: t.lead_technician_id.and_then(|l| lead_names.get(&l).cloned()).unwrap_or_default(),
+            overdue: overdue(&t, now),
+            t,
+        })
+        .collect();
+    let filter_technician = if is_technician { String::new() } else { technician_id.clone() };
+    let base_query = serde_urlencoded::to_string([
+        ("q", &q),
+        ("status", &status),
+        ("priority", &priority),
+        ("technician_id", &filter_technician),
+    ])
+    .unwrap_or_default();
+    render(&ListPage {
+        shell,
+        rows,
+        total: if exact { total.to_string() } else { format!("{total}+") },
+        page: paging.page,
+        pages: paging.pages(total),
+        base_query,
+        q,
+        status,
+        priority,
+        technician_id: filter_technician,
+        technicians: if is_technician { Vec::new() } else { all_technicians },
+        can_create: auth.user.role.can(Permission::TicketsCreate),
+    })
+}
+
+/// The new-ticket form as typed.
+#[derive(Debug, Deserialize, Default, Clone)]
+struct TicketForm {
+    #[serde(default)]
+    customer_id: String,
+    #[serde(default, rename = "type")]
+    ticket_type: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    location: String,
+}
+
+impl TicketForm {
+    /// The ticket to open, or the errors per field (the API's rules, in the page's language).
+    fn check(&self, shell: &Shell, customer: Option<&Customer>) -> Result<NewTicket, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut fail = |field: &str, key: &str| {
+            errors.entry(field.to_owned()).or_default().push(shell.t(key).to_owned());
+        };
+        let ticket_type = self.ticket_type.parse::<TicketType>().ok();
+        if ticket_type.is_none() {
+            fail("type", "ticket.err.type");
+        }
+        let priority = self.priority.parse::<Priority>().ok();
+        if priority.is_none() {
+            fail("priority", "ticket.err.priority");
+        }
+        let description = self.description.trim().to_owned();
+        if description.chars().count() < 5 {
+            fail("description", "ticket.err.description");
+        } else if description.chars().count() > 5_000 {
+            fail("description", "ticket.err.description_long");
+        }
+        let customer_id = self.customer_id.trim();
+        if !customer_id.is_empty() && customer.is_none() {
+            fail("customer_id", "ticket.err.no_customer");
+        } else if customer_id.is_empty() && ticket_type.is_some_and(|t| t != TicketType::Survey) {
+            fail("customer_id", "ticket.err.customer");
+        }
+        let title = Some(self.title.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| description.chars().take(80).collect());
+        if title.chars().count() > 200 {
+            fail("title", "ticket.err.title");
+        }
+        let location = Some(self.location.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .or_else(|| customer.map(|c| format!("{}, {}", c.address, c.city)))
+            .unwrap_or_default();
+        if location.chars().count() > 300 {
+            fail("location", "ticket.err.location");
+        }
+        match (ticket_type, priority) {
+            (Some(ticket_type), Some(priority)) if errors.is_empty() => Ok(NewTicket {
+                customer_id: customer.map(|c| c.id),
+                registration_id: None,
+                ticket_type,
+                category: String::new(),
+                priority,
+                title,
+                description,
+                location,
+                latitude: customer.and_then(|c| c.latitude),
+                longitude: customer.and_then(|c| c.longitude),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tickets/form.html")]
+struct FormPage {
+    shell: Shell,
+    form: TicketForm,
+    /// The customer the typed id names.
+    customer: Option<Customer>,
+    /// The customer search (`cq`) and its first matches.
+    cq: String,
+    matches: Vec<Customer>,
+    errors: FieldErrors,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> String {
+        field_error(&self.errors, field)
+    }
+
+    fn types(&self) -> &'static [TicketType] {
+        TicketType::ALL
+    }
+
+    fn priorities(&self) -> &'static [Priority] {
+        Priority::ALL
+    }
+}
+
+async fn customer_of(state: &AppState, raw: &str) -> AppResult<Option<Customer>> {
+    match raw.trim().parse::<i64>() {
+        Ok(id) if id > 0 => Ok(customers::get(&state.db, id).await?),
+        _ => Ok(None),
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    shell: Shell,
+    form: TicketForm,
+    cq: String,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let customer = customer_of(state, &form.customer_id).await?;
+    let matches = if cq.trim().is_empty() {
+        Vec::new()
+    } else {
+        let query = CustomerQuery { q: Some(cq.clone()), page: 1, per_page: 10, ..CustomerQuery::default() };
+        customers::list(&state.reads, &query).await?.items
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, render(&FormPage { shell, form, customer, cq, matches, errors })?).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct NewQuery {
+    cq: Option<String>,
+    customer_id: Option<String>,
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::TicketsCreate>,
+    ApiQuery(q): ApiQuery<NewQuery>,
+) -> AppResult<Response> {
+    let form = TicketForm {
+        customer_id: q.customer_id.unwrap_or_default(),
+        ticket_type: TicketType::Repair.as_str().into(),
+        priority: Priority::Normal.as_str().into(),
+        ..TicketForm::default()
+    };
+    form_page(&state, shell, form, q.cq.unwrap_or_default(), FieldErrors::new()).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::TicketsCreate>,
+    ApiForm(form): ApiForm<TicketForm>,
+) -> AppResult<Response> {
+    let customer = customer_of(&state, &form.customer_id).await?;
+    let new = match form.check(&shell, customer.as_ref()) {
+        Ok(n) => n,
+        Err(errors) => return form_page(&state, shell, form, String::new(), errors).await,
+    };
+    match service::create(&state, new, Some(staff.auth().user.id)).await {
+        Ok(t) => Ok(Redirect::to(&format!("/tickets/{}", t.id)).into_response()),
+        Err(AppError::Validation { fields, .. }) => form_page(&state, shell, form, String::new(), fields).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// The resolution clock as the page shows it.
+struct SlaView {
+    target: String,
+    elapsed: String,
+    percent: u32,
+    /// The bar's width (at most 100).
+    bar: u32,
+    paused: bool,
+    breached: bool,
+    /// When the target was (or will be) reached.
+    due_at: Option<DateTime<Utc>>,
+    breached_at: Option<DateTime<Utc>>,
+    /// Working time left, while not breached.
+    left: String,
+    calendar: &'static str,
+    stopped: bool,
+}
+
+/// A history entry with who made it.
+struct EventRow {
+    at: DateTime<Utc>,
+    kind: String,
+    to: String,
+    detail: String,
+    actor: String,
+}
+
+#[derive(Template)]
+#[template(path = "tickets/show.html")]
+struct ShowPage {
+    shell: Shell,
+    t: Ticket,
+    customer: Option<Customer>,
+    sla: SlaView,
+    /// (technician, `lead` or `member`)
+    team: Vec<(Technician, String)>,
+    readings: Vec<(String, String)>,
+    history: Vec<EventRow>,
+    /// The steps this person may take from here (besides resolving, which has its own form).
+    steps: Vec<TicketStatus>,
+    can_resolve: bool,
+    /// The readings resolving needs for this type.
+    needed: &'static [&'static str],
+    can_assign: bool,
+    /// Active technicians with their load, for the assignment form.
+    candidates: Vec<(Technician, i64)>,
+    /// What was typed in a refused form.
+    typed: BTreeMap<String, String>,
+    /// A refusal that names no field.
+    message: String,
+    errors: FieldErrors,
+    /// Where "back" goes: the queue for a technician.
+    back: &'static str,
+}
+
+impl ShowPage {
+    fn error(&self, field: &str) -> String {
+        field_error(&self.errors, field)
+    }
+
+    fn typed(&self, field: &str) -> &str {
+        self.typed.get(field).map_or("", String::as_str)
+    }
+
+    fn typed_reading(&self, key: &str) -> &str {
+        self.typed(&format!("completion.{key}"))
+    }
+
+    fn reading_error(&self, key: &str) -> String {
+        self.error(&format!("completion.{key}"))
+    }
+
+    fn is_member(&self, id: &i64) -> bool {
+        self.team.iter().any(|(t, role)| t.id == *id && role == "member")
+    }
+
+    fn is_lead(&self, id: &i64) -> bool {
+        self.t.lead_technician_id == Some(*id)
+    }
+
+    fn overdue(&self) -> bool {
+        self.sla.breached
+    }
+
+    /// Steps that need a reason in the history.
+    fn needs_note(&self, s: &TicketStatus) -> bool {
+        matches!(
+            s,
+            TicketStatus::Cancelled
+                | TicketStatus::Reopened
+                | TicketStatus::WaitingCustomer
+                | TicketStatus::PendingParts
+        )
+    }
+
+    /// The steps that move the work forward (shown as the main button).
+    fn forward(&self, s: &TicketStatus) -> bool {
+        matches!(s, TicketStatus::OnTheWay | TicketStatus::InProgress | TicketStatus::Closed)
+    }
+
+    /// Readings typed as numbers.
+    fn numeric(&self, key: &str) -> bool {
+        matches!(key, "odp_id" | "odp_port" | "new_package_id" | "final_attenuation")
+    }
+}
+
+/// `5j 12m` / `5h 12m`.
+fn span(shell: &Shell, d: Duration) -> String {
+    let m = d.num_minutes().abs();
+    let (h, m) = (m / 60, m % 60);
+    if h > 0 {
+        format!("{h}{} {m}{}", shell.t("ticket.unit_h"), shell.t("ticket.unit_m"))
+    } else {
+        format!("{m}{}", shell.t("ticket.unit_m"))
+    }
+}
+
+/// A ticket `auth` may see, else a 404.
+async fn visible(state: &AppState, auth: &Authenticated, id: i64) -> AppResult<Ticket> {
+    let t = tickets::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
+    if !service::may_see(&state.db, auth, &t).await? {
+        return Err(AppError::not_found("ticket"));
+    }
+    Ok(t)
+}
+
+async fn show_page(
+    state: &AppState,
+    shell: Shell,
+    auth: &Authenticated,
+    id: i64,
+    typed: BTreeMap<String, String>,
+    errors: FieldErrors,
+) -> AppResult<ShowPage> {
+    let t = visible(state, auth, id).await?;
+    let now = state.now();
+    let clock = service::resolution_clock(&state.db, &t, now).await?;
+    let sla = SlaView {
+        target: span(&shell, clock.target),
+        elapsed: span(&shell, clock.elapsed),
+        percent: clock.percent_elapsed(),
+        bar: clock.percent_elapsed().min(100),
+        paused: clock.paused,
+        breached: clock.breached() || t.breached_at.is_some(),
+        due_at: clock.due_at,
+        breached_at: t.breached_at.or(if clock.breached() { clock.due_at } else { None }),
+        left: span(&shell, clock.remaining()),
+        calendar: shell.t_prefixed("ticket.calendar.", t.targets.calendar.as_str()),
+        stopped: !t.status.is_active(),
+    };
+    let customer = match t.customer_id {
+        Some(c) => customers::get(&state.db, c).await?,
+        None => None,
+    };
+    let mut team = Vec::new();
+    for (tech, role) in tickets::team(&state.db, id).await? {
+        if let Some(x) = technicians::get(&state.db, tech).await? {
+            team.push((x, role));
+        }
+    }
+    let readings = match &t.completion {
+        Some(serde_json::Value::Object(m)) => {
+            m.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned))).collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut actors: BTreeMap<i64, String> = BTreeMap::new();
+    let mut history = Vec::new();
+    for e in tickets::events(&state.db, id).await? {
+        let actor = match e.actor_id {
+            Some(a) => match actors.get(&a) {
+                Some(n) => n.clone(),
+                None => {
+                    let name = users::get(&state.db, a).await?.map(|u| u.full_name).unwrap_or_default();
+                    actors.insert(a, name.clone());
+                    name
+                }
+            },
+            None => String::new(),
+        };
+        history.push(EventRow { at: e.at, kind: e.kind, to: e.to_status.unwrap_or_default(), detail: e.detail, actor });
+    }
+    // The steps the person's role allows from here; assignment from open has its own form.
+    let who = service::actor(&state.db, auth, &t).await?;
+    let facts = StepFacts { has_lead: true, has_reason: true };
+    let allowed =
+        |to: TicketStatus| !matches!(ticket::check_step(t.status, to, who, facts), Err(StepRefused::Role { .. }));
+    let can_assign = auth.user.role.can(Permission::TicketsAssign) && t.status.is_active();
+    let steps: Vec<TicketStatus> = t
+        .status
+        .next()
+        .iter()
+        .copied()
+        .filter(|s| *s != TicketStatus::Resolved && allowed(*s))
+        .filter(|s| !(*s == TicketStatus::Assigned && matches!(t.status, TicketStatus::Open | TicketStatus::Reopened)))
+        .collect();
+    let can_resolve = t.status.next().contains(&TicketStatus::Resolved) && allowed(TicketStatus::Resolved);
+    let candidates = if can_assign {
+        let techs: Vec<Technician> =
+            technicians::list(&state.db, None, None).await?.into_iter().filter(|x| x.is_active).collect();
+        let ids: Vec<i64> = techs.iter().map(|x| x.id).collect();
+        let loads = tickets::active_load(&state.db, &ids).await?;
+        let mut c: Vec<(Technician, i64)> = techs
+            .into_iter()
+            .map(|x| {
+                let load = loads.iter().find(|(id, _)| *id == x.id).map_or(0, |(_, n)| *n);
+                (x, load)
+            })
+            .collect();
+        c.sort_by_key(|(x, load)| (x.availability != "available", *load >= i64::from(x.max_daily_tickets)));
+        c
+    } else {
+        Vec::new()
+    };
+    // Errors no form on the page shows by its field go in the message at the top.
+    let shown = |field: &str| {
+        (field == "note" && !steps.is_empty())
+            || (field.starts_with("completion") && can_resolve)
+            || (matches!(field, "technician_id" | "members") && can_assign)
+    };
+    let message =
+        errors.iter().filter(|(f, _)| !shown(f)).flat_map(|(_, m)| m.iter().cloned()).collect::<Vec<_>>().join(", ");
+    Ok(ShowPage {
+        needed: ticket_completion::required(t.ticket_type),
+        back: if auth.user.role == Role::Technician { "/my/tickets" } else { "/tickets" },
+        shell,
+        customer,
+        sla,
+        team,
+        readings,
+        history,
+        steps,
+        can_resolve,
+        can_assign,
+        candidates,
+        typed,
+        message,
+        errors,
+        t,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::TicketsView>,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    render(&show_page(&state, shell, staff.auth(), id, BTreeMap::new(), FieldErrors::new()).await?)
+}
+
+/// A refused action re-shows the ticket with the message (422, 409 or 403); success goes back to it.
+async fn after_action(
+    state: &AppState,
+    shell: Shell,
+    auth: &Authenticated,
+    id: i64,
+    typed: BTreeMap<String, String>,
+    result: AppResult<Ticket>,
+) -> AppResult<Response> {
+    let (status, errors) = match result {
+        Ok(_) => return Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
+        Err(AppError::Validation { fields, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, fields),
+        Err(AppError::Conflict { detail, mut fields }) => {
+            if fields.is_empty() {
+                fields.insert("form".into(), vec![detail]);
+            }
+            (StatusCode::CONFLICT, fields)
+        }
+        Err(AppError::Forbidden(detail)) => (StatusCode::FORBIDDEN, FieldErrors::from([("form".into(), vec![detail])])),
+        Err(e) => return Err(e),
+    };
+    let page = show_page(state, shell, auth, id, typed, errors).await?;
+    Ok((status, render(&page)?).into_response())
+}
+
+/// A form's fields in order, repeated names kept (`members`).
+type Fields = Vec<(String, String)>;
+
+fn one(fields: &Fields, name: &str) -> String {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+/// The typed readings as the service takes them: whole numbers and dBm as numbers, blanks left out.
+fn readings(fields: &Fields) -> Option<serde_json::Value> {
+    let mut map = serde_json::Map::new();
+    for (k, v) in fields {
+        let Some(key) = k.strip_prefix("completion.") else { continue };
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        let value = match key {
+            "odp_id" | "odp_port" | "new_package_id" => v.parse::<i64>().map(serde_json::Value::from).ok(),
+            "final_attenuation" => v.replace(',', ".").parse::<f64>().ok().map(serde_json::Value::from),
+            _ => None,
+        };
+        map.insert(key.to_owned(), value.unwrap_or_else(|| v.to_owned().into()));
+    }
+    (!map.is_empty()).then_some(serde_json::Value::Object(map))
+}
+
+async fn step(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::TicketsView>,
+    IdPath(id): IdPath,
+    ApiForm(fields): ApiForm<Fields>,
+) -> AppResult<Response> {
+    let auth = staff.auth();
+    let note = one(&fields, "note");
+    let typed: BTreeMap<String, String> =
+        fields.iter().filter(|(k, _)| k == "note" || k.starts_with("completion.")).cloned().collect();
+    let result = match one(&fields, "to").parse::<TicketStatus>() {
+        Err(e) => Err(AppError::field("to", e.to_string())),
+        Ok(_) if note.chars().count() > 2_000 => Err(AppError::field("note", "at most 2000 characters")),
+        Ok(to) => {
+            let completion = if to == TicketStatus::Resolved { readings(&fields) } else { None };
+            service::step(&state, id, to, StepInput { note: Some(note), completion }, auth).await
+        }
+    };
+    after_action(&state, shell, auth, id, typed, result).await
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::TicketsAssign>,
+    IdPath(id): IdPath,
+    ApiForm(fields): ApiForm<Fields>,
+) -> AppResult<Response> {
+    let auth = staff.auth();
+    let members: Vec<i64> = fields.iter().filter(|(k, _)| k == "members").filter_map(|(_, v)| v.parse().ok()).collect();
+    let result = match one(&fields, "technician_id").parse::<i64>() {
+        Err(_) => Err(AppError::field("technician_id", shell.t("ticket.err.technician"))),
+        Ok(_) if members.len() > 10 => Err(AppError::field("members", "at most 10 technicians on a team")),
+        Ok(lead) => service::assign(&state, id, lead, &members, auth).await,
+    };
+    after_action(&state, shell, auth, id, BTreeMap::new(), result).await
+}
+
+#[derive(Template)]
+#[template(path = "tickets/queue.html")]
+struct QueuePage {
+    shell: Shell,
+    /// `None`: the user has no technician profile.
+    profile: Option<Technician>,
+    rows: Vec<Row>,
+}
+
+async fn queue(State(state): State<AppState>, shell: Shell, staff: Staff<perm::TicketsView>) -> AppResult<Response> {
+    let Some(me) = technicians::by_user(&state.db, staff.auth().user.id).await? else {
+        return render(&QueuePage { shell, profile: None, rows: Vec::new() });
+    };
+    // Their active tickets, one small indexed query per working status.
+    let mut mine = Vec::new();
+    for s in TicketStatus::ALL.iter().filter(|s| s.is_active() && **s != TicketStatus::Open) {
+        let q =
+            TicketQuery { status: Some(*s), technician_id: Some(me.id), page: 1, per_page: 100, ..Default::default() };
+        mine.extend(tickets::list(&state.db, &q).await?.0);
+    }
+    mine.sort_by_key(|t| (t.sla_due_at.is_none(), t.sla_due_at, t.id));
+    let names = customer_names(&state, &mine).await?;
+    let now = state.now();
+    let rows = mine
+        .into_iter()
+        .map(|t| Row {
+            customer: t.customer_id.and_then(|c| names.get(&c).cloned()).unwrap_or_default(),
+            lead: me.full_name.clone(),
+            overdue: overdue(&t, now),
+            t,
+        })
+        .collect();
+    render(&QueuePage { shell, profile: Some(me), rows })
+}
