@@ -1,6 +1,6 @@
 //! The scheduler lease and the built-in hourly session purge.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
 use aglis_core::job::JobStatus;
 use aglis_core::permission::Role;
 use aglis_db::jobs;
@@ -8,6 +8,16 @@ use aglis_db::leases;
 use aglis_server::jobs::{Runner, Scheduler, builtin_registry};
 use chrono::{Duration, DurationRound};
 use std::sync::Arc;
+
+/// Leaves only the hourly purge enabled (the minute's SLA check would fire in every test).
+async fn only_the_purge(app: &TestApp) {
+    for s in aglis_db::schedules::list(&app.state.db).await.expect("schedules") {
+        if s.name != "purge_expired_sessions" {
+            let off = aglis_db::schedules::ScheduleChanges { enabled: Some(false), ..Default::default() };
+            aglis_db::schedules::update(&app.state.db, s.id, off, app.state.now()).await.expect("disable");
+        }
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn only_one_instance_holds_the_scheduler_lease() {
@@ -48,6 +58,7 @@ async fn the_hourly_purge_runs_from_its_schedule_and_deletes_expired_sessions() 
     app.clock.advance(Duration::days(31)); // that API token has expired
     let fresh = app.token("andi").await;
     assert_eq!(aglis_db::repo::sessions::count(&app.state.db).await.expect("count"), 2);
+    only_the_purge(&app).await;
 
     let scheduler = Scheduler::new(app.state.clone());
     let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
@@ -74,6 +85,7 @@ async fn the_hourly_purge_runs_from_its_schedule_and_deletes_expired_sessions() 
 #[tokio::test]
 async fn two_holders_racing_still_enqueue_each_occurrence_once() {
     let app = spawn_app().await;
+    only_the_purge(&app).await;
     let next_hour = app.state.now().duration_trunc(Duration::hours(1)).expect("trunc") + Duration::hours(1);
     app.clock.set(next_hour);
     let a = aglis_db::schedules::fire_due(&app.state.db, app.state.now());
@@ -89,6 +101,7 @@ async fn admins_edit_schedules_with_validation_and_disabled_ones_do_not_fire() {
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token("andi", Role::Admin).await;
     let (_, sup) = app.user_with_token("siti", Role::Supervisor).await;
+    only_the_purge(&app).await;
     let list: Value = app.get("/api/v1/schedules", Some(&sup)).await.json().await.expect("json");
     let id = list[0]["id"].as_i64().expect("id");
     let path = format!("/api/v1/schedules/{id}");
@@ -123,4 +136,20 @@ async fn admins_edit_schedules_with_validation_and_disabled_ones_do_not_fire() {
     assert_eq!(res.status(), reqwest::StatusCode::OK);
     app.clock.set(next + Duration::minutes(1));
     assert_eq!(aglis_db::schedules::fire_due(&app.state.db, app.state.now()).await.expect("fire"), 0);
+}
+
+#[tokio::test]
+async fn the_sla_check_runs_every_minute_from_its_schedule() {
+    let app = spawn_app().await;
+    let rows = aglis_db::schedules::list(&app.state.db).await.expect("schedules");
+    let sla = rows.iter().find(|s| s.name == "sla_check").expect("installed");
+    assert_eq!(sla.cron, "* * * * *");
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    let scheduler = Scheduler::new(app.state.clone());
+    app.clock.advance(Duration::minutes(1));
+    assert!(scheduler.tick().await.expect("tick").fired >= 1);
+    let r = runner.run_once().await.expect("run");
+    assert_eq!((r.claimed, r.done), (1, 1));
+    let (done, _) = jobs::list(&app.state.db, JobStatus::Done, 1, 10).await.expect("list");
+    assert_eq!(done[0].kind, "tickets.sla_check");
 }
