@@ -1,6 +1,6 @@
-//! Generated tickets for load tests: `count` over the two years before today (today is left to
-//! the demo and to real work, so numbers never collide), in a realistic mix — mostly repairs,
-//! mostly closed, the last two days still being worked — each with its "created" history entry.
+//! Generated tickets for load tests: `count` over the two years up to now, in a realistic mix —
+//! mostly repairs, mostly closed, the last two days still being worked — each with its "created"
+//! history entry. A day's numbers continue after those already taken (the demo's tickets).
 
 use super::{Lcg, progress};
 use aglis_core::ticket::{Priority, TicketStatus, TicketType, number_prefix};
