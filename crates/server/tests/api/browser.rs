@@ -57,10 +57,16 @@ struct Browser {
 
 impl Browser {
     async fn open(driver: &Driver, lang: &str) -> Browser {
+        Browser::open_sized(driver, lang, (1280, 900)).await
+    }
+
+    /// A window of `size` (width, height): `(390, 844)` is a phone.
+    async fn open_sized(driver: &Driver, lang: &str, size: (u32, u32)) -> Browser {
         let http = reqwest::Client::new();
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--lang={lang}")]
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--lang={lang}"),
+                format!("--window-size={},{}", size.0, size.1)]
         }}}});
         let res: Value = http
             .post(format!("{}/session", driver.url))
@@ -159,6 +165,19 @@ impl Browser {
     }
 }
 
+/// Signs `username` in (the fixtures' password) and waits for the dashboard.
+async fn sign_in(b: &Browser, app: &TestApp, username: &str) {
+    b.go(&app.url("/login")).await;
+    b.fill("input[name=username]", username).await;
+    b.fill("input[name=password]", crate::helpers::PASSWORD).await;
+    b.click("form[action='/login'] button").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b.url().await.contains("/login") {
+        assert!(Instant::now() < deadline, "{username} signed in");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn drain(app: &TestApp) {
     let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
     while runner.run_once().await.expect("run").claimed > 0 {}
@@ -238,4 +257,123 @@ async fn an_applicant_signs_up_in_the_browser_and_sees_staff_approve_the_next_st
     assert_eq!(class, "done", "the second step is done now");
     b.close().await;
     staff.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_assigns_and_the_technician_resolves_on_a_phone_and_the_customer_hears() {
+    let fake = FakeFonnte::start("token-tickets").await.expect("fake");
+    let url = fake.url.clone();
+    let app = spawn_app_with(move |env| {
+        env.insert("AGLIS_FONNTE_TOKEN".into(), "token-tickets".into());
+        env.insert("AGLIS_FONNTE_URL".into(), url);
+    })
+    .await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let pkg: Value = app
+        .post_json(
+            "/api/v1/packages",
+            Some(&admin),
+            &json!({"name": "Home Silver 50M", "speed_mbps": 50, "monthly_price": 199_900, "installation_fee": 0}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let customer: Value = app
+        .post_json(
+            "/api/v1/customers",
+            Some(&admin),
+            &json!({"name": "Wulan Sari", "phone": "0812-9999-1234", "address": "Perum Galuh Mas Blok F3 No. 21",
+                "package_id": pkg["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let tech_user = app.insert_user("agus", Role::Technician).await;
+    let tech: Value = app
+        .post_json(
+            "/api/v1/technicians",
+            Some(&admin),
+            &json!({"full_name": "Agus Setiawan", "phone": "0812-7777-1001", "user_id": tech_user.id,
+                "work_zone": "Telukjambe", "skills": {"fiber_splicing": 4}}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let ticket: Value = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(&admin),
+            &json!({"customer_id": customer["id"], "type": "repair", "priority": "high",
+                "description": "Internet mati sejak pagi, lampu LOS merah"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let (id, number) = (ticket["id"].as_i64().expect("id"), ticket["number"].as_str().expect("number").to_owned());
+    app.insert_user("sari", Role::Supervisor).await;
+    let driver = Driver::start().await;
+
+    // The supervisor assigns Agus on the ticket's page.
+    let desk = Browser::open(&driver, "id").await;
+    sign_in(&desk, &app, "sari").await;
+    desk.go(&app.url(&format!("/tickets/{id}"))).await;
+    desk.click(&format!("select[name=technician_id] option[value='{}']", tech["id"])).await;
+    desk.click(&format!("form[action='/tickets/{id}/assign'] button[type=submit]")).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !desk.text("body").await.contains("Agus Setiawan") || desk.text("body").await.contains("Belum ada teknisi") {
+        assert!(Instant::now() < deadline, "assigned");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    desk.close().await;
+
+    // Agus, on his phone, finds it in his queue and works it to resolved.
+    let phone = Browser::open_sized(&driver, "id", (390, 844)).await;
+    sign_in(&phone, &app, "agus").await;
+    phone.go(&app.url("/my/tickets")).await;
+    assert!(phone.text("a.ticket-card").await.contains(&number));
+    phone.click("a.ticket-card").await;
+    phone.wait_url(&format!("/tickets/{id}")).await;
+    for step in ["on_the_way", "in_progress"] {
+        phone.click(&format!("button[name=to][value={step}]")).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let t: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&admin)).await.json().await.expect("json");
+            if t["status"] == step {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{step} at {}: {}", phone.url().await, phone.text("body").await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    phone.fill("input[name='completion.odp_id']", "3").await;
+    phone.fill("input[name='completion.final_attenuation']", "-19,5").await;
+    phone.click(".resolve-form button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let t: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&admin)).await.json().await.expect("json");
+        if t["status"] == "resolved" {
+            assert_eq!(t["completion"]["final_attenuation"], -19.5, "the page reads the comma decimal");
+            break;
+        }
+        assert!(Instant::now() < deadline, "resolved: {t}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    phone.close().await;
+
+    // The customer's WhatsApp reached the provider: created, on the way, resolved.
+    drain(&app).await;
+    let to_customer: Vec<String> = fake
+        .received()
+        .iter()
+        .filter(|m| m.fields["target"] == "6281299991234")
+        .map(|m| m.fields["message"].clone())
+        .collect();
+    assert_eq!(to_customer.len(), 3, "{to_customer:?}");
+    assert!(to_customer.iter().all(|m| m.contains(&number)));
+    assert!(to_customer[2].contains(&app.t("ticket.status.resolved")), "{to_customer:?}");
 }
