@@ -340,7 +340,6 @@ async fn a_supervisor_assigns_and_the_technician_resolves_on_a_phone_and_the_cus
     for step in ["on_the_way", "in_progress"] {
         phone.click(&format!("button[name=to][value={step}]")).await;
         let deadline = Instant::now() + Duration::from_secs(10);
-        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let t: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&admin)).await.json().await.expect("json");
             if t["status"] == step {
