@@ -15,6 +15,7 @@ mod m0008_create_registrations;
 mod m0009_customer_counts_and_name_keys;
 mod m0010_create_tickets;
 mod m0011_ticket_counts;
+mod m0012_ticket_status_number;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_customer_counts_and_name_keys::Migration),
             Box::new(m0010_create_tickets::Migration),
             Box::new(m0011_ticket_counts::Migration),
+            Box::new(m0012_ticket_status_number::Migration),
         ]
     }
 }

@@ -416,9 +416,12 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
         cond = cond.add(Column::Number.gte(n.clone())).add(Column::Number.lt(format!("{n}~")));
     }
     let per_page = Ord::max(q.per_page, 1);
+    // Newest first. Searching by number, by number: the (status, number) index gives that order,
+    // where ordering by id would sort every match of a month's prefix.
+    let order = if q.number.is_some() { Column::Number } else { Column::Id };
     let rows = Entity::find()
         .filter(cond.clone())
-        .order_by_desc(Column::Id)
+        .order_by_desc(order)
         .offset(q.page.saturating_sub(1) * per_page)
         .limit(per_page)
         .all(conn)

@@ -20,7 +20,8 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0008_create_registrations",
             "m0009_customer_counts_and_name_keys",
             "m0010_create_tickets",
-            "m0011_ticket_counts"
+            "m0011_ticket_counts",
+            "m0012_ticket_status_number"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };
