@@ -250,6 +250,21 @@ pub async fn by_phone(conn: &impl ConnectionTrait, phone: &str) -> Result<Option
     Entity::find().filter(Column::Phone.eq(phone)).one(conn).await?.map(Customer::try_from).transpose()
 }
 
+/// `(id, name)` of the customers with `ids`, in one query (a page's worth).
+pub async fn names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(i64, String)>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::Name)
+        .filter(Column::Id.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
 pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Customer>, DbError> {
     Entity::find().filter(Column::Code.eq(code)).one(conn).await?.map(Customer::try_from).transpose()
 }

@@ -7,12 +7,12 @@
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::notifications::service::queue_event;
-use crate::tickets::service::{calendar, resolution_clock};
+use crate::tickets::service::{calendar, clock_on, pauses};
 use aglis_core::job::JobPriority;
 use aglis_core::notification_catalog::Language;
 use aglis_core::permission::Role;
-use aglis_core::sla::{Pause, instant_at, percent_of};
-use aglis_core::ticket_sla::{Step, due_steps};
+use aglis_core::sla::{instant_at, percent_of};
+use aglis_core::ticket_sla::{CalendarKind, Step, due_steps};
 use aglis_db::repo::tickets::{self, Ticket};
 use aglis_db::repo::users::{self, UserQuery};
 use aglis_db::repo::{customers, technicians};
@@ -43,9 +43,17 @@ pub async fn sla_check_job(state: AppState, _payload: serde_json::Value) -> Resu
 pub async fn check(state: &AppState) -> AppResult<Checked> {
     let now = state.now();
     let mut done = Checked::default();
+    // Both calendars once per run, not the holidays once per ticket.
+    let always = calendar(&state.db, CalendarKind::Always).await?;
+    let business = calendar(&state.db, CalendarKind::Business).await?;
     for t in tickets::for_sla_check(&state.db).await? {
         done.tickets += 1;
-        let clock = resolution_clock(&state.db, &t, now).await?;
+        let cal = match t.targets.calendar {
+            CalendarKind::Always => &always,
+            CalendarKind::Business => &business,
+        };
+        let pauses = pauses(&state.db, t.id).await?;
+        let clock = clock_on(cal, &t, &pauses, now);
         let taken: Vec<Step> = [(Step::ToHigh, t.escalated_high_at), (Step::ToCritical, t.escalated_critical_at)]
             .into_iter()
             .filter_map(|(s, at)| at.map(|_| s))
@@ -65,13 +73,7 @@ pub async fn check(state: &AppState) -> AppResult<Checked> {
             priority = to;
         }
         if clock.breached() && t.breached_at.is_none() {
-            let cal = calendar(&state.db, t.targets.calendar).await?;
-            let pauses: Vec<Pause> = tickets::pauses(&state.db, t.id)
-                .await?
-                .into_iter()
-                .map(|p| Pause { from: p.from_at, until: p.until_at })
-                .collect();
-            let at = instant_at(&cal, t.created_at, &pauses, percent_of(t.targets.resolution, 100), now).unwrap_or(now);
+            let at = instant_at(cal, t.created_at, &pauses, percent_of(t.targets.resolution, 100), now).unwrap_or(now);
             let txn = state.db.begin().await.map_err(DbError::from)?;
             if tickets::set_breached(&txn, t.id, at).await? {
                 tickets::add_event(&txn, t.id, "breached", None, "resolution SLA missed", None, at).await?;

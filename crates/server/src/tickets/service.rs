@@ -33,13 +33,20 @@ pub async fn calendar(conn: &impl ConnectionTrait, kind: CalendarKind) -> AppRes
     })
 }
 
+/// The SLA pauses of ticket `id`.
+pub async fn pauses(conn: &impl ConnectionTrait, id: i64) -> AppResult<Vec<Pause>> {
+    Ok(tickets::pauses(conn, id).await?.into_iter().map(|p| Pause { from: p.from_at, until: p.until_at }).collect())
+}
+
+/// The resolution clock of `t` at `now` on `cal` (stopped at its resolution).
+pub fn clock_on(cal: &Calendar, t: &Ticket, pauses: &[Pause], now: DateTime<Utc>) -> SlaClock {
+    SlaClock::measure(cal, t.created_at, t.targets.resolution, pauses, t.resolved_at.unwrap_or(now))
+}
+
 /// The resolution clock of `t` at `now`.
 pub async fn resolution_clock(conn: &impl ConnectionTrait, t: &Ticket, now: DateTime<Utc>) -> AppResult<SlaClock> {
     let cal = calendar(conn, t.targets.calendar).await?;
-    let pauses: Vec<Pause> =
-        tickets::pauses(conn, t.id).await?.into_iter().map(|p| Pause { from: p.from_at, until: p.until_at }).collect();
-    let stop = t.resolved_at.unwrap_or(now);
-    Ok(SlaClock::measure(&cal, t.created_at, t.targets.resolution, &pauses, stop))
+    Ok(clock_on(&cal, t, &pauses(conn, t.id).await?, now))
 }
 
 /// Recomputes the stored deadline (none while paused or once resolved).
