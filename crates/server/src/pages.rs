@@ -32,8 +32,11 @@ const NAV: &[NavEntry] = &[
     NavEntry {
         key: "nav.notifications", href: "/notifications", icon: "✉", permission: Permission::NotificationsView
     },
+    NavEntry { key: "nav.technicians", href: "/technicians", icon: "⚒", permission: Permission::TechniciansEdit },
+    NavEntry { key: "nav.escalations", href: "/escalations", icon: "⚠", permission: Permission::TicketsAssign },
     NavEntry { key: "nav.network", href: "/admin/packages", icon: "⌬", permission: Permission::MasterDataManage },
     NavEntry { key: "nav.users", href: "/admin/users", icon: "◉", permission: Permission::UsersView },
+    NavEntry { key: "nav.sla", href: "/admin/sla", icon: "⏱", permission: Permission::MasterDataManage },
     NavEntry { key: "nav.jobs", href: "/admin/jobs", icon: "⚙", permission: Permission::JobsView },
     NavEntry { key: "nav.api_docs", href: "/api/docs", icon: "⌘", permission: Permission::DashboardView },
 ];

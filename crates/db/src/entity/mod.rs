@@ -25,6 +25,7 @@ pub mod technicians;
 pub mod ticket_counts;
 pub mod ticket_events;
 pub mod ticket_pauses;
+pub mod ticket_attachments;
 pub mod ticket_team;
 pub mod tickets;
 pub mod users;

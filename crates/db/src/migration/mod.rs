@@ -16,6 +16,10 @@ mod m0009_customer_counts_and_name_keys;
 mod m0010_create_tickets;
 mod m0011_ticket_counts;
 mod m0012_ticket_status_number;
+mod m0013_ticket_attachments;
+mod m0014_ticket_words;
+mod m0015_customer_language;
+mod m0016_technician_profile;
 
 pub struct Migrator;
 
@@ -35,6 +39,10 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_create_tickets::Migration),
             Box::new(m0011_ticket_counts::Migration),
             Box::new(m0012_ticket_status_number::Migration),
+            Box::new(m0013_ticket_attachments::Migration),
+            Box::new(m0014_ticket_words::Migration),
+            Box::new(m0015_customer_language::Migration),
+            Box::new(m0016_technician_profile::Migration),
         ]
     }
 }

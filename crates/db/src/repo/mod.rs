@@ -12,6 +12,8 @@ pub mod registrations;
 pub mod sessions;
 pub mod sla;
 pub mod technicians;
+pub mod ticket_attachments;
+pub mod ticket_stats;
 pub mod tickets;
 pub mod users;
 pub mod webhook_events;

@@ -21,7 +21,11 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0009_customer_counts_and_name_keys",
             "m0010_create_tickets",
             "m0011_ticket_counts",
-            "m0012_ticket_status_number"
+            "m0012_ticket_status_number",
+            "m0013_ticket_attachments",
+            "m0014_ticket_words",
+            "m0015_customer_language",
+            "m0016_technician_profile"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };
