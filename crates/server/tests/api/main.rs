@@ -10,6 +10,7 @@ mod csrf;
 mod customer_list;
 mod customer_pages;
 mod customers;
+mod escalation_board;
 mod fonnte;
 mod fuzz;
 mod groups;
