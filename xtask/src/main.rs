@@ -3,16 +3,19 @@
 //! `cargo xtask test` installs what is missing (cargo-nextest, the PostgreSQL server),
 //! then runs the whole test suite twice: on SQLite, then on a throwaway PostgreSQL
 //! cluster whose URL it passes in `AGLIS_TEST_DATABASE_URL`. `cargo xtask bench` runs the
-//! queue benchmark and the customer-list load test the same way. See [`HELP`].
+//! queue benchmark and the customer and ticket load tests the same way. See [`HELP`].
 
 mod apt;
 mod bench;
 mod browser;
 mod cmd;
 mod error;
+mod http;
+mod json;
 mod load;
 mod nextest;
 mod postgres;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -35,7 +38,7 @@ USAGE:
         The default engine is `all`. Exits 1 if any run fails.
         Example: cargo xtask test --engine postgres -- -E 'test(invoice)'
 
-    cargo xtask bench [--engine sqlite|postgres|all] [--suite queue|customers|all]
+    cargo xtask bench [--engine sqlite|postgres|all] [--suite queue|customers|tickets|all]
                       [--messages N]
         Run the benchmark suites once per engine and print one table per suite:
           queue      `cargo bench -p aglis-server --bench queue` (release build):
@@ -43,20 +46,30 @@ USAGE:
                      and sent through the queue to a local fake Fonnte with the rate
                      limit off (dispatch, by 1 runner, then by 2 runners at once);
                      N (messages per round) defaults to 5000
-          customers  a load test of the customer list and search: installs `oha` if
-                     missing (cargo install oha --locked), builds target/release/aglis,
-                     seeds a fresh database with `aglis seed --scale large` (100,000
-                     customers), starts `aglis serve`, signs in as the demo admin and
-                     runs oha (16 connections, 20 s) on the list, page 200, a search by
-                     name (1 and 2 words) and by phone: req/s, p50, p99, non-200 answers
+          customers  load tests over HTTP: install `oha` if missing (cargo install oha
+          tickets    --locked), build target/release/aglis, seed a fresh database with
+                     `aglis seed --scale large` (100,000 customers, 1,000,000 tickets),
+                     start `aglis serve` and sign in as the demo admin, once per engine
+                     for both suites; then run oha (16 connections, 20 s) per scenario
+                     after one warm-up request that must answer 200:
+                       customers: the list, page 200, a search by name (1 and 2 words)
+                         and by phone, a status filter, search + filter (p99 < 50 ms)
+                       tickets: the list; status + technician; a text search, alone and
+                         within a status; a number prefix (p99 < 50 ms); a ticket by id
+                         (p99 < 10 ms); the dashboard counts (p99 < 100 ms)
+                     Table: matches, req/s, p50, p99 against its target, the slowest
+                     response (flagged over 1 s), non-200 answers; then the server's
+                     peak (VmHWM, reset before each suite) and final (VmRSS) memory
         Engines:
-          sqlite    a temp database file (queue) or data directory (customers)
+          sqlite    a temp database file (queue) or data directory (load tests)
           postgres  a throwaway cluster in target/xtask-pg-bench/ (fsync off), removed
                     afterwards; the queue bench gets AGLIS_BENCH_DATABASE_URL=
                     postgres://postgres@127.0.0.1:PORT/postgres and creates and drops its
                     own database there; the load test uses a database `aglis_load`
-        The default engine is `sqlite`, the default suite `all`.
-        Example: cargo xtask bench --suite customers --engine all
+        The default engine is `sqlite`, the default suite `all` (queue, customers and
+        tickets). Missed latency targets are reported, not failures; the exit code is 1
+        when a suite cannot run or a request gets no 200.
+        Example: cargo xtask bench --suite tickets --engine all
 
     cargo xtask pg start
         Start the throwaway PostgreSQL cluster and leave it running. Prints its URL
@@ -110,6 +123,7 @@ impl std::str::FromStr for Engine {
 enum Suite {
     Queue,
     Customers,
+    Tickets,
     All,
 }
 
@@ -118,8 +132,14 @@ impl Suite {
         matches!(self, Self::Queue | Self::All)
     }
 
-    fn includes_customers(self) -> bool {
-        matches!(self, Self::Customers | Self::All)
+    /// The load-test suites it includes, in the order they run (on one seeded server).
+    fn load_suites(self) -> Vec<report::Suite> {
+        match self {
+            Self::Queue => Vec::new(),
+            Self::Customers => vec![report::Suite::Customers],
+            Self::Tickets => vec![report::Suite::Tickets],
+            Self::All => vec![report::Suite::Customers, report::Suite::Tickets],
+        }
     }
 }
 
@@ -130,8 +150,9 @@ impl std::str::FromStr for Suite {
         match s {
             "queue" => Ok(Self::Queue),
             "customers" | "customer" | "load" => Ok(Self::Customers),
+            "tickets" | "ticket" => Ok(Self::Tickets),
             "all" => Ok(Self::All),
-            other => Err(format!("unknown suite `{other}`: expected queue, customers or all")),
+            other => Err(format!("unknown suite `{other}`: expected queue, customers, tickets or all")),
         }
     }
 }
@@ -209,7 +230,7 @@ fn parse_bench(args: &[String]) -> Result<Task, String> {
         match name {
             "-h" | "--help" => return Ok(Task::Help),
             "--engine" => engine = value("a value: sqlite, postgres or all")?.parse()?,
-            "--suite" => suite = value("a value: queue, customers or all")?.parse()?,
+            "--suite" => suite = value("a value: queue, customers, tickets or all")?.parse()?,
             "--messages" => {
                 let n = value("a number")?;
                 messages = Some(
@@ -287,9 +308,10 @@ fn test(engine: Engine, extra: &[String]) -> Result<bool> {
 /// `cargo xtask bench`: returns whether every suite succeeded on every engine.
 fn bench(engine: Engine, suite: Suite, messages: Option<usize>) -> Result<bool> {
     let root = workspace_root()?;
-    // What the load test needs (oha, the release server) first, so that a failing install
+    let load_suites = suite.load_suites();
+    // What the load tests need (oha, the release server) first, so that a failing install
     // or build shows before anything long runs.
-    let tools = if suite.includes_customers() { Some(load::Tools::prepare(&root)?) } else { None };
+    let tools = if load_suites.is_empty() { None } else { Some(load::Tools::prepare(&root)?) };
     // Its own cluster directory, so that a `cargo xtask test` running meanwhile keeps its own.
     let cluster = if engine.includes_postgres() {
         let bin = postgres::ensure_binaries()?;
@@ -301,7 +323,7 @@ fn bench(engine: Engine, suite: Suite, messages: Option<usize>) -> Result<bool> 
         None
     };
     let mut queue_tables = Vec::new();
-    let mut load_rows = Vec::new();
+    let mut load_runs: Vec<report::SuiteRun> = Vec::new();
     let mut failed = Vec::new();
     let mut engines = Vec::new();
     if engine.includes_sqlite() {
@@ -320,17 +342,27 @@ fn bench(engine: Engine, suite: Suite, messages: Option<usize>) -> Result<bool> 
             }
         }
         if let Some(tools) = &tools {
-            eprintln!("\n==> bench: customers on {name}\n");
-            match load::run(tools, name, database) {
-                Ok(rows) => {
-                    if !rows.iter().all(load::Row::clean) {
-                        failed.push(format!("customers on {name} (requests without a 200)"));
+            // One seed and one server for every load suite of this engine.
+            match load::run(tools, name, database, &load_suites) {
+                Ok(outcomes) => {
+                    for (load_suite, outcome) in outcomes {
+                        match outcome {
+                            Ok(run) => {
+                                if !run.rows.iter().all(report::Row::clean) {
+                                    failed.push(format!("{} on {name} (requests without a 200)", load_suite.name()));
+                                }
+                                load_runs.push(run);
+                            }
+                            Err(e) => {
+                                eprintln!("error: {} on {name}: {e}", load_suite.name());
+                                failed.push(format!("{} on {name}", load_suite.name()));
+                            }
+                        }
                     }
-                    load_rows.extend(rows);
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
-                    failed.push(format!("customers on {name}"));
+                    failed.extend(load_suites.iter().map(|s| format!("{} on {name}", s.name())));
                 }
             }
         }
@@ -339,14 +371,17 @@ fn bench(engine: Engine, suite: Suite, messages: Option<usize>) -> Result<bool> 
     if !queue_tables.is_empty() {
         println!("\n{}", bench::combine(&queue_tables));
     }
-    if !load_rows.is_empty() {
-        println!(
-            "\ncustomers: aglis seed --scale large, oha -c {} -z {}, {} CPUs\n{}",
-            load::CONNECTIONS,
-            load::DURATION,
-            std::thread::available_parallelism().map_or(0, usize::from),
-            load::table(&load_rows)
-        );
+    let setup = format!(
+        "aglis seed --scale large, oha -c {} -z {}, {} CPUs",
+        load::CONNECTIONS,
+        load::DURATION,
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    for load_suite in &load_suites {
+        let runs: Vec<report::SuiteRun> = load_runs.iter().filter(|r| r.suite == *load_suite).cloned().collect();
+        if !runs.is_empty() {
+            println!("\n{}", report::report(*load_suite, &runs, &setup));
+        }
     }
     for what in &failed {
         eprintln!("bench {what}: FAILED");
@@ -473,10 +508,16 @@ mod tests {
         let bench = |engine, suite| Ok(Task::Bench { engine, suite, messages: None });
         assert_eq!(parse(&args(&["bench", "--suite", "queue"])), bench(Engine::Sqlite, Suite::Queue));
         assert_eq!(parse(&args(&["bench", "--suite=customers"])), bench(Engine::Sqlite, Suite::Customers));
+        assert_eq!(parse(&args(&["bench", "--suite", "tickets"])), bench(Engine::Sqlite, Suite::Tickets));
+        assert_eq!(parse(&args(&["bench", "--suite=ticket"])), bench(Engine::Sqlite, Suite::Tickets));
         assert_eq!(parse(&args(&["bench", "--suite", "all"])), bench(Engine::Sqlite, Suite::All));
         assert_eq!(
             parse(&args(&["bench", "--suite", "customers", "--engine", "all"])),
             bench(Engine::All, Suite::Customers)
+        );
+        assert_eq!(
+            parse(&args(&["bench", "--engine=postgres", "--suite", "tickets"])),
+            bench(Engine::Postgres, Suite::Tickets)
         );
         assert_eq!(
             parse(&args(&["bench", "--engine=postgres", "--suite=queue", "--messages=10"])),
@@ -485,19 +526,24 @@ mod tests {
         assert!(parse(&args(&["bench", "--suite"])).is_err());
         assert!(parse(&args(&["bench", "--suite", "http"])).is_err());
         assert!(parse(&args(&["bench", "--suite="])).is_err());
+        let unknown = parse(&args(&["bench", "--suite", "dashboard"]));
+        assert_eq!(unknown, Err("unknown suite `dashboard`: expected queue, customers, tickets or all".to_owned()));
     }
 
     #[test]
     fn suite_selection() {
-        assert!(Suite::All.includes_queue() && Suite::All.includes_customers());
-        assert!(Suite::Queue.includes_queue() && !Suite::Queue.includes_customers());
-        assert!(!Suite::Customers.includes_queue() && Suite::Customers.includes_customers());
+        use report::Suite::{Customers, Tickets};
+        assert!(Suite::All.includes_queue() && Suite::All.load_suites() == [Customers, Tickets]);
+        assert!(Suite::Queue.includes_queue() && Suite::Queue.load_suites().is_empty());
+        assert!(!Suite::Customers.includes_queue() && Suite::Customers.load_suites() == [Customers]);
+        assert!(!Suite::Tickets.includes_queue() && Suite::Tickets.load_suites() == [Tickets]);
     }
 
     #[test]
     fn help_documents_the_bench_suites() {
-        assert!(HELP.contains("--suite queue|customers|all"));
+        assert!(HELP.contains("--suite queue|customers|tickets|all"));
         assert!(HELP.contains("aglis seed --scale large"));
+        assert!(HELP.contains("p99 < 10 ms") && HELP.contains("p99 < 100 ms") && HELP.contains("over 1 s"));
     }
 
     #[test]
