@@ -3,6 +3,7 @@
 //! Every rule the rest of the system relies on (who may do what, how long a failed job waits, when a
 //! cron schedule fires next, what a valid username is) lives here and is unit-tested without a database.
 
+pub mod attachment;
 pub mod backoff;
 pub mod circuit;
 pub mod clock;
@@ -19,8 +20,10 @@ pub mod schedule;
 #[macro_use]
 pub mod str_enum;
 pub mod sla;
+pub mod technician;
 pub mod ticket;
 pub mod ticket_assign;
 pub mod ticket_completion;
+pub mod ticket_response;
 pub mod ticket_sla;
 pub mod user;

@@ -17,6 +17,13 @@ pub enum Language {
     En,
 }
 
+impl Default for Language {
+    /// Indonesian: the customers' language unless they choose English.
+    fn default() -> Self {
+        Language::Id
+    }
+}
+
 impl Language {
     pub const ALL: [Language; 2] = [Language::Id, Language::En];
 

@@ -172,9 +172,69 @@ pub fn next_number(now: DateTime<Utc>, highest_today: Option<&str>) -> Option<St
     (n < 9_999).then(|| format!("{prefix}{:03}", n + 1))
 }
 
+/// Longest word kept for search; longer ones are cut (a pasted URL, a serial number).
+pub const SEARCH_WORD_MAX: usize = 40;
+
+/// The words a ticket is found by: those of its title and of its customer's name, each once,
+/// at most [`SEARCH_WORD_MAX`] characters. "Redaman tinggi" for Siti Rahayu →
+/// ["redaman", "tinggi", "siti", "rahayu"].
+pub fn search_words(title: &str, customer_name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in crate::customer::search_words(title).into_iter().chain(crate::customer::search_words(customer_name)) {
+        let w: String = w.chars().take(SEARCH_WORD_MAX).collect();
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// What a ticket search box holds: a ticket number (or its start), or words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketSearch {
+    /// `TKT2026…`, upper-cased.
+    Number(String),
+    /// Search words, each matched as the start of a word.
+    Words(Vec<String>),
+}
+
+impl TicketSearch {
+    /// `None` for a box with nothing searchable in it.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let t = raw.trim();
+        if t.len() >= 3 && t[..3].eq_ignore_ascii_case("TKT") && t.is_ascii() {
+            return Some(Self::Number(t.to_uppercase()));
+        }
+        let words: Vec<String> = search_words(t, "");
+        if words.is_empty() { None } else { Some(Self::Words(words)) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ticket_is_found_by_its_title_and_its_customer() {
+        assert_eq!(
+            search_words("Redaman tinggi, redaman naik", "Siti Rahayu"),
+            ["redaman", "tinggi", "naik", "siti", "rahayu"]
+        );
+        let long = "x".repeat(60);
+        assert_eq!(search_words(&long, ""), ["x".repeat(SEARCH_WORD_MAX)]);
+    }
+
+    #[test]
+    fn the_search_box_holds_a_number_or_words() {
+        assert_eq!(TicketSearch::parse(" tkt202611 "), Some(TicketSearch::Number("TKT202611".into())));
+        assert_eq!(
+            TicketSearch::parse("Siti redaman"),
+            Some(TicketSearch::Words(vec!["siti".into(), "redaman".into()]))
+        );
+        assert_eq!(TicketSearch::parse("a"), None);
+        assert_eq!(TicketSearch::parse("   "), None);
+        assert_eq!(TicketSearch::parse("tktx"), Some(TicketSearch::Number("TKTX".into())));
+    }
     use TicketStatus::*;
 
     const STAFF: StepFacts = StepFacts { has_lead: true, has_reason: true };

@@ -1,8 +1,30 @@
 //! What a technician must record to resolve a ticket (spec §2.8 `completion_data`), per type.
-//! Photos (OTDR trace, power meter, modem label) come with attachments; here are the readings.
+//! Photos (OTDR trace, power meter, modem label) come as attachments; [`required_photos`] says
+//! which a type needs.
 
+use crate::attachment::AttachmentKind;
 use crate::ticket::TicketType;
 use serde_json::Value;
+
+/// The completion photos a ticket of type `t` needs before it can be resolved (spec §2.8: an
+/// installation needs all three; a repair's power-meter photo is optional, so nothing else needs one).
+pub fn required_photos(t: TicketType) -> &'static [AttachmentKind] {
+    match t {
+        TicketType::Installation => &[AttachmentKind::Otdr, AttachmentKind::Attenuation, AttachmentKind::ModemSn],
+        TicketType::Repair
+        | TicketType::Maintenance
+        | TicketType::Upgrade
+        | TicketType::Downgrade
+        | TicketType::WifiSetup
+        | TicketType::Dismantle
+        | TicketType::Survey => &[],
+    }
+}
+
+/// The photos of [`required_photos`] not among `have`, in the order they are asked for.
+pub fn missing_photos(t: TicketType, have: &[AttachmentKind]) -> Vec<AttachmentKind> {
+    required_photos(t).iter().copied().filter(|k| !have.contains(k)).collect()
+}
 
 /// The keys a type needs.
 pub fn required(t: TicketType) -> &'static [&'static str] {
@@ -78,6 +100,17 @@ mod tests {
         let mut port = good;
         port["odp_port"] = json!(0);
         assert_eq!(check(TicketType::Installation, Some(&port)).expect_err("port").0, "completion.odp_port");
+    }
+
+    #[test]
+    fn an_installation_needs_three_photos_a_repair_none() {
+        use AttachmentKind::*;
+        assert_eq!(missing_photos(TicketType::Installation, &[]), vec![Otdr, Attenuation, ModemSn]);
+        assert_eq!(missing_photos(TicketType::Installation, &[ModemSn, Before, Otdr]), vec![Attenuation]);
+        assert!(missing_photos(TicketType::Installation, &[Otdr, Attenuation, ModemSn]).is_empty());
+        for t in [TicketType::Repair, TicketType::Maintenance, TicketType::WifiSetup] {
+            assert!(missing_photos(t, &[]).is_empty(), "{t}");
+        }
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub notifier: Arc<crate::notifications::Notifier>,
+    /// Attachments: a local directory or an S3-compatible bucket.
+    pub storage: crate::storage::Storage,
 }
 
 impl AppState {
@@ -114,7 +116,9 @@ impl Application {
         let notifier = Arc::new(crate::notifications::Notifier::from_config(&config)?);
         tracing::info!(providers = ?notifier.provider_names(), "notification providers");
         let reads = aglis_db::connect_reads(&config.database_url, &db, config.db_max_connections.min(8)).await?;
-        let state = AppState { db, reads, config: Arc::new(config), clock, notifier };
+        let storage = crate::storage::Storage::from_config(&config.storage)?;
+        tracing::info!(at = storage.describe(), "file storage");
+        let state = AppState { db, reads, config: Arc::new(config), clock, notifier, storage };
         jobs::install_builtin_schedules(&state).await?;
         aglis_db::repo::notification_templates::ensure_defaults(&state.db, state.now()).await?;
         if state.config.demo {

@@ -67,6 +67,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     crate::customers::demo_seed::seed(state).await?;
     crate::registrations::demo_seed::seed(state).await?;
     crate::tickets::demo_seed::seed(state).await?;
+    crate::tickets::attachments::seed_demo(state).await?;
+    crate::tickets::technicians_pages::seed_demo_profiles(state).await?;
     Ok(created)
 }
 

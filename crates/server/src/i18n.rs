@@ -19,6 +19,16 @@ pub enum Lang {
     En,
 }
 
+/// The UI strings of a message language (a customer's or an applicant's).
+impl From<aglis_core::notification_catalog::Language> for Lang {
+    fn from(l: aglis_core::notification_catalog::Language) -> Self {
+        match l {
+            aglis_core::notification_catalog::Language::Id => Lang::Id,
+            aglis_core::notification_catalog::Language::En => Lang::En,
+        }
+    }
+}
+
 impl Lang {
     pub fn code(self) -> &'static str {
         match self {
@@ -125,7 +135,12 @@ mod tests {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).expect("template text");
-                for piece in text.split("t(\"").skip(1) {
+                for (at, _) in text.match_indices("t(\"") {
+                    // `shell.t("…")`, not `day.format("…")`.
+                    if text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let piece = &text[at + 3..];
                     let key = piece.split('"').next().unwrap_or_default();
                     assert!(ID.contains_key(key), "{} uses missing key `{key}`", path.display());
                     checked += 1;

@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod pages;
 pub mod registrations;
 pub mod seed;
+pub mod storage;
 pub mod telemetry;
 pub mod tickets;
 pub mod users;

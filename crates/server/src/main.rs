@@ -177,6 +177,8 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
         config: Arc::new(config),
         clock: Arc::new(SystemClock),
         notifier: Arc::new(aglis_server::notifications::Notifier::log_only()), // create-admin sends nothing
+        // create-admin stores no files either
+        storage: aglis_server::storage::Storage::memory(),
     };
     let cmd = aglis_server::users::service::CreateUser::parse(
         username,

@@ -27,6 +27,8 @@ pub struct Model {
     pub activated_at: Option<DateTimeUtc>,
     pub suspended_at: Option<DateTimeUtc>,
     pub terminated_at: Option<DateTimeUtc>,
+    /// `id` or `en`: the language messages to them are written in.
+    pub language: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

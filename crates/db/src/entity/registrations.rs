@@ -24,6 +24,8 @@ pub struct Model {
     pub installation_at: Option<DateTimeUtc>,
     /// Set on approval: the customer (a prospect until activated).
     pub customer_id: Option<i64>,
+    /// `id` or `en`: the language messages to them are written in.
+    pub language: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -18,8 +18,9 @@ mod m0011_ticket_counts;
 mod m0012_ticket_status_number;
 mod m0013_ticket_attachments;
 mod m0014_ticket_words;
-mod m0015_customer_language;
+mod m0015_ticket_figures;
 mod m0016_technician_profile;
+mod m0017_customer_language;
 
 pub struct Migrator;
 
@@ -41,8 +42,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_ticket_status_number::Migration),
             Box::new(m0013_ticket_attachments::Migration),
             Box::new(m0014_ticket_words::Migration),
-            Box::new(m0015_customer_language::Migration),
+            Box::new(m0015_ticket_figures::Migration),
             Box::new(m0016_technician_profile::Migration),
+            Box::new(m0017_customer_language::Migration),
         ]
     }
 }

@@ -72,27 +72,9 @@ pub const TOTAL_CAP: u64 = 10_000;
 /// 100 k customers has about 2,500); a broader one (two common letters) is left to the engine.
 const MAX_CANDIDATES: u64 = 10_000;
 
-/// The smallest string greater than every string starting with `prefix` (`budi` → `budj`;
-/// digits and ASCII letters only), or `None` when there is none.
-fn prefix_end(prefix: &str) -> Option<String> {
-    let mut chars: Vec<char> = prefix.chars().collect();
-    while let Some(last) = chars.pop() {
-        let next = match last {
-            '0'..='8' | 'a'..='y' | 'A'..='Y' => char::from_u32(last as u32 + 1),
-            '9' => Some('a'),
-            _ => None,
-        };
-        if let Some(n) = next {
-            chars.push(n);
-            return Some(chars.into_iter().collect());
-        }
-    }
-    None
-}
-
 fn prefix_range(column: impl ColumnTrait, prefix: &str) -> Condition {
     let mut c = Condition::all().add(column.gte(prefix.to_owned()));
-    if let Some(end) = prefix_end(prefix) {
+    if let Some(end) = super::prefix_end(prefix) {
         c = c.add(column.lt(end));
     }
     c
@@ -483,6 +465,7 @@ mod tests {
 
     #[test]
     fn prefix_ends() {
+        use crate::repo::prefix_end;
         assert_eq!(prefix_end("budi").as_deref(), Some("budj"));
         assert_eq!(prefix_end("aziz").as_deref(), Some("azj"));
         assert_eq!(prefix_end("62819").as_deref(), Some("6281a"));

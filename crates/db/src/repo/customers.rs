@@ -6,6 +6,7 @@ use crate::entity::customer_events;
 use crate::entity::customer_words;
 use crate::entity::customers::{self, Column, Entity};
 use aglis_core::customer::{CustomerStatus, search_words};
+use aglis_core::notification_catalog::Language;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -28,6 +29,8 @@ pub struct Customer {
     pub status: CustomerStatus,
     pub user_id: Option<i64>,
     pub notes: String,
+    /// The language messages to them are written in.
+    pub language: Language,
     pub registered_at: DateTime<Utc>,
     pub activated_at: Option<DateTime<Utc>>,
     pub suspended_at: Option<DateTime<Utc>>,
@@ -41,6 +44,7 @@ impl TryFrom<customers::Model> for Customer {
     fn try_from(m: customers::Model) -> Result<Self, DbError> {
         Ok(Customer {
             status: m.status.parse().map_err(|e| DbError::Corrupt(format!("customer {}: {e}", m.id)))?,
+            language: m.language.parse().map_err(|e| DbError::Corrupt(format!("customer {}: {e}", m.id)))?,
             id: m.id,
             code: m.code,
             name: m.name,
@@ -79,6 +83,7 @@ pub struct Profile {
     pub longitude: Option<f64>,
     pub package_id: i64,
     pub notes: String,
+    pub language: Language,
 }
 
 /// The search-index rows for customer `id` called `name`: one per word, each carrying the name.
@@ -146,6 +151,7 @@ pub async fn create(
         status: Set(status.as_str().to_owned()),
         user_id: Set(None),
         notes: Set(p.notes),
+        language: Set(p.language.as_str().to_owned()),
         registered_at: Set(now),
         activated_at: Set(activated),
         suspended_at: Set(None),
@@ -171,6 +177,7 @@ pub async fn update_profile(
     now: DateTime<Utc>,
 ) -> Result<Option<Customer>, DbError> {
     let Some(model) = Entity::find_by_id(id).one(conn).await? else { return Ok(None) };
+    let renamed = model.name != p.name;
     let mut a: customers::ActiveModel = model.into();
     a.name = Set(p.name.clone());
     a.phone = Set(p.phone);
@@ -182,9 +189,14 @@ pub async fn update_profile(
     a.longitude = Set(p.longitude);
     a.package_id = Set(p.package_id);
     a.notes = Set(p.notes);
+    a.language = Set(p.language.as_str().to_owned());
     a.updated_at = Set(now);
     let model = a.update(conn).await?;
     set_words(conn, id, &p.name).await?;
+    if renamed {
+        // Tickets are searched by their customer's name too.
+        super::ticket_search::reindex_customer(conn, id, &p.name).await?;
+    }
     add_event(conn, id, "updated", changes, actor, now).await?;
     Ok(Some(model.try_into()?))
 }

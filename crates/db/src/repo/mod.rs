@@ -13,6 +13,7 @@ pub mod sessions;
 pub mod sla;
 pub mod technicians;
 pub mod ticket_attachments;
+pub mod ticket_search;
 pub mod ticket_stats;
 pub mod tickets;
 pub mod users;
@@ -45,4 +46,22 @@ pub(crate) async fn capped_count(
     };
     let n = u64::try_from(n).unwrap_or(0);
     Ok(if n > cap { (cap, false) } else { (n, true) })
+}
+
+/// The smallest string greater than every string starting with `prefix` (`budi` → `budj`;
+/// digits and ASCII letters only), or `None` when there is none.
+pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '0'..='8' | 'a'..='y' | 'A'..='Y' => char::from_u32(last as u32 + 1),
+            '9' => Some('a'),
+            _ => None,
+        };
+        if let Some(n) = next {
+            chars.push(n);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }

@@ -5,6 +5,7 @@ use crate::DbError;
 use crate::entity::registration_events;
 use crate::entity::registrations::{self, Column, Entity};
 use crate::entity::signup_requests;
+use aglis_core::notification_catalog::Language;
 use aglis_core::registration::RegistrationStatus;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -32,6 +33,8 @@ pub struct Registration {
     pub odp_id: Option<i64>,
     pub installation_at: Option<DateTime<Utc>>,
     pub customer_id: Option<i64>,
+    /// The language the applicant signed up in; their messages use it.
+    pub language: Language,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -41,6 +44,7 @@ impl TryFrom<registrations::Model> for Registration {
     fn try_from(m: registrations::Model) -> Result<Self, DbError> {
         Ok(Registration {
             status: m.status.parse().map_err(|e| DbError::Corrupt(format!("registration {}: {e}", m.id)))?,
+            language: m.language.parse().map_err(|e| DbError::Corrupt(format!("registration {}: {e}", m.id)))?,
             id: m.id,
             number: m.number,
             full_name: m.full_name,
@@ -74,6 +78,9 @@ pub struct Application {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub package_id: i64,
+    /// The sign-up page's language (absent in requests stored before it was kept: Indonesian).
+    #[serde(default)]
+    pub language: Language,
 }
 
 pub async fn add_event(
@@ -115,6 +122,7 @@ pub async fn create(
         longitude: Set(a.longitude),
         package_id: Set(a.package_id),
         status: Set(RegistrationStatus::Submitted.as_str().to_owned()),
+        language: Set(a.language.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -4,7 +4,7 @@ use crate::DbError;
 use crate::entity::{holidays, sla_targets};
 use aglis_core::ticket_sla::{TargetRow, Targets};
 use chrono::{Duration, NaiveDate};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use std::collections::BTreeSet;
 
 /// The rows admins set (`ticket_type` `*`: every type). Unreadable rows are skipped.
@@ -67,4 +67,65 @@ pub async fn holiday_list(conn: &impl ConnectionTrait) -> Result<Vec<(NaiveDate,
         .into_iter()
         .map(|h| (h.day, h.name))
         .collect())
+}
+
+/// Sets several rows of the SLA table (in the caller's transaction, so all or none).
+pub async fn set_targets(conn: &impl ConnectionTrait, rows: &[TargetRow]) -> Result<(), DbError> {
+    for row in rows {
+        set_target(conn, row).await?;
+    }
+    Ok(())
+}
+
+/// Whether any holiday is stored (none: business-hours clocks use the built-in list).
+pub async fn has_holidays(conn: &impl ConnectionTrait) -> Result<bool, DbError> {
+    Ok(holidays::Entity::find().count(conn).await? > 0)
+}
+
+/// The stored holidays of `year` (local dates), in date order, through the primary key.
+pub async fn holidays_in_year(conn: &impl ConnectionTrait, year: i32) -> Result<Vec<(NaiveDate, String)>, DbError> {
+    let (Some(first), Some(next)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1))
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(holidays::Entity::find()
+        .filter(holidays::Column::Day.gte(first))
+        .filter(holidays::Column::Day.lt(next))
+        .order_by_asc(holidays::Column::Day)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| (h.day, h.name))
+        .collect())
+}
+
+/// The stored holiday on `day`, if any.
+pub async fn holiday(conn: &impl ConnectionTrait, day: NaiveDate) -> Result<Option<String>, DbError> {
+    Ok(holidays::Entity::find_by_id(day).one(conn).await?.map(|h| h.name))
+}
+
+/// Stores the built-in Indonesian list while no holiday is stored, so that the first edit an
+/// admin makes starts from the list the clocks were using. `true` if it did.
+pub async fn store_built_in_holidays(conn: &impl ConnectionTrait) -> Result<bool, DbError> {
+    if has_holidays(conn).await? {
+        return Ok(false);
+    }
+    let rows = aglis_core::sla::INDONESIAN_HOLIDAYS
+        .iter()
+        .map(|(day, name)| holidays::ActiveModel { day: Set(*day), name: Set((*name).to_owned()) });
+    holidays::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Ok(true)
+}
+
+/// Adds a holiday; a day already stored is `DbError::Unique`.
+pub async fn add_holiday(conn: &impl ConnectionTrait, day: NaiveDate, name: &str) -> Result<(), DbError> {
+    holidays::Entity::insert(holidays::ActiveModel { day: Set(day), name: Set(name.to_owned()) })
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the holiday on `day`; `false` if there was none.
+pub async fn delete_holiday(conn: &impl ConnectionTrait, day: NaiveDate) -> Result<bool, DbError> {
+    Ok(holidays::Entity::delete_by_id(day).exec(conn).await?.rows_affected == 1)
 }

@@ -4,10 +4,10 @@
 use crate::DbError;
 use crate::entity::tickets::{self, Column, Entity};
 use crate::entity::{ticket_events, ticket_pauses, ticket_team};
-use aglis_core::ticket::{Priority, TicketStatus, TicketType};
+use aglis_core::ticket::{Priority, TicketSearch, TicketStatus, TicketType};
 use aglis_core::ticket_sla::Targets;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Set,
@@ -171,6 +171,11 @@ pub async fn create(
     .insert(conn)
     .await?;
     add_event(conn, model.id, "created", None, &format!("{number} ({})", t.priority), actor, now).await?;
+    let customer_name = match model.customer_id {
+        Some(c) => crate::entity::customers::Entity::find_by_id(c).one(conn).await?.map(|c| c.name),
+        None => None,
+    };
+    super::ticket_search::index_ticket(conn, model.id, &model.title, customer_name.as_deref().unwrap_or("")).await?;
     Ticket::try_from(model)
 }
 
@@ -387,8 +392,11 @@ pub struct TicketQuery {
     pub priority: Option<Priority>,
     pub technician_id: Option<i64>,
     pub customer_id: Option<i64>,
-    /// A ticket number or its start (`TKT2026…`).
-    pub number: Option<String>,
+    /// Tickets technician N leads or works on as a team member.
+    pub member: Option<i64>,
+    /// The search box: a ticket number or its start (`TKT2026…`), or words of the title or the
+    /// customer's name, each matched from its start (see [`super::ticket_search`]).
+    pub search: Option<String>,
     pub page: u64,
     pub per_page: u64,
 }
@@ -398,6 +406,11 @@ pub const TOTAL_CAP: u64 = 10_000;
 
 /// One page, newest first, and the number of matches (capped at [`TOTAL_CAP`]; `false` when capped).
 pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<Ticket>, u64, bool), DbError> {
+    let number = match q.search.as_deref().and_then(TicketSearch::parse) {
+        Some(TicketSearch::Words(words)) => return super::ticket_search::list(conn, q, &words).await,
+        Some(TicketSearch::Number(n)) => Some(n),
+        None => None,
+    };
     let mut cond = Condition::all();
     if let Some(s) = q.status {
         cond = cond.add(Column::Status.eq(s.as_str()));
@@ -411,14 +424,21 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
     if let Some(c) = q.customer_id {
         cond = cond.add(Column::CustomerId.eq(c));
     }
-    if let Some(n) = q.number.as_deref() {
-        let n = n.trim().to_uppercase();
-        cond = cond.add(Column::Number.gte(n.clone())).add(Column::Number.lt(format!("{n}~")));
+    if let Some(id) = q.member {
+        let team = Query::select()
+            .column(ticket_team::Column::TicketId)
+            .from(ticket_team::Entity)
+            .and_where(ticket_team::Column::TechnicianId.eq(id))
+            .to_owned();
+        cond = cond.add(Condition::any().add(Column::LeadTechnicianId.eq(id)).add(Column::Id.in_subquery(team)));
+    }
+    if let Some(n) = number.as_deref() {
+        cond = cond.add(Column::Number.gte(n.to_owned())).add(Column::Number.lt(format!("{n}~")));
     }
     let per_page = Ord::max(q.per_page, 1);
     // Newest first. Searching by number, by number: the (status, number) index gives that order,
     // where ordering by id would sort every match of a month's prefix.
-    let order = if q.number.is_some() { Column::Number } else { Column::Id };
+    let order = if number.is_some() { Column::Number } else { Column::Id };
     let rows = Entity::find()
         .filter(cond.clone())
         .order_by_desc(order)
@@ -434,17 +454,20 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
 /// Tickets the SLA check looks at: still worked, clock running, and with an escalation or the
 /// breach still to record (through the status index: active tickets are few among a million).
 pub async fn for_sla_check(conn: &impl ConnectionTrait) -> Result<Vec<Ticket>, DbError> {
-    let running: Vec<&str> =
-        TicketStatus::ALL.iter().filter(|s| s.is_active() && !s.pauses_sla()).map(|s| s.as_str()).collect();
-    Entity::find()
-        .filter(Column::Status.is_in(running))
-        .filter(Condition::any().add(Column::BreachedAt.is_null()).add(Column::EscalatedCriticalAt.is_null()))
-        .order_by_asc(Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Ticket::try_from)
-        .collect()
+    // One query per status: with `status IN (…)` SQLite's planner, after ANALYZE, scans the table.
+    let mut out = Vec::new();
+    for status in TicketStatus::ALL.iter().filter(|s| s.is_active() && !s.pauses_sla()) {
+        let rows = Entity::find()
+            .filter(Column::Status.eq(status.as_str()))
+            .filter(Condition::any().add(Column::BreachedAt.is_null()).add(Column::EscalatedCriticalAt.is_null()))
+            .all(conn)
+            .await?;
+        for row in rows {
+            out.push(Ticket::try_from(row)?);
+        }
+    }
+    out.sort_by_key(|t| t.id);
+    Ok(out)
 }
 
 /// The ticket figures of the staff dashboard.
@@ -487,14 +510,14 @@ pub async fn figures(
         .iter()
         .map(|s| (*s, rows.iter().find(|(n, _)| n == s.as_str()).map_or(0, |(_, n)| *n)))
         .collect();
-    let active: Vec<&str> = TicketStatus::ALL.iter().filter(|s| s.is_active()).map(|s| s.as_str()).collect();
-    let is_active = || Column::Status.is_in(active.clone());
-    let breached_active = count(conn, Condition::all().add(is_active()).add(Column::BreachedAt.is_not_null())).await?;
-    let at_risk = count(
-        conn,
-        Condition::all().add(is_active()).add(Column::BreachedAt.is_null()).add(Column::EscalatedHighAt.is_not_null()),
-    )
-    .await?;
+    // Per status (`status IN (…)` makes SQLite scan the table), each through `ix_tickets_status_id`.
+    let (mut breached_active, mut at_risk) = (0, 0);
+    for status in TicketStatus::ALL.iter().filter(|s| s.is_active()) {
+        let this = || Condition::all().add(Column::Status.eq(status.as_str()));
+        breached_active += count(conn, this().add(Column::BreachedAt.is_not_null())).await?;
+        at_risk +=
+            count(conn, this().add(Column::BreachedAt.is_null()).add(Column::EscalatedHighAt.is_not_null())).await?;
+    }
     let resolved_today = count(conn, Condition::all().add(Column::ResolvedAt.gte(day_start))).await?;
     let month = now - Duration::days(30);
     let resolved_30d = count(conn, Condition::all().add(Column::ResolvedAt.gte(month))).await?;

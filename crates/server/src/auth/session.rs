@@ -64,7 +64,8 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Au
         return Ok(None);
     };
     let now = state.now();
-    let Some((session, user)) = sessions::find_valid(&state.db, &hash_token(&token), kind, now).await? else {
+    // From the read pool: on SQLite the writer is one connection, and every request passes here.
+    let Some((session, user)) = sessions::find_valid(&state.reads, &hash_token(&token), kind, now).await? else {
         return Ok(None);
     };
     if !user.is_active {

@@ -114,6 +114,23 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "unset",
         "Secret in Fonnte's status-callback URL (`/api/webhooks/whatsapp/delivery?token=…`); unset, the callback answers 404.",
     ),
+    (
+        "AGLIS_STORAGE_URL",
+        "<data dir>/files",
+        "Where ticket photos and documents are kept: a local directory (`file:///srv/aglis/files`), or `s3://bucket/prefix` for an S3-compatible bucket shared by several instances.",
+    ),
+    (
+        "AGLIS_STORAGE_S3_ENDPOINT",
+        "AWS",
+        "URL of a non-AWS S3 service (MinIO, Cloudflare R2, Wasabi, IDCloudHost), e.g. `https://s3.example.id`; `http://` is allowed for a local MinIO.",
+    ),
+    ("AGLIS_STORAGE_S3_REGION", "us-east-1", "The bucket's region (e.g. `ap-southeast-3`, Jakarta)."),
+    (
+        "AGLIS_STORAGE_S3_ACCESS_KEY_ID",
+        "unset",
+        "Access key of the bucket; give it with the secret, or neither (then the instance's role is used).",
+    ),
+    ("AGLIS_STORAGE_S3_SECRET_ACCESS_KEY", "unset", "Secret key of the bucket (never logged)."),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +173,8 @@ pub struct Config {
     pub fonnte_webhook_token: Option<SecretString>,
     /// Meta, SMTP and the WhatsApp failover order.
     pub providers: providers::Providers,
+    /// Where attachments are stored.
+    pub storage: crate::storage::StorageConfig,
     /// Set by `aglis demo`: demo accounts are created and printed.
     pub demo: bool,
 }
@@ -186,6 +205,7 @@ impl fmt::Debug for Config {
             .field("meta_verify_token", &self.meta_verify_token.as_ref().map(|_| "[redacted]"))
             .field("fonnte_webhook_token", &self.fonnte_webhook_token.as_ref().map(|_| "[redacted]"))
             .field("providers", &self.providers)
+            .field("storage", &self.storage)
             .field("demo", &self.demo)
             .finish()
     }
@@ -304,6 +324,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
     };
     let meta_app_secret = get("AGLIS_META_APP_SECRET").filter(|s| !s.is_empty()).map(SecretString::from);
     let meta_verify_token = get("AGLIS_META_VERIFY_TOKEN").filter(|s| !s.is_empty()).map(SecretString::from);
+    let storage = crate::storage::parse_config(&get, &data_dir)?;
     Ok(Config {
         data_dir,
         database_url,
@@ -328,6 +349,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         meta_app_secret,
         meta_verify_token,
         providers: providers::parse(&get)?,
+        storage,
         demo: false,
     })
 }

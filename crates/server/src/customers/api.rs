@@ -84,6 +84,8 @@ pub struct CustomerOut {
     pub status: String,
     pub has_portal_account: bool,
     pub notes: String,
+    /// `id` or `en`: the language of their messages.
+    pub language: String,
     pub registered_at: DateTime<Utc>,
     pub activated_at: Option<DateTime<Utc>>,
     pub suspended_at: Option<DateTime<Utc>>,
@@ -109,6 +111,7 @@ impl From<Customer> for CustomerOut {
             status: c.status.as_str().to_owned(),
             has_portal_account: c.user_id.is_some(),
             notes: c.notes,
+            language: c.language.as_str().to_owned(),
             registered_at: c.registered_at,
             activated_at: c.activated_at,
             suspended_at: c.suspended_at,
@@ -198,6 +201,9 @@ pub struct CustomerIn {
     pub longitude: Option<f64>,
     pub package_id: Option<i64>,
     pub notes: Option<String>,
+    /// `id` (Bahasa Indonesia, the default) or `en`: the language of their WhatsApp and e-mail messages.
+    #[schema(example = "id")]
+    pub language: Option<String>,
     /// prospect (default) or active, for a new customer.
     #[schema(value_type = Option<String>)]
     pub status: Option<CustomerStatus>,
@@ -216,6 +222,7 @@ impl CustomerIn {
             longitude: self.longitude,
             package_id: self.package_id,
             notes: self.notes,
+            language: self.language,
         }
     }
 }

@@ -150,6 +150,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             longitude: Some(lon + (rng.next(200) as f64 - 100.0) * 0.0001),
             package_id: package_ids[[0, 1, 1, 1, 2, 2, 3][rng.next(7)]],
             notes: String::new(),
+            // A few expatriate households read English.
+            language: if i % 15 == 7 { aglis_core::notification_catalog::Language::En } else { Default::default() },
         };
         let status = match i % 20 {
             0 | 1 => CustomerStatus::Prospect,

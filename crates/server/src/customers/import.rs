@@ -29,6 +29,7 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("package", &["package", "paket", "package_id", "package_name", "nama_paket"]),
     ("status", &["status"]),
     ("notes", &["notes", "catatan", "keterangan"]),
+    ("language", &["language", "bahasa", "lang"]),
 ];
 
 fn column(header: &str) -> Option<&'static str> {
@@ -175,6 +176,7 @@ pub async fn run(
             longitude: coord("longitude"),
             package_id: package_id.or(Some(-1)),
             notes: Some(get("notes")),
+            language: Some(get("language")),
         };
         let repeated = match aglis_core::phone::Phone::parse(&input.phone) {
             Ok(p) => phones.insert(p.as_str().to_owned(), line),

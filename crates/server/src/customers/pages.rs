@@ -327,6 +327,8 @@ struct ProfileForm {
     package_id: String,
     #[serde(default)]
     notes: String,
+    #[serde(default)]
+    language: String,
 }
 
 impl ProfileForm {
@@ -359,6 +361,7 @@ impl ProfileForm {
             longitude,
             package_id: self.package_id.parse().ok(),
             notes: some(&self.notes),
+            language: some(&self.language),
         })
     }
 
@@ -374,6 +377,7 @@ impl ProfileForm {
             longitude: c.longitude.map(|v| v.to_string()).unwrap_or_default(),
             package_id: c.package_id.to_string(),
             notes: c.notes.clone(),
+            language: c.language.as_str().to_owned(),
         }
     }
 }

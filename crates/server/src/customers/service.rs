@@ -5,6 +5,7 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult, FieldErrors};
 use aglis_core::customer::{self, CustomerStatus};
 use aglis_core::network::{OdpStatus, check_location, check_port};
+use aglis_core::notification_catalog::Language;
 use aglis_core::permission::Role;
 use aglis_core::phone::Phone;
 use aglis_core::user::parse_email;
@@ -30,6 +31,8 @@ pub struct ProfileInput {
     pub longitude: Option<f64>,
     pub package_id: Option<i64>,
     pub notes: Option<String>,
+    /// `id` or `en`; empty keeps the customer's (Indonesian for a new one).
+    pub language: Option<String>,
 }
 
 fn optional(s: &Option<String>) -> Option<&str> {
@@ -69,6 +72,13 @@ pub async fn check_profile(
         (None, None) => {}
         _ => push(&mut e, "latitude", "give both latitude and longitude, or neither"),
     }
+    let language = match optional(&input.language) {
+        None => existing.map(|c| c.language).unwrap_or_default(),
+        Some(raw) => raw.parse::<Language>().unwrap_or_else(|_| {
+            push(&mut e, "language", "choose id (Bahasa Indonesia) or en (English)");
+            Language::Id
+        }),
+    };
     let notes = optional(&input.notes).unwrap_or_default().to_owned();
     if notes.chars().count() > 2000 {
         push(&mut e, "notes", "the notes are longer than 2000 characters");
@@ -108,6 +118,7 @@ pub async fn check_profile(
             longitude: input.longitude,
             package_id,
             notes,
+            language,
         }),
         _ => Err(AppError::fields(e)),
     }

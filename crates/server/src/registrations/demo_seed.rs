@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use aglis_core::customer::{CustomerStatus, code_prefix, next_code};
+use aglis_core::notification_catalog::Language;
 use aglis_core::registration::{RegistrationStatus, number_prefix};
 use aglis_db::repo::customers::{self, Profile};
 use aglis_db::repo::registrations::{self, Application, StepFields};
@@ -54,6 +55,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             latitude: None,
             longitude: None,
             package_id: package.id,
+            language: if i % 4 == 3 { Language::En } else { Language::Id },
         };
         let reg = registrations::create(&state.db, &format!("{prefix}{:03}", i + 1), app, now).await?;
         let mut at = reg.status;
@@ -94,6 +96,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                         longitude: None,
                         package_id: reg.package_id,
                         notes: format!("From registration {}", reg.number),
+                        language: reg.language,
                     };
                     let c = customers::create(&state.db, &code, profile, CustomerStatus::Prospect, None, now).await?;
                     customer = Some(c.id);

@@ -113,9 +113,17 @@ pub async fn check_application(conn: &impl ConnectionTrait, i: &ApplicationInput
         }
     }
     match (full_name, phone, address, package_id) {
-        (Some(full_name), Some(phone), Some(address), Some(package_id)) if e.is_empty() => {
-            Ok(Application { full_name, phone, email, address, city, latitude, longitude, package_id })
-        }
+        (Some(full_name), Some(phone), Some(address), Some(package_id)) if e.is_empty() => Ok(Application {
+            full_name,
+            phone,
+            email,
+            address,
+            city,
+            latitude,
+            longitude,
+            package_id,
+            language: Language::Id,
+        }),
         _ => Err(AppError::fields(e)),
     }
 }
@@ -147,7 +155,8 @@ fn language(lang: Lang) -> Language {
 /// Starts a sign-up: checks it, limits it per IP and phone, and sends a one-time code by
 /// WhatsApp. Returns the token of the confirmation page.
 pub async fn start_signup(state: &AppState, input: &ApplicationInput, ip: &str, lang: Lang) -> AppResult<String> {
-    let app = check_application(&state.db, input).await?;
+    let mut app = check_application(&state.db, input).await?;
+    app.language = language(lang);
     limit(state, &format!("signup-ip:{ip}"), SIGNUPS_PER_IP_HOUR, Duration::hours(1), "sign-ups from this address")
         .await?;
     limit(
@@ -307,6 +316,7 @@ pub async fn step(
                 longitude: reg.longitude,
                 package_id: reg.package_id,
                 notes: format!("From registration {}", reg.number),
+                language: reg.language,
             };
             if let Some(other) = customers::by_phone(&txn, &reg.phone).await? {
                 return Err(AppError::Conflict {
@@ -383,14 +393,14 @@ pub async fn step(
     let values: BTreeMap<String, String> = [
         ("customerName", reg.full_name.clone()),
         ("registrationNumber", reg.number.clone()),
-        ("status", Lang::Id.t(&format!("reg.status.{}", to.as_str())).to_owned()),
+        ("status", Lang::from(reg.language).t(&format!("reg.status.{}", to.as_str())).to_owned()),
         ("detail", message_detail),
         ("trackingUrl", tracking_url(state, &reg.number)),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    queue_event(&txn, "registration_status", Language::Id, &reg.phone, &values, JobPriority::High, now).await?;
+    queue_event(&txn, "registration_status", reg.language, &reg.phone, &values, JobPriority::High, now).await?;
     txn.commit().await.map_err(DbError::from)?;
     registrations::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("registration"))
 }

@@ -5,7 +5,7 @@
 use super::{Lcg, progress};
 use aglis_core::ticket::{Priority, TicketStatus, TicketType, number_prefix};
 use aglis_core::ticket_sla::{default_targets, targets_for};
-use aglis_db::entity::{customers, technicians, ticket_events, tickets};
+use aglis_db::entity::{customers, technicians, ticket_events, ticket_words, tickets};
 use aglis_db::{DatabaseConnection, TransactionTrait};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
@@ -56,8 +56,13 @@ fn weighted<T: Copy>(rng: &mut Lcg, table: &[(T, usize)]) -> T {
 
 /// Adds `count` tickets. Needs customers (run after [`super::customers`] or on the demo).
 pub async fn seed(db: &DatabaseConnection, count: usize, now: DateTime<Utc>) -> anyhow::Result<()> {
-    let customer_ids: Vec<i64> =
-        customers::Entity::find().select_only().column(customers::Column::Id).into_tuple().all(db).await?;
+    let customer_ids: Vec<(i64, String)> = customers::Entity::find()
+        .select_only()
+        .column(customers::Column::Id)
+        .column(customers::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?;
     let tech_ids: Vec<i64> =
         technicians::Entity::find().select_only().column(technicians::Column::Id).into_tuple().all(db).await?;
     anyhow::ensure!(!customer_ids.is_empty() && !tech_ids.is_empty(), "seed the demo (customers, technicians) first");
@@ -100,16 +105,18 @@ pub async fn seed(db: &DatabaseConnection, count: usize, now: DateTime<Utc>) -> 
             let lead = (status != TicketStatus::Open).then(|| tech_ids[rng.next(tech_ids.len())]);
             let minutes = |d: Duration| i32::try_from(d.num_minutes()).unwrap_or(i32::MAX);
             let number = format!("{prefix}{:03}", taken + k + 1);
-            numbers.push(number.clone());
+            let (customer_id, name) = &customer_ids[rng.next(customer_ids.len())];
+            let title = TITLES[rng.next(TITLES.len())];
+            numbers.push(Numbered { number: number.clone(), words: aglis_core::ticket::search_words(title, name) });
             rows.push(tickets::ActiveModel {
                 number: Set(number),
-                customer_id: Set(Some(customer_ids[rng.next(customer_ids.len())])),
+                customer_id: Set(Some(*customer_id)),
                 registration_id: Set(None),
                 ticket_type: Set(ty.as_str().to_owned()),
                 category: Set(String::new()),
                 priority: Set(priority.as_str().to_owned()),
                 status: Set(status.as_str().to_owned()),
-                title: Set(TITLES[rng.next(TITLES.len())].to_owned()),
+                title: Set(title.to_owned()),
                 description: Set("Dilaporkan pelanggan lewat WhatsApp.".to_owned()),
                 location: Set(String::new()),
                 latitude: Set(None),
@@ -148,18 +155,40 @@ pub async fn seed(db: &DatabaseConnection, count: usize, now: DateTime<Utc>) -> 
     Ok(())
 }
 
-/// One batch and its "created" history entries, in one transaction.
-async fn write(db: &DatabaseConnection, rows: Vec<tickets::ActiveModel>, numbers: Vec<String>) -> anyhow::Result<()> {
+/// A generated ticket's number and search words, to find its id after the insert.
+struct Numbered {
+    number: String,
+    words: Vec<String>,
+}
+
+/// One batch, its "created" history entries and its search words, in one transaction.
+async fn write(db: &DatabaseConnection, rows: Vec<tickets::ActiveModel>, numbers: Vec<Numbered>) -> anyhow::Result<()> {
     let txn = db.begin().await?;
     tickets::Entity::insert_many(rows).exec_without_returning(&txn).await?;
-    let ids: Vec<(i64, DateTime<Utc>)> = tickets::Entity::find()
+    let ids: Vec<(i64, String, DateTime<Utc>)> = tickets::Entity::find()
         .select_only()
         .column(tickets::Column::Id)
+        .column(tickets::Column::Number)
         .column(tickets::Column::CreatedAt)
-        .filter(tickets::Column::Number.is_in(numbers))
+        .filter(tickets::Column::Number.is_in(numbers.iter().map(|n| n.number.clone())))
         .into_tuple()
         .all(&txn)
         .await?;
+    let words_of: std::collections::HashMap<&str, &[String]> =
+        numbers.iter().map(|n| (n.number.as_str(), n.words.as_slice())).collect();
+    let words: Vec<ticket_words::ActiveModel> = ids
+        .iter()
+        .flat_map(|(id, number, _)| {
+            words_of
+                .get(number.as_str())
+                .copied()
+                .unwrap_or_default()
+                .iter()
+                .map(|w| ticket_words::ActiveModel { word: Set(w.clone()), ticket_id: Set(*id) })
+        })
+        .collect();
+    ticket_words::Entity::insert_many(words).exec_without_returning(&txn).await?;
+    let ids: Vec<(i64, DateTime<Utc>)> = ids.into_iter().map(|(id, _, at)| (id, at)).collect();
     let events = ids.into_iter().map(|(id, at)| ticket_events::ActiveModel {
         ticket_id: Set(id),
         kind: Set("created".into()),

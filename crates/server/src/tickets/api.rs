@@ -94,13 +94,24 @@ pub struct ListParams {
     pub priority: Option<Priority>,
     pub technician_id: Option<i64>,
     pub customer_id: Option<i64>,
-    /// A ticket number or its start (`TKT20261125`).
+    /// A ticket number or its start (`TKT20261125`), or words of the title or the customer's
+    /// name, each matched from its start (`siti red`).
     pub q: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
 
-/// Tickets, newest first. A technician gets their own tickets; a customer theirs.
+/// The search box's text, refused when it holds nothing to search by (one letter, punctuation).
+fn search_text(q: Option<String>) -> AppResult<Option<String>> {
+    match q.filter(|q| !q.trim().is_empty()) {
+        Some(q) if aglis_core::ticket::TicketSearch::parse(&q).is_none() => {
+            Err(AppError::field("q", "search by a ticket number (TKT…) or by words of at least two letters"))
+        }
+        q => Ok(q),
+    }
+}
+
+/// Tickets, newest first. A technician gets the tickets they lead or work on; a customer theirs.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListParams), security(("bearer" = [])),
     responses((status = 200, body = TicketList),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -116,14 +127,15 @@ async fn list(
         priority: p.priority,
         technician_id: p.technician_id,
         customer_id: p.customer_id,
-        number: p.q.filter(|q| !q.trim().is_empty()),
+        member: None,
+        search: search_text(p.q)?,
         page: paging.page,
         per_page: paging.per_page,
     };
     match auth.user.role {
         Role::Technician => {
             let me = technicians::by_user(&state.reads, auth.user.id).await?;
-            q.technician_id = Some(me.map_or(-1, |t| t.id));
+            q.member = Some(me.map_or(-1, |t| t.id));
         }
         Role::Customer => {
             let me = customers::by_user(&state.reads, auth.user.id).await?;
@@ -265,7 +277,9 @@ pub struct TicketDetail {
     pub team: Vec<MemberOut>,
     pub sla: SlaOut,
     pub completion: Option<serde_json::Value>,
-    /// Newest first.
+    /// The first-response promise: the first assignment, status step or comment by staff.
+    pub first_response: crate::tickets::attachments::FirstResponseOut,
+    /// Newest first (comments are entries of kind `comment`).
     pub history: Vec<EventOut>,
 }
 
@@ -311,7 +325,8 @@ async fn show(
         calendar: t.targets.calendar.as_str().to_owned(),
     };
     let completion = t.completion.clone();
-    Ok(Json(TicketDetail { ticket: t.into(), team, sla, completion, history }))
+    let first_response = crate::tickets::attachments::first_response(&state.reads, &t, state.now()).await?.into();
+    Ok(Json(TicketDetail { ticket: t.into(), team, sla, completion, first_response, history }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

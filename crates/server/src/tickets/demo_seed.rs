@@ -141,7 +141,149 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         };
         tickets::set_due(&state.db, t.id, due).await?;
     }
+    history(state, &techs, &people, now).await?;
     crate::tickets::escalation::check(state).await?;
+    Ok(())
+}
+
+/// (type, priority, title, days ago, WIB hour it came in, minutes it took, technician index, closed since)
+type Done = (TicketType, Priority, &'static str, i64, u32, i64, usize, bool);
+
+/// Tickets of the last four weeks, resolved within or past their SLA, some escalated on the way,
+/// across every zone (Karawang Barat does best, Cikarang worst), for the escalation dashboard.
+const HISTORY: &[Done] = &[
+    (TicketType::Repair, Priority::High, "Internet mati setelah hujan deras", 27, 9, 150, 0, true),
+    (TicketType::Repair, Priority::High, "Lampu LOS merah, kabel drop tertekuk", 25, 14, 222, 1, true),
+    (TicketType::Repair, Priority::Critical, "Satu tiang ODP roboh di Jl. Tuparev", 24, 10, 95, 1, true),
+    (TicketType::Repair, Priority::Normal, "Koneksi lambat malam hari", 23, 9, 4 * 60, 0, true),
+    (TicketType::Repair, Priority::High, "Putus total, tetangga juga mati", 22, 16, 300, 4, true),
+    (TicketType::Installation, Priority::Normal, "Pemasangan baru Perum Karaba Indah", 21, 8, 30 * 60, 2, true),
+    (TicketType::Repair, Priority::Normal, "Modem mati total, adaptor rusak", 20, 10, 7 * 24 * 60, 4, true),
+    (TicketType::Repair, Priority::Critical, "Kabel feeder putus tergali proyek", 18, 13, 170, 4, true),
+    (TicketType::Installation, Priority::Normal, "Pemasangan baru Metland Cibitung", 17, 9, 45 * 60, 3, true),
+    (TicketType::Repair, Priority::High, "Redaman -30 dBm di ODP-BKS-007", 16, 11, 180, 3, true),
+    (TicketType::Repair, Priority::High, "Sering putus tiap sore", 15, 15, 225, 0, true),
+    (TicketType::Maintenance, Priority::Low, "Penggantian splitter ODP-KRW-012", 14, 9, 6 * 60, 1, true),
+    (TicketType::Repair, Priority::High, "Internet mati di ruko Cikarang", 13, 19, 330, 4, true),
+    (TicketType::WifiSetup, Priority::Low, "Tambah access point lantai 2", 12, 10, 3 * 60, 2, true),
+    (TicketType::Repair, Priority::Normal, "Kecepatan turun ke 10 Mbps", 11, 9, 7 * 24 * 60, 2, true),
+    (TicketType::Repair, Priority::High, "LOS setelah pemadaman listrik", 9, 8, 232, 3, true),
+    (TicketType::Repair, Priority::Critical, "Gangguan massal Bekasi Timur", 8, 20, 100, 3, true),
+    (TicketType::Installation, Priority::High, "Pemasangan ulang setelah renovasi", 7, 9, 46 * 60, 1, true),
+    (TicketType::Repair, Priority::High, "Konektor ONT longgar", 6, 13, 140, 0, true),
+    (TicketType::Repair, Priority::High, "Kabel digigit tikus", 5, 10, 260, 2, true),
+    (TicketType::Repair, Priority::Normal, "Tidak bisa streaming", 4, 9, 3 * 60, 0, false),
+    (TicketType::Repair, Priority::High, "Internet mati sejak subuh", 3, 7, 228, 4, false),
+    (TicketType::Upgrade, Priority::Low, "Upgrade ke Home Platinum 200M", 2, 10, 2 * 60, 3, false),
+    (TicketType::Repair, Priority::High, "Ganti kabel drop 120 m", 1, 9, 200, 1, false),
+];
+
+/// Seeds [`HISTORY`]: each ticket walks to resolved (and closed), and takes the escalation steps
+/// and the breach its SLA clock reached on the way, at the instants they happened.
+async fn history(
+    state: &AppState,
+    techs: &[technicians::Technician],
+    people: &[aglis_db::repo::customers::Customer],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use aglis_core::sla::{SlaClock, instant_at, percent_of};
+    use aglis_core::ticket_sla::{Step, due_steps};
+    let thresholds = state.config.escalation;
+    let table = ticket_sla::default_targets();
+    for (i, (ty, priority, title, days_ago, hour, took, tech, closed)) in HISTORY.iter().enumerate() {
+        let customer = &people[(TICKETS.len() + i * 7) % people.len()];
+        let day = now.with_timezone(&aglis_core::schedule::JAKARTA).date_naive() - Duration::days(*days_ago);
+        let Some(created) = day
+            .and_hms_opt(*hour, u32::try_from(i * 7 % 60).unwrap_or(0), 0)
+            .and_then(|t| t.and_local_timezone(aglis_core::schedule::JAKARTA).earliest())
+            .map(|t| t.with_timezone(&Utc))
+        else {
+            continue;
+        };
+        let resolved = created + Duration::minutes(*took);
+        if resolved >= now {
+            continue;
+        }
+        let targets = ticket_sla::targets_for(&table, *ty, *priority).ok_or_else(|| anyhow::anyhow!("no SLA row"))?;
+        let cal = crate::tickets::service::calendar(&state.db, targets.calendar).await?;
+        let prefix = ticket::number_prefix(created);
+        let number = ticket::next_number(created, tickets::highest_number(&state.db, &prefix).await?.as_deref())
+            .ok_or_else(|| anyhow::anyhow!("numbers"))?;
+        let new = NewTicket {
+            customer_id: Some(customer.id),
+            registration_id: None,
+            ticket_type: *ty,
+            category: String::new(),
+            priority: *priority,
+            title: (*title).into(),
+            description: format!("{title}. Dilaporkan oleh {} lewat WhatsApp.", customer.name),
+            location: format!("{}, {}", customer.address, customer.city),
+            latitude: customer.latitude,
+            longitude: customer.longitude,
+        };
+        let due = cal.add_working(created, targets.resolution);
+        let mut t = tickets::create(&state.db, &number, new, targets, due, None, created).await?;
+        let lead = &techs[tech % techs.len()];
+        // The escalation steps and the breach the clock reached before the resolution.
+        let clock = SlaClock::measure(&cal, created, targets.resolution, &[], resolved);
+        let mut events: Vec<(DateTime<Utc>, Option<Step>)> =
+            due_steps(*priority, clock.percent_elapsed(), thresholds, &[])
+                .into_iter()
+                .filter_map(|s| {
+                    let amount = percent_of(targets.resolution, s.threshold(thresholds));
+                    instant_at(&cal, created, &[], amount, resolved).map(|at| (at, Some(s)))
+                })
+                .collect();
+        if clock.breached() {
+            events.extend(instant_at(&cal, created, &[], targets.resolution, resolved).map(|at| (at, None)));
+        }
+        let mut steps: Vec<(DateTime<Utc>, TicketStatus)> = vec![
+            (created + Duration::minutes(10), TicketStatus::Assigned),
+            (created + Duration::minutes(25), TicketStatus::OnTheWay),
+            (created + Duration::minutes(60), TicketStatus::InProgress),
+            (resolved, TicketStatus::Resolved),
+        ];
+        if *closed && resolved + Duration::hours(3) < now {
+            steps.push((resolved + Duration::hours(3), TicketStatus::Closed));
+        }
+        let mut current = *priority;
+        let mut s = steps.into_iter().peekable();
+        let mut e = events.into_iter().peekable();
+        loop {
+            let next_is_step = match (s.peek(), e.peek()) {
+                (Some((a, _)), Some((b, _))) => a <= b,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if next_is_step {
+                let Some((at, to)) = s.next() else { break };
+                if to == TicketStatus::Assigned {
+                    tickets::set_team(&state.db, t.id, lead.id, &[], at).await?;
+                    t.lead_technician_id = Some(lead.id);
+                }
+                t = walk(state, t, to, at, i).await?;
+            } else {
+                let Some((at, step)) = e.next() else { break };
+                match step {
+                    Some(step) => {
+                        let to = current.raised();
+                        tickets::escalate(&state.db, t.id, step, to, at).await?;
+                        let pct = step.threshold(thresholds);
+                        let detail = format!("{current} → {to}: {pct}% of the SLA used ({pct}% now)");
+                        tickets::add_event(&state.db, t.id, "escalated", None, &detail, None, at).await?;
+                        current = to;
+                    }
+                    None => {
+                        tickets::set_breached(&state.db, t.id, at).await?;
+                        tickets::add_event(&state.db, t.id, "breached", None, "resolution SLA missed", None, at)
+                            .await?;
+                    }
+                }
+            }
+        }
+        tickets::set_due(&state.db, t.id, None).await?;
+    }
     Ok(())
 }
 

@@ -13,9 +13,11 @@ use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
 use crate::tickets::service::{self, StepInput};
+use aglis_core::attachment::{self, AttachmentKind};
 use aglis_core::permission::{Permission, Role};
 use aglis_core::ticket::{self, Priority, StepFacts, StepRefused, TicketStatus, TicketType};
 use aglis_core::ticket_completion;
+use aglis_core::ticket_response::FirstResponse;
 use aglis_db::repo::customers::{self, Customer, CustomerQuery};
 use aglis_db::repo::technicians::{self, Technician};
 use aglis_db::repo::tickets::{self, NewTicket, Ticket, TicketQuery};
@@ -114,7 +116,8 @@ async fn list(
         priority: priority.parse().ok(),
         technician_id: technician_id.parse().ok(),
         customer_id: None,
-        number: Some(q.clone()).filter(|q| !q.is_empty()),
+        member: None,
+        search: Some(q.clone()).filter(|q| !q.is_empty()),
         page: paging.page,
         per_page: paging.per_page,
     };
@@ -340,6 +343,25 @@ struct SlaView {
     stopped: bool,
 }
 
+/// A file of the ticket as the page lists it.
+struct FileRow {
+    a: aglis_db::repo::ticket_attachments::Attachment,
+    /// Who added it.
+    by: String,
+    can_delete: bool,
+}
+
+/// The first-response promise as the page shows it.
+struct ResponseView {
+    /// `pending`, `met` or `breached`.
+    state: &'static str,
+    target: String,
+    due_at: Option<DateTime<Utc>>,
+    responded_at: Option<DateTime<Utc>>,
+    /// Time left, or how early / late the answer came.
+    left: String,
+}
+
 /// A history entry with who made it.
 struct EventRow {
     at: DateTime<Utc>,
@@ -375,6 +397,13 @@ struct ShowPage {
     errors: FieldErrors,
     /// Where "back" goes: the queue for a technician.
     back: &'static str,
+    files: Vec<FileRow>,
+    /// The kinds this person may add (empty: no upload form).
+    upload_kinds: Vec<AttachmentKind>,
+    /// The completion photos resolving needs, with the file of each kind if there is one.
+    photos: Vec<(AttachmentKind, Option<i64>)>,
+    first: ResponseView,
+    comment_max: usize,
 }
 
 impl ShowPage {
@@ -426,6 +455,23 @@ impl ShowPage {
     fn numeric(&self, key: &str) -> bool {
         matches!(key, "odp_id" | "odp_port" | "new_package_id" | "final_attenuation")
     }
+
+    fn photo_error(&self, kind: &AttachmentKind) -> String {
+        self.error(&format!("photo.{kind}"))
+    }
+
+    /// "1,2 MB" / "340 KB".
+    fn size(&self, bytes: &i64) -> String {
+        if *bytes >= 1024 * 1024 {
+            format!("{:.1} MB", *bytes as f64 / 1024.0 / 1024.0).replace('.', self.shell.t("ticket.att.decimal"))
+        } else {
+            format!("{} KB", (*bytes + 1023) / 1024)
+        }
+    }
+
+    fn missing_photos(&self) -> bool {
+        self.photos.iter().any(|(_, f)| f.is_none())
+    }
 }
 
 /// `5j 12m` / `5h 12m`.
@@ -436,6 +482,50 @@ fn span(shell: &Shell, d: Duration) -> String {
         format!("{h}{} {m}{}", shell.t("ticket.unit_h"), shell.t("ticket.unit_m"))
     } else {
         format!("{m}{}", shell.t("ticket.unit_m"))
+    }
+}
+
+/// The ticket's files for the page, the kinds `auth` may add, and its completion photos.
+async fn files_of(
+    state: &AppState,
+    auth: &Authenticated,
+    t: &Ticket,
+    on_team: bool,
+    names: &mut BTreeMap<i64, String>,
+) -> AppResult<(Vec<FileRow>, Vec<AttachmentKind>, Vec<(AttachmentKind, Option<i64>)>)> {
+    let mut files = Vec::new();
+    for a in aglis_db::repo::ticket_attachments::list(&state.db, t.id).await? {
+        let by = match a.uploaded_by {
+            Some(u) => match names.get(&u) {
+                Some(n) => n.clone(),
+                None => {
+                    let name = users::get(&state.db, u).await?.map(|x| x.full_name).unwrap_or_default();
+                    names.insert(u, name.clone());
+                    name
+                }
+            },
+            None => String::new(),
+        };
+        let mine = a.uploaded_by == Some(auth.user.id);
+        let can_delete = attachment::may_delete(auth.user.role, mine, t.status.is_active());
+        files.push(FileRow { a, by, can_delete });
+    }
+    let upload_kinds: Vec<AttachmentKind> =
+        AttachmentKind::ALL.iter().copied().filter(|k| attachment::may_add(auth.user.role, on_team, *k)).collect();
+    let photos = ticket_completion::required_photos(t.ticket_type)
+        .iter()
+        .map(|k| (*k, files.iter().rev().find(|f| f.a.kind == *k).map(|f| f.a.id)))
+        .collect();
+    Ok((files, upload_kinds, photos))
+}
+
+fn response_view(shell: &Shell, r: &FirstResponse) -> ResponseView {
+    ResponseView {
+        state: r.state.as_str(),
+        target: span(shell, r.target),
+        due_at: r.due_at,
+        responded_at: r.responded_at,
+        left: span(shell, r.left),
     }
 }
 
@@ -536,16 +626,25 @@ async fn show_page(
     } else {
         Vec::new()
     };
+    let (files, upload_kinds, photos) = files_of(state, auth, &t, who.on_team, &mut actors).await?;
+    let first = response_view(&shell, &crate::tickets::attachments::first_response(&state.db, &t, now).await?);
     // Errors no form on the page shows by its field go in the message at the top.
     let shown = |field: &str| {
         (field == "note" && !steps.is_empty())
             || (field.starts_with("completion") && can_resolve)
+            || (field.starts_with("photo.") && can_resolve)
+            || field == "comment"
             || (matches!(field, "technician_id" | "members") && can_assign)
     };
     let message =
         errors.iter().filter(|(f, _)| !shown(f)).flat_map(|(_, m)| m.iter().cloned()).collect::<Vec<_>>().join(", ");
     Ok(ShowPage {
         needed: ticket_completion::required(t.ticket_type),
+        files,
+        upload_kinds,
+        photos,
+        first,
+        comment_max: crate::tickets::attachments::COMMENT_MAX,
         back: if auth.user.role == Role::Technician { "/my/tickets" } else { "/tickets" },
         shell,
         customer,
@@ -573,17 +672,20 @@ async fn show(
     render(&show_page(&state, shell, staff.auth(), id, BTreeMap::new(), FieldErrors::new()).await?)
 }
 
-/// A refused action re-shows the ticket with the message (422, 409 or 403); success goes back to it.
-async fn after_action(
+/// A refused action re-shows the ticket with the message (422, 409, 403, 413 or 415); success
+/// goes back to it (at `#anchor` when given).
+pub(crate) async fn after_action<T>(
     state: &AppState,
     shell: Shell,
     auth: &Authenticated,
     id: i64,
     typed: BTreeMap<String, String>,
-    result: AppResult<Ticket>,
+    result: AppResult<T>,
+    anchor: &str,
 ) -> AppResult<Response> {
     let (status, errors) = match result {
-        Ok(_) => return Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
+        Ok(_) if anchor.is_empty() => return Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
+        Ok(_) => return Ok(Redirect::to(&format!("/tickets/{id}#{anchor}")).into_response()),
         Err(AppError::Validation { fields, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, fields),
         Err(AppError::Conflict { detail, mut fields }) => {
             if fields.is_empty() {
@@ -592,6 +694,12 @@ async fn after_action(
             (StatusCode::CONFLICT, fields)
         }
         Err(AppError::Forbidden(detail)) => (StatusCode::FORBIDDEN, FieldErrors::from([("form".into(), vec![detail])])),
+        Err(AppError::PayloadTooLarge(detail)) => {
+            (StatusCode::PAYLOAD_TOO_LARGE, FieldErrors::from([("file".into(), vec![detail])]))
+        }
+        Err(AppError::UnsupportedMediaType(detail)) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, FieldErrors::from([("file".into(), vec![detail])]))
+        }
         Err(e) => return Err(e),
     };
     let page = show_page(state, shell, auth, id, typed, errors).await?;
@@ -643,7 +751,7 @@ async fn step(
             service::step(&state, id, to, StepInput { note: Some(note), completion }, auth).await
         }
     };
-    after_action(&state, shell, auth, id, typed, result).await
+    after_action(&state, shell, auth, id, typed, result, "").await
 }
 
 async fn assign(
@@ -660,7 +768,7 @@ async fn assign(
         Ok(_) if members.len() > 10 => Err(AppError::field("members", "at most 10 technicians on a team")),
         Ok(lead) => service::assign(&state, id, lead, &members, auth).await,
     };
-    after_action(&state, shell, auth, id, BTreeMap::new(), result).await
+    after_action(&state, shell, auth, id, BTreeMap::new(), result, "").await
 }
 
 #[derive(Template)]

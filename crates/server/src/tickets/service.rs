@@ -101,7 +101,7 @@ pub async fn create_in(
             ("title", t.title.clone()),
             ("trackingUrl", format!("{}/tickets/{}", base_url.trim_end_matches('/'), t.id)),
         ]);
-        queue_event(txn, "ticket_created", Language::Id, &c.phone, &values, JobPriority::Normal, now).await?;
+        queue_event(txn, "ticket_created", c.language, &c.phone, &values, JobPriority::Normal, now).await?;
     }
     Ok(t)
 }
@@ -143,10 +143,10 @@ pub async fn actor(conn: &impl ConnectionTrait, auth: &Authenticated, t: &Ticket
 }
 
 /// May `auth` see ticket `t`? Staff other than technicians see every ticket; a technician sees
-/// open tickets and those they work on; a customer sees their own.
+/// those they lead or work on as a team member; a customer sees their own.
 pub async fn may_see(conn: &impl ConnectionTrait, auth: &Authenticated, t: &Ticket) -> AppResult<bool> {
     Ok(match auth.user.role {
-        Role::Technician => t.status == TicketStatus::Open || actor(conn, auth, t).await?.on_team,
+        Role::Technician => actor(conn, auth, t).await?.on_team,
         Role::Customer => actor(conn, auth, t).await?.own_customer,
         _ => true,
     })
@@ -186,6 +186,7 @@ pub async fn step(
     ticket::check_step(t.status, to, who, facts).map_err(refused)?;
     if to == TicketStatus::Resolved {
         crate::tickets::completion::check(t.ticket_type, input.completion.as_ref())?;
+        crate::tickets::attachments::check_photos(&state.db, &t).await?;
     }
     let txn = state.db.begin().await.map_err(DbError::from)?;
     if !tickets::set_status(&txn, &t, to, input.completion.as_ref(), now).await? {
@@ -196,6 +197,7 @@ pub async fn step(
         None => format!("{} → {}", t.status, to),
     };
     tickets::add_event(&txn, t.id, "status", Some((t.status, to)), &detail, Some(auth.user.id), now).await?;
+    crate::tickets::attachments::responded(&txn, auth, t.id, now).await?;
     let moved = tickets::get(&txn, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
     refresh_due(&txn, &moved, now).await?;
     if to == TicketStatus::Resolved && moved.breached_at.is_none() {
@@ -240,14 +242,15 @@ async fn tell_customer(conn: &impl ConnectionTrait, t: &Ticket, now: DateTime<Ut
         Some(id) => technicians::get(conn, id).await?.map(|t| t.full_name).unwrap_or_default(),
         None => String::new(),
     };
-    let status = crate::i18n::Lang::Id.t(&format!("ticket.status.{}", t.status)).to_owned();
+    // In the customer's language, like the message around it.
+    let status = crate::i18n::Lang::from(c.language).t(&format!("ticket.status.{}", t.status)).to_owned();
     let values = vars([
         ("customerName", c.name),
         ("ticketNumber", t.number.clone()),
         ("newStatus", status),
         ("technicianName", tech),
     ]);
-    queue_event(conn, "ticket_status_update", Language::Id, &c.phone, &values, JobPriority::Normal, now).await?;
+    queue_event(conn, "ticket_status_update", c.language, &c.phone, &values, JobPriority::Normal, now).await?;
     Ok(())
 }
 
@@ -287,6 +290,7 @@ pub async fn assign(state: &AppState, id: i64, lead: i64, members: &[i64], auth:
     }
     let txn = state.db.begin().await.map_err(DbError::from)?;
     tickets::set_team(&txn, id, lead, members, now).await?;
+    crate::tickets::attachments::responded(&txn, auth, id, now).await?;
     let detail = format!("lead {} ({})", tech.full_name, tech.employee_id);
     if moves {
         let fresh = Ticket { lead_technician_id: Some(lead), ..t.clone() };

@@ -1,26 +1,48 @@
-//! `/api/v1/technicians`: the field team (profile, skills, zone, capacity, availability and load).
+//! `/api/v1/technicians`: the field team (profile, skills, areas, specialisations, work hours and
+//! days, capacity, availability and load): a filtered list, one profile, create, update, deactivate.
+//!
+//! The write paths ([`create_technician`], [`update_technician`], [`deactivate_technician`]) are
+//! shared with the pages; the rules on each value live in `aglis_core::technician`.
 
 use crate::app::AppState;
 use crate::auth::extract::{CurrentUser, Staff, perm};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, FieldErrors, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
-use aglis_core::permission::Role;
-use aglis_db::repo::technicians::{self, Profile, Technician};
+use crate::listing::Paging;
+use aglis_core::permission::{Permission, Role};
+use aglis_core::technician::{self as rules, Availability, CheckedProfile, RawProfile, TechnicianError};
+use aglis_db::DbError;
+use aglis_db::repo::technicians::{self, Deactivation, Extras, Profile, Technician, TechnicianQuery};
 use aglis_db::repo::{tickets, users};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::http::header::HeaderName;
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(set_availability))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, deactivate))
+        .routes(routes!(set_availability))
+        .routes(routes!(reactivate))
 }
 
-const LEVELS: [&str; 4] = ["junior", "senior", "expert", "specialist"];
-const AVAILABILITY: [&str; 5] = ["available", "busy", "break", "offline", "on_leave"];
+/// The list's total when it answers one page.
+pub const TOTAL_HEADER: &str = "x-total-count";
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkillOut {
+    #[schema(example = "fiber_splicing")]
+    pub skill: String,
+    /// 1–5.
+    pub level: i32,
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TechnicianOut {
@@ -30,62 +52,235 @@ pub struct TechnicianOut {
     pub user_id: Option<i64>,
     pub full_name: String,
     pub phone: String,
+    /// junior, senior, expert or specialist.
     pub skill_level: String,
+    /// The home zone.
     pub work_zone: String,
+    /// Further service areas besides the home zone.
+    pub areas: Vec<String>,
+    /// Fields of work: ftth_installation, ftth_maintenance, network_infrastructure, noc_operations,
+    /// customer_support, wireless_services.
+    pub specializations: Vec<String>,
+    /// Skill codes with their level 1–5, by code.
+    pub skills: Vec<SkillOut>,
     pub max_daily_tickets: i32,
     pub work_start: String,
     pub work_end: String,
+    /// mon … sun.
+    pub work_days: Vec<String>,
+    /// available, busy, break, offline or on_leave.
     pub availability: String,
     pub is_active: bool,
     /// Active tickets they lead.
     pub load: i64,
 }
 
-fn out(t: Technician, load: i64) -> TechnicianOut {
-    TechnicianOut {
-        id: t.id,
-        employee_id: t.employee_id,
-        user_id: t.user_id,
-        full_name: t.full_name,
-        phone: t.phone,
-        skill_level: t.skill_level,
-        work_zone: t.work_zone,
-        max_daily_tickets: t.max_daily_tickets,
-        work_start: t.work_start,
-        work_end: t.work_end,
-        availability: t.availability,
-        is_active: t.is_active,
-        load,
+/// The user account a profile is linked to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkedUser {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: String,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TechnicianDetail {
+    #[serde(flatten)]
+    pub technician: TechnicianOut,
+    /// `load` as a share of `max_daily_tickets`, 0–100.
+    pub load_percent: u32,
+    /// Whether they may lead one more ticket now (active, available, under capacity).
+    pub assignable: bool,
+    pub user: Option<LinkedUser>,
+}
+
+/// A technician with their load, skills and extras, as every answer shows them.
+pub(crate) struct Full {
+    pub t: Technician,
+    pub load: i64,
+    pub skills: Vec<(String, i32)>,
+    pub extras: Extras,
+}
+
+impl Full {
+    /// Work days, Monday to Saturday when never set.
+    pub fn work_days(&self) -> Vec<rules::WorkDay> {
+        if self.extras.work_days.is_empty() { rules::DEFAULT_WORK_DAYS.to_vec() } else { self.extras.work_days.clone() }
     }
+
+    pub fn load_percent(&self) -> u32 {
+        rules::load_percent(self.load, self.t.max_daily_tickets)
+    }
+
+    pub fn assignable(&self) -> bool {
+        self.t.is_active
+            && self.t.availability.parse::<Availability>().is_ok_and(Availability::takes_work)
+            && rules::has_room(self.load, self.t.max_daily_tickets)
+    }
+
+    fn out(self) -> TechnicianOut {
+        let work_days = self.work_days().iter().map(|d| d.as_str().to_owned()).collect();
+        let Full { t, load, skills, extras } = self;
+        TechnicianOut {
+            id: t.id,
+            employee_id: t.employee_id,
+            user_id: t.user_id,
+            full_name: t.full_name,
+            phone: t.phone,
+            skill_level: t.skill_level,
+            work_zone: t.work_zone,
+            areas: extras.areas,
+            specializations: extras.specializations.iter().map(|s| s.as_str().to_owned()).collect(),
+            skills: skills.into_iter().map(|(skill, level)| SkillOut { skill, level }).collect(),
+            max_daily_tickets: t.max_daily_tickets,
+            work_start: t.work_start,
+            work_end: t.work_end,
+            work_days,
+            availability: t.availability,
+            is_active: t.is_active,
+            load,
+        }
+    }
+}
+
+/// `list` with their loads, skills and extras, in three queries whatever its length.
+pub(crate) async fn complete(conn: &impl sea_orm::ConnectionTrait, list: Vec<Technician>) -> AppResult<Vec<Full>> {
+    let ids: Vec<i64> = list.iter().map(|t| t.id).collect();
+    let loads: BTreeMap<i64, i64> = tickets::active_load(conn, &ids).await?.into_iter().collect();
+    let mut skills = technicians::skills_of(conn, &ids).await?;
+    let mut extras = technicians::extras_of(conn, &ids).await?;
+    Ok(list
+        .into_iter()
+        .map(|t| Full {
+            load: loads.get(&t.id).copied().unwrap_or(0),
+            skills: skills.remove(&t.id).unwrap_or_default(),
+            extras: extras.remove(&t.id).unwrap_or_default(),
+            t,
+        })
+        .collect())
+}
+
+pub(crate) async fn full(conn: &impl sea_orm::ConnectionTrait, id: i64) -> AppResult<Full> {
+    let t = technicians::get(conn, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
+    let mut all = complete(conn, vec![t]).await?;
+    all.pop().ok_or_else(|| AppError::not_found("technician"))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListParams {
+    /// Name, employee id (`TEC0003`) or phone digits (`0812-7777`).
+    pub q: Option<String>,
+    /// The home zone or any service area (any case).
     pub zone: Option<String>,
+    /// The same as `zone`.
+    pub area: Option<String>,
     /// available, busy, break, offline or on_leave.
     pub availability: Option<String>,
+    /// Holding this skill code.
+    pub skill: Option<String>,
+    /// With `skill`: at this level (1–5) or above.
+    pub min_level: Option<i64>,
+    /// ftth_installation, ftth_maintenance, network_infrastructure, noc_operations, customer_support
+    /// or wireless_services.
+    pub specialization: Option<String>,
+    /// true: active only; false: deactivated only; absent: both.
+    pub active: Option<bool>,
+    /// Page number from 1. Without `page` and `per_page` every match is returned.
+    pub page: Option<u64>,
+    /// 1–200 (25 when only `page` is given).
+    pub per_page: Option<u64>,
 }
 
-/// Technicians with their current load, by name.
+impl ListParams {
+    /// The query, or 422 naming the filter.
+    fn query(self) -> AppResult<TechnicianQuery> {
+        let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let availability = blank(self.availability)
+            .map(|a| rules::parse_availability(&a))
+            .transpose()
+            .map_err(|e| AppError::field("availability", e.to_string()))?;
+        let specialization = blank(self.specialization)
+            .map(|s| s.parse::<rules::Specialization>().map_err(|_| TechnicianError::Specialization(s)))
+            .transpose()
+            .map_err(|e| AppError::field("specialization", e.to_string()))?;
+        let min_level = match self.min_level {
+            None => None,
+            Some(l) => Some(
+                i32::try_from(l)
+                    .ok()
+                    .filter(|l| (rules::MIN_SKILL..=rules::MAX_SKILL).contains(l))
+                    .ok_or_else(|| AppError::field("min_level", "a level from 1 to 5"))?,
+            ),
+        };
+        let paging = match (self.page, self.per_page) {
+            (None, None) => None,
+            (page, per_page) => {
+                let p = Paging::parse(page, per_page)?;
+                Some((p.page, p.per_page))
+            }
+        };
+        let q = blank(self.q);
+        if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+            return Err(AppError::field("q", "at most 100 characters"));
+        }
+        Ok(TechnicianQuery {
+            q,
+            availability,
+            area: blank(self.area).or(blank(self.zone)),
+            skill: blank(self.skill),
+            min_level,
+            specialization,
+            active: self.active,
+            paging,
+        })
+    }
+}
+
+/// Technicians with their current load, by name. The body stays a plain array; `X-Total-Count`
+/// tells how many match when `page`/`per_page` ask for one page.
 #[utoipa::path(get, path = "/api/v1/technicians", tag = "technicians", params(ListParams), security(("bearer" = [])),
-    responses((status = 200, body = Vec<TechnicianOut>),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<TechnicianOut>,
+            headers(("x-total-count" = u64, description = "How many technicians match the filters"))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
     _staff: Staff<perm::TechniciansView>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> AppResult<Json<Vec<TechnicianOut>>> {
-    let all = technicians::list(&state.reads, p.zone.as_deref(), p.availability.as_deref()).await?;
-    let ids: Vec<i64> = all.iter().map(|t| t.id).collect();
-    let loads = tickets::active_load(&state.reads, &ids).await?;
-    Ok(Json(
-        all.into_iter()
-            .map(|t| {
-                let load = loads.iter().find(|(id, _)| *id == t.id).map_or(0, |(_, n)| *n);
-                out(t, load)
-            })
-            .collect(),
-    ))
+) -> AppResult<([(HeaderName, String); 1], Json<Vec<TechnicianOut>>)> {
+    let (found, total) = technicians::search(&state.reads, &p.query()?).await?;
+    let all = complete(&state.reads, found).await?;
+    Ok(([(HeaderName::from_static(TOTAL_HEADER), total.to_string())], Json(all.into_iter().map(Full::out).collect())))
+}
+
+/// One technician: profile, skills with levels, areas, hours, availability, load and linked account.
+#[utoipa::path(get, path = "/api/v1/technicians/{id}", tag = "technicians",
+    params(("id" = i64, Path, description = "Technician id")), security(("bearer" = [])),
+    responses((status = 200, body = TechnicianDetail),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn show(
+    State(state): State<AppState>,
+    _staff: Staff<perm::TechniciansView>,
+    IdPath(id): IdPath,
+) -> AppResult<Json<TechnicianDetail>> {
+    Ok(Json(detail(&state, full(&state.db, id).await?).await?))
+}
+
+async fn detail(state: &AppState, f: Full) -> AppResult<TechnicianDetail> {
+    let user = match f.t.user_id {
+        Some(u) => users::get(&state.db, u).await?.map(|u| LinkedUser {
+            id: u.id,
+            username: u.username,
+            full_name: u.full_name,
+            role: u.role.as_str().to_owned(),
+            is_active: u.is_active,
+        }),
+        None => None,
+    };
+    Ok(TechnicianDetail { load_percent: f.load_percent(), assignable: f.assignable(), user, technician: f.out() })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,25 +292,225 @@ pub struct TechnicianIn {
     pub phone: String,
     /// The login of a `technician` user, for their phone-sized queue.
     pub user_id: Option<i64>,
-    /// junior, senior, expert or specialist.
+    /// junior (default), senior, expert or specialist.
     pub skill_level: Option<String>,
+    /// The home zone.
     #[schema(example = "Karawang Barat")]
     pub work_zone: String,
+    /// Further service areas, e.g. `["Telukjambe", "Klari"]`.
+    #[serde(default)]
+    pub areas: Vec<String>,
+    /// Fields of work (see the list's `specialization` filter).
+    #[serde(default)]
+    pub specializations: Vec<String>,
+    /// 1–50 (default 8).
     pub max_daily_tickets: Option<i32>,
     /// `HH:MM` (default 08:00).
     pub work_start: Option<String>,
-    /// `HH:MM` (default 17:00).
+    /// `HH:MM`, after `work_start` (default 17:00).
     pub work_end: Option<String>,
+    /// mon … sun (default Monday to Saturday).
+    pub work_days: Option<Vec<String>>,
     /// Skill codes with a level 1–5, e.g. `{"ftth_basic_install": 4}`.
     #[serde(default)]
-    pub skills: std::collections::BTreeMap<String, i32>,
+    pub skills: BTreeMap<String, i64>,
+    /// available, busy, break, offline or on_leave. On create: available by default; on update:
+    /// left as it is when absent.
+    pub availability: Option<String>,
 }
 
-fn hhmm(field: &str, v: Option<String>, default: &str) -> AppResult<String> {
-    let v = v.unwrap_or_else(|| default.to_owned());
-    chrono::NaiveTime::parse_from_str(&v, "%H:%M")
-        .map(|t| t.format("%H:%M").to_string())
-        .map_err(|_| AppError::field(field, format!("`{v}` is not a time such as 08:00")))
+impl TechnicianIn {
+    /// The checked profile and availability, or 422 with every problem by field.
+    fn check(self) -> AppResult<(CheckedProfile, Option<i64>, Option<Availability>)> {
+        let raw = RawProfile {
+            full_name: self.full_name,
+            phone: self.phone,
+            work_zone: self.work_zone,
+            areas: self.areas,
+            skill_level: self.skill_level,
+            max_daily_tickets: self.max_daily_tickets.map(i64::from),
+            work_start: self.work_start,
+            work_end: self.work_end,
+            skills: self.skills.into_iter().collect(),
+            specializations: self.specializations,
+            work_days: self.work_days,
+        };
+        let availability = self.availability.as_deref().map(rules::parse_availability).transpose();
+        match (rules::check_profile(&raw), availability) {
+            (Ok(profile), Ok(availability)) => Ok((profile, self.user_id, availability)),
+            (profile, availability) => {
+                let mut errors = profile.err().unwrap_or_default();
+                errors.extend(availability.err());
+                Err(invalid(&errors))
+            }
+        }
+    }
+}
+
+/// A 422 listing every problem under its field, in English.
+pub(crate) fn invalid(errors: &[TechnicianError]) -> AppError {
+    let mut fields = FieldErrors::new();
+    for e in errors {
+        fields.entry(e.field().to_owned()).or_default().push(e.to_string());
+    }
+    AppError::fields(fields)
+}
+
+/// Why a user account cannot be linked to a profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LinkProblem {
+    NoUser(i64),
+    NotTechnician { username: String, role: Role },
+    Taken { username: String, employee_id: String },
+}
+
+impl LinkProblem {
+    /// The key of the translated message (`techmgmt.err.<code>`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            LinkProblem::NoUser(_) => "user_missing",
+            LinkProblem::NotTechnician { .. } => "user_role",
+            LinkProblem::Taken { .. } => "user_taken",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            LinkProblem::NoUser(id) => format!("there is no user {id}"),
+            LinkProblem::NotTechnician { username, role } => format!("{username} is a {role}, not a technician"),
+            LinkProblem::Taken { username, employee_id } => {
+                format!("{username} is already linked to technician {employee_id}")
+            }
+        }
+    }
+}
+
+/// Whether user `user_id` may be linked to technician `this` (`None`: a new profile).
+pub(crate) async fn check_link(
+    state: &AppState,
+    user_id: i64,
+    this: Option<i64>,
+) -> AppResult<Result<(), LinkProblem>> {
+    let Some(user) = users::get(&state.db, user_id).await? else {
+        return Ok(Err(LinkProblem::NoUser(user_id)));
+    };
+    if user.role != Role::Technician {
+        return Ok(Err(LinkProblem::NotTechnician { username: user.username, role: user.role }));
+    }
+    if let Some(other) = technicians::by_user(&state.db, user_id).await?
+        && Some(other.id) != this
+    {
+        return Ok(Err(LinkProblem::Taken { username: user.username, employee_id: other.employee_id }));
+    }
+    Ok(Ok(()))
+}
+
+async fn link_or_refuse(state: &AppState, user_id: Option<i64>, this: Option<i64>) -> AppResult<()> {
+    if let Some(uid) = user_id
+        && let Err(p) = check_link(state, uid, this).await?
+    {
+        return Err(AppError::field("user_id", p.message()));
+    }
+    Ok(())
+}
+
+fn split(p: &CheckedProfile, user_id: Option<i64>) -> (Profile, Extras) {
+    (
+        Profile {
+            user_id,
+            full_name: p.full_name.clone(),
+            phone: p.phone.clone(),
+            skill_level: p.skill_level.as_str().to_owned(),
+            work_zone: p.work_zone.clone(),
+            max_daily_tickets: p.max_daily_tickets,
+            work_start: p.work_start.clone(),
+            work_end: p.work_end.clone(),
+            skills: p.skills.clone(),
+        },
+        Extras { areas: p.areas.clone(), specializations: p.specializations.clone(), work_days: p.work_days.clone() },
+    )
+}
+
+fn user_taken(e: &DbError) -> bool {
+    e.is_unique_on("user_id")
+}
+
+/// Adds a technician, employee id `TECnnnn` given in order; the user link is checked here.
+pub(crate) async fn create_technician(
+    state: &AppState,
+    p: &CheckedProfile,
+    user_id: Option<i64>,
+    availability: Option<Availability>,
+) -> AppResult<Technician> {
+    link_or_refuse(state, user_id, None).await?;
+    let (profile, extras) = split(p, user_id);
+    let now = state.now();
+    for _ in 0..5 {
+        let n = technicians::highest_employee_number(&state.db).await? + 1;
+        let txn = state.db.begin().await.map_err(DbError::from)?;
+        let t = match technicians::create(&txn, &format!("TEC{n:04}"), profile.clone(), now).await {
+            Ok(t) => t,
+            Err(e) if user_taken(&e) => {
+                return Err(AppError::field("user_id", "this user already has a technician profile"));
+            }
+            Err(e) if e.is_unique_on("employee_id") => continue,
+            Err(e) => return Err(e.into()),
+        };
+        technicians::set_extras(&txn, t.id, &extras).await?;
+        if let Some(a) = availability.filter(|a| *a != Availability::Available) {
+            technicians::set_availability(&txn, t.id, a.as_str(), now).await?;
+        }
+        txn.commit().await.map_err(DbError::from)?;
+        return Ok(technicians::get(&state.db, t.id).await?.unwrap_or(t));
+    }
+    Err(AppError::Conflict { detail: "too many at once; try again".into(), fields: Default::default() })
+}
+
+/// Replaces technician `id`'s profile (and availability when given).
+pub(crate) async fn update_technician(
+    state: &AppState,
+    id: i64,
+    p: &CheckedProfile,
+    user_id: Option<i64>,
+    availability: Option<Availability>,
+) -> AppResult<Technician> {
+    technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
+    link_or_refuse(state, user_id, Some(id)).await?;
+    let (profile, extras) = split(p, user_id);
+    let now = state.now();
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    match technicians::update(&txn, id, profile, now).await {
+        Ok(true) => {}
+        Ok(false) => return Err(AppError::not_found("technician")),
+        Err(e) if user_taken(&e) => {
+            return Err(AppError::field("user_id", "this user already has a technician profile"));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    technicians::set_extras(&txn, id, &extras).await?;
+    if let Some(a) = availability {
+        technicians::set_availability(&txn, id, a.as_str(), now).await?;
+    }
+    txn.commit().await.map_err(DbError::from)?;
+    technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))
+}
+
+/// Marks technician `id` inactive; 409 saying how many active tickets they lead, if any.
+pub(crate) async fn deactivate_technician(state: &AppState, id: i64) -> AppResult<Technician> {
+    let t = technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
+    match technicians::deactivate(&state.db, id, state.now()).await? {
+        Deactivation::Done => technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician")),
+        Deactivation::Missing => Err(AppError::not_found("technician")),
+        Deactivation::Leading(n) => Err(AppError::Conflict {
+            detail: format!(
+                "{} leads {n} active ticket{}; reassign or finish {} before deactivating",
+                t.full_name,
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "it" } else { "them" }
+            ),
+            fields: FieldErrors::from([("active_tickets".to_owned(), vec![n.to_string()])]),
+        }),
+    }
 }
 
 /// Adds a technician (employee id `TECnnnn` given in order).
@@ -128,71 +523,63 @@ async fn create(
     _staff: Staff<perm::TechniciansEdit>,
     ApiJson(req): ApiJson<TechnicianIn>,
 ) -> AppResult<(StatusCode, Json<TechnicianOut>)> {
-    let full_name = req.full_name.trim().to_owned();
-    if !(2..=100).contains(&full_name.chars().count()) {
-        return Err(AppError::field("full_name", "2 to 100 characters"));
+    let (profile, user_id, availability) = req.check()?;
+    let t = create_technician(&state, &profile, user_id, availability).await?;
+    Ok((StatusCode::CREATED, Json(full(&state.db, t.id).await?.out())))
+}
+
+/// Replaces a technician's profile: the body is the whole profile, as on create (fields left out
+/// take their defaults), except `availability`, which stays as it is when absent.
+#[utoipa::path(put, path = "/api/v1/technicians/{id}", tag = "technicians", request_body = TechnicianIn,
+    params(("id" = i64, Path, description = "Technician id")), security(("bearer" = [])),
+    responses((status = 200, body = TechnicianDetail),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update(
+    State(state): State<AppState>,
+    _staff: Staff<perm::TechniciansEdit>,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<TechnicianIn>,
+) -> AppResult<Json<TechnicianDetail>> {
+    technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
+    let (profile, user_id, availability) = req.check()?;
+    update_technician(&state, id, &profile, user_id, availability).await?;
+    Ok(Json(detail(&state, full(&state.db, id).await?).await?))
+}
+
+/// Deactivates a technician (kept for the history, no longer assignable). Refused with 409 while
+/// they lead active tickets; the problem says how many.
+#[utoipa::path(delete, path = "/api/v1/technicians/{id}", tag = "technicians",
+    params(("id" = i64, Path, description = "Technician id")), security(("bearer" = [])),
+    responses((status = 200, body = TechnicianOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn deactivate(
+    State(state): State<AppState>,
+    _staff: Staff<perm::TechniciansEdit>,
+    IdPath(id): IdPath,
+) -> AppResult<Json<TechnicianOut>> {
+    let t = deactivate_technician(&state, id).await?;
+    Ok(Json(full(&state.db, t.id).await?.out()))
+}
+
+/// Makes a deactivated technician active again.
+#[utoipa::path(post, path = "/api/v1/technicians/{id}/reactivate", tag = "technicians",
+    params(("id" = i64, Path, description = "Technician id")), security(("bearer" = [])),
+    responses((status = 200, body = TechnicianOut),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn reactivate(
+    State(state): State<AppState>,
+    _staff: Staff<perm::TechniciansEdit>,
+    IdPath(id): IdPath,
+) -> AppResult<Json<TechnicianOut>> {
+    if !technicians::reactivate(&state.db, id, state.now()).await? {
+        return Err(AppError::not_found("technician"));
     }
-    let phone = aglis_core::phone::Phone::parse(&req.phone)
-        .map_err(|e| AppError::field("phone", e.to_string()))?
-        .as_str()
-        .to_owned();
-    let skill_level = req.skill_level.unwrap_or_else(|| "junior".into());
-    if !LEVELS.contains(&skill_level.as_str()) {
-        return Err(AppError::field("skill_level", format!("one of {}", LEVELS.join(", "))));
-    }
-    let work_zone = req.work_zone.trim().to_owned();
-    if !(2..=100).contains(&work_zone.chars().count()) {
-        return Err(AppError::field("work_zone", "2 to 100 characters"));
-    }
-    let max_daily_tickets = req.max_daily_tickets.unwrap_or(8);
-    if !(1..=50).contains(&max_daily_tickets) {
-        return Err(AppError::field("max_daily_tickets", "from 1 to 50"));
-    }
-    let (work_start, work_end) =
-        (hhmm("work_start", req.work_start, "08:00")?, hhmm("work_end", req.work_end, "17:00")?);
-    if work_start >= work_end {
-        return Err(AppError::field("work_end", "must be after work_start"));
-    }
-    let mut skills = Vec::new();
-    for (code, level) in req.skills {
-        let ok = (1..=50).contains(&code.len())
-            && code.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
-        if !ok || !(1..=5).contains(&level) {
-            return Err(AppError::field("skills", format!("`{code}`: a code of a-z and _ with a level from 1 to 5")));
-        }
-        skills.push((code, level));
-    }
-    if let Some(uid) = req.user_id {
-        let user = users::get(&state.db, uid)
-            .await?
-            .ok_or_else(|| AppError::field("user_id", format!("there is no user {uid}")))?;
-        if user.role != Role::Technician {
-            return Err(AppError::field("user_id", format!("{} is a {}, not a technician", user.username, user.role)));
-        }
-    }
-    let profile = Profile {
-        user_id: req.user_id,
-        full_name,
-        phone,
-        skill_level,
-        work_zone,
-        max_daily_tickets,
-        work_start,
-        work_end,
-        skills,
-    };
-    for _ in 0..5 {
-        let n = technicians::highest_employee_number(&state.db).await? + 1;
-        match technicians::create(&state.db, &format!("TEC{n:04}"), profile.clone(), state.now()).await {
-            Ok(t) => return Ok((StatusCode::CREATED, Json(out(t, 0)))),
-            Err(e) if e.is_unique_on("user_id") => {
-                return Err(AppError::field("user_id", "this user already has a technician profile"));
-            }
-            Err(e) if e.is_unique_on("employee_id") => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(AppError::Conflict { detail: "too many at once; try again".into(), fields: Default::default() })
+    Ok(Json(full(&state.db, id).await?.out()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -200,6 +587,12 @@ async fn create(
 pub struct AvailabilityIn {
     /// available, busy, break, offline or on_leave.
     pub availability: String,
+}
+
+/// Whether `role`/`user_id` may change technician `t`'s availability: supervisors for anyone, a
+/// technician for themself.
+pub(crate) fn may_set_availability(role: Role, user_id: i64, t: &Technician) -> bool {
+    t.user_id == Some(user_id) || role.can(Permission::TechniciansEdit)
 }
 
 /// Sets availability: supervisors for anyone, a technician for themself.
@@ -216,13 +609,10 @@ async fn set_availability(
     ApiJson(req): ApiJson<AvailabilityIn>,
 ) -> AppResult<StatusCode> {
     let t = technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
-    let own = t.user_id == Some(auth.user.id);
-    if !own && !auth.user.role.can(aglis_core::permission::Permission::TechniciansEdit) {
+    if !may_set_availability(auth.user.role, auth.user.id, &t) {
         return Err(AppError::Forbidden("only supervisors or the technician themself".into()));
     }
-    if !AVAILABILITY.contains(&req.availability.as_str()) {
-        return Err(AppError::field("availability", format!("one of {}", AVAILABILITY.join(", "))));
-    }
-    technicians::set_availability(&state.db, id, &req.availability, state.now()).await?;
+    let a = rules::parse_availability(&req.availability).map_err(|e| AppError::field("availability", e.to_string()))?;
+    technicians::set_availability(&state.db, id, a.as_str(), state.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,699 @@
-//! TODO(scaffold): technician pages.
+//! `/technicians`: the field team for supervisors. A list with search, filters (availability, area,
+//! skill, specialisation, active) and pages, each row with an availability badge and a load bar
+//! (active tickets led / tickets a day); a technician's page (profile, skills with levels, areas,
+//! work hours and days, linked account, availability); the create/edit form; deactivation behind a
+//! confirmation page (refused while they lead active tickets).
+//!
+//! Access: `technicians.view` (every staff role) reads; `technicians.edit` changes profiles; a
+//! technician may set their own availability. Customers get 403.
 
 use crate::app::AppState;
+use crate::auth::extract::{Staff, perm};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::extract::{ApiForm, ApiQuery, IdPath};
+use crate::listing::Paging;
+use crate::pages::{Shell, render};
+use crate::tickets::technicians_api::{self as api, Full, LinkProblem};
+use aglis_core::permission::{Permission, Role};
+use aglis_core::technician::{
+    self as rules, Availability, KNOWN_SKILLS, RawProfile, SkillLevel, Specialization, TechnicianError, WorkDay,
+};
+use aglis_db::repo::technicians::{self, Extras, TechnicianQuery};
+use aglis_db::repo::users::{self, User, UserQuery};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use std::collections::BTreeMap;
 
-/// Page routes.
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/technicians", get(list).post(create))
+        .route("/technicians/new", get(new_form))
+        .route("/technicians/{id}", get(show))
+        .route("/technicians/{id}/edit", get(edit_form).post(edit))
+        .route("/technicians/{id}/availability", post(set_availability))
+        .route("/technicians/{id}/deactivate", get(confirm_deactivate).post(deactivate))
+        .route("/technicians/{id}/reactivate", post(reactivate))
+}
+
+/// Labels and badges the technician templates share.
+trait Labels {
+    fn shell(&self) -> &Shell;
+
+    /// A skill's name: translated for the catalogue's codes, the code itself otherwise.
+    fn skill_label(&self, code: &str) -> String {
+        if KNOWN_SKILLS.iter().any(|(c, _)| *c == code) {
+            self.shell().t_prefixed("techmgmt.skill.", code).to_owned()
+        } else {
+            code.to_owned()
+        }
+    }
+
+    /// The badge's classes for an availability.
+    fn avail_class(&self, a: &str) -> &'static str {
+        match a.parse::<Availability>() {
+            Ok(Availability::Available) => "pill ok avail-available",
+            Ok(Availability::Busy) => "pill prio-high avail-busy",
+            Ok(Availability::Break) => "pill tkt-open avail-break",
+            Ok(Availability::Offline) => "pill off avail-offline",
+            Ok(Availability::OnLeave) => "pill tkt-assigned avail-on_leave",
+            Err(_) => "pill",
+        }
+    }
+
+    /// The load bar's colour: `warn` from three quarters, `late` when full.
+    fn load_class(&self, f: &Full) -> &'static str {
+        if !rules::has_room(f.load, f.t.max_daily_tickets) {
+            " late"
+        } else if f.load_percent() >= 75 {
+            " warn"
+        } else {
+            ""
+        }
+    }
+}
+
+macro_rules! labels {
+    ($($page:ty),*) => {$(
+        impl Labels for $page {
+            fn shell(&self) -> &Shell {
+                &self.shell
+            }
+        }
+    )*};
+}
+
+labels!(ListPage, ShowPage, FormPage, ConfirmPage);
+
+fn field_error(errors: &FieldErrors, field: &str) -> String {
+    errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ListForm {
+    q: Option<String>,
+    availability: Option<String>,
+    area: Option<String>,
+    skill: Option<String>,
+    specialization: Option<String>,
+    /// `active` (the default), `inactive` or `all`.
+    active: Option<String>,
+    page: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "technicians/list.html")]
+struct ListPage {
+    shell: Shell,
+    rows: Vec<Full>,
+    total: u64,
+    /// Active technicians by availability, for the summary.
+    counts: Vec<(Availability, usize)>,
+    page: u64,
+    pages: u64,
+    base_query: String,
+    q: String,
+    availability: String,
+    area: String,
+    skill: String,
+    specialization: String,
+    active: String,
+    /// The area filter's choices.
+    areas: Vec<String>,
+    /// The skill filter's choices.
+    skills: Vec<String>,
+    can_edit: bool,
+    /// Whether any filter is set (the empty state says so).
+    filtered: bool,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::TechniciansView>,
+    ApiQuery(f): ApiQuery<ListForm>,
+) -> AppResult<Response> {
+    let paging = Paging::parse(f.page, None)?;
+    let text = |v: Option<String>| v.map(|s| rules::tidy(&s)).unwrap_or_default();
+    let (q, availability, area, skill, specialization) =
+        (text(f.q), text(f.availability), text(f.area), text(f.skill), text(f.specialization));
+    let active = match text(f.active).as_str() {
+        "inactive" => "inactive",
+        "all" => "all",
+        _ => "active",
+    }
+    .to_owned();
+    let query = TechnicianQuery {
+        q: Some(q.chars().take(100).collect()),
+        availability: availability.parse().ok(),
+        area: Some(area.clone()),
+        skill: Some(skill.clone()),
+        min_level: None,
+        specialization: specialization.parse().ok(),
+        active: match active.as_str() {
+            "inactive" => Some(false),
+            "all" => None,
+            _ => Some(true),
+        },
+        paging: Some((paging.page, paging.per_page)),
+    };
+    let (found, total) = technicians::search(&state.reads, &query).await?;
+    let rows = api::complete(&state.reads, found).await?;
+    let everyone = technicians::list(&state.reads, None, None).await?;
+    let counts = Availability::ALL
+        .iter()
+        .map(|a| (*a, everyone.iter().filter(|t| t.is_active && t.availability == a.as_str()).count()))
+        .collect();
+    let mut skills: Vec<String> = KNOWN_SKILLS.iter().map(|(c, _)| (*c).to_owned()).collect();
+    for (_, code, _) in technicians::all_skills(&state.reads).await? {
+        if !skills.contains(&code) {
+            skills.push(code);
+        }
+    }
+    let base_query = serde_urlencoded::to_string([
+        ("q", &q),
+        ("availability", &availability),
+        ("area", &area),
+        ("skill", &skill),
+        ("specialization", &specialization),
+        ("active", &active),
+    ])
+    .unwrap_or_default();
+    let filtered = !(q.is_empty()
+        && availability.is_empty()
+        && area.is_empty()
+        && skill.is_empty()
+        && specialization.is_empty()
+        && active == "active");
+    render(&ListPage {
+        shell,
+        rows,
+        total,
+        counts,
+        page: paging.page,
+        pages: paging.pages(total),
+        base_query,
+        q,
+        availability,
+        area,
+        skill,
+        specialization,
+        active,
+        areas: technicians::areas_in_use(&state.reads).await?,
+        skills,
+        can_edit: staff.auth().user.role.can(Permission::TechniciansEdit),
+        filtered,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "technicians/show.html")]
+struct ShowPage {
+    shell: Shell,
+    f: Full,
+    user: Option<User>,
+    can_edit: bool,
+    /// Editors and the technician themself.
+    can_set_availability: bool,
+    errors: FieldErrors,
+}
+
+impl ShowPage {
+    fn error(&self, field: &str) -> String {
+        field_error(&self.errors, field)
+    }
+
+    /// A skill level as a share of the top level, for its bar.
+    fn level_percent(&self, level: &i32) -> i32 {
+        level * 100 / rules::MAX_SKILL
+    }
+}
+
+async fn show_page(
+    state: &AppState,
+    shell: Shell,
+    role: Role,
+    me: i64,
+    id: i64,
+    errors: FieldErrors,
+) -> AppResult<ShowPage> {
+    let f = api::full(&state.db, id).await?;
+    let user = match f.t.user_id {
+        Some(u) => users::get(&state.db, u).await?,
+        None => None,
+    };
+    Ok(ShowPage {
+        can_edit: role.can(Permission::TechniciansEdit),
+        can_set_availability: api::may_set_availability(role, me, &f.t),
+        shell,
+        f,
+        user,
+        errors,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::TechniciansView>,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    let me = &staff.auth().user;
+    render(&show_page(&state, shell, me.role, me.id, id, FieldErrors::new()).await?)
+}
+
+#[derive(Debug, Deserialize)]
+struct AvailabilityForm {
+    #[serde(default)]
+    availability: String,
+}
+
+async fn set_availability(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::TechniciansView>,
+    IdPath(id): IdPath,
+    ApiForm(form): ApiForm<AvailabilityForm>,
+) -> AppResult<Response> {
+    let me = &staff.auth().user;
+    let t = technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
+    if !api::may_set_availability(me.role, me.id, &t) {
+        return Err(AppError::Forbidden("only supervisors or the technician themself".into()));
+    }
+    match rules::parse_availability(&form.availability) {
+        Ok(a) => {
+            technicians::set_availability(&state.db, id, a.as_str(), state.now()).await?;
+            Ok(Redirect::to(&format!("/technicians/{id}")).into_response())
+        }
+        Err(e) => {
+            let errors = FieldErrors::from([("availability".to_owned(), vec![message(&shell, &e)])]);
+            let page = show_page(&state, shell, me.role, me.id, id, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+/// A rule's message in the page's language, naming the value it is about.
+fn message(shell: &Shell, e: &TechnicianError) -> String {
+    let text = shell.t_prefixed("techmgmt.err.", e.code());
+    match e.subject().filter(|s| !s.is_empty()) {
+        Some(s) => format!("{text} ({s})"),
+        None => text.to_owned(),
+    }
+}
+
+/// The profile form as typed. Repeated names (`work_days`, `specializations`, the custom skill
+/// rows) come in as they were sent.
+#[derive(Debug, Clone, Default)]
+struct TechForm {
+    full_name: String,
+    phone: String,
+    work_zone: String,
+    /// Separated by commas or lines.
+    areas: String,
+    skill_level: String,
+    max_daily_tickets: String,
+    work_start: String,
+    work_end: String,
+    work_days: Vec<String>,
+    specializations: Vec<String>,
+    /// Catalogue skill code → the level chosen (`""`: none).
+    skills: BTreeMap<String, String>,
+    /// Other skills: (code, level) rows.
+    custom: Vec<(String, String)>,
+    user_id: String,
+    availability: String,
+}
+
+/// A form's fields in order, repeated names kept.
+type Fields = Vec<(String, String)>;
+
+/// Empty rows for skills outside the catalogue.
+const BLANK_SKILL_ROWS: usize = 2;
+
+impl TechForm {
+    fn from_fields(fields: &Fields) -> Self {
+        let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        let all = |name: &str| fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+        let codes = all("custom_skill");
+        let levels = all("custom_level");
+        TechForm {
+            full_name: one("full_name"),
+            phone: one("phone"),
+            work_zone: one("work_zone"),
+            areas: one("areas"),
+            skill_level: one("skill_level"),
+            max_daily_tickets: one("max_daily_tickets"),
+            work_start: one("work_start"),
+            work_end: one("work_end"),
+            work_days: all("work_days"),
+            specializations: all("specializations"),
+            skills: fields
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix("skill.")?.to_owned(), v.trim().to_owned())))
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
+            custom: codes
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| (c.trim().to_owned(), levels.get(i).cloned().unwrap_or_default()))
+                .filter(|(c, _)| !c.is_empty())
+                .collect(),
+            user_id: one("user_id"),
+            availability: one("availability"),
+        }
+    }
+
+    fn from_full(f: &Full) -> Self {
+        let known = |c: &str| KNOWN_SKILLS.iter().any(|(k, _)| *k == c);
+        TechForm {
+            full_name: f.t.full_name.clone(),
+            phone: crate::pages::local_phone(&f.t.phone),
+            work_zone: f.t.work_zone.clone(),
+            areas: f.extras.areas.join(", "),
+            skill_level: f.t.skill_level.clone(),
+            max_daily_tickets: f.t.max_daily_tickets.to_string(),
+            work_start: f.t.work_start.clone(),
+            work_end: f.t.work_end.clone(),
+            work_days: f.work_days().iter().map(|d| d.as_str().to_owned()).collect(),
+            specializations: f.extras.specializations.iter().map(|s| s.as_str().to_owned()).collect(),
+            skills: f.skills.iter().filter(|(c, _)| known(c)).map(|(c, l)| (c.clone(), l.to_string())).collect(),
+            custom: f.skills.iter().filter(|(c, _)| !known(c)).map(|(c, l)| (c.clone(), l.to_string())).collect(),
+            user_id: f.t.user_id.map(|u| u.to_string()).unwrap_or_default(),
+            availability: f.t.availability.clone(),
+        }
+    }
+
+    fn blank() -> Self {
+        TechForm {
+            skill_level: SkillLevel::Junior.as_str().into(),
+            max_daily_tickets: rules::DEFAULT_CAPACITY.to_string(),
+            work_start: rules::DEFAULT_WORK_START.into(),
+            work_end: rules::DEFAULT_WORK_END.into(),
+            work_days: rules::DEFAULT_WORK_DAYS.iter().map(|d| d.as_str().to_owned()).collect(),
+            availability: Availability::Available.as_str().into(),
+            ..TechForm::default()
+        }
+    }
+
+    /// The typed profile for the rules (a level or number that is not one fails their range).
+    fn raw(&self) -> RawProfile {
+        let level = |v: &str| v.trim().parse::<i64>().unwrap_or(0);
+        let capacity = self.max_daily_tickets.trim();
+        RawProfile {
+            full_name: self.full_name.clone(),
+            phone: self.phone.clone(),
+            work_zone: self.work_zone.clone(),
+            areas: rules::split_list(&self.areas),
+            skill_level: Some(self.skill_level.clone()),
+            max_daily_tickets: (!capacity.is_empty()).then(|| capacity.parse::<i64>().unwrap_or(0)),
+            work_start: Some(self.work_start.clone()),
+            work_end: Some(self.work_end.clone()),
+            skills: self
+                .skills
+                .iter()
+                .map(|(c, l)| (c.clone(), level(l)))
+                .chain(self.custom.iter().map(|(c, l)| (c.clone(), level(l))))
+                .collect(),
+            specializations: self.specializations.clone(),
+            work_days: Some(self.work_days.clone()),
+        }
+    }
+
+    /// The profile, the account to link and the availability, or the errors in the page's language.
+    async fn check(
+        &self,
+        state: &AppState,
+        shell: &Shell,
+        this: Option<i64>,
+    ) -> AppResult<Result<(rules::CheckedProfile, Option<i64>, Availability), FieldErrors>> {
+        let mut errors = FieldErrors::new();
+        let mut add = |field: &str, text: String| errors.entry(field.to_owned()).or_default().push(text);
+        let profile = match rules::check_profile(&self.raw()) {
+            Ok(p) => Some(p),
+            Err(list) => {
+                for e in &list {
+                    add(e.field(), message(shell, e));
+                }
+                None
+            }
+        };
+        let availability = match rules::parse_availability(&self.availability) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                add(e.field(), message(shell, &e));
+                None
+            }
+        };
+        let user_id = match self.user_id.trim() {
+            "" => None,
+            raw => {
+                let link = match raw.parse::<i64>() {
+                    Ok(uid) => api::check_link(state, uid, this).await?.map(|()| uid),
+                    Err(_) => Err(LinkProblem::NoUser(0)),
+                };
+                match link {
+                    Ok(uid) => Some(uid),
+                    Err(p) => {
+                        add("user_id", shell.t_prefixed("techmgmt.err.", p.code()).to_owned());
+                        None
+                    }
+                }
+            }
+        };
+        Ok(match (profile, availability) {
+            (Some(p), Some(a)) if errors.is_empty() => Ok((p, user_id, a)),
+            _ => Err(errors),
+        })
+    }
+
+    fn has_day(&self, d: &WorkDay) -> bool {
+        self.work_days.iter().any(|x| x == d.as_str())
+    }
+
+    fn has_specialization(&self, s: &Specialization) -> bool {
+        self.specializations.iter().any(|x| x == s.as_str())
+    }
+
+    fn level_of(&self, code: &str) -> &str {
+        self.skills.get(code).map_or("", String::as_str)
+    }
+
+    /// The custom rows: those typed, then blanks.
+    fn custom_rows(&self) -> Vec<(String, String)> {
+        let mut rows = self.custom.clone();
+        rows.extend(std::iter::repeat_n((String::new(), String::new()), BLANK_SKILL_ROWS));
+        rows
+    }
+}
+
+#[derive(Template)]
+#[template(path = "technicians/form.html")]
+struct FormPage {
+    shell: Shell,
+    /// The technician being edited; `None` when adding one.
+    editing: Option<Full>,
+    form: TechForm,
+    /// Technician accounts that may be linked (not linked elsewhere).
+    accounts: Vec<User>,
+    errors: FieldErrors,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> String {
+        field_error(&self.errors, field)
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    shell: Shell,
+    editing: Option<Full>,
+    form: TechForm,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let query =
+        UserQuery { role: Some(Role::Technician), active: Some(true), page: 1, per_page: 500, ..UserQuery::default() };
+    let (all, _) = users::list(&state.db, &query).await?;
+    let linked: BTreeMap<i64, i64> = technicians::linked_users(&state.db).await?.into_iter().collect();
+    let this = editing.as_ref().map(|f| f.t.id);
+    let accounts = all.into_iter().filter(|u| linked.get(&u.id).is_none_or(|t| Some(*t) == this)).collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, render(&FormPage { shell, editing, form, accounts, errors })?).into_response())
+}
+
+/// A refusal from the shared write path, as the form's errors (or the error itself).
+fn refused(e: AppError) -> AppResult<FieldErrors> {
+    match e {
+        AppError::Validation { fields, .. } => Ok(fields),
+        AppError::Conflict { detail, .. } => Ok(FieldErrors::from([("form".to_owned(), vec![detail])])),
+        other => Err(other),
+    }
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::TechniciansEdit>,
+) -> AppResult<Response> {
+    form_page(&state, shell, None, TechForm::blank(), FieldErrors::new()).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::TechniciansEdit>,
+    ApiForm(fields): ApiForm<Fields>,
+) -> AppResult<Response> {
+    let form = TechForm::from_fields(&fields);
+    let (profile, user_id, availability) = match form.check(&state, &shell, None).await? {
+        Ok(ok) => ok,
+        Err(errors) => return form_page(&state, shell, None, form, errors).await,
+    };
+    match api::create_technician(&state, &profile, user_id, Some(availability)).await {
+        Ok(t) => Ok(Redirect::to(&format!("/technicians/{}", t.id)).into_response()),
+        Err(e) => form_page(&state, shell, None, form, refused(e)?).await,
+    }
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::TechniciansEdit>,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    let f = api::full(&state.db, id).await?;
+    let form = TechForm::from_full(&f);
+    form_page(&state, shell, Some(f), form, FieldErrors::new()).await
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::TechniciansEdit>,
+    IdPath(id): IdPath,
+    ApiForm(fields): ApiForm<Fields>,
+) -> AppResult<Response> {
+    let f = api::full(&state.db, id).await?;
+    let form = TechForm::from_fields(&fields);
+    let (profile, user_id, availability) = match form.check(&state, &shell, Some(id)).await? {
+        Ok(ok) => ok,
+        Err(errors) => return form_page(&state, shell, Some(f), form, errors).await,
+    };
+    match api::update_technician(&state, id, &profile, user_id, Some(availability)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/technicians/{id}")).into_response()),
+        Err(e) => form_page(&state, shell, Some(f), form, refused(e)?).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "technicians/confirm.html")]
+struct ConfirmPage {
+    shell: Shell,
+    f: Full,
+    /// Why it was refused, when it was.
+    refusal: String,
+}
+
+async fn confirm_deactivate(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::TechniciansEdit>,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    let f = api::full(&state.db, id).await?;
+    render(&ConfirmPage { shell, f, refusal: String::new() })
+}
+
+async fn deactivate(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::TechniciansEdit>,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    match api::deactivate_technician(&state, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/technicians/{id}")).into_response()),
+        Err(AppError::Conflict { .. }) => {
+            let f = api::full(&state.db, id).await?;
+            let refusal = shell.t("techmgmt.deactivate_refused").replace("{n}", &f.load.to_string());
+            Ok((StatusCode::CONFLICT, render(&ConfirmPage { shell, f, refusal })?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn reactivate(
+    State(state): State<AppState>,
+    _staff: Staff<perm::TechniciansEdit>,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    if !technicians::reactivate(&state.db, id, state.now()).await? {
+        return Err(AppError::not_found("technician"));
+    }
+    Ok(Redirect::to(&format!("/technicians/{id}")).into_response())
+}
+
+/// The demo technicians' further areas, specialisations, work days and a spread of availability
+/// (by username; those missing are skipped). Run after the demo technicians exist; idempotent.
+pub async fn seed_demo_profiles(state: &AppState) -> anyhow::Result<()> {
+    use Specialization::*;
+    use WorkDay::*;
+    const WEEKDAYS: &[WorkDay] = &[Mon, Tue, Wed, Thu, Fri];
+    const MON_SAT: &[WorkDay] = &[Mon, Tue, Wed, Thu, Fri, Sat];
+    const TUE_SUN: &[WorkDay] = &[Tue, Wed, Thu, Fri, Sat, Sun];
+    type Demo = (&'static str, &'static [&'static str], &'static [Specialization], &'static [WorkDay], Availability);
+    let people: &[Demo] = &[
+        (
+            "technician",
+            &["Karawang Timur", "Telukjambe Barat"],
+            &[FtthInstallation, FtthMaintenance],
+            MON_SAT,
+            Availability::Available,
+        ),
+        (
+            "teknisi.karawang1",
+            &["Klari", "Cikampek"],
+            &[FtthMaintenance, NetworkInfrastructure],
+            WEEKDAYS,
+            Availability::Available,
+        ),
+        (
+            "teknisi.karawang2",
+            &["Telukjambe Timur", "Karawang Barat"],
+            &[FtthInstallation],
+            MON_SAT,
+            Availability::Break,
+        ),
+        (
+            "teknisi.bekasi1",
+            &["Bekasi Utara", "Tambun Selatan"],
+            &[FtthInstallation, WirelessServices, CustomerSupport],
+            MON_SAT,
+            Availability::Busy,
+        ),
+        (
+            "teknisi.bekasi2",
+            &["Cikarang Barat", "Cikarang Utara", "Cibitung"],
+            &[NetworkInfrastructure, FtthMaintenance],
+            TUE_SUN,
+            Availability::Available,
+        ),
+    ];
+    let now = state.now();
+    for (username, areas, specs, days, availability) in people {
+        let Some((user, _)) = users::find_credentials(&state.db, username).await? else { continue };
+        let Some(t) = technicians::by_user(&state.db, user.id).await? else { continue };
+        let extras = Extras {
+            areas: areas.iter().map(|a| (*a).to_owned()).collect(),
+            specializations: specs.to_vec(),
+            work_days: days.to_vec(),
+        };
+        technicians::set_extras(&state.db, t.id, &extras).await?;
+        technicians::set_availability(&state.db, t.id, availability.as_str(), now).await?;
+    }
+    Ok(())
 }

@@ -349,6 +349,30 @@ async fn a_supervisor_assigns_and_the_technician_resolves_on_a_phone_and_the_cus
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    // The power-meter photo, chosen through the page's file input (WebDriver types the path).
+    let photo = std::env::temp_dir().join(format!("redaman-{id}-{}.png", std::process::id()));
+    std::fs::write(&photo, crate::helpers::TINY_PNG).expect("photo file");
+    phone.click("form.upload-form select[name=kind] option[value='attenuation']").await;
+    let path = photo.display().to_string();
+    phone.on("form.upload-form input[type=file]", reqwest::Method::POST, "/value", json!({"text": path})).await;
+    phone.click("form.upload-form button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let files: Value =
+            app.get(&format!("/api/v1/tickets/{id}/attachments"), Some(&admin)).await.json().await.expect("json");
+        if files["total"] == 1 {
+            assert_eq!(
+                (files["items"][0]["kind"].as_str(), files["items"][0]["size"].as_u64()),
+                (Some("attenuation"), Some(68))
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "uploaded at {}: {}", phone.url().await, phone.text("body").await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    phone.wait_url("#files").await;
+    phone.find(&format!("img[src^='/tickets/{id}/attachments/']")).await; // the thumbnail shows
+    let _ = std::fs::remove_file(&photo);
     phone.fill("input[name='completion.odp_id']", "3").await;
     phone.fill("input[name='completion.final_attenuation']", "-19,5").await;
     phone.click(".resolve-form button[type=submit]").await;

@@ -499,3 +499,76 @@ async fn an_excel_file_is_checked_and_imported_like_a_csv() {
     assert_eq!(joko["items"][0]["phone"], "6281344445555");
     assert_eq!(joko["items"][0]["city"], "Bekasi");
 }
+
+/// The bodies of the messages queued to `phone`, oldest first.
+async fn messages_to(app: &TestApp, phone: &str) -> Vec<String> {
+    let query =
+        aglis_db::repo::messages::MessageQuery { q: Some(phone.into()), page: 1, per_page: 20, ..Default::default() };
+    let mut bodies: Vec<(i64, String)> = aglis_db::repo::messages::list(&app.state.db, &query)
+        .await
+        .expect("db")
+        .0
+        .into_iter()
+        .map(|m| (m.id, m.body))
+        .collect();
+    bodies.sort();
+    bodies.into_iter().map(|(_, b)| b).collect()
+}
+
+#[tokio::test]
+async fn a_customer_hears_of_their_tickets_in_their_language() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let pkg = package(&app, &admin, "Home 30", 200_000).await;
+    let res = app
+        .post_json(
+            "/api/v1/customers",
+            Some(&admin),
+            &json!({"name": "John Miller", "phone": "0812-5555-0101", "address": "Grand Taruma Blok E 3",
+                "package_id": pkg, "language": "en"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let john: Value = res.json().await.expect("json");
+    assert_eq!(john["language"], "en");
+    let siti = customer(&app, &admin, "Siti Rahayu", "0812-5555-0102", pkg).await;
+    assert_eq!(siti["language"], "id", "Indonesian unless chosen");
+    for c in [&john, &siti] {
+        let res = app
+            .post_json(
+                "/api/v1/tickets",
+                Some(&admin),
+                &json!({"customer_id": c["id"], "type": "repair", "priority": "high", "title": "Internet mati",
+                    "description": "Lampu LOS merah sejak pagi"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let id = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+        let res = app
+            .post_json(
+                &format!("/api/v1/tickets/{id}/transitions"),
+                Some(&admin),
+                &json!({"to": "cancelled", "note": "dobel"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let to_john = messages_to(&app, "6281255550101").await;
+    assert!(to_john[0].starts_with("Hello John Miller, your report"), "{to_john:?}");
+    let to_siti = messages_to(&app, "6281255550102").await;
+    assert!(to_siti[0].starts_with("Halo Siti Rahayu, laporan Anda"), "{to_siti:?}");
+
+    // A bad language is named; an update without one keeps the customer's.
+    let bad = app
+        .post_json(
+            "/api/v1/customers",
+            Some(&admin),
+            &json!({"name": "Rudi", "phone": "0812-5555-0103", "address": "Jl. Tuparev 1", "package_id": pkg, "language": "jv"}),
+        )
+        .await;
+    let p = problem(bad, 422).await;
+    assert!(p["errors"]["language"][0].as_str().is_some_and(|m| m.contains("en (English)")), "{p}");
+    let body = json!({"name": "John Miller", "phone": "0812-5555-0101", "address": "Grand Taruma Blok E 5", "package_id": pkg});
+    let res = app.send_json(Method::PUT, &format!("/api/v1/customers/{}", john["id"]), Some(&admin), &body).await;
+    assert_eq!(res.json::<Value>().await.expect("json")["language"], "en");
+}

@@ -216,3 +216,40 @@ pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
     body
 }
+
+/// A valid 1 × 1 PNG.
+pub const TINY_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x04, 0x00, 0x00, 0x00, 0xB5, 0x1C, 0x0C, 0x02, 0x00, 0x00, 0x00, 0x0B, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0x64, 0x60, 0x00, 0x00, 0x00, 0x06, 0x00, 0x02, 0x30, 0x81, 0xD0, 0x2F, 0x00,
+    0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// Uploads `bytes` as `filename` (claimed type `mime`) of `kind` to ticket `id` through the API.
+pub async fn upload_file(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    kind: &str,
+    filename: &str,
+    mime: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()).mime_str(mime).expect("mime");
+    let form = reqwest::multipart::Form::new().text("kind", kind.to_owned()).part("file", part);
+    app.api
+        .post(app.url(&format!("/api/v1/tickets/{id}/attachments")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+}
+
+/// Uploads the three completion photos an installation needs before it can be resolved.
+pub async fn upload_completion_photos(app: &TestApp, token: &str, id: i64) {
+    for kind in ["otdr", "attenuation", "modem_sn"] {
+        let res = upload_file(app, token, id, kind, &format!("{kind}.png"), "image/png", TINY_PNG.to_vec()).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{kind} photo: {}", res.text().await.unwrap_or_default());
+    }
+}

@@ -31,5 +31,6 @@ mod technicians;
 mod templates;
 mod ticket_attachments;
 mod ticket_pages;
+mod ticket_search;
 mod tickets;
 mod users;

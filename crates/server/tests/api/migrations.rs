@@ -24,8 +24,9 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0012_ticket_status_number",
             "m0013_ticket_attachments",
             "m0014_ticket_words",
-            "m0015_customer_language",
-            "m0016_technician_profile"
+            "m0015_ticket_figures",
+            "m0016_technician_profile",
+            "m0017_customer_language"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };

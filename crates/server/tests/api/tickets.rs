@@ -217,6 +217,7 @@ async fn technicians_and_customers_see_only_their_tickets_and_capacity_is_kept()
     let none: Value = app.get("/api/v1/tickets", Some(&budi)).await.json().await.expect("json");
     assert_eq!(none["total"], 0, "Budi has no technician profile and no tickets");
     problem(app.get(&format!("/api/v1/tickets/{}", ids[0]), Some(&budi)).await, 404).await;
+    problem(app.get(&format!("/api/v1/tickets/{}", ids[2]), Some(&agus)).await, 404).await;
 
     let (siti_user, siti_token) = app.user_with_token("siti.portal", Role::Customer).await;
     aglis_db::repo::customers::set_user(&app.state.db, siti, Some(siti_user.id)).await.expect("link");
@@ -244,6 +245,7 @@ async fn resolving_an_installation_activates_its_customer() {
     assert!(p["errors"]["completion.odp_port"].is_array(), "{p}");
     let completion = json!({"odp_id": 2, "odp_port": 5, "final_attenuation": "-21,4", "modem_serial": "ZTEGC8F1A2B3",
         "wifi_name": "Rina_Home", "wifi_password": "marlina2026"});
+    crate::helpers::upload_completion_photos(&app, &tech, id).await;
     assert_eq!(
         step(&app, &tech, id, json!({"to": "resolved", "completion": completion})).await.status(),
         StatusCode::OK

@@ -1,0 +1,263 @@
+//! Ticket text search at a million tickets: words of the title and of the customer's name in
+//! `ticket_words` (migration m0014), kept in the ticket's own transaction.
+//!
+//! Each search word matches the start of a word ("red" finds "redaman"). A page never sorts
+//! all matches:
+//! - a search word is first expanded to the indexed words it starts (a loose index scan, at
+//!   most [`EXPANSION`]); each indexed word's tickets come newest first straight from the
+//!   primary key (`word`, `ticket_id`), so a page is the union of a few `LIMIT`ed index ranges;
+//! - the other search words and the filters (status, technician…) are checked per candidate
+//!   through `ix_ticket_words_ticket` and the tickets' primary key;
+//! - when a filter is rarer than the words (open tickets of "siti"), the filter's index drives
+//!   instead and the words are checked per ticket.
+//!
+//! Totals are counted up to [`super::tickets::TOTAL_CAP`]. Values reach the SQL text only as
+//! integers, status names and search words, which hold letters and digits alone.
+
+use super::tickets::{TOTAL_CAP, Ticket, TicketQuery};
+use crate::DbError;
+use crate::entity::{ticket_words, tickets};
+use aglis_core::ticket::search_words;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Statement};
+
+/// Most indexed words one search word expands to; beyond, its matches are sorted instead.
+const EXPANSION: usize = 20;
+
+/// The search-index rows of ticket `id`.
+pub fn word_rows(id: i64, title: &str, customer_name: &str) -> Vec<ticket_words::ActiveModel> {
+    search_words(title, customer_name)
+        .into_iter()
+        .map(|w| ticket_words::ActiveModel { word: Set(w), ticket_id: Set(id) })
+        .collect()
+}
+
+/// Writes (or rewrites) ticket `id`'s search words.
+pub async fn index_ticket(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    title: &str,
+    customer_name: &str,
+) -> Result<(), DbError> {
+    ticket_words::Entity::delete_many().filter(ticket_words::Column::TicketId.eq(id)).exec(conn).await?;
+    let rows = word_rows(id, title, customer_name);
+    if !rows.is_empty() {
+        ticket_words::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+/// Rewrites the search words of every ticket of customer `customer_id`, now called `name`.
+pub async fn reindex_customer(conn: &impl ConnectionTrait, customer_id: i64, name: &str) -> Result<(), DbError> {
+    let rows: Vec<(i64, String)> = tickets::Entity::find()
+        .filter(tickets::Column::CustomerId.eq(customer_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.title))
+        .collect();
+    for (id, title) in rows {
+        index_ticket(conn, id, &title, name).await?;
+    }
+    Ok(())
+}
+
+/// `'text'` as an SQL literal (quotes doubled; search words and status names have none).
+fn lit(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `column >= 'red' AND column < 'ree'`: the words starting with `prefix`.
+fn prefix_sql(column: &str, prefix: &str) -> String {
+    match super::prefix_end(prefix) {
+        Some(end) => format!("{column} >= {} AND {column} < {}", lit(prefix), lit(&end)),
+        None => format!("{column} >= {}", lit(prefix)),
+    }
+}
+
+/// The filters of `q` on a ticket row aliased `t`, `AND`-joined (`1 = 1` for none).
+fn filter_sql(q: &TicketQuery) -> String {
+    let mut parts = vec!["1 = 1".to_owned()];
+    if let Some(s) = q.status {
+        parts.push(format!("t.status = {}", lit(s.as_str())));
+    }
+    if let Some(p) = q.priority {
+        parts.push(format!("t.priority = {}", lit(p.as_str())));
+    }
+    if let Some(id) = q.technician_id {
+        parts.push(format!("t.lead_technician_id = {id}"));
+    }
+    if let Some(id) = q.customer_id {
+        parts.push(format!("t.customer_id = {id}"));
+    }
+    if let Some(id) = q.member {
+        parts.push(format!(
+            "(t.lead_technician_id = {id} OR t.id IN (SELECT tt.ticket_id FROM ticket_team tt WHERE tt.technician_id = {id}))"
+        ));
+    }
+    parts.join(" AND ")
+}
+
+fn has_filter(q: &TicketQuery) -> bool {
+    q.status.is_some()
+        || q.priority.is_some()
+        || q.technician_id.is_some()
+        || q.customer_id.is_some()
+        || q.member.is_some()
+}
+
+/// `EXISTS (…)`: ticket `id_sql` has a word starting with `prefix`.
+fn has_word_sql(id_sql: &str, prefix: &str) -> String {
+    format!("EXISTS (SELECT 1 FROM ticket_words o WHERE o.ticket_id = {id_sql} AND {})", prefix_sql("o.word", prefix))
+}
+
+async fn ids(conn: &impl ConnectionTrait, sql: String) -> Result<Vec<i64>, DbError> {
+    let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql)).await?;
+    Ok(rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// `SELECT COUNT(*) FROM (inner LIMIT cap + 1)`, as `(n, exact)`.
+async fn capped(conn: &impl ConnectionTrait, inner: String) -> Result<(u64, bool), DbError> {
+    let sql = format!("SELECT COUNT(*) FROM ({inner} LIMIT {}) c", TOTAL_CAP + 1);
+    let n = ids(conn, sql).await?.first().copied().unwrap_or(0);
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(if n > TOTAL_CAP { (TOTAL_CAP, false) } else { (n, true) })
+}
+
+/// The indexed words starting with `prefix`, at most `EXPANSION + 1`, each found by one index
+/// seek from the previous.
+async fn expand(conn: &impl ConnectionTrait, prefix: &str) -> Result<Vec<String>, DbError> {
+    let first = prefix_sql("word", prefix);
+    let next = prefix_sql("w.word", prefix);
+    let sql = format!(
+        "WITH RECURSIVE v(word) AS (
+            SELECT MIN(word) FROM ticket_words WHERE {first}
+            UNION ALL
+            SELECT (SELECT MIN(w.word) FROM ticket_words w WHERE w.word > v.word AND {next})
+            FROM v WHERE v.word IS NOT NULL
+        ) SELECT word FROM v WHERE word IS NOT NULL LIMIT {}",
+        EXPANSION + 1
+    );
+    let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql)).await?;
+    Ok(rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The count of the filter alone, when it is cheap to know: a status from `ticket_counts`; a
+/// customer's or a technician's own tickets are few.
+async fn filter_size(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<Option<u64>, DbError> {
+    if q.customer_id.is_some() || q.member.is_some() {
+        return Ok(Some(0));
+    }
+    let Some(status) = q.status else { return Ok(None) };
+    let n = crate::entity::ticket_counts::Entity::find_by_id(status.as_str().to_owned())
+        .one(conn)
+        .await?
+        .map_or(0, |r| r.n);
+    Ok(Some(u64::try_from(n).unwrap_or(0)))
+}
+
+/// One page of the tickets matching every word of `words` and the filters of `q`, newest first.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    q: &TicketQuery,
+    words: &[String],
+) -> Result<(Vec<Ticket>, u64, bool), DbError> {
+    let per_page = Ord::max(q.per_page, 1);
+    let offset = q.page.saturating_sub(1) * per_page;
+    // How common each word is, counted up to the cap from its index range.
+    let mut sizes = Vec::with_capacity(words.len());
+    for w in words {
+        let (n, _) = capped(conn, format!("SELECT 1 FROM ticket_words WHERE {}", prefix_sql("word", w))).await?;
+        sizes.push(n);
+    }
+    let (driver_at, driver_size) = sizes.iter().copied().enumerate().min_by_key(|(_, n)| *n).unwrap_or((0, 0));
+    let filters = filter_sql(q);
+    let (page, (total, exact)) = match filter_size(conn, q).await? {
+        Some(n) if n < driver_size => {
+            let words_sql: Vec<String> = words.iter().map(|w| has_word_sql("t.id", w)).collect();
+            let cond = format!("{filters} AND {}", words_sql.join(" AND "));
+            let page = ids(
+                conn,
+                format!("SELECT t.id FROM tickets t WHERE {cond} ORDER BY t.id DESC LIMIT {per_page} OFFSET {offset}"),
+            )
+            .await?;
+            (page, capped(conn, format!("SELECT t.id FROM tickets t WHERE {cond}")).await?)
+        }
+        _ => {
+            let driver = &words[driver_at];
+            let mut checks: Vec<String> = words
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != driver_at)
+                .map(|(_, w)| has_word_sql("w.ticket_id", w))
+                .collect();
+            if has_filter(q) {
+                checks.push(format!("EXISTS (SELECT 1 FROM tickets t WHERE t.id = w.ticket_id AND {filters})"));
+            }
+            let checks = if checks.is_empty() { String::new() } else { format!(" AND {}", checks.join(" AND ")) };
+            let expanded = expand(conn, driver).await?;
+            let page = if expanded.len() <= EXPANSION {
+                if expanded.is_empty() {
+                    Vec::new()
+                } else {
+                    // Each indexed word's newest matches from its own index range, merged.
+                    let parts: Vec<String> = expanded
+                        .iter()
+                        .enumerate()
+                        .map(|(i, word)| {
+                            format!(
+                                "SELECT ticket_id FROM (SELECT w.ticket_id FROM ticket_words w WHERE w.word = {}{checks} \
+                                 ORDER BY w.ticket_id DESC LIMIT {}) p{i}",
+                                lit(word),
+                                offset + per_page
+                            )
+                        })
+                        .collect();
+                    ids(
+                        conn,
+                        format!("{} ORDER BY ticket_id DESC LIMIT {per_page} OFFSET {offset}", parts.join(" UNION ")),
+                    )
+                    .await?
+                }
+            } else {
+                ids(
+                    conn,
+                    format!(
+                        "SELECT DISTINCT w.ticket_id FROM ticket_words w WHERE {}{checks} \
+                         ORDER BY w.ticket_id DESC LIMIT {per_page} OFFSET {offset}",
+                        prefix_sql("w.word", driver)
+                    ),
+                )
+                .await?
+            };
+            let count = format!(
+                "SELECT DISTINCT w.ticket_id FROM ticket_words w WHERE {}{checks}",
+                prefix_sql("w.word", driver)
+            );
+            (page, capped(conn, count).await?)
+        }
+    };
+    Ok((fetch_in_order(conn, &page).await?, total, exact))
+}
+
+/// Tickets `ids`, in that order.
+async fn fetch_in_order(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Ticket>, DbError> {
+    let mut rows = tickets::Entity::find().filter(tickets::Column::Id.is_in(ids.to_vec())).all(conn).await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    rows.into_iter().map(Ticket::try_from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aglis_core::ticket::TicketStatus;
+
+    #[test]
+    fn prefixes_become_ranges_and_literals_stay_quoted() {
+        assert_eq!(prefix_sql("word", "red"), "word >= 'red' AND word < 'ree'");
+        assert_eq!(lit("o'neil"), "'o''neil'");
+        let q = TicketQuery { status: Some(TicketStatus::Open), member: Some(4), ..Default::default() };
+        let sql = filter_sql(&q);
+        assert!(sql.contains("t.status = 'open'") && sql.contains("tt.technician_id = 4"), "{sql}");
+        assert_eq!(filter_sql(&TicketQuery::default()), "1 = 1");
+    }
+}
