@@ -511,18 +511,37 @@ pub async fn figures(
         .map(|s| (*s, rows.iter().find(|(n, _)| n == s.as_str()).map_or(0, |(_, n)| *n)))
         .collect();
     // Per status (`status IN (…)` makes SQLite scan the table), each through `ix_tickets_status_id`.
+    // Both figures in one pass over each status's tickets.
     let (mut breached_active, mut at_risk) = (0, 0);
     for status in TicketStatus::ALL.iter().filter(|s| s.is_active()) {
-        let this = || Condition::all().add(Column::Status.eq(status.as_str()));
-        breached_active += count(conn, this().add(Column::BreachedAt.is_not_null())).await?;
-        at_risk +=
-            count(conn, this().add(Column::BreachedAt.is_null()).add(Column::EscalatedHighAt.is_not_null())).await?;
+        let (breached, risky): (Option<i64>, Option<i64>) = Entity::find()
+            .select_only()
+            .column_as(Expr::col(Column::BreachedAt).count(), "breached")
+            .column_as(
+                Expr::cust("SUM(CASE WHEN breached_at IS NULL AND escalated_high_at IS NOT NULL THEN 1 ELSE 0 END)"),
+                "risky",
+            )
+            .filter(Column::Status.eq(status.as_str()))
+            .into_tuple()
+            .one(conn)
+            .await?
+            .unwrap_or_default();
+        breached_active += breached.unwrap_or(0);
+        at_risk += risky.unwrap_or(0);
     }
     let resolved_today = count(conn, Condition::all().add(Column::ResolvedAt.gte(day_start))).await?;
     let month = now - Duration::days(30);
-    let resolved_30d = count(conn, Condition::all().add(Column::ResolvedAt.gte(month))).await?;
-    let late =
-        count(conn, Condition::all().add(Column::ResolvedAt.gte(month)).add(Column::BreachedAt.is_not_null())).await?;
+    // Resolved and of those late, in one pass over the covering (resolved_at, breached_at) index.
+    let (resolved_30d, late): (Option<i64>, Option<i64>) = Entity::find()
+        .select_only()
+        .column_as(Expr::col(Column::ResolvedAt).count(), "resolved")
+        .column_as(Expr::col(Column::BreachedAt).count(), "late")
+        .filter(Column::ResolvedAt.gte(month))
+        .into_tuple()
+        .one(conn)
+        .await?
+        .unwrap_or_default();
+    let (resolved_30d, late) = (resolved_30d.unwrap_or(0), late.unwrap_or(0));
     let escalations_7d: Vec<DateTime<Utc>> = ticket_events::Entity::find()
         .select_only()
         .column(ticket_events::Column::At)

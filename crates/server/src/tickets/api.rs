@@ -297,7 +297,12 @@ async fn show(
     if !service::may_see(&state.reads, &auth, &t).await? {
         return Err(AppError::not_found("ticket"));
     }
-    let clock = service::resolution_clock(&state.reads, &t, state.now()).await?;
+    // Both clocks on one calendar and one set of pauses.
+    let now = state.now();
+    let cal = service::calendar(&state.reads, t.targets.calendar).await?;
+    let pauses = service::pauses(&state.reads, t.id).await?;
+    let clock = service::clock_on(&cal, &t, &pauses, now);
+    let first_response = crate::tickets::attachments::first_response_on(&cal, &t, &pauses, now).into();
     let team = tickets::team(&state.reads, id)
         .await?
         .into_iter()
@@ -325,7 +330,6 @@ async fn show(
         calendar: t.targets.calendar.as_str().to_owned(),
     };
     let completion = t.completion.clone();
-    let first_response = crate::tickets::attachments::first_response(&state.reads, &t, state.now()).await?.into();
     Ok(Json(TicketDetail { ticket: t.into(), team, sla, completion, first_response, history }))
 }
 

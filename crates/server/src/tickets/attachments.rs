@@ -296,7 +296,17 @@ pub async fn check_photos(conn: &impl ConnectionTrait, t: &Ticket) -> AppResult<
 pub async fn first_response(conn: &impl ConnectionTrait, t: &Ticket, now: DateTime<Utc>) -> AppResult<FirstResponse> {
     let cal = service::calendar(conn, t.targets.calendar).await?;
     let pauses = service::pauses(conn, t.id).await?;
-    Ok(ticket_response::measure(&cal, t.created_at, t.targets.first_response, &pauses, t.first_response_at, now))
+    Ok(first_response_on(&cal, t, &pauses, now))
+}
+
+/// [`first_response`] on a calendar and pauses already read.
+pub fn first_response_on(
+    cal: &aglis_core::sla::Calendar,
+    t: &Ticket,
+    pauses: &[aglis_core::sla::Pause],
+    now: DateTime<Utc>,
+) -> FirstResponse {
+    ticket_response::measure(cal, t.created_at, t.targets.first_response, pauses, t.first_response_at, now)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
