@@ -29,6 +29,16 @@ impl From<aglis_core::notification_catalog::Language> for Lang {
     }
 }
 
+/// The message language of a page's language (an applicant signing up in English).
+impl From<Lang> for aglis_core::notification_catalog::Language {
+    fn from(l: Lang) -> Self {
+        match l {
+            Lang::Id => aglis_core::notification_catalog::Language::Id,
+            Lang::En => aglis_core::notification_catalog::Language::En,
+        }
+    }
+}
+
 impl Lang {
     pub fn code(self) -> &'static str {
         match self {

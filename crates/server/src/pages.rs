@@ -36,7 +36,7 @@ const NAV: &[NavEntry] = &[
     NavEntry { key: "nav.escalations", href: "/escalations", icon: "⚠", permission: Permission::TicketsAssign },
     NavEntry { key: "nav.network", href: "/admin/packages", icon: "⌬", permission: Permission::MasterDataManage },
     NavEntry { key: "nav.users", href: "/admin/users", icon: "◉", permission: Permission::UsersView },
-    NavEntry { key: "nav.sla", href: "/admin/sla", icon: "⏱", permission: Permission::MasterDataManage },
+    NavEntry { key: "nav.sla", href: "/admin/sla", icon: "◔", permission: Permission::MasterDataManage },
     NavEntry { key: "nav.jobs", href: "/admin/jobs", icon: "⚙", permission: Permission::JobsView },
     NavEntry { key: "nav.api_docs", href: "/api/docs", icon: "⌘", permission: Permission::DashboardView },
 ];

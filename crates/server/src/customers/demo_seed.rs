@@ -2,6 +2,7 @@
 //! few hundred customers with Indonesian names and addresses in every status.
 
 use crate::app::AppState;
+use crate::seed::Lcg;
 use aglis_core::customer::{CustomerStatus, code_prefix};
 use aglis_core::network::OdpStatus;
 use aglis_db::repo::customers::{self, Profile};
@@ -57,43 +58,9 @@ const AREAS: &[Area] = &[
     ),
 ];
 
-const FIRST: &[&str] = &[
-    "Budi", "Siti", "Agus", "Dewi", "Slamet", "Sri", "Hendra", "Rina", "Joko", "Yuliana", "Dedi", "Wati", "Eko",
-    "Fitri", "Rizky", "Nur", "Bambang", "Ani", "Fajar", "Lestari", "Andi", "Maya", "Teguh", "Intan", "Wahyu", "Ratna",
-    "Iwan", "Sari", "Hadi", "Putri",
-];
-const LAST: &[&str] = &[
-    "Santoso",
-    "Rahayu",
-    "Setiawan",
-    "Lestari",
-    "Wijaya",
-    "Wahyuni",
-    "Gunawan",
-    "Marlina",
-    "Susilo",
-    "Kurniawan",
-    "Saputra",
-    "Hidayat",
-    "Nugroho",
-    "Pratama",
-    "Ramadhan",
-    "Permata",
-    "Hartono",
-    "Suryani",
-    "Purnomo",
-    "Maharani",
-];
-
-/// A small deterministic generator, so every demo looks the same.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        usize::try_from((self.0 >> 33) % u64::try_from(n).unwrap_or(1)).unwrap_or(0)
-    }
-}
+/// The demo's names: the start of the load seed's lists (so every demo looks the same).
+const FIRST: &[&str] = crate::seed::FIRST.split_at(30).0;
+const LAST: &[&str] = crate::seed::LAST.split_at(20).0;
 
 pub const DEMO_CUSTOMERS: usize = 300;
 

@@ -145,18 +145,11 @@ fn code_hash(token: &str, code: &str) -> String {
     hash_token(&format!("{token}:{code}"))
 }
 
-fn language(lang: Lang) -> Language {
-    match lang {
-        Lang::Id => Language::Id,
-        Lang::En => Language::En,
-    }
-}
-
 /// Starts a sign-up: checks it, limits it per IP and phone, and sends a one-time code by
 /// WhatsApp. Returns the token of the confirmation page.
 pub async fn start_signup(state: &AppState, input: &ApplicationInput, ip: &str, lang: Lang) -> AppResult<String> {
     let mut app = check_application(&state.db, input).await?;
-    app.language = language(lang);
+    app.language = Language::from(lang);
     limit(state, &format!("signup-ip:{ip}"), SIGNUPS_PER_IP_HOUR, Duration::hours(1), "sign-ups from this address")
         .await?;
     limit(
@@ -187,7 +180,7 @@ pub async fn start_signup(state: &AppState, input: &ApplicationInput, ip: &str, 
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
-    queue_event(&txn, "signup_otp", language(lang), &app.phone, &values, JobPriority::Critical, now).await?;
+    queue_event(&txn, "signup_otp", Language::from(lang), &app.phone, &values, JobPriority::Critical, now).await?;
     txn.commit().await.map_err(DbError::from)?;
     Ok(token)
 }
@@ -252,8 +245,16 @@ pub async fn confirm_signup(state: &AppState, token: &str, code: &str, lang: Lan
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        queue_event(&txn, "registration_confirmation", language(lang), &reg.phone, &values, JobPriority::High, now)
-            .await?;
+        queue_event(
+            &txn,
+            "registration_confirmation",
+            Language::from(lang),
+            &reg.phone,
+            &values,
+            JobPriority::High,
+            now,
+        )
+        .await?;
         txn.commit().await.map_err(DbError::from)?;
         return Ok(reg);
     }

@@ -11,13 +11,15 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{EntityTrait, Set};
 use std::io::Write;
 
-const FIRST: &[&str] = &[
+/// Given names; the demo uses the first 30, the load seed all of them.
+pub(crate) const FIRST: &[&str] = &[
     "Budi", "Siti", "Agus", "Dewi", "Slamet", "Sri", "Hendra", "Rina", "Joko", "Yuliana", "Dedi", "Wati", "Eko",
     "Fitri", "Rizky", "Nur", "Bambang", "Ani", "Fajar", "Lestari", "Andi", "Maya", "Teguh", "Intan", "Wahyu", "Ratna",
     "Iwan", "Sari", "Hadi", "Putri", "Asep", "Ujang", "Neng", "Cecep", "Euis", "Dadang", "Yanti", "Aris", "Mulyadi",
     "Nining",
 ];
-const LAST: &[&str] = &[
+/// Family names; the demo uses the first 20.
+pub(crate) const LAST: &[&str] = &[
     "Santoso",
     "Rahayu",
     "Setiawan",

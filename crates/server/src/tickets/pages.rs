@@ -548,7 +548,10 @@ async fn show_page(
 ) -> AppResult<ShowPage> {
     let t = visible(state, auth, id).await?;
     let now = state.now();
-    let clock = service::resolution_clock(&state.db, &t, now).await?;
+    // Both clocks on one calendar and one set of pauses.
+    let cal = service::calendar(&state.db, t.targets.calendar).await?;
+    let pauses = service::pauses(&state.db, t.id).await?;
+    let clock = service::clock_on(&cal, &t, &pauses, now);
     let sla = SlaView {
         target: span(&shell, clock.target),
         elapsed: span(&shell, clock.elapsed),
@@ -627,7 +630,7 @@ async fn show_page(
         Vec::new()
     };
     let (files, upload_kinds, photos) = files_of(state, auth, &t, who.on_team, &mut actors).await?;
-    let first = response_view(&shell, &crate::tickets::attachments::first_response(&state.db, &t, now).await?);
+    let first = response_view(&shell, &crate::tickets::attachments::first_response_on(&cal, &t, &pauses, now));
     // Errors no form on the page shows by its field go in the message at the top.
     let shown = |field: &str| {
         (field == "note" && !steps.is_empty())
