@@ -4,11 +4,13 @@
 //! cron schedule fires next, what a valid username is) lives here and is unit-tested without a database.
 
 pub mod attachment;
+pub mod audit;
 pub mod backoff;
 pub mod circuit;
 pub mod clock;
 pub mod customer;
 pub mod job;
+pub mod lockout;
 pub mod money;
 pub mod network;
 pub mod notification;
@@ -26,4 +28,5 @@ pub mod ticket_assign;
 pub mod ticket_completion;
 pub mod ticket_response;
 pub mod ticket_sla;
+pub mod totp;
 pub mod user;

@@ -126,10 +126,12 @@ pub enum Permission {
     JobsManage,
     /// Packages and ODPs (master data: admin and supervisor in spec §1.4's menu).
     MasterDataManage,
+    /// The security audit log (admin only).
+    AuditView,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 42] = [
+    pub const ALL: [Permission; 43] = [
         Permission::DashboardView,
         Permission::AnalyticsView,
         Permission::TicketsView,
@@ -172,6 +174,7 @@ impl Permission {
         Permission::JobsView,
         Permission::JobsManage,
         Permission::MasterDataManage,
+        Permission::AuditView,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -219,6 +222,7 @@ impl Permission {
             JobsView => "jobs.view",
             JobsManage => "jobs.manage",
             MasterDataManage => "master_data.manage",
+            AuditView => "audit.view",
         }
     }
 }
@@ -428,6 +432,7 @@ mod tests {
             (JobsView, [true, true, false, false, false, false]),
             (JobsManage, [true, false, false, false, false, false]),
             (MasterDataManage, [true, true, false, false, false, false]),
+            (AuditView, [true, false, false, false, false, false]),
         ];
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
         for (perm, row) in table {

@@ -38,6 +38,8 @@ pub struct AppState {
     pub notifier: Arc<crate::notifications::Notifier>,
     /// Attachments: a local directory or an S3-compatible bucket.
     pub storage: crate::storage::Storage,
+    /// The holidays for read-only SLA clocks (ticket pages), per instance.
+    pub holidays: Arc<crate::tickets::holiday_cache::HolidayCache>,
 }
 
 impl AppState {
@@ -78,7 +80,8 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(CompressionLayer::new())
+        // Fastest: most bodies are small JSON or HTML, where level 1 keeps nearly all of the gain.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -118,7 +121,8 @@ impl Application {
         let reads = aglis_db::connect_reads(&config.database_url, &db, config.db_max_connections.min(8)).await?;
         let storage = crate::storage::Storage::from_config(&config.storage)?;
         tracing::info!(at = storage.describe(), "file storage");
-        let state = AppState { db, reads, config: Arc::new(config), clock, notifier, storage };
+        let state =
+            AppState { db, reads, config: Arc::new(config), clock, notifier, storage, holidays: Arc::default() };
         jobs::install_builtin_schedules(&state).await?;
         aglis_db::repo::notification_templates::ensure_defaults(&state.db, state.now()).await?;
         if state.config.demo {

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod customers;

@@ -1,5 +1,7 @@
 //! SeaORM entities, one file per table.
 
+pub mod audit_head;
+pub mod audit_logs;
 pub mod customer_counts;
 pub mod customer_events;
 pub mod customer_words;
@@ -14,6 +16,7 @@ pub mod notification_templates;
 pub mod odps;
 pub mod packages;
 pub mod recipient_groups;
+pub mod recovery_codes;
 pub mod registration_events;
 pub mod registrations;
 pub mod schedules;

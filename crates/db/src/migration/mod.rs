@@ -21,6 +21,8 @@ mod m0014_ticket_words;
 mod m0015_ticket_figures;
 mod m0016_technician_profile;
 mod m0017_customer_language;
+mod m0018_audit_log;
+mod m0019_two_factor;
 
 pub struct Migrator;
 
@@ -45,6 +47,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_ticket_figures::Migration),
             Box::new(m0016_technician_profile::Migration),
             Box::new(m0017_customer_language::Migration),
+            Box::new(m0018_audit_log::Migration),
+            Box::new(m0019_two_factor::Migration),
         ]
     }
 }

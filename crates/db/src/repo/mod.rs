@@ -1,5 +1,6 @@
 //! Repositories, one per feature.
 
+pub mod audit_log;
 pub mod customer_search;
 pub mod customers;
 pub mod delivery_attempts;
@@ -13,9 +14,11 @@ pub mod sessions;
 pub mod sla;
 pub mod technicians;
 pub mod ticket_attachments;
+pub mod ticket_detail;
 pub mod ticket_search;
 pub mod ticket_stats;
 pub mod tickets;
+pub mod two_factor;
 pub mod users;
 pub mod webhook_events;
 

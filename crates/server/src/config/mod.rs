@@ -2,6 +2,7 @@
 //! variables. A bad value stops start-up with a message naming the variable.
 
 pub mod providers;
+pub mod security;
 
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
@@ -15,6 +16,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "AGLIS_CONFIG",
         "./aglis.toml",
         "Optional TOML file with the same keys in lower case without the prefix (e.g. `bind = \"0.0.0.0:8080\"`).",
+    ),
+    (
+        "AGLIS_AUDIT_RETENTION_DAYS",
+        "90",
+        "Days the security audit log keeps records (a daily purge keeps the chain verifiable).",
     ),
     ("AGLIS_DATA_DIR", "./data", "Directory for the SQLite database, the generated secret key and later backups."),
     (
@@ -175,6 +181,8 @@ pub struct Config {
     pub providers: providers::Providers,
     /// Where attachments are stored.
     pub storage: crate::storage::StorageConfig,
+    /// Two-factor enforcement, lockout, session limits, audit retention.
+    pub security: security::SecurityConfig,
     /// Set by `aglis demo`: demo accounts are created and printed.
     pub demo: bool,
 }
@@ -206,6 +214,7 @@ impl fmt::Debug for Config {
             .field("fonnte_webhook_token", &self.fonnte_webhook_token.as_ref().map(|_| "[redacted]"))
             .field("providers", &self.providers)
             .field("storage", &self.storage)
+            .field("security", &self.security)
             .field("demo", &self.demo)
             .finish()
     }
@@ -350,6 +359,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         meta_verify_token,
         providers: providers::parse(&get)?,
         storage,
+        security: security::parse(&get)?,
         demo: false,
     })
 }

@@ -297,19 +297,16 @@ async fn show(
     if !service::may_see(&state.reads, &auth, &t).await? {
         return Err(AppError::not_found("ticket"));
     }
-    // Both clocks on one calendar and one set of pauses.
+    // Both clocks on one calendar and one set of pauses; team, pauses and history in one read.
     let now = state.now();
-    let cal = service::calendar(&state.reads, t.targets.calendar).await?;
-    let pauses = service::pauses(&state.reads, t.id).await?;
+    let cal = service::calendar_for_view(&state, t.targets.calendar).await?;
+    let children = aglis_db::repo::ticket_detail::children(&state.reads, id).await?;
+    let pauses = service::to_pauses(&children.pauses);
     let clock = service::clock_on(&cal, &t, &pauses, now);
     let first_response = crate::tickets::attachments::first_response_on(&cal, &t, &pauses, now).into();
-    let team = tickets::team(&state.reads, id)
-        .await?
-        .into_iter()
-        .map(|(technician_id, role)| MemberOut { technician_id, role })
-        .collect();
-    let history = tickets::events(&state.reads, id)
-        .await?
+    let team = children.team.into_iter().map(|(technician_id, role)| MemberOut { technician_id, role }).collect();
+    let history = children
+        .events
         .into_iter()
         .map(|e| EventOut {
             kind: e.kind,

@@ -549,7 +549,7 @@ async fn show_page(
     let t = visible(state, auth, id).await?;
     let now = state.now();
     // Both clocks on one calendar and one set of pauses.
-    let cal = service::calendar(&state.db, t.targets.calendar).await?;
+    let cal = service::calendar_for_view(state, t.targets.calendar).await?;
     let pauses = service::pauses(&state.db, t.id).await?;
     let clock = service::clock_on(&cal, &t, &pauses, now);
     let sla = SlaView {

@@ -33,9 +33,22 @@ pub async fn calendar(conn: &impl ConnectionTrait, kind: CalendarKind) -> AppRes
     })
 }
 
+/// [`calendar`] for read-only views, with the holidays from the instance's copy.
+pub async fn calendar_for_view(state: &AppState, kind: CalendarKind) -> AppResult<Calendar> {
+    Ok(match kind {
+        CalendarKind::Always => Calendar::Always,
+        CalendarKind::Business => Calendar::business(state.holidays.get(&state.reads).await?.as_ref().clone()),
+    })
+}
+
 /// The SLA pauses of ticket `id`.
 pub async fn pauses(conn: &impl ConnectionTrait, id: i64) -> AppResult<Vec<Pause>> {
-    Ok(tickets::pauses(conn, id).await?.into_iter().map(|p| Pause { from: p.from_at, until: p.until_at }).collect())
+    Ok(to_pauses(&tickets::pauses(conn, id).await?))
+}
+
+/// Stored pauses as the SLA clock takes them.
+pub fn to_pauses(rows: &[aglis_db::entity::ticket_pauses::Model]) -> Vec<Pause> {
+    rows.iter().map(|p| Pause { from: p.from_at, until: p.until_at }).collect()
 }
 
 /// The resolution clock of `t` at `now` on `cal` (stopped at its resolution).

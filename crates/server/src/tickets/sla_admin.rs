@@ -292,6 +292,7 @@ async fn add(state: &AppState, day: NaiveDate, name: &str) -> AppResult<()> {
     }
     refresh_business_dues(&txn, state.now()).await?;
     txn.commit().await.map_err(DbError::from)?;
+    state.holidays.invalidate();
     Ok(())
 }
 
@@ -314,6 +315,7 @@ async fn remove(state: &AppState, day: NaiveDate) -> AppResult<()> {
     }
     refresh_business_dues(&txn, state.now()).await?;
     txn.commit().await.map_err(DbError::from)?;
+    state.holidays.invalidate();
     Ok(())
 }
 

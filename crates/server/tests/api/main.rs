@@ -2,6 +2,7 @@
 //! SQLite file, or a new PostgreSQL database when `AGLIS_TEST_DATABASE_URL` names a server).
 //! One test binary for the crate; logs are silent unless `TEST_LOG` is set.
 
+mod audit;
 mod auth;
 mod browser;
 mod cli;
@@ -17,6 +18,7 @@ mod groups;
 mod health;
 mod helpers;
 mod jobs;
+mod lockout;
 mod meta_webhook;
 mod migrations;
 mod notifications;
@@ -26,6 +28,7 @@ mod providers;
 mod rate_limit;
 mod registrations;
 mod scheduler;
+mod security;
 mod sla_admin;
 mod technicians;
 mod templates;
@@ -33,4 +36,5 @@ mod ticket_attachments;
 mod ticket_pages;
 mod ticket_search;
 mod tickets;
+mod two_factor;
 mod users;

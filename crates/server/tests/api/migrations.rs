@@ -26,7 +26,9 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0014_ticket_words",
             "m0015_ticket_figures",
             "m0016_technician_profile",
-            "m0017_customer_language"
+            "m0017_customer_language",
+            "m0018_audit_log",
+            "m0019_two_factor"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };

@@ -165,6 +165,14 @@ async fn steps_are_checked_by_status_role_and_what_they_need() {
     assert!(kinds.contains(&"assigned"));
     assert_eq!(detail["completion"]["final_attenuation"], -19.8);
     assert!(detail["history"][0]["actor_id"].as_i64().is_some());
+    // Newest first, team lead first, and the finished pause no longer holds the clock.
+    assert_eq!(
+        (detail["history"][0]["kind"].as_str(), detail["history"][0]["to_status"].as_str()),
+        (Some("status"), Some("closed")),
+        "{detail}"
+    );
+    assert_eq!(detail["team"], json!([{"technician_id": agus_id, "role": "lead"}]));
+    assert_eq!(detail["sla"]["paused"].as_bool(), Some(false), "{detail}");
     // The customer heard of "on the way" and "resolved" (plus the ticket's creation).
     let phone_messages = aglis_db::repo::messages::list(
         &app.state.db,

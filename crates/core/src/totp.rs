@@ -1,0 +1,1 @@
+//! (issue 7: written by the two-factor and lockout work)
