@@ -26,6 +26,7 @@ pub mod technician;
 pub mod ticket;
 pub mod ticket_assign;
 pub mod ticket_completion;
+pub mod ticket_draft;
 pub mod ticket_response;
 pub mod ticket_sla;
 pub mod totp;

@@ -8,7 +8,6 @@ use aglis_core::clock::Clock;
 use aglis_db::DatabaseConnection;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -21,7 +20,6 @@ use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
@@ -54,6 +52,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// The whole HTTP surface. `app.rs` only merges feature routers and adds layers.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = openapi::api_router().split_for_parts();
+    let https = state.config.secure_cookies();
     Router::new()
         .merge(auth::router())
         .merge(dashboard::router())
@@ -64,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::registrations::router())
         .merge(crate::tickets::router())
         .merge(crate::network::pages::router())
+        .merge(crate::audit::router())
         .merge(assets::router())
         .merge(api)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
@@ -74,16 +74,15 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(pages::finish_errors))
         .layer(from_fn(crate::i18n::negotiate))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(from_fn_with_state(https, crate::security_headers::add))
         // Fastest: most bodies are small JSON or HTML, where level 1 keeps nearly all of the gain.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(TraceLayer::new_for_http())
+        // The span names the path only: a query string can carry a secret (Fonnte's callback token).
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)

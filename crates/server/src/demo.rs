@@ -61,6 +61,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
         users::create(&state.db, new, now).await?;
         created += 1;
     }
+    crate::auth::demo::seed_demo(state).await?;
     seed_jobs(state).await?;
     seed_messages(state).await?;
     crate::notifications::demo_seed::seed(state).await?;
@@ -69,6 +70,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     crate::tickets::demo_seed::seed(state).await?;
     crate::tickets::attachments::seed_demo(state).await?;
     crate::tickets::technicians_pages::seed_demo_profiles(state).await?;
+    crate::audit::seed_demo(state).await?;
     Ok(created)
 }
 

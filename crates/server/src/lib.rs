@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod registrations;
+pub mod security_headers;
 pub mod seed;
 pub mod storage;
 pub mod telemetry;

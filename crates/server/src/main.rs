@@ -46,6 +46,18 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The security audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain: exits 0 with the number of records checked when intact, non-zero
+    /// naming the first bad record (id, time, event) when not.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -95,6 +107,7 @@ fn main() -> ExitCode {
             Command::User { command: UserCommand::CreateAdmin { username, full_name } } => {
                 create_admin(config, &username, &full_name).await
             }
+            Command::Audit { command: AuditCommand::Verify } => audit_verify(config).await,
         }
     });
     match result {
@@ -167,6 +180,12 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     aglis_db::migration::run(&db).await?;
     let applied = aglis_db::migration::applied(&db).await?;
     println!("database is up to date ({} migrations applied)", applied.len());
+    Ok(())
+}
+
+async fn audit_verify(config: Config) -> anyhow::Result<()> {
+    let db = aglis_db::connect(&config.database_url, 2).await?;
+    println!("{}", aglis_server::audit::verify_report(&db).await?);
     Ok(())
 }
 

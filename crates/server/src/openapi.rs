@@ -24,6 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "tickets", description = "Trouble and work tickets, their life cycle and SLA"),
         (name = "technicians", description = "The field team"),
         (name = "dashboard", description = "The staff dashboard's figures"),
+        (name = "audit", description = "The security audit log (admins)"),
     )
 )]
 pub struct ApiDoc;
@@ -52,4 +53,5 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::registrations::api_router())
         .merge(crate::tickets::api_router())
         .merge(crate::dashboard::api::api_router())
+        .merge(crate::audit::api_router())
 }

@@ -15,6 +15,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub last_seen_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// Browser sessions end here however active they are; `None` for API tokens.
+    pub absolute_expires_at: Option<DateTimeUtc>,
+    /// The password was right but the second factor is still to come.
+    pub second_factor_pending: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

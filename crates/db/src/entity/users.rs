@@ -17,6 +17,15 @@ pub struct Model {
     pub last_login_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The TOTP secret sealed with a key derived from the secret key (never the plain secret).
+    /// Set and `totp_enabled_at` empty: an enrolment waiting for its first code.
+    pub totp_secret: Option<String>,
+    pub totp_enabled_at: Option<DateTimeUtc>,
+    /// The TOTP step of the last accepted code: a code of this step or an older one is refused.
+    pub totp_last_step: Option<i64>,
+    pub last_failed_at: Option<DateTimeUtc>,
+    /// Locked by the last lockout step, until an admin unlocks it.
+    pub locked_forever: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

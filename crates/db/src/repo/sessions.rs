@@ -7,7 +7,7 @@ use crate::entity::sessions::{self, Column, Entity};
 use crate::entity::users;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
@@ -32,6 +32,10 @@ pub struct NewSession {
     pub csrf_token: String,
     pub user_agent: Option<String>,
     pub expires_at: DateTime<Utc>,
+    /// The hard end of a browser session; `None` for API tokens.
+    pub absolute_expires_at: Option<DateTime<Utc>>,
+    /// Password given, second factor still to come.
+    pub second_factor_pending: bool,
 }
 
 pub async fn create(
@@ -48,13 +52,15 @@ pub async fn create(
         created_at: Set(now),
         last_seen_at: Set(now),
         expires_at: Set(new.expires_at),
+        absolute_expires_at: Set(new.absolute_expires_at),
+        second_factor_pending: Set(new.second_factor_pending),
         ..Default::default()
     }
     .insert(conn)
     .await?)
 }
 
-/// The unexpired session of `kind` with this token hash, and its user.
+/// The unexpired session of `kind` with this token hash (idle and absolute limits), and its user.
 pub async fn find_valid(
     conn: &impl ConnectionTrait,
     token_hash: &str,
@@ -67,6 +73,7 @@ pub async fn find_valid(
         .filter(Column::TokenHash.eq(token_hash))
         .filter(Column::Kind.eq(kind.as_str()))
         .filter(Column::ExpiresAt.gt(now))
+        .filter(Condition::any().add(Column::AbsoluteExpiresAt.is_null()).add(Column::AbsoluteExpiresAt.gt(now)))
         .one(conn)
         .await?
     else {
@@ -94,6 +101,20 @@ pub async fn touch(
 pub async fn delete_by_hash(conn: &impl ConnectionTrait, token_hash: &str) -> Result<bool, DbError> {
     let res = Entity::delete_many().filter(Column::TokenHash.eq(token_hash)).exec(conn).await?;
     Ok(res.rows_affected > 0)
+}
+
+pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbError> {
+    Ok(Entity::delete_by_id(id).exec(conn).await?.rows_affected > 0)
+}
+
+/// Ends every session of a user but `keep` (a password change keeps the session it came from).
+pub async fn delete_others(conn: &impl ConnectionTrait, user_id: i64, keep: i64) -> Result<u64, DbError> {
+    Ok(Entity::delete_many()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Id.ne(keep))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 /// Signs a user out everywhere (deactivation, password reset).

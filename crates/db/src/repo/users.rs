@@ -2,8 +2,9 @@
 
 use crate::DbError;
 use crate::entity::users::{self, Column, Entity};
+use aglis_core::lockout;
 use aglis_core::permission::Role;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -25,6 +26,28 @@ pub struct User {
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the user confirmed their authenticator; `None` = no second factor.
+    pub totp_enabled_at: Option<DateTime<Utc>>,
+    pub last_failed_at: Option<DateTime<Utc>>,
+    /// Locked until an admin unlocks it (the last lockout step).
+    pub locked_forever: bool,
+}
+
+impl User {
+    /// Whether sign-ins need a second factor.
+    pub fn two_factor_enabled(&self) -> bool {
+        self.totp_enabled_at.is_some()
+    }
+
+    /// The lockout counters as the lockout rules read them.
+    pub fn lockout_state(&self) -> lockout::State {
+        lockout::State {
+            failures: u32::try_from(self.failed_logins).unwrap_or(0),
+            last_failed_at: self.last_failed_at,
+            locked_until: self.locked_until,
+            locked_forever: self.locked_forever,
+        }
+    }
 }
 
 impl TryFrom<users::Model> for User {
@@ -43,6 +66,9 @@ impl TryFrom<users::Model> for User {
             last_login_at: m.last_login_at,
             created_at: m.created_at,
             updated_at: m.updated_at,
+            totp_enabled_at: m.totp_enabled_at,
+            last_failed_at: m.last_failed_at,
+            locked_forever: m.locked_forever,
         })
     }
 }
@@ -72,6 +98,11 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
+        last_failed_at: Set(None),
+        locked_forever: Set(false),
         ..Default::default()
     }
     .insert(conn)
@@ -169,6 +200,8 @@ pub async fn update(
         if v {
             am.failed_logins = Set(0);
             am.locked_until = Set(None);
+            am.last_failed_at = Set(None);
+            am.locked_forever = Set(false);
         }
     }
     am.updated_at = Set(now);
@@ -182,10 +215,8 @@ pub async fn set_password(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let res = Entity::update_many()
+    let res = with_lockout(Entity::update_many(), &lockout::cleared())
         .col_expr(Column::PasswordHash, Expr::value(hash))
-        .col_expr(Column::FailedLogins, Expr::value(0))
-        .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
         .exec(conn)
@@ -193,10 +224,9 @@ pub async fn set_password(
     Ok(res.rows_affected == 1)
 }
 
+/// A successful sign-in: the failure count starts again.
 pub async fn record_login_success(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
-    Entity::update_many()
-        .col_expr(Column::FailedLogins, Expr::value(0))
-        .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+    with_lockout(Entity::update_many(), &lockout::cleared())
         .col_expr(Column::LastLoginAt, Expr::value(now))
         .filter(Column::Id.eq(id))
         .exec(conn)
@@ -204,27 +234,48 @@ pub async fn record_login_success(conn: &impl ConnectionTrait, id: i64, now: Dat
     Ok(())
 }
 
-/// Counts a failed password; the `lock_after`-th failure in a row locks the account for `lock_for`.
-pub async fn record_login_failure(
-    conn: &impl ConnectionTrait,
-    id: i64,
-    now: DateTime<Utc>,
-    lock_after: i32,
-    lock_for: Duration,
-) -> Result<(), DbError> {
-    Entity::update_many()
-        .col_expr(Column::FailedLogins, Expr::col(Column::FailedLogins).add(1))
+/// The account, its row locked until the end of the transaction `conn` (PostgreSQL
+/// `FOR UPDATE`; SQLite's single writer serialises write transactions anyway), so two failed
+/// sign-ins at once count twice.
+pub async fn get_for_update(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>, DbError> {
+    Entity::find_by_id(id).lock_exclusive().one(conn).await?.map(User::try_from).transpose()
+}
+
+/// Stores the lockout counters.
+pub async fn set_lockout(conn: &impl ConnectionTrait, id: i64, state: &lockout::State) -> Result<bool, DbError> {
+    let res = with_lockout(Entity::update_many(), state).filter(Column::Id.eq(id)).exec(conn).await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// An admin's unlock: no lock, no failures counted. `false` when the user does not exist.
+pub async fn unlock(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let res = with_lockout(Entity::update_many(), &lockout::cleared())
+        .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
         .exec(conn)
         .await?;
-    Entity::update_many()
-        .col_expr(Column::LockedUntil, Expr::value(now + lock_for))
-        .col_expr(Column::FailedLogins, Expr::value(0))
-        .filter(Column::Id.eq(id))
-        .filter(Column::FailedLogins.gte(lock_after))
-        .exec(conn)
-        .await?;
-    Ok(())
+    Ok(res.rows_affected == 1)
+}
+
+fn with_lockout(update: sea_orm::UpdateMany<Entity>, state: &lockout::State) -> sea_orm::UpdateMany<Entity> {
+    update
+        .col_expr(Column::FailedLogins, Expr::value(i32::try_from(state.failures).unwrap_or(i32::MAX)))
+        .col_expr(Column::LastFailedAt, Expr::value(state.last_failed_at))
+        .col_expr(Column::LockedUntil, Expr::value(state.locked_until))
+        .col_expr(Column::LockedForever, Expr::value(state.locked_forever))
+}
+
+/// Active admins, to tell about a locked account.
+pub async fn active_admins(conn: &impl ConnectionTrait) -> Result<Vec<User>, DbError> {
+    Entity::find()
+        .filter(Column::Role.eq(Role::Admin.as_str()))
+        .filter(Column::IsActive.eq(true))
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
 }
 
 /// Number of active accounts per role, every role present (zeros included).

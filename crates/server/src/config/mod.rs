@@ -22,6 +22,28 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "90",
         "Days the security audit log keeps records (a daily purge keeps the chain verifiable).",
     ),
+    (
+        "AGLIS_REQUIRE_2FA",
+        "true",
+        "Admins and supervisors must sign in with an authenticator code (TOTP); until they enrol they can only open /account/security. `aglis demo` turns it off unless set explicitly.",
+    ),
+    (
+        "AGLIS_LOCKOUT_STEPS",
+        "5:5,10:60,15:0",
+        "Progressive lockout: failed sign-ins in a row → minutes locked (0 = until an admin unlocks). The count resets after 24 h without a failure and on a successful sign-in.",
+    ),
+    ("AGLIS_SESSION_IDLE_MINUTES", "60", "A browser session ends after this many minutes without a request (5–1440)."),
+    (
+        "AGLIS_SESSION_MAX_HOURS",
+        "12",
+        "A browser session ends this many hours after sign-in however active it is (1–720). API tokens last 30 days from their last use.",
+    ),
+    (
+        "AGLIS_LOGIN_ATTEMPTS_PER_IP",
+        "20",
+        "Sign-in attempts (password or two-factor code, web and API) per client address per window; then 429 with Retry-After. 0 = no limit.",
+    ),
+    ("AGLIS_LOGIN_WINDOW_MINUTES", "10", "The window of that limit, in minutes (1–1440)."),
     ("AGLIS_DATA_DIR", "./data", "Directory for the SQLite database, the generated secret key and later backups."),
     (
         "AGLIS_DATABASE_URL",
@@ -39,7 +61,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "AGLIS_SECRET_KEY",
         "generated into <data dir>/secret.key",
-        "At least 32 characters; signs CSRF tokens. Keep it secret and equal on every instance.",
+        "At least 32 characters; signs CSRF tokens and seals the TOTP secrets (changing it means resetting every user's 2FA). Keep it secret and equal on every instance.",
     ),
     ("AGLIS_LOG", "info", "Log filter, `tracing` syntax (e.g. `info,aglis_server=debug`)."),
     ("AGLIS_LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),

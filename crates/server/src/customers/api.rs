@@ -272,6 +272,7 @@ pub struct CustomerDetail {
 async fn show(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
+    meta: crate::audit::RequestMeta,
     IdPath(id): IdPath,
 ) -> AppResult<Json<CustomerDetail>> {
     let c = customers::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("customer"))?;
@@ -290,6 +291,9 @@ async fn show(
         .into_iter()
         .map(|e| HistoryOut { kind: e.kind, detail: e.detail, at: e.at })
         .collect();
+    if staff {
+        crate::audit::record(&state, crate::audit::Entry::viewed(&auth, &meta, format!("customer:{id}"))).await?;
+    }
     Ok(Json(CustomerDetail { customer: c.into(), package_name, odp_code, history }))
 }
 

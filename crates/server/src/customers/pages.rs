@@ -226,10 +226,13 @@ async fn show(
     State(state): State<AppState>,
     shell: Shell,
     staff: Staff<perm::CustomersView>,
+    meta: crate::audit::RequestMeta,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     let can_edit = staff.auth().user.role.can(Permission::CustomersEdit);
-    render(&show_page(&state, shell, can_edit, id, FieldErrors::new()).await?)
+    let page = show_page(&state, shell, can_edit, id, FieldErrors::new()).await?;
+    crate::audit::record(&state, crate::audit::Entry::viewed(staff.auth(), &meta, format!("customer:{id}"))).await?;
+    render(&page)
 }
 
 /// A failed action re-shows the customer page with the errors (422); success redirects to it.

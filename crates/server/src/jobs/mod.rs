@@ -35,6 +35,13 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
         timezone: "Asia/Jakarta",
         job_kind: crate::tickets::escalation::SLA_CHECK_JOB,
     },
+    // The security audit log's retention, at night.
+    ScheduleDef {
+        name: "audit_purge",
+        cron: "30 2 * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::audit::purge::PURGE_JOB,
+    },
 ];
 
 pub async fn install_builtin_schedules(state: &AppState) -> anyhow::Result<()> {

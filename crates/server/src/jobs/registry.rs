@@ -78,6 +78,7 @@ pub fn builtin_registry() -> Registry {
     r.register(crate::notifications::service::SEND_JOB, crate::notifications::dispatch::send_job);
     r.register(crate::notifications::webhooks::APPLY_FONNTE_JOB, crate::notifications::webhooks::apply_fonnte);
     r.register(crate::notifications::meta_webhook::APPLY_META_JOB, crate::notifications::meta_webhook::apply_meta);
+    r.register(crate::audit::purge::PURGE_JOB, crate::audit::purge::purge_job);
     r
 }
 

@@ -90,12 +90,15 @@ pub struct UpdateScheduleRequest {
 )]
 async fn update(
     State(state): State<AppState>,
-    _staff: Staff<perm::JobsManage>,
+    staff: Staff<perm::JobsManage>,
+    meta: crate::audit::RequestMeta,
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<UpdateScheduleRequest>,
 ) -> AppResult<Json<ScheduleOut>> {
     let changes = ScheduleChanges { cron: req.cron, timezone: req.timezone, enabled: req.enabled };
-    Ok(Json(ScheduleOut::from(apply(&state, id, changes).await?)))
+    let saved = apply(&state, id, changes).await?;
+    crate::audit::sites::schedule_changed(&state, staff.auth(), &meta, &saved).await?;
+    Ok(Json(ScheduleOut::from(saved)))
 }
 
 async fn apply(state: &AppState, id: i64, changes: ScheduleChanges) -> AppResult<Model> {
@@ -123,11 +126,13 @@ pub struct ScheduleForm {
 /// `POST /admin/jobs/schedules/{id}` from the schedule table's inline form.
 pub async fn update_form(
     State(state): State<AppState>,
-    _staff: Staff<perm::JobsManage>,
+    staff: Staff<perm::JobsManage>,
+    meta: crate::audit::RequestMeta,
     IdPath(id): IdPath,
     ApiForm(form): ApiForm<ScheduleForm>,
 ) -> AppResult<Response> {
     let changes = ScheduleChanges { cron: Some(form.cron), timezone: None, enabled: Some(form.enabled.is_some()) };
-    apply(&state, id, changes).await?;
+    let saved = apply(&state, id, changes).await?;
+    crate::audit::sites::schedule_changed(&state, staff.auth(), &meta, &saved).await?;
     Ok(Redirect::to("/admin/jobs?schedule_saved=1#schedules").into_response())
 }

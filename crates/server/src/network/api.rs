@@ -2,6 +2,7 @@
 //! them); everything else needs staff, and changes need `master_data.manage`.
 
 use crate::app::AppState;
+use crate::audit::{RequestMeta, sites};
 use crate::auth::extract::{MaybeUser, Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
@@ -108,10 +109,12 @@ async fn list_packages(State(state): State<AppState>, MaybeUser(user): MaybeUser
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_package(
     State(state): State<AppState>,
-    _staff: Staff<perm::MasterDataManage>,
+    staff: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     ApiJson(req): ApiJson<PackageIn>,
 ) -> AppResult<(StatusCode, Json<PackageOut>)> {
     let p = network::create_package(&state.db, req.fields()?, state.now()).await?;
+    sites::master_data(&state, staff.auth(), &meta, "package", p.id, "created").await?;
     Ok((StatusCode::CREATED, Json(p.into())))
 }
 
@@ -133,11 +136,14 @@ async fn show_package(State(state): State<AppState>, IdPath(id): IdPath) -> AppR
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update_package(
     State(state): State<AppState>,
-    _staff: Staff<perm::MasterDataManage>,
+    staff: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<PackageIn>,
 ) -> AppResult<Json<PackageOut>> {
-    Ok(Json(network::update_package(&state.db, id, req.fields()?, state.now()).await?.into()))
+    let p = network::update_package(&state.db, id, req.fields()?, state.now()).await?;
+    sites::master_data(&state, staff.auth(), &meta, "package", id, "updated").await?;
+    Ok(Json(p.into()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/packages/{id}", tag = "network",
@@ -148,10 +154,12 @@ async fn update_package(
         (status = 409, description = "Customers have it", body = Problem, content_type = "application/problem+json")))]
 async fn delete_package(
     State(state): State<AppState>,
-    _staff: Staff<perm::MasterDataManage>,
+    staff: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     IdPath(id): IdPath,
 ) -> AppResult<StatusCode> {
     network::delete_package(&state.db, id).await?;
+    sites::master_data(&state, staff.auth(), &meta, "package", id, "deleted").await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -264,10 +272,12 @@ async fn list_odps(
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_odp(
     State(state): State<AppState>,
-    _staff: Staff<perm::MasterDataManage>,
+    staff: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     ApiJson(req): ApiJson<OdpIn>,
 ) -> AppResult<(StatusCode, Json<OdpOut>)> {
     let o = network::create_odp(&state.db, req.fields()?, state.now()).await?;
+    sites::master_data(&state, staff.auth(), &meta, "odp", o.id, "created").await?;
     Ok((StatusCode::CREATED, Json(o.into())))
 }
 
@@ -293,11 +303,14 @@ async fn show_odp(
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update_odp(
     State(state): State<AppState>,
-    _staff: Staff<perm::MasterDataManage>,
+    staff: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<OdpIn>,
 ) -> AppResult<Json<OdpOut>> {
-    Ok(Json(network::update_odp(&state.db, id, req.fields()?, state.now()).await?.into()))
+    let o = network::update_odp(&state.db, id, req.fields()?, state.now()).await?;
+    sites::master_data(&state, staff.auth(), &meta, "odp", id, "updated").await?;
+    Ok(Json(o.into()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/odps/{id}", tag = "network", params(("id" = i64, Path, description = "ODP id")),
@@ -308,9 +321,11 @@ async fn update_odp(
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 async fn delete_odp(
     State(state): State<AppState>,
-    _staff: Staff<perm::MasterDataManage>,
+    staff: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     IdPath(id): IdPath,
 ) -> AppResult<StatusCode> {
     network::delete_odp(&state.db, id).await?;
+    sites::master_data(&state, staff.auth(), &meta, "odp", id, "deleted").await?;
     Ok(StatusCode::NO_CONTENT)
 }

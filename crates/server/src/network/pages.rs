@@ -1,6 +1,7 @@
 //! `/admin/packages` and `/admin/odps`: the network's master data for admins and supervisors.
 
 use crate::app::AppState;
+use crate::audit::{RequestMeta, sites};
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
@@ -117,15 +118,19 @@ async fn packages_page(
 async fn create_package(
     State(state): State<AppState>,
     shell: Shell,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     ApiForm(form): ApiForm<PackageForm>,
 ) -> AppResult<Response> {
     let result = match form.fields() {
-        Ok(f) => network::create_package(&state.db, f, state.now()).await.map(|_| ()),
+        Ok(f) => network::create_package(&state.db, f, state.now()).await.map(|created| created.id),
         Err(e) => Err(AppError::fields(e)),
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/admin/packages").into_response()),
+        Ok(id) => {
+            sites::master_data(&state, s.auth(), &meta, "package", id, "created").await?;
+            Ok(Redirect::to("/admin/packages").into_response())
+        }
         Err(AppError::Validation { fields, .. } | AppError::Conflict { fields, .. }) if !fields.is_empty() => {
             packages_view(&state, shell, None, form, fields).await
         }
@@ -147,7 +152,8 @@ async fn edit_package_form(
 async fn edit_package(
     State(state): State<AppState>,
     shell: Shell,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     IdPath(id): IdPath,
     ApiForm(form): ApiForm<PackageForm>,
 ) -> AppResult<Response> {
@@ -157,7 +163,10 @@ async fn edit_package(
         Err(e) => Err(AppError::fields(e)),
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/admin/packages").into_response()),
+        Ok(()) => {
+            sites::master_data(&state, s.auth(), &meta, "package", id, "updated").await?;
+            Ok(Redirect::to("/admin/packages").into_response())
+        }
         Err(AppError::Validation { fields, .. } | AppError::Conflict { fields, .. }) if !fields.is_empty() => {
             packages_view(&state, shell, Some(p), form, fields).await
         }
@@ -167,10 +176,12 @@ async fn edit_package(
 
 async fn delete_package(
     State(state): State<AppState>,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     network::delete_package(&state.db, id).await?;
+    sites::master_data(&state, s.auth(), &meta, "package", id, "deleted").await?;
     Ok(Redirect::to("/admin/packages").into_response())
 }
 
@@ -303,15 +314,19 @@ async fn odps_page(
 async fn create_odp(
     State(state): State<AppState>,
     shell: Shell,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     ApiForm(form): ApiForm<OdpForm>,
 ) -> AppResult<Response> {
     let result = match form.fields() {
-        Ok(f) => network::create_odp(&state.db, f, state.now()).await.map(|_| ()),
+        Ok(f) => network::create_odp(&state.db, f, state.now()).await.map(|created| created.id),
         Err(e) => Err(AppError::fields(e)),
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/admin/odps").into_response()),
+        Ok(id) => {
+            sites::master_data(&state, s.auth(), &meta, "odp", id, "created").await?;
+            Ok(Redirect::to("/admin/odps").into_response())
+        }
         Err(AppError::Validation { fields, .. } | AppError::Conflict { fields, .. }) if !fields.is_empty() => {
             odps_view(&state, shell, OdpListQuery::default(), None, form, fields).await
         }
@@ -333,7 +348,8 @@ async fn edit_odp_form(
 async fn edit_odp(
     State(state): State<AppState>,
     shell: Shell,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     IdPath(id): IdPath,
     ApiForm(form): ApiForm<OdpForm>,
 ) -> AppResult<Response> {
@@ -343,7 +359,10 @@ async fn edit_odp(
         Err(e) => Err(AppError::fields(e)),
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/admin/odps").into_response()),
+        Ok(()) => {
+            sites::master_data(&state, s.auth(), &meta, "odp", id, "updated").await?;
+            Ok(Redirect::to("/admin/odps").into_response())
+        }
         Err(AppError::Validation { fields, .. } | AppError::Conflict { fields, .. }) if !fields.is_empty() => {
             odps_view(&state, shell, OdpListQuery::default(), Some(o), form, fields).await
         }

@@ -54,11 +54,18 @@ pub struct Challenge {
         (status = 404, description = "The Cloud API is not configured", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn verify(State(state): State<AppState>, ApiQuery(q): ApiQuery<Challenge>) -> AppResult<String> {
+async fn verify(
+    State(state): State<AppState>,
+    meta: crate::audit::RequestMeta,
+    ApiQuery(q): ApiQuery<Challenge>,
+) -> AppResult<String> {
     let Some(expected) = &state.config.meta_verify_token else {
         return Err(AppError::NotFound("the WhatsApp Cloud API webhook is not configured".into()));
     };
     let token_ok = q.verify_token.as_deref().is_some_and(|t| constant_time_eq(t, expected.expose_secret()));
+    if !token_ok {
+        crate::audit::sites::webhook_refused(&state, &meta, "meta", "wrong or missing verify token").await?;
+    }
     match (q.mode.as_deref(), token_ok, q.challenge) {
         (Some("subscribe"), true, Some(challenge)) => Ok(challenge),
         _ => Err(AppError::Forbidden("verification failed".into())),
@@ -87,7 +94,12 @@ pub fn signature_valid(secret: &[u8], body: &[u8], header: Option<&str>) -> bool
         (status = 413, body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn events(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> AppResult<&'static str> {
+async fn events(
+    State(state): State<AppState>,
+    meta: crate::audit::RequestMeta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<&'static str> {
     let Some(secret) = &state.config.meta_app_secret else {
         return Err(AppError::NotFound("the WhatsApp Cloud API webhook is not configured".into()));
     };
@@ -96,6 +108,7 @@ async fn events(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
     let header = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     if !signature_valid(secret.expose_secret().as_bytes(), &body, header) {
+        crate::audit::sites::webhook_refused(&state, &meta, "meta", "missing or invalid X-Hub-Signature-256").await?;
         return Err(AppError::Unauthorized("missing or invalid X-Hub-Signature-256".into()));
     }
     store_event(&state, "meta", &body, APPLY_META_JOB).await?;

@@ -49,6 +49,7 @@ pub struct TokenParam {
 )]
 async fn fonnte_delivery(
     State(state): State<AppState>,
+    meta: crate::audit::RequestMeta,
     ApiQuery(q): ApiQuery<TokenParam>,
     body: Bytes,
 ) -> AppResult<Json<serde_json::Value>> {
@@ -56,6 +57,7 @@ async fn fonnte_delivery(
         return Err(AppError::NotFound("the Fonnte callback is not configured".into()));
     };
     if !q.token.as_deref().is_some_and(|t| constant_time_eq(t, expected.expose_secret())) {
+        crate::audit::sites::webhook_refused(&state, &meta, "fonnte", "wrong or missing callback token").await?;
         return Err(AppError::Unauthorized("wrong or missing callback token".into()));
     }
     if body.len() > MAX_BODY {

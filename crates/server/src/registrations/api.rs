@@ -176,11 +176,13 @@ async fn take_step(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     IdPath(id): IdPath,
-    ApiJson(req): ApiJson<StepIn>,
+    body: Result<ApiJson<StepIn>, AppError>,
 ) -> AppResult<Json<RegistrationOut>> {
+    // Refused before the body is read: a customer learns nothing about the step's fields.
     if !auth.user.role.is_staff() {
         return Err(AppError::Forbidden("staff only".into()));
     }
+    let ApiJson(req) = body?;
     let input = StepInput {
         reason: req.reason,
         scheduled_at: req.scheduled_at,

@@ -3,12 +3,13 @@
 
 use crate::app::AppState;
 use crate::auth::extract::{CurrentUser, Staff, perm};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, FieldErrors, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::tickets::service::{self, StepInput};
 use aglis_core::permission::Role;
 use aglis_core::ticket::{Priority, TicketStatus, TicketType};
+use aglis_core::ticket_draft;
 use aglis_db::repo::tickets::{self, NewTicket, Ticket, TicketQuery};
 use aglis_db::repo::{customers, technicians};
 use axum::Json;
@@ -189,41 +190,28 @@ async fn create(
     staff: Staff<perm::TicketsCreate>,
     ApiJson(req): ApiJson<TicketIn>,
 ) -> AppResult<(StatusCode, Json<TicketOut>)> {
-    let description = req.description.trim().to_owned();
-    if description.chars().count() < 5 {
-        return Err(AppError::field("description", "describe the problem (at least 5 characters)"));
-    }
-    if description.chars().count() > 5_000 {
-        return Err(AppError::field("description", "at most 5000 characters"));
-    }
     let customer = match req.customer_id {
         Some(id) => Some(
             customers::get(&state.db, id)
                 .await?
                 .ok_or_else(|| AppError::field("customer_id", format!("there is no customer {id}")))?,
         ),
-        None if req.ticket_type != TicketType::Survey => {
-            return Err(AppError::field("customer_id", "a ticket is for a customer (only surveys may have none)"));
-        }
         None => None,
     };
-    let title = req
-        .title
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| description.chars().take(80).collect());
-    if title.chars().count() > 200 {
-        return Err(AppError::field("title", "at most 200 characters"));
-    }
-    let location = req
-        .location
-        .map(|l| l.trim().to_owned())
-        .filter(|l| !l.is_empty())
-        .or_else(|| customer.as_ref().map(|c| format!("{}, {}", c.address, c.city)))
-        .unwrap_or_default();
-    if location.chars().count() > 300 {
-        return Err(AppError::field("location", "at most 300 characters"));
-    }
+    let draft = ticket_draft::Draft {
+        ticket_type: Some(req.ticket_type),
+        description: &req.description,
+        title: req.title.as_deref().unwrap_or_default(),
+        location: req.location.as_deref().unwrap_or_default(),
+        customer_address: customer.as_ref().map(|c| format!("{}, {}", c.address, c.city)),
+    };
+    let text = ticket_draft::check(&draft).map_err(|problems| {
+        let mut fields = FieldErrors::new();
+        for p in problems {
+            fields.entry(p.field().to_owned()).or_default().push(p.message().to_owned());
+        }
+        AppError::fields(fields)
+    })?;
     let category = req.category.unwrap_or_default().trim().chars().take(50).collect();
     let new = NewTicket {
         customer_id: customer.as_ref().map(|c| c.id),
@@ -231,9 +219,9 @@ async fn create(
         ticket_type: req.ticket_type,
         category,
         priority: req.priority,
-        title,
-        description,
-        location,
+        title: text.title,
+        description: text.description,
+        location: text.location,
         latitude: customer.as_ref().and_then(|c| c.latitude),
         longitude: customer.as_ref().and_then(|c| c.longitude),
     };

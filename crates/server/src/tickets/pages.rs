@@ -17,6 +17,7 @@ use aglis_core::attachment::{self, AttachmentKind};
 use aglis_core::permission::{Permission, Role};
 use aglis_core::ticket::{self, Priority, StepFacts, StepRefused, TicketStatus, TicketType};
 use aglis_core::ticket_completion;
+use aglis_core::ticket_draft;
 use aglis_core::ticket_response::FirstResponse;
 use aglis_db::repo::customers::{self, Customer, CustomerQuery};
 use aglis_db::repo::technicians::{self, Technician};
@@ -92,6 +93,8 @@ struct ListPage {
     /// The technician filter (empty for a technician, whose list is their own).
     technicians: Vec<Technician>,
     can_create: bool,
+    /// The search box holds nothing to search by (one letter, punctuation): nothing is listed.
+    unsearchable: bool,
 }
 
 async fn list(
@@ -121,7 +124,10 @@ async fn list(
         page: paging.page,
         per_page: paging.per_page,
     };
-    let (items, total, exact) = tickets::list(&state.reads, &query).await?;
+    // Text that searches for nothing lists nothing (as the API refuses it), not every ticket.
+    let unsearchable = !q.is_empty() && aglis_core::ticket::TicketSearch::parse(&q).is_none();
+    let (items, total, exact) =
+        if unsearchable { (Vec::new(), 0, true) } else { tickets::list(&state.reads, &query).await? };
     let all_technicians = technicians::list(&state.reads, None, None).await?;
     let lead_names: BTreeMap<i64, String> = all_technicians.iter().map(|t| (t.id, t.full_name.clone())).collect();
     let customer_names = customer_names(&state, &items).await?;
@@ -156,6 +162,7 @@ async fn list(
         technician_id: filter_technician,
         technicians: if is_technician { Vec::new() } else { all_technicians },
         can_create: auth.user.role.can(Permission::TicketsCreate),
+        unsearchable,
     })
 }
 
@@ -191,41 +198,35 @@ impl TicketForm {
         if priority.is_none() {
             fail("priority", "ticket.err.priority");
         }
-        let description = self.description.trim().to_owned();
-        if description.chars().count() < 5 {
-            fail("description", "ticket.err.description");
-        } else if description.chars().count() > 5_000 {
-            fail("description", "ticket.err.description_long");
-        }
         let customer_id = self.customer_id.trim();
         if !customer_id.is_empty() && customer.is_none() {
             fail("customer_id", "ticket.err.no_customer");
-        } else if customer_id.is_empty() && ticket_type.is_some_and(|t| t != TicketType::Survey) {
-            fail("customer_id", "ticket.err.customer");
         }
-        let title = Some(self.title.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| description.chars().take(80).collect());
-        if title.chars().count() > 200 {
-            fail("title", "ticket.err.title");
-        }
-        let location = Some(self.location.trim().to_owned())
-            .filter(|l| !l.is_empty())
-            .or_else(|| customer.map(|c| format!("{}, {}", c.address, c.city)))
-            .unwrap_or_default();
-        if location.chars().count() > 300 {
-            fail("location", "ticket.err.location");
-        }
-        match (ticket_type, priority) {
-            (Some(ticket_type), Some(priority)) if errors.is_empty() => Ok(NewTicket {
+        let draft = ticket_draft::Draft {
+            ticket_type,
+            description: &self.description,
+            title: &self.title,
+            location: &self.location,
+            customer_address: customer.map(|c| format!("{}, {}", c.address, c.city)),
+        };
+        let text = ticket_draft::check(&draft).map_err(|problems| {
+            for p in problems {
+                // A typed id that names no customer already says so.
+                if p != ticket_draft::Problem::NoCustomer || customer_id.is_empty() {
+                    fail(p.field(), p.key());
+                }
+            }
+        });
+        match (ticket_type, priority, text) {
+            (Some(ticket_type), Some(priority), Ok(text)) if errors.is_empty() => Ok(NewTicket {
                 customer_id: customer.map(|c| c.id),
                 registration_id: None,
                 ticket_type,
                 category: String::new(),
                 priority,
-                title,
-                description,
-                location,
+                title: text.title,
+                description: text.description,
+                location: text.location,
                 latitude: customer.and_then(|c| c.latitude),
                 longitude: customer.and_then(|c| c.longitude),
             }),

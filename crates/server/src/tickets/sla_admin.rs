@@ -9,6 +9,7 @@
 //! the admin edits the list in use.
 
 use crate::app::AppState;
+use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors, Problem};
 use crate::extract::{ApiForm, ApiJson, ApiQuery};
@@ -398,7 +399,8 @@ async fn get_targets(State(state): State<AppState>, _s: Staff<perm::MasterDataMa
             content_type = "application/problem+json")))]
 async fn put_targets(
     State(state): State<AppState>,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     ApiJson(req): ApiJson<SlaTargetsUpdate>,
 ) -> AppResult<Json<SlaTable>> {
     if req.rows.is_empty() || req.rows.len() > 100 {
@@ -431,6 +433,8 @@ async fn put_targets(
         return Err(AppError::fields(fields));
     }
     save_targets(&state, &rows).await?;
+    audit::record(&state, Entry::setting_changed(s.auth(), &meta, "sla_targets", audit::sites::sla_rows(&rows)))
+        .await?;
     table_out(&state).await
 }
 
@@ -487,7 +491,8 @@ async fn list_holidays(
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn add_holiday(
     State(state): State<AppState>,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     ApiJson(req): ApiJson<HolidayIn>,
 ) -> AppResult<(StatusCode, Json<HolidayOut>)> {
     let (day, name) = match (parse_day(&req.date), parse_name(&req.name)) {
@@ -495,6 +500,11 @@ async fn add_holiday(
         (d, n) => return Err(api_error("", &[d.err(), n.err()].into_iter().flatten().collect::<Vec<_>>())),
     };
     add(&state, day, &name).await?;
+    audit::record(
+        &state,
+        Entry::setting_changed(s.auth(), &meta, "holidays", audit::sites::holiday("added", day, &name)),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(HolidayOut { date: day.to_string(), name })))
 }
 
@@ -508,11 +518,17 @@ async fn add_holiday(
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn delete_holiday(
     State(state): State<AppState>,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     Path(date): Path<String>,
 ) -> AppResult<StatusCode> {
     let day = parse_day(&date).map_err(|b| api_error("", &[b]))?;
     remove(&state, day).await?;
+    audit::record(
+        &state,
+        Entry::setting_changed(s.auth(), &meta, "holidays", audit::sites::holiday("deleted", day, "")),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -685,7 +701,8 @@ async fn page(
 async fn save_targets_form(
     State(state): State<AppState>,
     shell: Shell,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     ApiForm(form): ApiForm<BTreeMap<String, String>>,
 ) -> AppResult<Response> {
     let current = table(&state.db).await?;
@@ -741,6 +758,8 @@ async fn save_targets_form(
     }
     if !changed.is_empty() {
         save_targets(&state, &changed).await?;
+        audit::record(&state, Entry::setting_changed(s.auth(), &meta, "sla_targets", audit::sites::sla_rows(&changed)))
+            .await?;
     }
     Ok(Redirect::to("/admin/sla?saved=targets").into_response())
 }
@@ -756,7 +775,8 @@ struct HolidayForm {
 async fn add_holiday_form(
     State(state): State<AppState>,
     shell: Shell,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     ApiForm(form): ApiForm<HolidayForm>,
 ) -> AppResult<Response> {
     let refuse = async |bad: Vec<Bad>, year: i32| {
@@ -773,7 +793,14 @@ async fn add_holiday_form(
         (d, n) => return refuse([d.err(), n.err()].into_iter().flatten().collect(), this_year(&state)).await,
     };
     match add(&state, day, &name).await {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/sla?year={}&saved=added", day.year())).into_response()),
+        Ok(()) => {
+            audit::record(
+                &state,
+                Entry::setting_changed(s.auth(), &meta, "holidays", audit::sites::holiday("added", day, &name)),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/admin/sla?year={}&saved=added", day.year())).into_response())
+        }
         Err(AppError::Conflict { .. }) => {
             let mut page = refuse(vec![Bad::Taken], day.year()).await?;
             *page.status_mut() = StatusCode::CONFLICT;
@@ -799,11 +826,17 @@ async fn confirm_delete(
 
 async fn delete_holiday_form(
     State(state): State<AppState>,
-    _s: Staff<perm::MasterDataManage>,
+    s: Staff<perm::MasterDataManage>,
+    meta: RequestMeta,
     Path(date): Path<String>,
 ) -> AppResult<Response> {
     let day = parse_day(&date).map_err(|_| AppError::NotFound(format!("`{date}` is not a holiday")))?;
     remove(&state, day).await?;
+    audit::record(
+        &state,
+        Entry::setting_changed(s.auth(), &meta, "holidays", audit::sites::holiday("deleted", day, "")),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/sla?year={}&saved=deleted", day.year())).into_response())
 }
 

@@ -1,7 +1,10 @@
-//! `/api/v1/users`: the JSON face of user administration.
+//! `/api/v1/users`: the JSON face of user administration (with unlocking an account and
+//! resetting another user's two-factor).
 
 use crate::app::AppState;
+use crate::audit::RequestMeta;
 use crate::auth::extract::{CurrentUser, Staff, perm};
+use crate::auth::two_factor;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
@@ -23,6 +26,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update))
         .routes(routes!(deactivate))
         .routes(routes!(reset_password))
+        .routes(routes!(unlock))
+        .routes(routes!(reset_two_factor))
 }
 
 /// A user as the API shows it (never the password hash).
@@ -40,6 +45,14 @@ pub struct UserOut {
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Sign-ins need an authenticator code (or a recovery code).
+    pub two_factor_enabled: bool,
+    /// Failed sign-ins in a row (forgotten after 24 hours without one).
+    pub failed_logins: i32,
+    /// Locked for a while after repeated failures, until this time.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Locked until an admin unlocks it (`POST /api/v1/users/{id}/unlock`).
+    pub locked_permanently: bool,
 }
 
 impl From<&User> for UserOut {
@@ -55,6 +68,10 @@ impl From<&User> for UserOut {
             last_login_at: u.last_login_at,
             created_at: u.created_at,
             updated_at: u.updated_at,
+            two_factor_enabled: u.two_factor_enabled(),
+            failed_logins: u.failed_logins,
+            locked_until: u.locked_until,
+            locked_permanently: u.locked_forever,
         }
     }
 }
@@ -142,7 +159,8 @@ pub struct CreateUserRequest {
 )]
 async fn create(
     State(state): State<AppState>,
-    _staff: Staff<perm::UsersCreate>,
+    staff: Staff<perm::UsersCreate>,
+    meta: RequestMeta,
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> AppResult<(StatusCode, Json<UserOut>)> {
     let cmd = CreateUser::parse(
@@ -153,7 +171,7 @@ async fn create(
         req.phone.as_deref(),
         req.role,
     )?;
-    let user = service::create(&state, cmd).await?;
+    let user = service::create_by(&state, Some(&staff.auth().user), &meta, cmd).await?;
     Ok((StatusCode::CREATED, Json(UserOut::from(&user))))
 }
 
@@ -221,6 +239,7 @@ async fn update(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     IdPath(id): IdPath,
+    meta: RequestMeta,
     ApiJson(req): ApiJson<UpdateUserRequest>,
 ) -> AppResult<Json<UserOut>> {
     if auth.user.id != id && !auth.user.role.can(Permission::UsersEdit) {
@@ -228,7 +247,7 @@ async fn update(
     }
     let cmd =
         EditUser::parse(req.full_name.as_deref(), req.email.as_deref(), req.phone.as_deref(), req.role, req.is_active)?;
-    Ok(Json(UserOut::from(&service::edit(&state, &auth, id, cmd).await?)))
+    Ok(Json(UserOut::from(&service::edit(&state, &auth, &meta, id, cmd).await?)))
 }
 
 /// Deactivates an account and signs it out everywhere (admin only).
@@ -249,9 +268,10 @@ async fn deactivate(
     State(state): State<AppState>,
     staff: Staff<perm::UsersEdit>,
     IdPath(id): IdPath,
+    meta: RequestMeta,
 ) -> AppResult<Json<UserOut>> {
     let cmd = EditUser { is_active: Some(false), ..EditUser::default() };
-    Ok(Json(UserOut::from(&service::edit(&state, staff.auth(), id, cmd).await?)))
+    Ok(Json(UserOut::from(&service::edit(&state, staff.auth(), &meta, id, cmd).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -280,8 +300,57 @@ async fn reset_password(
     State(state): State<AppState>,
     staff: Staff<perm::UsersResetPassword>,
     IdPath(id): IdPath,
+    meta: RequestMeta,
     ApiJson(req): ApiJson<ResetPasswordRequest>,
 ) -> AppResult<StatusCode> {
-    service::reset_password(&state, staff.auth(), id, &req.password).await?;
+    service::reset_password(&state, staff.auth(), &meta, id, &req.password).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Unlocks an account locked after failed sign-ins and forgets its failures (admin only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/unlock",
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Unlocked", body = UserOut),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn unlock(
+    State(state): State<AppState>,
+    staff: Staff<perm::UsersResetPassword>,
+    IdPath(id): IdPath,
+    meta: RequestMeta,
+) -> AppResult<Json<UserOut>> {
+    Ok(Json(UserOut::from(&crate::auth::lockout::unlock(&state, &staff.auth().user, id, &meta).await?)))
+}
+
+/// Clears another user's two-factor (a lost phone) and signs them out everywhere; they enrol
+/// again at their next sign-in if their role requires it (admin only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/2fa/reset",
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Two-factor cleared", body = UserOut),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "One's own account: use /account/security", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn reset_two_factor(
+    State(state): State<AppState>,
+    staff: Staff<perm::UsersResetPassword>,
+    IdPath(id): IdPath,
+    meta: RequestMeta,
+) -> AppResult<Json<UserOut>> {
+    Ok(Json(UserOut::from(&two_factor::reset_by_admin(&state, &staff.auth().user, id, &meta).await?)))
 }

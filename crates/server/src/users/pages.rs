@@ -1,6 +1,7 @@
 //! `/admin/users`: the user administration pages.
 
 use crate::app::AppState;
+use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
@@ -24,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", get(edit_form).post(edit))
         .route("/admin/users/{id}/password", post(reset_password))
         .route("/admin/users/{id}/active", post(set_active))
+        .route("/admin/users/{id}/unlock", post(unlock))
+        .route("/admin/users/{id}/2fa/reset", get(reset_two_factor_form).post(reset_two_factor))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -130,7 +133,8 @@ async fn new_form(shell: Shell, _staff: Staff<perm::UsersCreate>) -> AppResult<R
 async fn create(
     State(state): State<AppState>,
     shell: Shell,
-    _staff: Staff<perm::UsersCreate>,
+    staff: Staff<perm::UsersCreate>,
+    meta: RequestMeta,
     ApiForm(form): ApiForm<UserForm>,
 ) -> AppResult<Response> {
     let result = match form.role.parse::<Role>() {
@@ -142,7 +146,7 @@ async fn create(
             Some(&form.phone),
             role,
         ) {
-            Ok(cmd) => service::create(&state, cmd).await,
+            Ok(cmd) => service::create_by(&state, Some(&staff.auth().user), &meta, cmd).await,
             Err(e) => Err(e),
         },
         Err(e) => Err(AppError::field("role", e.to_string())),
@@ -162,6 +166,8 @@ async fn create(
 struct Flash {
     saved: Option<String>,
     password: Option<String>,
+    unlocked: Option<String>,
+    two_factor_reset: Option<String>,
 }
 
 #[derive(Template)]
@@ -175,6 +181,8 @@ struct EditPage {
     message: Option<&'static str>,
     can_admin: bool,
     is_self: bool,
+    /// Why the account cannot sign in now, if it is locked.
+    locked: Option<String>,
 }
 
 impl EditPage {
@@ -186,8 +194,19 @@ impl EditPage {
         form: UserForm,
         errors: FieldErrors,
         message: Option<&'static str>,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Self {
+        let locked =
+            match aglis_core::lockout::status(&user.lockout_state(), now) {
+                aglis_core::lockout::Status::Open => None,
+                aglis_core::lockout::Status::Locked { until } => Some(shell.t("users.locked_until").replace(
+                    "{time}",
+                    &until.with_timezone(&aglis_core::schedule::JAKARTA).format("%H:%M").to_string(),
+                )),
+                aglis_core::lockout::Status::LockedUntilUnlocked => Some(shell.t("users.locked_forever").to_owned()),
+            };
         EditPage {
+            locked,
             is_self: actor.id == user.id,
             can_admin: may_change_role_or_active(actor.role),
             user,
@@ -227,12 +246,16 @@ async fn edit_form(
         Some(shell.t("users.saved"))
     } else if flash.password.is_some() {
         Some(shell.t("users.password_reset_done"))
+    } else if flash.unlocked.is_some() {
+        Some(shell.t("users.unlocked"))
+    } else if flash.two_factor_reset.is_some() {
+        Some(shell.t("users.2fa_reset_done"))
     } else {
         None
     };
     let actor = &staff.auth().user;
     let form = form_of(&user);
-    render(&EditPage::new(shell, actor, user, form, FieldErrors::new(), message))
+    render(&EditPage::new(shell, actor, user, form, FieldErrors::new(), message, state.now()))
 }
 
 async fn edit(
@@ -240,6 +263,7 @@ async fn edit(
     shell: Shell,
     staff: Staff<perm::UsersEdit>,
     IdPath(id): IdPath,
+    meta: RequestMeta,
     ApiForm(form): ApiForm<UserForm>,
 ) -> AppResult<Response> {
     let actor = staff.auth();
@@ -250,7 +274,7 @@ async fn edit(
     };
     let result = match role.transpose() {
         Ok(role) => match EditUser::parse(Some(&form.full_name), Some(&form.email), Some(&form.phone), role, None) {
-            Ok(cmd) => service::edit(&state, actor, id, cmd).await,
+            Ok(cmd) => service::edit(&state, actor, &meta, id, cmd).await,
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
@@ -259,7 +283,7 @@ async fn edit(
         Ok(user) => Ok(Redirect::to(&format!("/admin/users/{}?saved=1", user.id)).into_response()),
         Err(AppError::Validation { fields, .. } | AppError::Conflict { fields, .. }) if !fields.is_empty() => {
             let user = service::get(&state, id).await?;
-            let page = EditPage::new(shell, &actor.user, user, form, fields, None);
+            let page = EditPage::new(shell, &actor.user, user, form, fields, None, state.now());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e),
@@ -277,14 +301,15 @@ async fn reset_password(
     shell: Shell,
     staff: Staff<perm::UsersResetPassword>,
     IdPath(id): IdPath,
+    meta: RequestMeta,
     ApiForm(form): ApiForm<PasswordForm>,
 ) -> AppResult<Response> {
-    match service::reset_password(&state, staff.auth(), id, &form.password).await {
+    match service::reset_password(&state, staff.auth(), &meta, id, &form.password).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}?password=1")).into_response()),
         Err(AppError::Validation { fields, .. }) => {
             let user = service::get(&state, id).await?;
             let form = form_of(&user);
-            let page = EditPage::new(shell, &staff.auth().user, user, form, fields, None);
+            let page = EditPage::new(shell, &staff.auth().user, user, form, fields, None, state.now());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e),
@@ -300,9 +325,51 @@ async fn set_active(
     State(state): State<AppState>,
     staff: Staff<perm::UsersEdit>,
     IdPath(id): IdPath,
+    meta: RequestMeta,
     ApiForm(form): ApiForm<ActiveForm>,
 ) -> AppResult<Response> {
     let cmd = EditUser { is_active: Some(form.active), ..EditUser::default() };
-    service::edit(&state, staff.auth(), id, cmd).await?;
+    service::edit(&state, staff.auth(), &meta, id, cmd).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}?saved=1")).into_response())
+}
+
+async fn unlock(
+    State(state): State<AppState>,
+    staff: Staff<perm::UsersResetPassword>,
+    IdPath(id): IdPath,
+    meta: RequestMeta,
+) -> AppResult<Response> {
+    crate::auth::lockout::unlock(&state, &staff.auth().user, id, &meta).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?unlocked=1")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "users/reset_2fa.html")]
+struct ResetTwoFactorPage {
+    shell: Shell,
+    user: User,
+}
+
+/// The confirmation step before clearing a user's two-factor.
+async fn reset_two_factor_form(
+    State(state): State<AppState>,
+    shell: Shell,
+    staff: Staff<perm::UsersResetPassword>,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    if staff.auth().user.id == id {
+        return Ok(Redirect::to("/account/security").into_response());
+    }
+    let user = service::get(&state, id).await?;
+    render(&ResetTwoFactorPage { shell, user })
+}
+
+async fn reset_two_factor(
+    State(state): State<AppState>,
+    staff: Staff<perm::UsersResetPassword>,
+    IdPath(id): IdPath,
+    meta: RequestMeta,
+) -> AppResult<Response> {
+    crate::auth::two_factor::reset_by_admin(&state, &staff.auth().user, id, &meta).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?two_factor_reset=1")).into_response())
 }

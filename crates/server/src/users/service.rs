@@ -1,16 +1,20 @@
 //! The user-administration use cases. Input is checked into typed commands first; the rules
 //! (who may change roles, never lock out the last admin) live here; the handlers stay thin.
+//! Creation, role and status changes and password resets are written to the audit log.
 
 use crate::app::AppState;
+use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::password;
 use crate::auth::session::Authenticated;
 use crate::error::{AppError, AppResult, FieldErrors};
+use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::permission::{Role, may_change_role_or_active};
 use aglis_core::phone::Phone;
 use aglis_core::user::{Username, check_new_password, parse_email, parse_full_name};
 use aglis_db::repo::sessions;
 use aglis_db::repo::users::{self, NewUser, User, UserChanges};
 use aglis_db::{DbError, TransactionTrait};
+use serde_json::json;
 
 fn push(errors: &mut FieldErrors, field: &str, msg: impl ToString) {
     errors.entry(field.to_owned()).or_default().push(msg.to_string());
@@ -132,9 +136,22 @@ pub async fn insert(
     users::create(conn, new, now).await.map_err(unique_to_field)
 }
 
+/// Creates an account outside a request (the `aglis user create-admin` command).
 pub async fn create(state: &AppState, cmd: CreateUser) -> AppResult<User> {
+    create_by(state, None, &RequestMeta::default(), cmd).await
+}
+
+/// Creates an account on behalf of `actor` (`None`: the command line).
+pub async fn create_by(state: &AppState, actor: Option<&User>, meta: &RequestMeta, cmd: CreateUser) -> AppResult<User> {
     let new = prepare(cmd).await?;
     let user = insert(&state.db, new, state.now()).await?;
+    let mut entry = Entry::new(AuditEvent::UserCreated, AuditResult::Success)
+        .resource(format!("user:{}", user.id))
+        .details(json!({ "username": user.username, "role": user.role.as_str() }));
+    if let Some(a) = actor {
+        entry = entry.actor(a.id, &a.username).meta(meta);
+    }
+    audit::record(state, entry).await?;
     tracing::info!(user = %user.username, role = %user.role, "user created");
     Ok(user)
 }
@@ -145,7 +162,13 @@ pub async fn get(state: &AppState, id: i64) -> AppResult<User> {
 
 /// Applies an edit by `actor`. Only an admin changes roles and active flags; nobody removes the
 /// last active admin; deactivation signs the user out everywhere.
-pub async fn edit(state: &AppState, actor: &Authenticated, id: i64, cmd: EditUser) -> AppResult<User> {
+pub async fn edit(
+    state: &AppState,
+    actor: &Authenticated,
+    meta: &RequestMeta,
+    id: i64,
+    cmd: EditUser,
+) -> AppResult<User> {
     let target = get(state, id).await?;
     let changes_role = cmd.role.is_some_and(|r| r != target.role);
     let changes_active = cmd.is_active.is_some_and(|a| a != target.is_active);
@@ -183,19 +206,48 @@ pub async fn edit(state: &AppState, actor: &Authenticated, id: i64, cmd: EditUse
         sessions::delete_for_user(&txn, id).await?;
     }
     txn.commit().await.map_err(DbError::from)?;
+    let entry = |event| {
+        Entry::new(event, AuditResult::Success)
+            .actor(actor.user.id, &actor.user.username)
+            .meta(meta)
+            .resource(format!("user:{id}"))
+    };
+    if changes_role {
+        let details = json!({ "username": user.username, "from": target.role.as_str(), "to": user.role.as_str() });
+        audit::record(state, entry(AuditEvent::RoleChanged).details(details)).await?;
+    }
+    if changes_active {
+        let event = if user.is_active { AuditEvent::UserReactivated } else { AuditEvent::UserDeactivated };
+        audit::record(state, entry(event).details(json!({ "username": user.username }))).await?;
+    }
     tracing::info!(actor = %actor.user.username, user = %user.username, "user edited");
     Ok(user)
 }
 
 /// Sets a new password chosen by an admin and signs the user out everywhere.
-pub async fn reset_password(state: &AppState, actor: &Authenticated, id: i64, new_password: &str) -> AppResult<()> {
+pub async fn reset_password(
+    state: &AppState,
+    actor: &Authenticated,
+    meta: &RequestMeta,
+    id: i64,
+    new_password: &str,
+) -> AppResult<()> {
     check_new_password(new_password).map_err(|e| AppError::field("password", e.to_string()))?;
     let user = get(state, id).await?;
     let hash = password::hash_async(new_password.to_owned()).await?;
     let txn = state.db.begin().await.map_err(DbError::from)?;
     users::set_password(&txn, id, &hash, state.now()).await?;
-    sessions::delete_for_user(&txn, id).await?;
+    let ended = sessions::delete_for_user(&txn, id).await?;
     txn.commit().await.map_err(DbError::from)?;
+    audit::record(
+        state,
+        Entry::new(AuditEvent::PasswordReset, AuditResult::Success)
+            .actor(actor.user.id, &actor.user.username)
+            .meta(meta)
+            .resource(format!("user:{id}"))
+            .details(json!({ "username": user.username, "sessions_ended": ended })),
+    )
+    .await?;
     tracing::info!(actor = %actor.user.username, user = %user.username, "password reset");
     Ok(())
 }

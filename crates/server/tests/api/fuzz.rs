@@ -45,7 +45,7 @@ async fn no_input_makes_any_route_answer_5xx() {
             let concrete = path.replace("{id}", id);
             for query in QUERIES {
                 for body in BODIES {
-                    if path == "/api/v1/auth/logout" {
+                    if path == "/api/v1/auth/logout" || path == "/api/v1/auth/logout-all" {
                         continue; // would revoke the token the rest of the run uses
                     }
                     let res = app

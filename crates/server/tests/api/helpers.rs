@@ -72,6 +72,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with a manual clock, workers off (tests drive them), on port 0.
 pub async fn spawn_app_with(customise: impl FnOnce(&mut BTreeMap<String, String>)) -> TestApp {
+    spawn(customise, false).await
+}
+
+/// Starts the app as `aglis demo` does (demo data seeded, demo settings).
+pub async fn spawn_demo_app(customise: impl FnOnce(&mut BTreeMap<String, String>)) -> TestApp {
+    spawn(customise, true).await
+}
+
+async fn spawn(customise: impl FnOnce(&mut BTreeMap<String, String>), demo: bool) -> TestApp {
     init_logs();
     let db_url = fresh_database_url().await;
     let data_dir = std::env::temp_dir().join(format!("aglis-test-data-{}", uuid::Uuid::new_v4().simple()));
@@ -82,8 +91,11 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut BTreeMap<String, String>
     env.insert("AGLIS_SECRET_KEY".to_owned(), "test-secret-key-that-is-long-enough-0123456789".to_owned());
     env.insert("AGLIS_RUN_WORKERS".to_owned(), "false".to_owned());
     env.insert("AGLIS_DB_MAX_CONNECTIONS".to_owned(), "5".to_owned());
+    // Tests sign admins in through the API; the two-factor tests turn enforcement back on.
+    env.insert("AGLIS_REQUIRE_2FA".to_owned(), "false".to_owned());
     customise(&mut env);
-    let config = aglis_server::config::load(&env).expect("test configuration");
+    let mut config = aglis_server::config::load(&env).expect("test configuration");
+    config.demo = demo;
     let clock = ManualClock::new(start_time());
     let app = Application::build(config, Arc::new(clock.clone())).await.expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -176,6 +188,87 @@ impl TestApp {
         browser
     }
 
+    /// The TOTP code of `secret` at the app's clock.
+    pub fn totp_code(&self, secret: &[u8]) -> String {
+        aglis_core::totp::totp_at(secret, self.clock.now_utc().timestamp(), aglis_core::totp::DIGITS)
+    }
+
+    /// Moves the clock to the next TOTP step and returns its code (a code of a step already
+    /// used is refused as a replay).
+    pub fn next_totp_code(&self, secret: &[u8]) -> String {
+        self.clock.advance(chrono::Duration::seconds(aglis_core::totp::STEP_SECS));
+        self.totp_code(secret)
+    }
+
+    /// Enrols the browser's user in two-factor through `/account/security`: returns the secret
+    /// (read from the page, as a person would type it) and the ten recovery codes shown once.
+    pub async fn enrol_two_factor(&self, browser: &reqwest::Client) -> (Vec<u8>, Vec<String>) {
+        let csrf = self.page_csrf(browser, "/account/security").await;
+        let res = browser
+            .post(self.url("/account/security/2fa/setup"))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .expect("setup");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "setup");
+        let html = browser.get(self.url("/account/security")).send().await.expect("page").text().await.expect("html");
+        let secret = between(&html, "class=\"totp-secret\">", "</code>").expect("the page shows the secret");
+        let secret = aglis_core::totp::base32_decode(&secret).expect("base32 secret");
+        let code = self.totp_code(&secret);
+        let res = browser
+            .post(self.url("/account/security/2fa/enable"))
+            .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .expect("enable");
+        assert_eq!(res.status(), StatusCode::OK, "enable");
+        let html = res.text().await.expect("html");
+        let codes: Vec<String> = html
+            .split("<li><code>")
+            .skip(1)
+            .filter_map(|part| part.split("</code>").next())
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(codes.len(), 10, "ten recovery codes: {html}");
+        (secret, codes)
+    }
+
+    /// Signs in through the API with a second factor.
+    pub async fn login_api(&self, username: &str, totp: Option<&str>) -> reqwest::Response {
+        let mut body = json!({"username": username, "password": PASSWORD});
+        if let Some(code) = totp {
+            body["totp"] = json!(code);
+        }
+        self.post_json("/api/v1/auth/login", None, &body).await
+    }
+
+    /// Posts the login form (password step); returns the response, the browser keeps cookies.
+    pub async fn post_login_form(
+        &self,
+        browser: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let token = self.page_csrf(browser, "/login").await;
+        browser
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", password), ("csrf_token", &token), ("next", "/")])
+            .send()
+            .await
+            .expect("login post")
+    }
+
+    /// The value of the session cookie the browser holds for the app.
+    pub fn session_cookie_of(res: &reqwest::Response) -> Option<String> {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("aglis_session="))
+            .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
     /// A UI text in the default language (Indonesian), HTML-escaped as pages show it.
     pub fn t(&self, key: &str) -> String {
         aglis_server::i18n::Lang::Id.t(key).replace('&', "&amp;").replace('\'', "&#39;").replace('"', "&#34;")
@@ -186,6 +279,12 @@ impl TestApp {
         let html = browser.get(self.url(path)).send().await.expect("page").text().await.expect("html");
         csrf_token(&html)
     }
+}
+
+/// The text between `start` and the next `end`.
+pub fn between(html: &str, start: &str, end: &str) -> Option<String> {
+    let from = html.find(start)? + start.len();
+    html[from..].split(end).next().map(str::to_owned)
 }
 
 /// Extracts `name="csrf_token" value="…"` from a page.

@@ -79,7 +79,8 @@ async fn the_hourly_purge_runs_from_its_schedule_and_deletes_expired_sessions() 
 
     // the next occurrence is an hour later
     let rows = aglis_db::schedules::list(&app.state.db).await.expect("schedules");
-    assert_eq!(rows[0].next_run_at, next_hour + Duration::hours(1));
+    let purge = rows.iter().find(|s| s.name == "purge_expired_sessions").expect("installed");
+    assert_eq!(purge.next_run_at, next_hour + Duration::hours(1));
 }
 
 #[tokio::test]
@@ -103,7 +104,8 @@ async fn admins_edit_schedules_with_validation_and_disabled_ones_do_not_fire() {
     let (_, sup) = app.user_with_token("siti", Role::Supervisor).await;
     only_the_purge(&app).await;
     let list: Value = app.get("/api/v1/schedules", Some(&sup)).await.json().await.expect("json");
-    let id = list[0]["id"].as_i64().expect("id");
+    let purge = list.as_array().and_then(|l| l.iter().find(|s| s["name"] == "purge_expired_sessions"));
+    let id = purge.and_then(|s| s["id"].as_i64()).expect("id");
     let path = format!("/api/v1/schedules/{id}");
     crate::helpers::problem(app.send_json(Method::PATCH, &path, Some(&sup), &json!({"enabled": false})).await, 403)
         .await;

@@ -81,6 +81,8 @@ async fn a_supervisor_lists_creates_and_assigns_tickets_on_the_pages() {
     assert!(html.contains(&app.t("ticket.empty")), "the empty state");
     let (_, html) = page(&browser, app.url(&format!("/tickets?q={}", &first_number[..11]))).await;
     assert!(html.contains(&first_number), "search by the number's start");
+    let (_, html) = page(&browser, app.url("/tickets?q=a")).await;
+    assert!(html.contains(&app.t("ticket.search_hint")) && !html.contains(&first_number), "one letter lists nothing");
     let (_, html) = page(&browser, app.url("/tickets?lang=en")).await;
     assert!(html.contains("New ticket"), "English on request");
     let (_, html) = page(&browser, app.url("/tickets?lang=id")).await;

@@ -104,10 +104,12 @@ pub struct TemplateText {
 async fn update(
     State(state): State<AppState>,
     staff: Staff<perm::NotificationsManage>,
+    meta: crate::audit::RequestMeta,
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<TemplateText>,
 ) -> AppResult<Json<TemplateOut>> {
     let saved = templates::save(&state.db, id, &req.subject, &req.body, staff.auth().user.id, state.now()).await?;
+    crate::audit::sites::template_saved(&state, staff.auth(), &meta, &saved).await?;
     Ok(Json(out(saved)?))
 }
 

@@ -131,6 +131,7 @@ async fn edit(
     State(state): State<AppState>,
     shell: Shell,
     staff: Staff<perm::NotificationsView>,
+    meta: crate::audit::RequestMeta,
     IdPath(id): IdPath,
     ApiForm(form): ApiForm<EditForm>,
 ) -> AppResult<Response> {
@@ -140,7 +141,11 @@ async fn edit(
         if !can_edit {
             return Err(AppError::Forbidden("only an administrator can change notification texts".into()));
         }
-        templates::save(&state.db, id, &form.subject, &form.body, staff.auth().user.id, state.now()).await.map(|_| None)
+        let saved = templates::save(&state.db, id, &form.subject, &form.body, staff.auth().user.id, state.now()).await;
+        if let Ok(t) = &saved {
+            crate::audit::sites::template_saved(&state, staff.auth(), &meta, t).await?;
+        }
+        saved.map(|_| None)
     } else {
         templates::preview(spec, &form.subject, &form.body, &BTreeMap::new()).map(Some).map_err(AppError::fields)
     };
