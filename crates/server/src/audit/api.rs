@@ -4,8 +4,9 @@
 
 use crate::app::AppState;
 use crate::audit::filter::AuditParams;
-use crate::audit::{AuditView, Entry, RequestMeta, record};
+use crate::audit::{Entry, RequestMeta, record};
 use crate::auth::extract::Staff;
+use crate::auth::extract::perm;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiQuery;
 use crate::listing::{PageQuery, Paging};
@@ -88,7 +89,7 @@ pub struct AuditLogPage {
         (status = 422, description = "A filter is not valid", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
-    _s: Staff<AuditView>,
+    _s: Staff<perm::AuditView>,
     ApiQuery(filters): ApiQuery<AuditParams>,
     ApiQuery(p): ApiQuery<PageQuery>,
 ) -> AppResult<Json<AuditLogPage>> {
@@ -158,7 +159,7 @@ pub fn to_csv(records: &[AuditRecord]) -> AppResult<Vec<u8>> {
         (status = 422, description = "A filter is not valid", body = Problem, content_type = "application/problem+json")))]
 async fn export(
     State(state): State<AppState>,
-    s: Staff<AuditView>,
+    s: Staff<perm::AuditView>,
     meta: RequestMeta,
     ApiQuery(filters): ApiQuery<AuditParams>,
 ) -> AppResult<Response> {

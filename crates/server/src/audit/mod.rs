@@ -19,7 +19,6 @@ use crate::app::AppState;
 use crate::auth::session::Authenticated;
 use crate::error::AppResult;
 use aglis_core::audit::{AuditEvent, AuditResult};
-use aglis_core::permission::Permission;
 use aglis_db::repo::audit_log::{self, NewRecord};
 use axum::Router;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,14 +31,6 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 /// Page routes.
 pub fn router() -> Router<AppState> {
     pages::router()
-}
-
-/// `Staff<AuditView>`: admins only (`audit.view`).
-#[derive(Debug, Clone, Copy)]
-pub struct AuditView;
-
-impl crate::auth::extract::Perm for AuditView {
-    const PERMISSION: Permission = Permission::AuditView;
 }
 
 /// One thing to record. `details` must never hold a secret (password, token, TOTP seed, key);

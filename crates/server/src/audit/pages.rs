@@ -4,8 +4,9 @@
 
 use crate::app::AppState;
 use crate::audit::filter::AuditParams;
-use crate::audit::{AuditView, verify_chain};
+use crate::audit::verify_chain;
 use crate::auth::extract::Staff;
+use crate::auth::extract::perm;
 use crate::error::{AppResult, FieldErrors};
 use crate::extract::ApiQuery;
 use crate::listing::Paging;
@@ -137,7 +138,7 @@ struct PageExtra {
 async fn page(
     State(state): State<AppState>,
     shell: Shell,
-    _s: Staff<AuditView>,
+    _s: Staff<perm::AuditView>,
     ApiQuery(f): ApiQuery<AuditParams>,
     ApiQuery(extra): ApiQuery<PageExtra>,
 ) -> AppResult<Response> {

@@ -98,6 +98,7 @@ pub mod perm {
         NotificationsSend,
         NotificationsManage,
         MasterDataManage,
+        AuditView,
         CustomersView,
         CustomersCreate,
         CustomersEdit,

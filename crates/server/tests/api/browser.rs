@@ -67,7 +67,7 @@ impl Browser {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--lang={lang}"),
                 format!("--window-size={},{}", size.0, size.1)]
-        }}}});
+        }, "goog:loggingPrefs": {"browser": "ALL"}}}});
         let res: Value = http
             .post(format!("{}/session", driver.url))
             .json(&caps)
@@ -160,8 +160,19 @@ impl Browser {
         }
     }
 
+    /// Ends the session after checking the console: a page whose script or style the
+    /// Content-Security-Policy blocked fails the test.
     async fn close(self) {
+        let log = self.call(reqwest::Method::POST, "/se/log", json!({"type": "browser"})).await;
+        let blocked: Vec<&str> = log
+            .as_array()
+            .expect("console entries")
+            .iter()
+            .filter_map(|e| e["message"].as_str())
+            .filter(|m| m.contains("Content Security Policy"))
+            .collect();
         let _ = self.http.delete(&self.session).send().await;
+        assert!(blocked.is_empty(), "the CSP blocked something on a page:\n{}", blocked.join("\n"));
     }
 }
 

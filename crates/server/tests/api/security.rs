@@ -681,7 +681,14 @@ async fn every_response_carries_the_security_headers() {
     );
 }
 
-/// The real server at debug level: a failed and a good API login, a form login, a WhatsApp
+/// The text between `start` and the next `end` in `html`.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html.find(start).map(|i| i + start.len()).unwrap_or_else(|| panic!("{start} in the page"));
+    html[from..].split(end).next().unwrap_or_default()
+}
+
+/// The real server at debug level: a failed and a good API login, a form login, a 2FA enrolment
+/// and a sign-in with its code, a WhatsApp
 /// message sent through a (fake) Fonnte with its device token, and a delivery callback carrying
 /// its URL secret. Not one of those secrets may appear in what the process logged.
 #[tokio::test]
@@ -782,6 +789,40 @@ async fn no_secret_appears_in_the_logs_of_logins_and_a_message_round() {
         .and_then(|c| c.split(';').next())
         .expect("session cookie")
         .to_owned();
+    // Enrol a second factor in the web UI, then sign in through the API with a code.
+    let page = http.get(format!("{base}/account/security")).send().await.expect("page").text().await.expect("html");
+    let res = http
+        .post(format!("{base}/account/security/2fa/setup"))
+        .form(&[("csrf_token", csrf_token(&page))])
+        .send()
+        .await
+        .expect("setup");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = http.get(format!("{base}/account/security")).send().await.expect("page").text().await.expect("html");
+    let seed: String = between(&page, "<code class=\"totp-secret\">", "</code>").split_whitespace().collect();
+    let key = aglis_core::totp::base32_decode(&seed).expect("base32 seed");
+    let step = aglis_core::totp::step_at(chrono::Utc::now().timestamp());
+    let code = aglis_core::totp::code_for_step(&key, step, 6);
+    let res = http
+        .post(format!("{base}/account/security/2fa/enable"))
+        .form(&[("csrf_token", csrf_token(&page)), ("code", code)])
+        .send()
+        .await
+        .expect("enable");
+    assert_eq!(res.status(), StatusCode::OK);
+    let codes_page = res.text().await.expect("html");
+    let recovery = between(&codes_page, "<li><code>", "</code>").to_owned();
+    // Without the browser's cookie: an API call that carries one must also carry its CSRF token.
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "kepala", "password": ADMIN_PASSWORD,
+            "totp": aglis_core::totp::code_for_step(&key, step + 1, 6)}))
+        .send()
+        .await
+        .expect("login with a code");
+    assert_eq!(res.status(), StatusCode::OK, "a TOTP sign-in");
+    let second_bearer = json_of(res).await["token"].as_str().expect("token").to_owned();
+
     let res = http
         .post(format!("{base}/api/v1/notifications"))
         .bearer_auth(&bearer)
@@ -814,6 +855,9 @@ async fn no_secret_appears_in_the_logs_of_logins_and_a_message_round() {
         ("the Fonnte device token", FONNTE_TOKEN),
         ("the callback token", WEBHOOK_TOKEN),
         ("the secret key", SECRET_KEY),
+        ("the TOTP seed", seed.as_str()),
+        ("a recovery code", recovery.as_str()),
+        ("the token of the TOTP sign-in", second_bearer.as_str()),
     ] {
         assert!(!logged.contains(secret), "{what} appears in the logs");
     }
