@@ -38,6 +38,8 @@ pub struct AppState {
     pub storage: crate::storage::Storage,
     /// The holidays for read-only SLA clocks (ticket pages), per instance.
     pub holidays: Arc<crate::tickets::holiday_cache::HolidayCache>,
+    /// API-token look-ups, per instance, for two seconds.
+    pub sessions: Arc<crate::auth::session_cache::SessionCache>,
 }
 
 impl AppState {
@@ -120,8 +122,16 @@ impl Application {
         let reads = aglis_db::connect_reads(&config.database_url, &db, config.db_max_connections.min(8)).await?;
         let storage = crate::storage::Storage::from_config(&config.storage)?;
         tracing::info!(at = storage.describe(), "file storage");
-        let state =
-            AppState { db, reads, config: Arc::new(config), clock, notifier, storage, holidays: Arc::default() };
+        let state = AppState {
+            db,
+            reads,
+            config: Arc::new(config),
+            clock,
+            notifier,
+            storage,
+            holidays: Arc::default(),
+            sessions: Arc::default(),
+        };
         jobs::install_builtin_schedules(&state).await?;
         aglis_db::repo::notification_templates::ensure_defaults(&state.db, state.now()).await?;
         if state.config.demo {

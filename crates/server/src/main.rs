@@ -204,6 +204,7 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
         // create-admin stores no files either
         storage: aglis_server::storage::Storage::memory(),
         holidays: Arc::default(),
+        sessions: Arc::default(),
     };
     let cmd = aglis_server::users::service::CreateUser::parse(
         username,

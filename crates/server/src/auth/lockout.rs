@@ -45,6 +45,7 @@ pub async fn register_failure(state: &AppState, user_id: i64, meta: &RequestMeta
         notify_locked(&txn, &user, lock, failure.state.failures, meta, now).await?;
     }
     txn.commit().await.map_err(DbError::from)?;
+    state.sessions.clear();
     if let Some(lock) = failure.locked {
         let until = match lock {
             Lock::Until(t) => json!(t),
@@ -68,6 +69,7 @@ pub async fn register_failure(state: &AppState, user_id: i64, meta: &RequestMeta
 pub async fn unlock(state: &AppState, actor: &User, id: i64, meta: &RequestMeta) -> AppResult<User> {
     let target = users::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("user"))?;
     users::unlock(&state.db, id, state.now()).await?;
+    state.sessions.clear();
     let was = target.lockout_state();
     audit::record(
         state,

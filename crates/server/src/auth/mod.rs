@@ -14,6 +14,7 @@ pub mod password;
 pub mod sealed;
 pub mod service;
 pub mod session;
+pub mod session_cache;
 pub mod throttle;
 pub mod token;
 pub mod two_factor;

@@ -388,6 +388,7 @@ async fn start_pending(
 /// Ends the session `token` belongs to.
 pub async fn logout(state: &AppState, who: Option<&User>, token: &str, meta: &RequestMeta) -> AppResult<()> {
     let ended = sessions::delete_by_hash(&state.db, &hash_token(token)).await?;
+    state.sessions.clear();
     if let (Some(user), true) = (who, ended) {
         audit::record(
             state,
@@ -404,6 +405,7 @@ pub async fn logout(state: &AppState, who: Option<&User>, token: &str, meta: &Re
 /// Ends every session of the caller, this one included. Returns how many ended.
 pub async fn logout_all(state: &AppState, auth: &Authenticated, meta: &RequestMeta) -> AppResult<u64> {
     let ended = sessions::delete_for_user(&state.db, auth.user.id).await?;
+    state.sessions.clear();
     audit::record(
         state,
         Entry::new(AuditEvent::LogoutAll, AuditResult::Success)
@@ -457,6 +459,7 @@ pub async fn change_password(
     users::set_password(&txn, auth.user.id, &hash, state.now()).await?;
     let ended = sessions::delete_others(&txn, auth.user.id, auth.session_id).await?;
     txn.commit().await.map_err(DbError::from)?;
+    state.sessions.clear();
     audit::record(
         state,
         Entry::new(AuditEvent::PasswordChanged, AuditResult::Success)

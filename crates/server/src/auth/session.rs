@@ -124,9 +124,21 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Resolved,
         return Ok(Resolved::Anonymous);
     };
     let now = state.now();
-    // From the read pool: on SQLite the writer is one connection, and every request passes here.
-    let Some((session, user)) = sessions::find_valid(&state.reads, &hash_token(&token), kind, now).await? else {
-        return Ok(Resolved::Anonymous);
+    let hash = hash_token(&token);
+    let cached = if kind == SessionKind::Api { state.sessions.get(&hash) } else { None };
+    let (session, user) = match cached {
+        Some((s, u)) if s.expires_at > now => (s, u),
+        Some(_) => return Ok(Resolved::Anonymous),
+        // From the read pool: on SQLite the writer is one connection, and every request passes here.
+        None => match sessions::find_valid(&state.reads, &hash, kind, now).await? {
+            Some((s, u)) => {
+                if kind == SessionKind::Api {
+                    state.sessions.put(hash.clone(), s.clone(), u.clone());
+                }
+                (s, u)
+            }
+            None => return Ok(Resolved::Anonymous),
+        },
     };
     if !user.is_active {
         return Ok(Resolved::Anonymous);
@@ -145,6 +157,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Resolved,
     };
     if now - session.last_seen_at > touch_every {
         sessions::touch(&state.db, session.id, now, expires_at).await?;
+        state.sessions.clear(); // the held copy's last use is now stale
     }
     Ok(Resolved::Signed(auth))
 }

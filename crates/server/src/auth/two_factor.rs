@@ -160,6 +160,7 @@ pub async fn confirm(state: &AppState, user: &User, code: &str, meta: &RequestMe
     }
     let codes = new_recovery_codes(&txn, user.id, now).await?;
     txn.commit().await.map_err(DbError::from)?;
+    state.sessions.clear();
     audit::record(
         state,
         Entry::new(AuditEvent::TwoFactorEnabled, AuditResult::Success)
@@ -263,6 +264,7 @@ pub async fn regenerate(state: &AppState, user: &User, code: &str, meta: &Reques
     let txn = state.db.begin().await.map_err(DbError::from)?;
     let codes = new_recovery_codes(&txn, user.id, state.now()).await?;
     txn.commit().await.map_err(DbError::from)?;
+    state.sessions.clear();
     tracing::info!(user = %user.username, "recovery codes replaced");
     Ok(codes)
 }
@@ -279,6 +281,7 @@ pub async fn disable(state: &AppState, user: &User, code: &str, meta: &RequestMe
     let txn = state.db.begin().await.map_err(DbError::from)?;
     two_factor::disable(&txn, user.id, state.now()).await?;
     txn.commit().await.map_err(DbError::from)?;
+    state.sessions.clear();
     audit::record(
         state,
         Entry::new(AuditEvent::TwoFactorDisabled, AuditResult::Success)
@@ -306,6 +309,7 @@ pub async fn reset_by_admin(state: &AppState, actor: &User, id: i64, meta: &Requ
     two_factor::disable(&txn, id, state.now()).await?;
     let ended = sessions::delete_for_user(&txn, id).await?;
     txn.commit().await.map_err(DbError::from)?;
+    state.sessions.clear();
     audit::record(
         state,
         Entry::new(AuditEvent::TwoFactorReset, AuditResult::Success)

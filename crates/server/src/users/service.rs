@@ -206,6 +206,7 @@ pub async fn edit(
         sessions::delete_for_user(&txn, id).await?;
     }
     txn.commit().await.map_err(DbError::from)?;
+    state.sessions.clear();
     let entry = |event| {
         Entry::new(event, AuditResult::Success)
             .actor(actor.user.id, &actor.user.username)
@@ -239,6 +240,7 @@ pub async fn reset_password(
     users::set_password(&txn, id, &hash, state.now()).await?;
     let ended = sessions::delete_for_user(&txn, id).await?;
     txn.commit().await.map_err(DbError::from)?;
+    state.sessions.clear();
     audit::record(
         state,
         Entry::new(AuditEvent::PasswordReset, AuditResult::Success)

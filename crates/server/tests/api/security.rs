@@ -863,3 +863,27 @@ async fn no_secret_appears_in_the_logs_of_logins_and_a_message_round() {
     }
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// API-token look-ups are held per instance for two seconds: a session ended by another instance
+/// (here: deleted straight from the database) stops working within that, and one ended on this
+/// instance at once.
+#[tokio::test]
+async fn a_token_revoked_elsewhere_stops_working_within_two_seconds() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let (user, token) = app.user_with_token("rina.cs", Role::CustomerService).await;
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), StatusCode::OK);
+    aglis_db::entity::sessions::Entity::delete_many()
+        .filter(aglis_db::entity::sessions::Column::UserId.eq(user.id))
+        .exec(&app.state.db)
+        .await
+        .expect("delete sessions");
+    tokio::time::sleep(aglis_server::auth::session_cache::TTL + std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), StatusCode::UNAUTHORIZED);
+
+    let token = app.token("rina.cs").await;
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), StatusCode::OK);
+    let res = app.post_json("/api/v1/auth/logout", Some(&token), &json!({})).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), StatusCode::UNAUTHORIZED, "at once here");
+}
