@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod customers;
 pub mod dashboard;
+pub mod deadline;
 pub mod demo;
 pub mod error;
 pub mod extract;
