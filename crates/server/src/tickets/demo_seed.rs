@@ -99,29 +99,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         CustomerQuery { page: 1, per_page: 60, sort: aglis_db::repo::customers::Sort::Newest, ..Default::default() };
     let people = list_customers(&state.db, &q).await?.items;
     anyhow::ensure!(!people.is_empty(), "seed customers before tickets");
-    let table = ticket_sla::default_targets();
     for (i, (ty, priority, title, hours_ago, reach, tech)) in TICKETS.iter().enumerate() {
         let customer = &people[i % people.len()];
         let created = now - Duration::hours(*hours_ago) - Duration::minutes(17 * i64::try_from(i).unwrap_or(0));
-        let targets = ticket_sla::targets_for(&table, *ty, *priority).ok_or_else(|| anyhow::anyhow!("no SLA row"))?;
-        let cal = crate::tickets::service::calendar(&state.db, targets.calendar).await?;
-        let due = cal.add_working(created, targets.resolution);
-        let prefix = ticket::number_prefix(created);
-        let number = ticket::next_number(created, tickets::highest_number(&state.db, &prefix).await?.as_deref())
-            .ok_or_else(|| anyhow::anyhow!("numbers"))?;
-        let new = NewTicket {
-            customer_id: Some(customer.id),
-            registration_id: None,
-            ticket_type: *ty,
-            category: String::new(),
-            priority: *priority,
-            title: (*title).into(),
-            description: format!("{title}. Dilaporkan oleh {} lewat WhatsApp.", customer.name),
-            location: format!("{}, {}", customer.address, customer.city),
-            latitude: customer.latitude,
-            longitude: customer.longitude,
-        };
-        let mut t = tickets::create(&state.db, &number, new, targets, due, None, created).await?;
+        let (mut t, _) = open_ticket(state, customer, *ty, *priority, title, created).await?;
         let lead = &techs[tech % techs.len()];
         let steps = path_to(*reach);
         let gap = Duration::hours(*hours_ago) / i32::try_from(steps.len() + 1).unwrap_or(1);
@@ -180,6 +161,39 @@ const HISTORY: &[Done] = &[
 
 /// Seeds [`HISTORY`]: each ticket walks to resolved (and closed), and takes the escalation steps
 /// and the breach its SLA clock reached on the way, at the instants they happened.
+/// A demo ticket for `customer`, reported on WhatsApp at `created`, with the default SLA of its
+/// type and priority; also the calendar its clock runs on.
+async fn open_ticket(
+    state: &AppState,
+    customer: &aglis_db::repo::customers::Customer,
+    ty: TicketType,
+    priority: Priority,
+    title: &str,
+    created: DateTime<Utc>,
+) -> anyhow::Result<(Ticket, aglis_core::sla::Calendar)> {
+    let targets = ticket_sla::targets_for(&ticket_sla::default_targets(), ty, priority)
+        .ok_or_else(|| anyhow::anyhow!("no SLA row"))?;
+    let cal = crate::tickets::service::calendar(&state.db, targets.calendar).await?;
+    let due = cal.add_working(created, targets.resolution);
+    let prefix = ticket::number_prefix(created);
+    let number = ticket::next_number(created, tickets::highest_number(&state.db, &prefix).await?.as_deref())
+        .ok_or_else(|| anyhow::anyhow!("numbers"))?;
+    let new = NewTicket {
+        customer_id: Some(customer.id),
+        registration_id: None,
+        ticket_type: ty,
+        category: String::new(),
+        priority,
+        title: title.into(),
+        description: format!("{title}. Dilaporkan oleh {} lewat WhatsApp.", customer.name),
+        location: format!("{}, {}", customer.address, customer.city),
+        latitude: customer.latitude,
+        longitude: customer.longitude,
+    };
+    let t = tickets::create(&state.db, &number, new, targets, due, None, created).await?;
+    Ok((t, cal))
+}
+
 async fn history(
     state: &AppState,
     techs: &[technicians::Technician],
@@ -189,7 +203,6 @@ async fn history(
     use aglis_core::sla::{SlaClock, instant_at, percent_of};
     use aglis_core::ticket_sla::{Step, due_steps};
     let thresholds = state.config.escalation;
-    let table = ticket_sla::default_targets();
     for (i, (ty, priority, title, days_ago, hour, took, tech, closed)) in HISTORY.iter().enumerate() {
         let customer = &people[(TICKETS.len() + i * 7) % people.len()];
         let day = now.with_timezone(&aglis_core::schedule::JAKARTA).date_naive() - Duration::days(*days_ago);
@@ -204,25 +217,8 @@ async fn history(
         if resolved >= now {
             continue;
         }
-        let targets = ticket_sla::targets_for(&table, *ty, *priority).ok_or_else(|| anyhow::anyhow!("no SLA row"))?;
-        let cal = crate::tickets::service::calendar(&state.db, targets.calendar).await?;
-        let prefix = ticket::number_prefix(created);
-        let number = ticket::next_number(created, tickets::highest_number(&state.db, &prefix).await?.as_deref())
-            .ok_or_else(|| anyhow::anyhow!("numbers"))?;
-        let new = NewTicket {
-            customer_id: Some(customer.id),
-            registration_id: None,
-            ticket_type: *ty,
-            category: String::new(),
-            priority: *priority,
-            title: (*title).into(),
-            description: format!("{title}. Dilaporkan oleh {} lewat WhatsApp.", customer.name),
-            location: format!("{}, {}", customer.address, customer.city),
-            latitude: customer.latitude,
-            longitude: customer.longitude,
-        };
-        let due = cal.add_working(created, targets.resolution);
-        let mut t = tickets::create(&state.db, &number, new, targets, due, None, created).await?;
+        let (mut t, cal) = open_ticket(state, customer, *ty, *priority, title, created).await?;
+        let targets = t.targets;
         let lead = &techs[tech % techs.len()];
         // The escalation steps and the breach the clock reached before the resolution.
         let clock = SlaClock::measure(&cal, created, targets.resolution, &[], resolved);

@@ -549,9 +549,10 @@ async fn show_page(
 ) -> AppResult<ShowPage> {
     let t = visible(state, auth, id).await?;
     let now = state.now();
-    // Both clocks on one calendar and one set of pauses.
+    // Both clocks on one calendar and one set of pauses; team, pauses and history in one read.
     let cal = service::calendar_for_view(state, t.targets.calendar).await?;
-    let pauses = service::pauses(&state.db, t.id).await?;
+    let children = aglis_db::repo::ticket_detail::children(&state.db, id).await?;
+    let pauses = service::to_pauses(&children.pauses);
     let clock = service::clock_on(&cal, &t, &pauses, now);
     let sla = SlaView {
         target: span(&shell, clock.target),
@@ -571,7 +572,7 @@ async fn show_page(
         None => None,
     };
     let mut team = Vec::new();
-    for (tech, role) in tickets::team(&state.db, id).await? {
+    for (tech, role) in children.team {
         if let Some(x) = technicians::get(&state.db, tech).await? {
             team.push((x, role));
         }
@@ -584,7 +585,7 @@ async fn show_page(
     };
     let mut actors: BTreeMap<i64, String> = BTreeMap::new();
     let mut history = Vec::new();
-    for e in tickets::events(&state.db, id).await? {
+    for e in children.events {
         let actor = match e.actor_id {
             Some(a) => match actors.get(&a) {
                 Some(n) => n.clone(),
