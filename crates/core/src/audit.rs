@@ -34,6 +34,12 @@ crate::str_enum! { "audit event",
         WebhookSignatureFailed = "webhook.signature_failed",
         /// Old records were removed by the retention purge (the chain stays verifiable).
         AuditPurged = "audit.purged",
+        /// An admin asked for a backup now (the page or the API).
+        BackupRequested = "backup.requested",
+        /// A backup or its verification failed.
+        BackupFailed = "backup.failed",
+        /// A set was restored into this installation (`aglis backup restore`).
+        BackupRestored = "backup.restored",
     }
 }
 

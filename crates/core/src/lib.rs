@@ -6,6 +6,8 @@
 pub mod attachment;
 pub mod audit;
 pub mod backoff;
+pub mod backup;
+pub mod backup_retention;
 pub mod circuit;
 pub mod clock;
 pub mod customer;

@@ -128,10 +128,12 @@ pub enum Permission {
     MasterDataManage,
     /// The security audit log (admin only).
     AuditView,
+    /// Backups: see the sets, their verification, and ask for one now (admin only).
+    BackupsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 43] = [
+    pub const ALL: [Permission; 44] = [
         Permission::DashboardView,
         Permission::AnalyticsView,
         Permission::TicketsView,
@@ -175,6 +177,7 @@ impl Permission {
         Permission::JobsManage,
         Permission::MasterDataManage,
         Permission::AuditView,
+        Permission::BackupsManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -223,6 +226,7 @@ impl Permission {
             JobsManage => "jobs.manage",
             MasterDataManage => "master_data.manage",
             AuditView => "audit.view",
+            BackupsManage => "backups.manage",
         }
     }
 }
@@ -433,6 +437,7 @@ mod tests {
             (JobsManage, [true, false, false, false, false, false]),
             (MasterDataManage, [true, true, false, false, false, false]),
             (AuditView, [true, false, false, false, false, false]),
+            (BackupsManage, [true, false, false, false, false, false]),
         ];
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
         for (perm, row) in table {

@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::tickets::router())
         .merge(crate::network::pages::router())
         .merge(crate::audit::router())
+        .merge(crate::backup::pages::router())
         .merge(assets::router())
         .merge(api)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))

@@ -71,6 +71,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     crate::tickets::attachments::seed_demo(state).await?;
     crate::tickets::technicians_pages::seed_demo_profiles(state).await?;
     crate::audit::seed_demo(state).await?;
+    // Last: the set holds everything above.
+    crate::backup::demo::seed(state).await?;
     Ok(created)
 }
 

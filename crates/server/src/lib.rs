@@ -5,6 +5,7 @@ pub mod app;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod customers;
 pub mod dashboard;

@@ -46,10 +46,35 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Backup sets: take, list, verify and restore (database, files, configuration).
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
     /// The security audit log.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Take a set now (the server may be running), verify it, copy it off-site, apply retention.
+    Create,
+    /// The sets in AGLIS_BACKUP_DIR (and the bucket), newest last, with their verification.
+    List,
+    /// Restore a set (default: the newest) into a scratch database and check it against its manifest.
+    Verify {
+        /// The set's name, e.g. aglis-20261125T190000Z.
+        set: Option<String>,
+    },
+    /// Restore a set into this installation (stop the server first): database, files, configuration.
+    Restore {
+        set: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -108,6 +133,12 @@ fn main() -> ExitCode {
                 create_admin(config, &username, &full_name).await
             }
             Command::Audit { command: AuditCommand::Verify } => audit_verify(config).await,
+            Command::Backup { command } => match command {
+                BackupCommand::Create => aglis_server::backup::cli::create(config).await,
+                BackupCommand::List => aglis_server::backup::cli::list(config).await,
+                BackupCommand::Verify { set } => aglis_server::backup::cli::verify(config, set).await,
+                BackupCommand::Restore { set, yes } => aglis_server::backup::cli::restore(config, &set, yes).await,
+            },
         }
     });
     match result {

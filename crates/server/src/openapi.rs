@@ -25,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "technicians", description = "The field team"),
         (name = "dashboard", description = "The staff dashboard's figures"),
         (name = "audit", description = "The security audit log (admins)"),
+        (name = "backups", description = "Backup sets, their verification, and backing up now (admins)"),
     )
 )]
 pub struct ApiDoc;
@@ -54,4 +55,5 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::tickets::api_router())
         .merge(crate::dashboard::api::api_router())
         .merge(crate::audit::api_router())
+        .merge(crate::backup::api::api_router())
 }

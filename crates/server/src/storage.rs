@@ -81,12 +81,23 @@ pub fn parse_config(get: &dyn Fn(&str) -> Option<String>, data_dir: &Path) -> Re
             }
         };
     };
+    Ok(StorageConfig::S3(parse_s3(get, URL, "AGLIS_STORAGE_S3", rest)?))
+}
+
+/// The bucket part of an `s3://bucket/prefix` URL given in `url_var`, with the endpoint, region and
+/// keys from `<vars>_ENDPOINT`, `<vars>_REGION`, `<vars>_ACCESS_KEY_ID` and `<vars>_SECRET_ACCESS_KEY`.
+pub(crate) fn parse_s3(
+    get: &dyn Fn(&str) -> Option<String>,
+    url_var: &str,
+    vars: &str,
+    rest: &str,
+) -> Result<S3Config, ConfigError> {
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
     let valid_bucket = (3..=63).contains(&bucket.len())
         && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
     if !valid_bucket {
         return Err(err(
-            URL,
+            url_var,
             format!(
                 "`{bucket}` is not a bucket name (3–63 lower-case letters, digits, dots or dashes), as in s3://aglis-files/prod"
             ),
@@ -94,35 +105,30 @@ pub fn parse_config(get: &dyn Fn(&str) -> Option<String>, data_dir: &Path) -> Re
     }
     let prefix = prefix.trim_matches('/').to_owned();
     if prefix.split('/').any(|part| part == "." || part == "..") || prefix.contains("//") {
-        return Err(err(URL, format!("`{prefix}` is not a usable key prefix")));
+        return Err(err(url_var, format!("`{prefix}` is not a usable key prefix")));
     }
-    let endpoint = match get("AGLIS_STORAGE_S3_ENDPOINT").filter(|e| !e.is_empty()) {
-        Some(e) => Some(crate::config::parse_url("AGLIS_STORAGE_S3_ENDPOINT", &e)?),
+    let (endpoint_var, region_var) = (format!("{vars}_ENDPOINT"), format!("{vars}_REGION"));
+    let (key_var, secret_var) = (format!("{vars}_ACCESS_KEY_ID"), format!("{vars}_SECRET_ACCESS_KEY"));
+    let endpoint = match get(&endpoint_var).filter(|e| !e.is_empty()) {
+        Some(e) => Some(crate::config::parse_url(&endpoint_var, &e)?),
         None => None,
     };
-    let region = get("AGLIS_STORAGE_S3_REGION").filter(|r| !r.is_empty()).unwrap_or_else(|| "us-east-1".into());
+    let region = get(&region_var).filter(|r| !r.is_empty()).unwrap_or_else(|| "us-east-1".into());
     if !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(err("AGLIS_STORAGE_S3_REGION", format!("`{region}` is not a region such as ap-southeast-3")));
+        return Err(err(&region_var, format!("`{region}` is not a region such as ap-southeast-3")));
     }
-    let access_key_id = get("AGLIS_STORAGE_S3_ACCESS_KEY_ID").filter(|k| !k.is_empty());
-    let secret_access_key = get("AGLIS_STORAGE_S3_SECRET_ACCESS_KEY").filter(|k| !k.is_empty()).map(SecretString::from);
+    let access_key_id = get(&key_var).filter(|k| !k.is_empty());
+    let secret_access_key = get(&secret_var).filter(|k| !k.is_empty()).map(SecretString::from);
     match (&access_key_id, &secret_access_key) {
         (Some(_), None) => {
-            return Err(err("AGLIS_STORAGE_S3_SECRET_ACCESS_KEY", "is needed with AGLIS_STORAGE_S3_ACCESS_KEY_ID"));
+            return Err(err(&secret_var, format!("is needed with {key_var}")));
         }
         (None, Some(_)) => {
-            return Err(err("AGLIS_STORAGE_S3_ACCESS_KEY_ID", "is needed with AGLIS_STORAGE_S3_SECRET_ACCESS_KEY"));
+            return Err(err(&key_var, format!("is needed with {secret_var}")));
         }
         _ => {}
     }
-    Ok(StorageConfig::S3(S3Config {
-        bucket: bucket.to_owned(),
-        prefix,
-        endpoint,
-        region,
-        access_key_id,
-        secret_access_key,
-    }))
+    Ok(S3Config { bucket: bucket.to_owned(), prefix, endpoint, region, access_key_id, secret_access_key })
 }
 
 /// The file store every instance uses. Cheap to clone.
@@ -155,7 +161,7 @@ impl Storage {
     pub fn from_config(config: &StorageConfig) -> anyhow::Result<Self> {
         match config {
             StorageConfig::Local(dir) => Self::local(dir),
-            StorageConfig::S3(s3) => Self::s3(s3),
+            StorageConfig::S3(s3) => Self::s3(s3, "AGLIS_STORAGE_URL"),
         }
     }
 
@@ -168,7 +174,8 @@ impl Storage {
         Ok(Storage { store: Arc::new(fs), describe: dir.display().to_string() })
     }
 
-    fn s3(c: &S3Config) -> anyhow::Result<Self> {
+    /// A bucket; `var` names the setting in errors.
+    pub fn s3(c: &S3Config, var: &str) -> anyhow::Result<Self> {
         aglis_integrations::http::install_crypto_provider();
         let mut b = object_store::aws::AmazonS3Builder::new().with_bucket_name(&c.bucket).with_region(&c.region);
         if let Some(e) = &c.endpoint {
@@ -177,7 +184,7 @@ impl Storage {
         if let (Some(id), Some(secret)) = (&c.access_key_id, &c.secret_access_key) {
             b = b.with_access_key_id(id).with_secret_access_key(secret.expose_secret());
         }
-        let s3 = b.build().map_err(|e| anyhow::anyhow!("AGLIS_STORAGE_URL: cannot use s3://{}: {e}", c.bucket))?;
+        let s3 = b.build().map_err(|e| anyhow::anyhow!("{var}: cannot use s3://{}: {e}", c.bucket))?;
         let describe = format!("s3://{}/{}", c.bucket, c.prefix);
         let store: Arc<dyn ObjectStore> = if c.prefix.is_empty() {
             Arc::new(s3)
@@ -199,6 +206,26 @@ impl Storage {
 
     pub fn describe(&self) -> &str {
         &self.describe
+    }
+
+    /// The store itself, for streaming reads and writes (backups).
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// Every object under `prefix` (all when empty): key and size, in key order.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, StorageError> {
+        use futures_util::TryStreamExt;
+        let at = (!prefix.is_empty()).then(|| Key::from(prefix));
+        let mut out: Vec<(String, u64)> = self
+            .store
+            .list(at.as_ref())
+            .map_ok(|m| (m.location.to_string(), m.size))
+            .try_collect()
+            .await
+            .map_err(|e| self.fail("listing", prefix, e))?;
+        out.sort();
+        Ok(out)
     }
 
     fn fail(&self, action: &'static str, key: &str, source: object_store::Error) -> StorageError {

@@ -2,6 +2,7 @@
 
 pub mod audit_head;
 pub mod audit_logs;
+pub mod backups;
 pub mod customer_counts;
 pub mod customer_events;
 pub mod customer_words;

@@ -23,6 +23,7 @@ mod m0016_technician_profile;
 mod m0017_customer_language;
 mod m0018_audit_log;
 mod m0019_two_factor;
+mod m0020_backups;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_customer_language::Migration),
             Box::new(m0018_audit_log::Migration),
             Box::new(m0019_two_factor::Migration),
+            Box::new(m0020_backups::Migration),
         ]
     }
 }

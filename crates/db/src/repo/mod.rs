@@ -1,6 +1,7 @@
 //! Repositories, one per feature.
 
 pub mod audit_log;
+pub mod backups;
 pub mod customer_search;
 pub mod customers;
 pub mod delivery_attempts;

@@ -99,6 +99,7 @@ pub mod perm {
         NotificationsManage,
         MasterDataManage,
         AuditView,
+        BackupsManage,
         CustomersView,
         CustomersCreate,
         CustomersEdit,

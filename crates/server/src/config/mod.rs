@@ -159,6 +159,38 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "Access key of the bucket; give it with the secret, or neither (then the instance's role is used).",
     ),
     ("AGLIS_STORAGE_S3_SECRET_ACCESS_KEY", "unset", "Secret key of the bucket (never logged)."),
+    (
+        "AGLIS_BACKUP_DIR",
+        "<data dir>/backups",
+        "Directory of the backup sets (one folder per set, complete once its manifest.json exists). Put it on another disk than the database.",
+    ),
+    (
+        "AGLIS_BACKUP_S3_URL",
+        "unset",
+        "`s3://bucket/prefix`: every complete set is also copied to this S3-compatible bucket (off-site copy); `aglis backup restore` fetches from it when the directory lacks the set.",
+    ),
+    ("AGLIS_BACKUP_S3_ENDPOINT", "AWS", "URL of a non-AWS S3 service for backups (MinIO, R2, Wasabi, IDCloudHost)."),
+    ("AGLIS_BACKUP_S3_REGION", "us-east-1", "The backup bucket's region."),
+    ("AGLIS_BACKUP_S3_ACCESS_KEY_ID", "unset", "Access key of the backup bucket; give it with the secret, or neither."),
+    ("AGLIS_BACKUP_S3_SECRET_ACCESS_KEY", "unset", "Secret key of the backup bucket (never logged)."),
+    ("AGLIS_BACKUP_KEEP_DAILY", "30", "Retention: the newest set of each of this many days is kept (0–3650)."),
+    ("AGLIS_BACKUP_KEEP_WEEKLY", "8", "Retention: the newest set of each of this many ISO weeks is kept (0–520)."),
+    ("AGLIS_BACKUP_KEEP_MONTHLY", "12", "Retention: the newest set of each of this many months is kept (0–240)."),
+    (
+        "AGLIS_BACKUP_PASSPHRASE",
+        "unset",
+        "Seals the secrets (secret key, tokens, passwords) into each set's configuration part with Argon2id + XChaCha20-Poly1305. Unset, secrets are left out and listed by name. Keep it outside the server (a password manager).",
+    ),
+    (
+        "AGLIS_BACKUP_MAX_AGE_HOURS",
+        "26",
+        "No complete backup for this many hours alerts the admins by e-mail and WhatsApp (1–720).",
+    ),
+    (
+        "AGLIS_BACKUP_PG_BIN_DIR",
+        "newest /usr/lib/postgresql/*/bin, else PATH",
+        "Directory of `pg_dump` and `pg_restore` (PostgreSQL only); their version must be at least the server's.",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +237,11 @@ pub struct Config {
     pub storage: crate::storage::StorageConfig,
     /// Two-factor enforcement, lockout, session limits, audit retention.
     pub security: security::SecurityConfig,
+    /// The `AGLIS_*` values this configuration was read from (environment over file): the
+    /// configuration part of a backup.
+    pub sources: std::sync::Arc<BTreeMap<String, String>>,
+    /// Backup sets: where, how many, alerts.
+    pub backup: crate::backup::config::BackupConfig,
     /// Set by `aglis demo`: demo accounts are created and printed.
     pub demo: bool,
 }
@@ -237,6 +274,7 @@ impl fmt::Debug for Config {
             .field("providers", &self.providers)
             .field("storage", &self.storage)
             .field("security", &self.security)
+            .field("backup", &self.backup)
             .field("demo", &self.demo)
             .finish()
     }
@@ -286,6 +324,8 @@ pub fn unknown_variables(env: &BTreeMap<String, String>) -> Vec<&str> {
 /// Builds the configuration from `AGLIS_*` variables given as a map (tests pass their own).
 pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
     let file = read_file(env)?;
+    let mut sources = file.clone();
+    sources.extend(env.iter().filter(|(k, _)| k.starts_with("AGLIS_")).map(|(k, v)| (k.clone(), v.clone())));
     let get = |var: &str| -> Option<String> { env.get(var).or_else(|| file.get(var)).map(|v| v.trim().to_owned()) };
 
     let data_dir = PathBuf::from(get("AGLIS_DATA_DIR").unwrap_or_else(|| "./data".into()));
@@ -356,6 +396,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
     let meta_app_secret = get("AGLIS_META_APP_SECRET").filter(|s| !s.is_empty()).map(SecretString::from);
     let meta_verify_token = get("AGLIS_META_VERIFY_TOKEN").filter(|s| !s.is_empty()).map(SecretString::from);
     let storage = crate::storage::parse_config(&get, &data_dir)?;
+    let backup = crate::backup::config::parse(&get, &data_dir)?;
     Ok(Config {
         data_dir,
         database_url,
@@ -382,6 +423,8 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         providers: providers::parse(&get)?,
         storage,
         security: security::parse(&get)?,
+        backup,
+        sources: std::sync::Arc::new(sources),
         demo: false,
     })
 }

@@ -42,6 +42,26 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
         timezone: "Asia/Jakarta",
         job_kind: crate::audit::purge::PURGE_JOB,
     },
+    // Backups (issue 8): the set at 02:00 WIB, a second verification of the newest set at noon,
+    // and every hour the check that a complete backup is younger than AGLIS_BACKUP_MAX_AGE_HOURS.
+    ScheduleDef {
+        name: crate::backup::jobs::SCHEDULE_NAME,
+        cron: "0 2 * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::backup::jobs::CREATE_JOB,
+    },
+    ScheduleDef {
+        name: "backup_verify",
+        cron: "0 12 * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::backup::jobs::VERIFY_JOB,
+    },
+    ScheduleDef {
+        name: "backup_watch",
+        cron: "15 * * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::backup::jobs::WATCH_JOB,
+    },
 ];
 
 pub async fn install_builtin_schedules(state: &AppState) -> anyhow::Result<()> {

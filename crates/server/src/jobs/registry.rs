@@ -79,6 +79,10 @@ pub fn builtin_registry() -> Registry {
     r.register(crate::notifications::webhooks::APPLY_FONNTE_JOB, crate::notifications::webhooks::apply_fonnte);
     r.register(crate::notifications::meta_webhook::APPLY_META_JOB, crate::notifications::meta_webhook::apply_meta);
     r.register(crate::audit::purge::PURGE_JOB, crate::audit::purge::purge_job);
+    r.register(crate::backup::jobs::CREATE_JOB, crate::backup::jobs::create_job);
+    r.register(crate::backup::jobs::VERIFY_JOB, crate::backup::jobs::verify_job);
+    r.register(crate::backup::jobs::WATCH_JOB, crate::backup::jobs::watch_job);
+    r.register(crate::backup::jobs::ALERT_JOB, crate::backup::jobs::alert_job);
     r
 }
 

@@ -4,6 +4,9 @@
 
 mod audit;
 mod auth;
+mod backup;
+mod backup_drill;
+mod backup_pages;
 mod browser;
 mod cli;
 mod crash;

@@ -36,6 +36,8 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/audit-logs", Perm(P::AuditView)),
     ("GET", "/api/v1/audit-logs/export.csv", Perm(P::AuditView)),
     ("POST", "/api/v1/auth/login", SignIn),
+    ("GET", "/api/v1/backups", Perm(P::BackupsManage)),
+    ("POST", "/api/v1/backups", Perm(P::BackupsManage)),
     ("POST", "/api/v1/auth/logout", Signed),
     ("POST", "/api/v1/auth/logout-all", Signed),
     ("POST", "/api/v1/auth/password", Signed),
@@ -127,6 +129,9 @@ const API: &[(&str, &str, Access)] = &[
 const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/", Perm(P::DashboardView)),
     ("GET", "/admin/audit", Perm(P::AuditView)),
+    ("GET", "/admin/backups", Perm(P::BackupsManage)),
+    ("POST", "/admin/backups", Perm(P::BackupsManage)),
+    ("GET", "/admin/backups/progress", Perm(P::BackupsManage)),
     ("GET", "/account/security", Signed),
     ("POST", "/account/security/2fa/disable", Signed),
     ("POST", "/account/security/2fa/enable", Signed),
