@@ -18,6 +18,11 @@ use tokio::sync::watch;
 pub const LEASE: &str = "backup";
 const LEASE_TTL_SECS: i64 = 60;
 
+/// Another backup holds the lease (its holder): not a failure of this one.
+#[derive(Debug, thiserror::Error)]
+#[error("another backup is running ({0}); try again when it has finished")]
+pub struct Busy(pub String);
+
 /// The backup lease, renewed every 15 s until dropped or released.
 pub struct BackupLease {
     ctx: Ctx,
@@ -38,7 +43,7 @@ impl BackupLease {
                 && aglis_db::leases::release(&ctx.db, LEASE, &other).await?
                 && aglis_db::leases::acquire(&ctx.db, LEASE, &holder, ttl, ctx.now()).await?)
             {
-                anyhow::bail!("another backup is running ({other}); try again when it has finished");
+                return Err(Busy(other).into());
             }
             tracing::warn!(holder = %other, "took over the backup lease of a process that died");
         }

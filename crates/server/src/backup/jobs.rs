@@ -76,7 +76,9 @@ pub async fn run_backup(
     let lease = BackupLease::acquire(ctx).await?;
     let result = backup_under_lease(ctx, &lease, trigger, created_by, progress).await;
     lease.release().await;
-    if let Err(e) = &result {
+    if let Err(e) = &result
+        && e.downcast_ref::<create::Busy>().is_none()
+    {
         alert(ctx, "failed", &format!("{e:#}"), &format!("backup-failed:{}", ctx.now().format("%Y%m%dT%H%M"))).await;
     }
     result
@@ -160,6 +162,11 @@ pub async fn create_job(state: AppState, payload: serde_json::Value) -> Result<(
             tracing::info!(set = %o.manifest.name, bytes = o.manifest.size(), deleted = o.deleted.len(), "backup complete and verified");
             Ok(())
         }
+        // A long backup whose job lock expired is still running elsewhere: this copy stands down.
+        Err(e) if e.downcast_ref::<create::Busy>().is_some() => {
+            tracing::info!(reason = %e, "backup job skipped");
+            Ok(())
+        }
         // Failed and alerted; a retry would only alert again: the next schedule tries afresh.
         Err(e) => Err(JobError::GiveUp(format!("{e:#}"))),
     }
@@ -170,6 +177,8 @@ pub async fn verify_job(state: AppState, _payload: serde_json::Value) -> Result<
     let ctx = Ctx::from_state(&state);
     match verify_newest(&ctx, Arc::new(Silent)).await {
         Ok(Some(v)) if v.ok() => Ok(()),
+        // A backup is running: it verifies its own set.
+        Err(e) if e.downcast_ref::<create::Busy>().is_some() => Ok(()),
         Ok(Some(v)) => Err(JobError::GiveUp(v.problems.join("; "))),
         Ok(None) => Ok(()),
         Err(e) => Err(JobError::Failed(format!("{e:#}"))),

@@ -324,3 +324,18 @@ async fn sets_are_copied_to_an_s3_bucket_and_restored_from_it() {
     );
     assert!(!backup_dir.join(".incomplete-".to_owned() + &name).exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_backup_at_a_time_and_the_second_is_not_a_failure() {
+    let (app, backup_dir) = app_with_backups(&[]).await;
+    let ctx = Ctx::from_state(&app.state);
+    let lease = BackupLease::acquire(&ctx).await.expect("the first backup's lease");
+    let err = jobs::run_backup(&ctx, Trigger::Manual, None, Arc::new(Silent)).await.expect_err("busy");
+    assert!(err.downcast_ref::<create::Busy>().is_some(), "{err:#}");
+    // The job of a backup whose lock expired while it still runs stands down quietly.
+    jobs::create_job(app.state.clone(), serde_json::json!({"trigger": "schedule"})).await.expect("skipped, not failed");
+    assert!(alert_jobs(&app).await.is_empty(), "no alert for a backup that is running");
+    assert!(LocalSets::new(&backup_dir).list().expect("list").is_empty(), "nothing was written");
+    lease.release().await;
+    assert!(jobs::run_backup(&ctx, Trigger::Manual, None, Arc::new(Silent)).await.is_ok(), "free again");
+}
