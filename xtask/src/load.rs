@@ -154,12 +154,16 @@ pub fn build_server(root: &Path) -> Result<PathBuf> {
 }
 
 /// A directory deleted when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
     /// A fresh, empty `<tmp>/aglis-load-<engine>-<pid>`.
     fn new(engine: &str) -> Result<Self> {
-        let dir = std::env::temp_dir().join(format!("aglis-load-{engine}-{}", std::process::id()));
+        Self::fresh(std::env::temp_dir().join(format!("aglis-load-{engine}-{}", std::process::id())))
+    }
+
+    /// `dir`, emptied (or created).
+    pub(crate) fn fresh(dir: PathBuf) -> Result<Self> {
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot delete {}", dir.display()))?;
         }

@@ -6,6 +6,7 @@
 //! queue benchmark and the customer and ticket load tests the same way. See [`HELP`].
 
 mod apt;
+mod backup_bench;
 mod bench;
 mod browser;
 mod cmd;
@@ -16,6 +17,7 @@ mod load;
 mod nextest;
 mod postgres;
 mod report;
+mod s3;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -38,8 +40,8 @@ USAGE:
         The default engine is `all`. Exits 1 if any run fails.
         Example: cargo xtask test --engine postgres -- -E 'test(invoice)'
 
-    cargo xtask bench [--engine sqlite|postgres|all] [--suite queue|customers|tickets|all]
-                      [--messages N]
+    cargo xtask bench [--engine sqlite|postgres|all] [--suite queue|customers|tickets|backup|all]
+                      [--messages N] [--data demo|large|all]
         Run the benchmark suites once per engine and print one table per suite:
           queue      `cargo bench -p aglis-server --bench queue` (release build):
                      messages/s recorded with their jobs through the service (enqueue),
@@ -60,16 +62,31 @@ USAGE:
                      Table: matches, req/s, p50, p99 against its target, the slowest
                      response (flagged over 1 s), non-200 answers; then the server's
                      peak (VmHWM, reset before each suite) and final (VmRSS) memory
+          backup     `aglis backup create|restore` (not part of `all`: it seeds its own
+                     databases): build target/release/aglis, then per engine and data set
+                     (--data: demo = `aglis seed --customers 0 --tickets 0`, large =
+                     `aglis seed --scale large`; default all) in target/xtask-backup-bench/:
+                     seed a new database, time `aglis backup create` (and read the creation
+                     and verification times it prints and the set's manifest.json), delete
+                     the source, time `aglis backup restore <set> --yes` into a NEW empty
+                     database, then `aglis serve` on it until GET /api/health answers 200;
+                     on PostgreSQL also plain `pg_dump --format=custom` and `pg_restore
+                     --jobs=<cpus> --no-owner` of the source for reference. One Markdown
+                     table: rows, set size, backup/create/verify/restore/start seconds,
+                     RTO ≈ restore + start, pg_dump/pg_restore seconds, dump size
         Engines:
           sqlite    a temp database file (queue) or data directory (load tests)
           postgres  a throwaway cluster in target/xtask-pg-bench/ (fsync off), removed
                     afterwards; the queue bench gets AGLIS_BENCH_DATABASE_URL=
                     postgres://postgres@127.0.0.1:PORT/postgres and creates and drops its
-                    own database there; the load test uses a database `aglis_load`
+                    own database there; the load test uses a database `aglis_load`; the
+                    backup bench databases `aglis_backup_<data set>_<source|restored|
+                    reference>`, dropped after use
         The default engine is `sqlite`, the default suite `all` (queue, customers and
-        tickets). Missed latency targets are reported, not failures; the exit code is 1
-        when a suite cannot run or a request gets no 200.
+        tickets; not backup). Missed latency targets are reported, not failures; the exit
+        code is 1 when a suite cannot run or a request gets no 200.
         Example: cargo xtask bench --suite tickets --engine all
+                 cargo xtask bench --suite backup --engine all --data demo
 
     cargo xtask pg start
         Start the throwaway PostgreSQL cluster and leave it running. Prints its URL
@@ -85,6 +102,9 @@ USAGE:
 ENVIRONMENT:
     AGLIS_PG_BINDIR   directory with initdb and pg_ctl to use instead of searching
                       /usr/lib/postgresql/*/bin and PATH
+    XTASK_BENCH_DIR   --suite backup only: directory for xtask-backup-bench/ and
+                      xtask-pg-bench/ instead of target/ (e.g. /dev/shm when the disk is
+                      short of space; the figures then exclude disk I/O)
 ";
 
 /// Which database engines `cargo xtask test` (or `bench`) runs on.
@@ -124,6 +144,8 @@ enum Suite {
     Queue,
     Customers,
     Tickets,
+    /// `aglis backup create|restore` ([`backup_bench`]); not part of `All`.
+    Backup,
     All,
 }
 
@@ -132,10 +154,14 @@ impl Suite {
         matches!(self, Self::Queue | Self::All)
     }
 
+    fn includes_backup(self) -> bool {
+        matches!(self, Self::Backup)
+    }
+
     /// The load-test suites it includes, in the order they run (on one seeded server).
     fn load_suites(self) -> Vec<report::Suite> {
         match self {
-            Self::Queue => Vec::new(),
+            Self::Queue | Self::Backup => Vec::new(),
             Self::Customers => vec![report::Suite::Customers],
             Self::Tickets => vec![report::Suite::Tickets],
             Self::All => vec![report::Suite::Customers, report::Suite::Tickets],
@@ -151,8 +177,9 @@ impl std::str::FromStr for Suite {
             "queue" => Ok(Self::Queue),
             "customers" | "customer" | "load" => Ok(Self::Customers),
             "tickets" | "ticket" => Ok(Self::Tickets),
+            "backup" | "backups" => Ok(Self::Backup),
             "all" => Ok(Self::All),
-            other => Err(format!("unknown suite `{other}`: expected queue, customers, tickets or all")),
+            other => Err(format!("unknown suite `{other}`: expected queue, customers, tickets, backup or all")),
         }
     }
 }
@@ -162,7 +189,7 @@ impl std::str::FromStr for Suite {
 enum Task {
     Help,
     Test { engine: Engine, extra: Vec<String> },
-    Bench { engine: Engine, suite: Suite, messages: Option<usize> },
+    Bench { engine: Engine, suite: Suite, messages: Option<usize>, data: backup_bench::DataSets },
     PgStart,
     PgStop,
 }
@@ -219,6 +246,7 @@ fn parse_bench(args: &[String]) -> Result<Task, String> {
     let mut engine = Engine::Sqlite;
     let mut suite = Suite::All;
     let mut messages = None;
+    let mut data = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -230,7 +258,8 @@ fn parse_bench(args: &[String]) -> Result<Task, String> {
         match name {
             "-h" | "--help" => return Ok(Task::Help),
             "--engine" => engine = value("a value: sqlite, postgres or all")?.parse()?,
-            "--suite" => suite = value("a value: queue, customers, tickets or all")?.parse()?,
+            "--suite" => suite = value("a value: queue, customers, tickets, backup or all")?.parse()?,
+            "--data" | "--data-set" => data = Some(value("a value: demo, large or all")?.parse()?),
             "--messages" => {
                 let n = value("a number")?;
                 messages = Some(
@@ -243,7 +272,10 @@ fn parse_bench(args: &[String]) -> Result<Task, String> {
             other => return Err(format!("unexpected argument `{other}` for cargo xtask bench")),
         }
     }
-    Ok(Task::Bench { engine, suite, messages })
+    if data.is_some() && !suite.includes_backup() {
+        return Err("--data selects the data sets of --suite backup".to_owned());
+    }
+    Ok(Task::Bench { engine, suite, messages, data: data.unwrap_or(backup_bench::DataSets::All) })
 }
 
 /// The workspace root: the parent of this crate's directory, else what
@@ -290,38 +322,53 @@ fn test(engine: Engine, extra: &[String]) -> Result<bool> {
         None
     };
 
+    // The backup tests' off-site copy goes to a local S3 server (moto).
+    let s3 = s3::S3Server::start(&root);
+    let s3_endpoint = s3.as_ref().map(|s| s.endpoint().to_owned());
+
     let mut results = Vec::new();
     if engine.includes_sqlite() {
         eprintln!("\n==> engine: sqlite\n");
-        results.push(("sqlite", nextest::run(&root, None, extra)?));
+        results.push(("sqlite", nextest::run(&root, None, s3_endpoint.as_deref(), extra)?));
     }
     if let Some(cluster) = &cluster {
         eprintln!("\n==> engine: postgres ({})\n", cluster.port());
-        results.push(("postgres", nextest::run(&root, Some(&cluster.url()), extra)?));
+        results.push(("postgres", nextest::run(&root, Some(&cluster.url()), s3_endpoint.as_deref(), extra)?));
     }
     drop(cluster);
+    drop(s3);
 
     eprintln!("\n==> summary\n{}", summary(&results));
     Ok(results.iter().all(|(_, passed)| *passed))
 }
 
 /// `cargo xtask bench`: returns whether every suite succeeded on every engine.
-fn bench(engine: Engine, suite: Suite, messages: Option<usize>) -> Result<bool> {
+fn bench(engine: Engine, suite: Suite, messages: Option<usize>, data: backup_bench::DataSets) -> Result<bool> {
     let root = workspace_root()?;
     let load_suites = suite.load_suites();
     // What the load tests need (oha, the release server) first, so that a failing install
     // or build shows before anything long runs.
     let tools = if load_suites.is_empty() { None } else { Some(load::Tools::prepare(&root)?) };
+    // The backup bench needs the release server only.
+    let aglis = match (&tools, suite.includes_backup()) {
+        (Some(tools), _) => Some(tools.aglis.clone()),
+        (None, true) => Some(load::build_server(&root)?),
+        (None, false) => None,
+    };
     // Its own cluster directory, so that a `cargo xtask test` running meanwhile keeps its own.
     let cluster = if engine.includes_postgres() {
         let bin = postgres::ensure_binaries()?;
         let run_as = postgres::server_user()?;
-        let layout = postgres::Layout { dir: root.join("target").join("xtask-pg-bench") };
+        // The backup bench may keep its cluster elsewhere (XTASK_BENCH_DIR), the others not.
+        let base = if suite.includes_backup() { backup_bench::base_dir(&root) } else { root.join("target") };
+        let layout = postgres::Layout { dir: base.join("xtask-pg-bench") };
         let createdb = bin.pg_ctl.with_file_name("createdb");
         Some((postgres::Cluster::start(layout, &bin, run_as)?, createdb))
     } else {
         None
     };
+    let bench_started = std::time::Instant::now();
+    let mut backup_rows = Vec::new();
     let mut queue_tables = Vec::new();
     let mut load_runs: Vec<report::SuiteRun> = Vec::new();
     let mut failed = Vec::new();
@@ -334,6 +381,24 @@ fn bench(engine: Engine, suite: Suite, messages: Option<usize>) -> Result<bool> 
         engines.push(("postgres", Some(cluster.url()), database));
     }
     for (name, url, database) in &engines {
+        if let Some(aglis) = aglis.as_deref().filter(|_| suite.includes_backup()) {
+            let target = match database {
+                load::Database::Sqlite => backup_bench::Target::Sqlite,
+                load::Database::Postgres { createdb, port } => backup_bench::Target::Postgres {
+                    bin_dir: createdb.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    port: *port,
+                },
+            };
+            for data_set in data.list() {
+                match backup_bench::run(&root, aglis, &target, data_set) {
+                    Ok(row) => backup_rows.push(row),
+                    Err(e) => {
+                        eprintln!("error: backup on {name}, data set {}: {e}", data_set.name());
+                        failed.push(format!("backup on {name}, data set {}", data_set.name()));
+                    }
+                }
+            }
+        }
         if suite.includes_queue() {
             eprintln!("\n==> bench: queue on {name}\n");
             match bench::run(&root, url.as_deref(), messages)? {
@@ -367,7 +432,20 @@ fn bench(engine: Engine, suite: Suite, messages: Option<usize>) -> Result<bool> 
             }
         }
     }
+    let pg_version = cluster
+        .as_ref()
+        .and_then(|(_, createdb)| createdb.parent().and_then(backup_bench::pg_version))
+        .map(|v| format!(", PostgreSQL {v} (fsync off)"))
+        .unwrap_or_default();
     drop(cluster);
+    if !backup_rows.is_empty() {
+        let setup = format!(
+            "{} CPUs{pg_version}, zstd sets, AGLIS_RUN_WORKERS=false for the start; whole run {:.0} s",
+            std::thread::available_parallelism().map_or(0, usize::from),
+            bench_started.elapsed().as_secs_f64()
+        );
+        println!("\n{}", backup_bench::report(&backup_rows, &setup));
+    }
     if !queue_tables.is_empty() {
         println!("\n{}", bench::combine(&queue_tables));
     }
@@ -430,7 +508,7 @@ fn main() -> ExitCode {
             Ok(true)
         }
         Task::Test { engine, extra } => test(engine, &extra),
-        Task::Bench { engine, suite, messages } => bench(engine, suite, messages),
+        Task::Bench { engine, suite, messages, data } => bench(engine, suite, messages, data),
         Task::PgStart => pg_start().map(|()| true),
         Task::PgStop => pg_stop().map(|()| true),
     };
@@ -447,6 +525,7 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use backup_bench::DataSets;
 
     fn args(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
@@ -491,7 +570,7 @@ mod tests {
 
     #[test]
     fn parses_bench_options() {
-        let bench = |engine, messages| Ok(Task::Bench { engine, suite: Suite::All, messages });
+        let bench = |engine, messages| Ok(Task::Bench { engine, suite: Suite::All, messages, data: DataSets::All });
         assert_eq!(parse(&args(&["bench"])), bench(Engine::Sqlite, None));
         assert_eq!(parse(&args(&["bench", "--engine", "all"])), bench(Engine::All, None));
         assert_eq!(parse(&args(&["bench", "--engine=pg", "--messages", "200"])), bench(Engine::Postgres, Some(200)));
@@ -505,7 +584,7 @@ mod tests {
 
     #[test]
     fn parses_bench_suites() {
-        let bench = |engine, suite| Ok(Task::Bench { engine, suite, messages: None });
+        let bench = |engine, suite| Ok(Task::Bench { engine, suite, messages: None, data: DataSets::All });
         assert_eq!(parse(&args(&["bench", "--suite", "queue"])), bench(Engine::Sqlite, Suite::Queue));
         assert_eq!(parse(&args(&["bench", "--suite=customers"])), bench(Engine::Sqlite, Suite::Customers));
         assert_eq!(parse(&args(&["bench", "--suite", "tickets"])), bench(Engine::Sqlite, Suite::Tickets));
@@ -521,13 +600,37 @@ mod tests {
         );
         assert_eq!(
             parse(&args(&["bench", "--engine=postgres", "--suite=queue", "--messages=10"])),
-            Ok(Task::Bench { engine: Engine::Postgres, suite: Suite::Queue, messages: Some(10) })
+            Ok(Task::Bench { engine: Engine::Postgres, suite: Suite::Queue, messages: Some(10), data: DataSets::All })
         );
         assert!(parse(&args(&["bench", "--suite"])).is_err());
         assert!(parse(&args(&["bench", "--suite", "http"])).is_err());
         assert!(parse(&args(&["bench", "--suite="])).is_err());
         let unknown = parse(&args(&["bench", "--suite", "dashboard"]));
-        assert_eq!(unknown, Err("unknown suite `dashboard`: expected queue, customers, tickets or all".to_owned()));
+        assert_eq!(
+            unknown,
+            Err("unknown suite `dashboard`: expected queue, customers, tickets, backup or all".to_owned())
+        );
+    }
+
+    #[test]
+    fn parses_the_backup_suite_and_its_data_sets() {
+        let bench = |engine, data| Ok(Task::Bench { engine, suite: Suite::Backup, messages: None, data });
+        assert_eq!(parse(&args(&["bench", "--suite", "backup"])), bench(Engine::Sqlite, DataSets::All));
+        assert_eq!(
+            parse(&args(&["bench", "--suite", "backup", "--engine", "all", "--data", "demo"])),
+            bench(Engine::All, DataSets::Demo)
+        );
+        assert_eq!(
+            parse(&args(&["bench", "--data-set=large", "--suite=backups", "--engine=pg"])),
+            bench(Engine::Postgres, DataSets::Large)
+        );
+        assert!(parse(&args(&["bench", "--suite", "backup", "--data", "huge"])).is_err());
+        assert!(parse(&args(&["bench", "--suite", "backup", "--data"])).is_err());
+        assert_eq!(
+            parse(&args(&["bench", "--data", "demo"])),
+            Err("--data selects the data sets of --suite backup".to_owned())
+        );
+        assert!(parse(&args(&["bench", "--suite", "tickets", "--data", "large"])).is_err());
     }
 
     #[test]
@@ -537,11 +640,17 @@ mod tests {
         assert!(Suite::Queue.includes_queue() && Suite::Queue.load_suites().is_empty());
         assert!(!Suite::Customers.includes_queue() && Suite::Customers.load_suites() == [Customers]);
         assert!(!Suite::Tickets.includes_queue() && Suite::Tickets.load_suites() == [Tickets]);
+        assert!(!Suite::Backup.includes_queue() && Suite::Backup.load_suites().is_empty());
+        assert!(Suite::Backup.includes_backup());
+        assert!(![Suite::All, Suite::Queue, Suite::Customers, Suite::Tickets].iter().any(|s| s.includes_backup()));
     }
 
     #[test]
     fn help_documents_the_bench_suites() {
-        assert!(HELP.contains("--suite queue|customers|tickets|all"));
+        assert!(HELP.contains("--suite queue|customers|tickets|backup|all"));
+        assert!(HELP.contains("[--data demo|large|all]") && HELP.contains("aglis seed --customers 0 --tickets 0"));
+        assert!(HELP.contains("aglis backup restore <set> --yes") && HELP.contains("not part of `all`"));
+        assert!(HELP.contains(backup_bench::DIR_ENV));
         assert!(HELP.contains("aglis seed --scale large"));
         assert!(HELP.contains("p99 < 10 ms") && HELP.contains("p99 < 100 ms") && HELP.contains("over 1 s"));
     }
