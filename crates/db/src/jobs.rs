@@ -331,6 +331,16 @@ pub async fn counts(conn: &impl ConnectionTrait) -> Result<Vec<(&'static str, u6
 }
 
 /// The number of jobs in `status`.
+/// Jobs of `kind` that are queued and due, or running, at `now`.
+pub async fn count_pending(conn: &impl ConnectionTrait, kind: &str, now: DateTime<Utc>) -> Result<u64, DbError> {
+    Ok(Entity::find()
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::Status.is_in([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+        .filter(Column::RunAt.lte(now))
+        .count(conn)
+        .await?)
+}
+
 pub async fn count(conn: &impl ConnectionTrait, status: JobStatus) -> Result<u64, DbError> {
     Ok(Entity::find().filter(Column::Status.eq(status.as_str())).count(conn).await?)
 }

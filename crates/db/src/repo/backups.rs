@@ -162,6 +162,12 @@ pub async fn page(conn: &impl ConnectionTrait, page: u64, per_page: u64) -> Resu
     Ok((rows, total))
 }
 
+/// Every set retention has not deleted (a few dozen at most): for retention's verification flags,
+/// the command line's list and the page's space total, in one read each.
+pub async fn kept(conn: &impl ConnectionTrait) -> Result<Vec<Model>, DbError> {
+    Ok(Entity::find().filter(Column::DeletedAt.is_null()).order_by_asc(Column::StartedAt).all(conn).await?)
+}
+
 /// The newest complete set (deleted or not): what "no backup in 26 h" looks at.
 pub async fn latest_complete(conn: &impl ConnectionTrait) -> Result<Option<Model>, DbError> {
     Ok(Entity::find().filter(Column::Status.eq(COMPLETE)).order_by_desc(Column::StartedAt).one(conn).await?)

@@ -1,26 +1,16 @@
 //! `aglis backup create|list|verify|restore`: the same configuration as `serve`, usable while
 //! the server runs (restore excepted), non-zero exit on any failure.
 
+use super::pages::human_size;
 use super::progress::{Bars, Progress};
 use super::remote::Remote;
 use super::set::{Listed, LocalSets};
 use super::{Ctx, Trigger, jobs, restore, verify};
 use crate::config::Config;
+use crate::i18n::Lang;
 use aglis_core::clock::SystemClock;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
-
-/// Human size: `12.3 MB`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[unit]) }
-}
 
 fn jakarta(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&aglis_core::schedule::JAKARTA).format("%d-%m-%Y %H:%M:%S").to_string()
@@ -35,9 +25,9 @@ pub async fn create(config: Config) -> anyhow::Result<()> {
     let o = outcome?;
     let m = &o.manifest;
     let secs = (m.finished_at - m.started_at).num_milliseconds() as f64 / 1000.0;
-    println!("{}: complete, {} in {secs:.1} s", m.name, human_bytes(m.size()));
+    println!("{}: complete, {} in {secs:.1} s", m.name, human_size(m.size(), Lang::En));
     for p in &m.parts {
-        println!("  {:<22} {:>10} (from {})", p.file, human_bytes(p.size), human_bytes(p.raw_size));
+        println!("  {:<22} {:>10} (from {})", p.file, human_size(p.size, Lang::En), human_size(p.raw_size, Lang::En));
     }
     println!("  {} tables, {} rows, {} files", m.tables.len(), m.tables.iter().map(|t| t.rows).sum::<u64>(), m.files);
     println!("verified: restored into a scratch database and matched the manifest in {} ms", o.verified.millis);
@@ -63,19 +53,23 @@ pub async fn list(config: Config) -> anyhow::Result<()> {
         None => Vec::new(),
     };
     // The database's verification results, when it can be reached.
-    let db = aglis_db::connect(&config.database_url, 2).await.ok();
+    let rows: std::collections::BTreeMap<String, aglis_db::entity::backups::Model> =
+        match aglis_db::connect(&config.database_url, 2).await {
+            Ok(db) => aglis_db::repo::backups::kept(&db).await.unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+        .into_iter()
+        .map(|row| (row.name.clone(), row))
+        .collect();
     println!("{:<24} {:<20} {:>10} {:>7}  {:<28} WHERE", "SET", "TAKEN (WIB)", "SIZE", "FILES", "VERIFIED");
     let mut shown = Vec::new();
     for entry in local.list()? {
         match entry {
             Listed::Complete(m) => {
-                let verified = match &db {
-                    Some(db) => match aglis_db::repo::backups::by_name(db, &m.name).await {
-                        Ok(Some(row)) => match row.verified_at {
-                            Some(at) => format!("{} {}", row.verify_status, jakarta(at)),
-                            None => row.verify_status,
-                        },
-                        _ => "unknown".into(),
+                let verified = match rows.get(&m.name) {
+                    Some(row) => match row.verified_at {
+                        Some(at) => format!("{} {}", row.verify_status, jakarta(at)),
+                        None => row.verify_status.clone(),
                     },
                     None => "unknown".into(),
                 };
@@ -84,7 +78,7 @@ pub async fn list(config: Config) -> anyhow::Result<()> {
                     "{:<24} {:<20} {:>10} {:>7}  {:<28} {place}",
                     m.name,
                     jakarta(m.started_at),
-                    human_bytes(m.size()),
+                    human_size(m.size(), Lang::En),
                     m.files,
                     verified
                 );

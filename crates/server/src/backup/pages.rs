@@ -14,8 +14,6 @@ use crate::i18n::Lang;
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
 use aglis_core::schedule::JAKARTA;
-use aglis_db::DbError;
-use aglis_db::entity::{backups as backup_rows, jobs as job_rows};
 use aglis_db::repo::backups;
 use askama::Template;
 use axum::Router;
@@ -24,7 +22,6 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -127,15 +124,12 @@ async fn summary(state: &AppState, lang: Lang) -> AppResult<Summary> {
         let age = span((now - b.finished_at.unwrap_or(b.started_at)).num_milliseconds(), lang);
         (row(BackupOut::from(b), lang), lang.t("backups.ago").replace("{age}", &age))
     });
-    let kept: Vec<Option<i64>> = backup_rows::Entity::find()
-        .select_only()
-        .column(backup_rows::Column::SizeBytes)
-        .filter(backup_rows::Column::Status.eq(backups::COMPLETE))
-        .filter(backup_rows::Column::DeletedAt.is_null())
-        .into_tuple()
-        .all(&state.reads)
-        .await
-        .map_err(DbError::from)?;
+    let kept: Vec<Option<i64>> = backups::kept(&state.reads)
+        .await?
+        .into_iter()
+        .filter(|b| b.status == backups::COMPLETE)
+        .map(|b| b.size_bytes)
+        .collect();
     let kept_bytes: i64 = kept.iter().flatten().sum();
     Ok(Summary {
         last,
@@ -252,15 +246,7 @@ async fn panel(state: &AppState, lang: Lang) -> AppResult<Panel> {
         elapsed: span((now - b.started_at).num_milliseconds(), lang),
         name: b.name,
     });
-    let waiting = running.is_none()
-        && job_rows::Entity::find()
-            .filter(job_rows::Column::Kind.eq(CREATE_JOB))
-            .filter(job_rows::Column::Status.is_in(["queued", "running"]))
-            .filter(job_rows::Column::RunAt.lte(now))
-            .count(&state.db)
-            .await
-            .map_err(DbError::from)?
-            > 0;
+    let waiting = running.is_none() && aglis_db::jobs::count_pending(&state.db, CREATE_JOB, now).await? > 0;
     Ok(Panel { running, waiting })
 }
 

@@ -3,7 +3,7 @@
 //! and refused by restore; retention keeps the newest verified set; failures and a missing
 //! backup alert the admins through the notification queue.
 
-use crate::helpers::{ClockExt, TestApp, fresh_database_url, spawn_app_with};
+use crate::helpers::{ClockExt, TestApp, fresh_database_url, spawn_app_with, temp_dir};
 use aglis_core::backup::{MANIFEST_FILE, PartKind, TableStat};
 use aglis_core::job::JobPriority;
 use aglis_core::notification::Channel;
@@ -21,12 +21,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
-fn temp_dir(what: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aglis-{what}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 /// An app whose sets go to a directory of their own (returned).
 async fn app_with_backups(extra: &[(&str, &str)]) -> (TestApp, PathBuf) {

@@ -3,7 +3,7 @@
 //! failure): a SIGKILL in the middle of a backup leaves no set that claims to be complete, and the
 //! disaster-recovery drill of the README, from a populated instance to a new one.
 
-use crate::helpers::{PASSWORD, TINY_PNG, fresh_database_url, on_postgres, spawn_demo_app, upload_file};
+use crate::helpers::{TINY_PNG, fresh_database_url, on_postgres, spawn_demo_app, temp_dir, upload_file};
 use aglis_core::clock::ManualClock;
 use aglis_db::repo::backups;
 use aglis_server::app::Application;
@@ -11,18 +11,12 @@ use aglis_server::backup::set::{Listed, LocalSets, check_parts};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "drill-secret-key-that-is-long-enough-0123456789";
-
-fn temp_dir(what: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aglis-{what}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 /// `aglis` with only the given settings (none of the test process's own `AGLIS_*`), run in `cwd`.
 fn aglis(args: &[&str], env: &BTreeMap<&str, String>, cwd: &Path) -> Command {
@@ -193,7 +187,6 @@ async fn disaster_recovery_drill_from_a_set_to_a_running_instance() {
     let photo = client.get(format!("{base}{photo_url}")).bearer_auth(&token).send().await.expect("photo");
     assert_eq!(photo.status(), StatusCode::OK);
     assert_eq!(photo.bytes().await.expect("bytes").as_ref(), TINY_PNG, "the uploaded photo came back");
-    let _ = PASSWORD;
     eprintln!(
         "DR drill ({}): backup {backup_secs:.1} s; restore + start + first login (RTO) {rto:.1} s",
         if on_postgres() { "postgres" } else { "sqlite" }

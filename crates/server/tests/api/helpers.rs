@@ -60,6 +60,13 @@ pub async fn fresh_database_url() -> String {
     }
 }
 
+/// A new, empty directory under the system's temp dir, named after `what`.
+pub fn temp_dir(what: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("aglis-{what}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
 /// "Now" for tests: the real time, at microsecond precision.
 pub fn start_time() -> DateTime<Utc> {
     let now = Utc::now();
