@@ -3,6 +3,7 @@
 //! Every rule the rest of the system relies on (who may do what, how long a failed job waits, when a
 //! cron schedule fires next, what a valid username is) lives here and is unit-tested without a database.
 
+pub mod alerting;
 pub mod attachment;
 pub mod audit;
 pub mod backoff;

@@ -130,10 +130,14 @@ pub enum Permission {
     AuditView,
     /// Backups: see the sets, their verification, and ask for one now (admin only).
     BackupsManage,
+    /// The monitoring page: health, alerts, charts, the error inbox (admin, supervisor, NOC).
+    MonitoringView,
+    /// Acknowledge alerts, resolve or ignore errors, edit and mute alert rules (admin, NOC).
+    MonitoringManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 44] = [
+    pub const ALL: [Permission; 46] = [
         Permission::DashboardView,
         Permission::AnalyticsView,
         Permission::TicketsView,
@@ -178,6 +182,8 @@ impl Permission {
         Permission::MasterDataManage,
         Permission::AuditView,
         Permission::BackupsManage,
+        Permission::MonitoringView,
+        Permission::MonitoringManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -227,6 +233,8 @@ impl Permission {
             MasterDataManage => "master_data.manage",
             AuditView => "audit.view",
             BackupsManage => "backups.manage",
+            MonitoringView => "monitoring.view",
+            MonitoringManage => "monitoring.manage",
         }
     }
 }
@@ -279,6 +287,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             NotificationsView,
             NotificationsSend,
             JobsView,
+            MonitoringView,
         ],
         Role::Manager => &[
             DashboardView,
@@ -319,6 +328,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             InventoryEdit,
             NotificationsView,
             NotificationsSend,
+            MonitoringView,
+            MonitoringManage,
         ],
         Role::CustomerService => &[
             DashboardView,
@@ -438,6 +449,8 @@ mod tests {
             (MasterDataManage, [true, true, false, false, false, false]),
             (AuditView, [true, false, false, false, false, false]),
             (BackupsManage, [true, false, false, false, false, false]),
+            (MonitoringView, [true, true, false, true, false, false]),
+            (MonitoringManage, [true, false, false, true, false, false]),
         ];
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
         for (perm, row) in table {

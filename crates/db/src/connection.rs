@@ -96,3 +96,25 @@ pub async fn connect_reads(
         });
     Ok(Database::connect(opts).await?)
 }
+
+/// Connections of a pool: open, and idle among them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub size: u32,
+    pub idle: u32,
+}
+
+/// How many connections the pool behind `db` has open and idle.
+pub fn pool_usage(db: &DatabaseConnection) -> PoolUsage {
+    let (size, idle) = match engine(db) {
+        Engine::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        Engine::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    };
+    PoolUsage { size, idle: u32::try_from(idle).unwrap_or(u32::MAX) }
+}

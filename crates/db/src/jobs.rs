@@ -381,3 +381,61 @@ mod tests {
         assert!(lite.contains("ORDER BY \"priority\" ASC, \"run_at\" ASC"), "{lite}");
     }
 }
+
+/// Due work per kind and priority: jobs queued and due or running, and the oldest due time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueStat {
+    pub kind: String,
+    pub priority: i16,
+    pub waiting: i64,
+    pub oldest_due: Option<DateTime<Utc>>,
+}
+
+pub async fn queue_stats(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<QueueStat>, DbError> {
+    let rows: Vec<(String, i16, i64, Option<DateTime<Utc>>)> = Entity::find()
+        .select_only()
+        .column(Column::Kind)
+        .column(Column::Priority)
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .column_as(Expr::col(Column::RunAt).min(), "oldest")
+        .filter(Column::Status.is_in([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+        .filter(Column::RunAt.lte(now))
+        .group_by(Column::Kind)
+        .group_by(Column::Priority)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, priority, waiting, oldest_due)| QueueStat { kind, priority, waiting, oldest_due })
+        .collect())
+}
+
+/// Dead jobs per kind.
+pub async fn dead_by_kind(conn: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbError> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Kind)
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .filter(Column::Status.eq(JobStatus::Dead.as_str()))
+        .group_by(Column::Kind)
+        .order_by_asc(Column::Kind)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Jobs that went dead since `since`, with the kinds involved.
+pub async fn dead_since(conn: &impl ConnectionTrait, since: DateTime<Utc>) -> Result<Vec<(String, i64)>, DbError> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Kind)
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .filter(Column::Status.eq(JobStatus::Dead.as_str()))
+        .filter(Column::UpdatedAt.gte(since))
+        .group_by(Column::Kind)
+        .order_by_asc(Column::Kind)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}

@@ -13,6 +13,6 @@ pub mod rate_limit;
 pub mod repo;
 pub mod schedules;
 
-pub use connection::{Engine, connect, connect_reads, engine};
+pub use connection::{Engine, PoolUsage, connect, connect_reads, engine, pool_usage};
 pub use error::DbError;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};

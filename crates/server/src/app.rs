@@ -39,6 +39,8 @@ pub struct AppState {
     pub holidays: Arc<crate::tickets::holiday_cache::HolidayCache>,
     /// API-token look-ups, per instance, for two seconds.
     pub sessions: Arc<crate::auth::session_cache::SessionCache>,
+    /// Metrics, the error inbox's Sentry link, the WhatsApp probes: per instance.
+    pub monitor: Arc<crate::monitoring::Monitor>,
 }
 
 impl AppState {
@@ -52,6 +54,11 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole HTTP surface. `app.rs` only merges feature routers and adds layers.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// [`router`] with `extra` routes under the same layers (tests mount a panicking handler this way).
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let (api, openapi) = openapi::api_router().split_for_parts();
     let https = state.config.secure_cookies();
     Router::new()
@@ -66,11 +73,15 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::network::pages::router())
         .merge(crate::audit::router())
         .merge(crate::backup::pages::router())
+        .merge(crate::monitoring::router())
         .merge(assets::router())
+        .merge(extra)
         .merge(api)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(pages::not_found)
         .layer(CatchPanicLayer::custom(panic_response))
+        // Inside the session layer, so a captured 500 knows its user.
+        .layer(from_fn_with_state(state.clone(), crate::monitoring::errors::capture))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
         .layer(from_fn_with_state(state.clone(), auth::session::resolve))
         .layer(from_fn(pages::finish_errors))
@@ -80,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         // Fastest: most bodies are small JSON or HTML, where level 1 keeps nearly all of the gain.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(from_fn(crate::deadline::enforce))
+        .layer(from_fn_with_state(state.clone(), crate::monitoring::metrics::track))
         // The span names the path only: a query string can carry a secret (Fonnte's callback token).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -96,7 +108,13 @@ fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response {
         .cloned()
         .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "unknown panic".into());
-    crate::error::AppError::Internal(anyhow::anyhow!("handler panicked: {msg}")).into_response()
+    let mut response = crate::error::AppError::Internal(anyhow::anyhow!("handler panicked: {msg}")).into_response();
+    let backtrace = crate::monitoring::errors::take_panic_backtrace();
+    if let Some(cause) = response.extensions_mut().get_mut::<crate::monitoring::errors::Cause>() {
+        cause.panic = true;
+        cause.backtrace = backtrace;
+    }
+    response
 }
 
 /// A started system: database migrated, listener bound, ready to serve.
@@ -104,6 +122,8 @@ pub struct Application {
     listener: TcpListener,
     pub state: AppState,
     pub registry: Arc<Registry>,
+    /// Routes served under the same layers as the rest ([`router_with`]); tests only.
+    pub extra_routes: Router<AppState>,
 }
 
 impl Application {
@@ -122,6 +142,7 @@ impl Application {
         let reads = aglis_db::connect_reads(&config.database_url, &db, config.db_max_connections.min(8)).await?;
         let storage = crate::storage::Storage::from_config(&config.storage)?;
         tracing::info!(at = storage.describe(), "file storage");
+        let monitor = Arc::new(crate::monitoring::Monitor::new(&config, clock.now())?);
         let state = AppState {
             db,
             reads,
@@ -131,8 +152,10 @@ impl Application {
             storage,
             holidays: Arc::default(),
             sessions: Arc::default(),
+            monitor,
         };
         jobs::install_builtin_schedules(&state).await?;
+        aglis_db::repo::alerts::ensure_rules(&state.db, state.now()).await?;
         aglis_db::repo::notification_templates::ensure_defaults(&state.db, state.now()).await?;
         if state.config.demo {
             crate::demo::seed(&state).await?;
@@ -140,7 +163,7 @@ impl Application {
         let listener = TcpListener::bind(state.config.bind)
             .await
             .map_err(|e| anyhow::anyhow!("AGLIS_BIND: cannot listen on {}: {e}", state.config.bind))?;
-        Ok(Self { listener, state, registry: Arc::new(jobs::builtin_registry()) })
+        Ok(Self { listener, state, registry: Arc::new(jobs::builtin_registry()), extra_routes: Router::new() })
     }
 
     pub fn port(&self) -> u16 {
@@ -160,7 +183,7 @@ impl Application {
             let scheduler = Scheduler::new(self.state.clone());
             workers.push(tokio::spawn(scheduler.run(stop_rx.clone())));
         }
-        let app = router(self.state.clone());
+        let app = router_with(self.state.clone(), self.extra_routes);
         let server = axum::serve(self.listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async move {
                 shutdown.await;

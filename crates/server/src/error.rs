@@ -143,6 +143,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let title = status.canonical_reason().unwrap_or("Error").to_owned();
         let mut retry_after = None;
+        let mut cause = None;
         let (detail, errors) = match self {
             AppError::BadRequest(d)
             | AppError::Unauthorized(d)
@@ -159,6 +160,16 @@ impl IntoResponse for AppError {
             }
             AppError::Internal(err) => {
                 tracing::error!(error = ?err, "internal error");
+                let backtrace = match err.backtrace().status() {
+                    std::backtrace::BacktraceStatus::Captured => err.backtrace().to_string(),
+                    _ => std::backtrace::Backtrace::force_capture().to_string(),
+                };
+                cause = Some(crate::monitoring::errors::Cause {
+                    panic: false,
+                    title: err.to_string(),
+                    detail: format!("{err:#}"),
+                    backtrace: Some(backtrace),
+                });
                 ("an unexpected error occurred; it has been logged with the request id".to_owned(), FieldErrors::new())
             }
         };
@@ -168,6 +179,9 @@ impl IntoResponse for AppError {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response.extensions_mut().insert(info);
+        if let Some(cause) = cause {
+            response.extensions_mut().insert(cause);
+        }
         response
     }
 }

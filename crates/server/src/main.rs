@@ -1,6 +1,6 @@
 //! `aglis`: the command line of the AGLIS server.
 
-use aglis_core::clock::SystemClock;
+use aglis_core::clock::{Clock, SystemClock};
 use aglis_server::app::Application;
 use aglis_server::config::{self, Config};
 use aglis_server::{demo, telemetry};
@@ -226,6 +226,7 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
     let db = aglis_db::connect(&config.database_url, 2).await?;
     aglis_db::migration::run(&db).await?;
+    let config_for_monitor = config.clone();
     let state = aglis_server::app::AppState {
         reads: db.clone(),
         db,
@@ -236,6 +237,7 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
         storage: aglis_server::storage::Storage::memory(),
         holidays: Arc::default(),
         sessions: Arc::default(),
+        monitor: Arc::new(aglis_server::monitoring::Monitor::new(&config_for_monitor, SystemClock.now())?),
     };
     let cmd = aglis_server::users::service::CreateUser::parse(
         username,

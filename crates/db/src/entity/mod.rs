@@ -1,5 +1,7 @@
 //! SeaORM entities, one file per table.
 
+pub mod alert_rules;
+pub mod alerts;
 pub mod audit_head;
 pub mod audit_logs;
 pub mod backups;
@@ -8,14 +10,17 @@ pub mod customer_events;
 pub mod customer_words;
 pub mod customers;
 pub mod delivery_attempts;
+pub mod error_groups;
 pub mod holidays;
 pub mod jobs;
 pub mod leases;
 pub mod message_events;
 pub mod messages;
+pub mod metric_minutes;
 pub mod notification_templates;
 pub mod odps;
 pub mod packages;
+pub mod queue_samples;
 pub mod recipient_groups;
 pub mod recovery_codes;
 pub mod registration_events;

@@ -24,6 +24,7 @@ mod m0017_customer_language;
 mod m0018_audit_log;
 mod m0019_two_factor;
 mod m0020_backups;
+mod m0021_monitoring;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_audit_log::Migration),
             Box::new(m0019_two_factor::Migration),
             Box::new(m0020_backups::Migration),
+            Box::new(m0021_monitoring::Migration),
         ]
     }
 }

@@ -173,6 +173,11 @@ pub async fn latest_complete(conn: &impl ConnectionTrait) -> Result<Option<Model
     Ok(Entity::find().filter(Column::Status.eq(COMPLETE)).order_by_desc(Column::StartedAt).one(conn).await?)
 }
 
+/// The newest set that has finished, well or not (a failed one is what the alert looks at).
+pub async fn newest(conn: &impl ConnectionTrait) -> Result<Option<Model>, DbError> {
+    Ok(Entity::find().filter(Column::Status.ne(RUNNING)).order_by_desc(Column::StartedAt).one(conn).await?)
+}
+
 /// The newest running set, if any (the admin page polls it for progress).
 pub async fn running(conn: &impl ConnectionTrait) -> Result<Option<Model>, DbError> {
     Ok(Entity::find().filter(Column::Status.eq(RUNNING)).order_by_desc(Column::StartedAt).one(conn).await?)

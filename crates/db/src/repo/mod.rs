@@ -1,11 +1,14 @@
 //! Repositories, one per feature.
 
+pub mod alerts;
 pub mod audit_log;
 pub mod backups;
 pub mod customer_search;
 pub mod customers;
 pub mod delivery_attempts;
+pub mod error_groups;
 pub mod messages;
+pub mod metrics;
 pub mod notification_templates;
 pub mod odps;
 pub mod packages;

@@ -39,10 +39,19 @@ pub enum SendError {
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Receipt, SendError>> + Send + 'a>>;
 
+/// A provider's own status check: `Err` says what is wrong (unreachable, device disconnected).
+pub type ProbeFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
 /// A way to deliver messages of some channels.
 pub trait Provider: Send + Sync + std::fmt::Debug {
     /// Short stable name stored with each message (`log`, `fonnte`, `meta`, `smtp`).
     fn name(&self) -> &str;
     fn channels(&self) -> &[Channel];
     fn send<'a>(&'a self, message: &'a Outgoing) -> SendFuture<'a>;
+
+    /// Checks the provider is reachable and able to send, without sending anything. `None`: the
+    /// provider has no such check.
+    fn probe(&self) -> Option<ProbeFuture<'_>> {
+        None
+    }
 }

@@ -100,6 +100,8 @@ pub mod perm {
         MasterDataManage,
         AuditView,
         BackupsManage,
+        MonitoringView,
+        MonitoringManage,
         CustomersView,
         CustomersCreate,
         CustomersEdit,

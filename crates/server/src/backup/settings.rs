@@ -31,7 +31,7 @@ pub struct ConfigPart {
 
 /// Whether a variable holds a secret.
 pub fn is_secret(var: &str) -> bool {
-    ["TOKEN", "SECRET", "PASSWORD", "PASSPHRASE"].iter().any(|w| var.contains(w))
+    ["TOKEN", "SECRET", "PASSWORD", "PASSPHRASE", "DSN"].iter().any(|w| var.contains(w))
 }
 
 /// A database URL without its password.

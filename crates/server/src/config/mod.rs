@@ -187,6 +187,18 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "No complete backup for this many hours alerts the admins by e-mail and WhatsApp (1–720).",
     ),
     (
+        "AGLIS_MONITORING_TOKEN",
+        "unset",
+        "Bearer token for `/metrics` and the detailed `/api/health` (at least 16 characters). Unset: `/metrics` is open and the detailed health needs a staff login.",
+    ),
+    (
+        "AGLIS_HEALTH_DEGRADED_OK",
+        "true",
+        "A degraded check (WhatsApp unreachable, disk over 90 %, a late backup) still answers 200; `false` answers 503.",
+    ),
+    ("AGLIS_SENTRY_DSN", "unset", "Sentry DSN: every 500, panic and dead job also goes to Sentry."),
+    ("AGLIS_SENTRY_ENVIRONMENT", "production", "The environment Sentry files the events under."),
+    (
         "AGLIS_BACKUP_PG_BIN_DIR",
         "newest /usr/lib/postgresql/*/bin, else PATH",
         "Directory of `pg_dump` and `pg_restore` (PostgreSQL only); their version must be at least the server's.",
@@ -242,6 +254,8 @@ pub struct Config {
     pub sources: std::sync::Arc<BTreeMap<String, String>>,
     /// Backup sets: where, how many, alerts.
     pub backup: crate::backup::config::BackupConfig,
+    /// Health, metrics and Sentry.
+    pub monitoring: crate::monitoring::config::MonitoringConfig,
     /// Set by `aglis demo`: demo accounts are created and printed.
     pub demo: bool,
 }
@@ -424,6 +438,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         storage,
         security: security::parse(&get)?,
         backup,
+        monitoring: crate::monitoring::config::parse(&get)?,
         sources: std::sync::Arc::new(sources),
         demo: false,
     })

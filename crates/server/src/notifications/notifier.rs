@@ -101,6 +101,23 @@ impl Notifier {
         Self::new(vec![Arc::new(LogProvider::default())])
     }
 
+    /// Whether a real provider (not the `log` one) serves WhatsApp.
+    pub fn serves_whatsapp(&self) -> bool {
+        self.providers.iter().any(|g| g.provider.name() != "log" && g.provider.channels().contains(&Channel::Whatsapp))
+    }
+
+    /// Each WhatsApp provider's own status check, in failover order (providers without one are
+    /// left out).
+    pub async fn probe_whatsapp(&self) -> Vec<(String, Result<(), String>)> {
+        let mut out = Vec::new();
+        for g in self.providers.iter().filter(|g| g.provider.channels().contains(&Channel::Whatsapp)) {
+            if let Some(probe) = g.provider.probe() {
+                out.push((g.provider.name().to_owned(), probe.await));
+            }
+        }
+        out
+    }
+
     pub fn provider_names(&self) -> Vec<&str> {
         self.providers.iter().map(|g| g.provider.name()).collect()
     }

@@ -87,7 +87,24 @@ pub async fn spawn_demo_app(customise: impl FnOnce(&mut BTreeMap<String, String>
     spawn(customise, true).await
 }
 
+/// [`spawn_app_with`], also serving `extra` routes under the application's layers (a handler
+/// that panics, for the error inbox and Sentry).
+pub async fn spawn_app_with_routes(
+    customise: impl FnOnce(&mut BTreeMap<String, String>),
+    extra: axum::Router<AppState>,
+) -> TestApp {
+    spawn_inner(customise, false, extra).await
+}
+
 async fn spawn(customise: impl FnOnce(&mut BTreeMap<String, String>), demo: bool) -> TestApp {
+    spawn_inner(customise, demo, axum::Router::new()).await
+}
+
+async fn spawn_inner(
+    customise: impl FnOnce(&mut BTreeMap<String, String>),
+    demo: bool,
+    extra: axum::Router<AppState>,
+) -> TestApp {
     init_logs();
     let db_url = fresh_database_url().await;
     let data_dir = std::env::temp_dir().join(format!("aglis-test-data-{}", uuid::Uuid::new_v4().simple()));
@@ -104,7 +121,8 @@ async fn spawn(customise: impl FnOnce(&mut BTreeMap<String, String>), demo: bool
     let mut config = aglis_server::config::load(&env).expect("test configuration");
     config.demo = demo;
     let clock = ManualClock::new(start_time());
-    let app = Application::build(config, Arc::new(clock.clone())).await.expect("build the app");
+    let mut app = Application::build(config, Arc::new(clock.clone())).await.expect("build the app");
+    app.extra_routes = extra;
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
     tokio::spawn(app.run_until(std::future::pending()));
