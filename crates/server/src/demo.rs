@@ -73,6 +73,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     crate::audit::seed_demo(state).await?;
     // Last: the set holds everything above.
     crate::backup::demo::seed(state).await?;
+    crate::monitoring::demo::seed(state).await?;
     Ok(created)
 }
 

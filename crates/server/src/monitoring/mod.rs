@@ -2,10 +2,14 @@
 //! database, the error inbox and Sentry, alert rules evaluated every minute, the database
 //! watchdog, and the monitoring pages.
 
+pub mod api;
 pub mod config;
+pub mod demo;
+pub mod demo_gateway;
 pub mod errors;
 pub mod health;
 pub mod metrics;
+pub mod pages;
 pub mod probe;
 pub mod sentry;
 
@@ -26,6 +30,8 @@ pub struct Monitor {
     pub sentry: Option<sentry::SentryReporter>,
     /// The WhatsApp providers' last status checks.
     pub probes: probe::ProbeCache,
+    /// `aglis demo` only: the local WhatsApp gateway the monitoring page can break and repair.
+    pub demo_gateway: Option<demo_gateway::DemoGateway>,
 }
 
 impl Monitor {
@@ -40,6 +46,7 @@ impl Monitor {
             figures: metrics::Figures::default(),
             sentry: sentry::SentryReporter::from_config(&config.monitoring)?,
             probes: probe::ProbeCache::default(),
+            demo_gateway: None,
         })
     }
 
@@ -50,9 +57,13 @@ impl Monitor {
 
 /// The routes outside the OpenAPI document: `/metrics` (Prometheus text).
 pub fn router() -> axum::Router<AppState> {
-    axum::Router::new().route("/metrics", axum::routing::get(metrics::scrape))
+    axum::Router::new().route("/metrics", axum::routing::get(metrics::scrape)).merge(pages::router())
 }
 
 pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health::health)).routes(routes!(health::live)).routes(routes!(health::ready))
+    OpenApiRouter::new()
+        .routes(routes!(health::health))
+        .routes(routes!(health::live))
+        .routes(routes!(health::ready))
+        .merge(api::api_router())
 }
