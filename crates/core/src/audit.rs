@@ -40,6 +40,14 @@ crate::str_enum! { "audit event",
         BackupFailed = "backup.failed",
         /// A set was restored into this installation (`aglis backup restore`).
         BackupRestored = "backup.restored",
+        /// Someone took on a firing alert (no more re-notifications).
+        AlertAcknowledged = "alert.acknowledged",
+        /// An alert rule's settings changed, or it was muted or unmuted.
+        AlertRuleChanged = "alert.rule_changed",
+        /// An error group of the inbox was resolved, ignored or reopened.
+        ErrorGroupChanged = "error_group.changed",
+        /// `aglis demo` only: the demo WhatsApp gateway was broken or repaired.
+        DemoGatewayToggled = "demo.gateway_toggled",
     }
 }
 

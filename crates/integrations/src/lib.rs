@@ -6,4 +6,6 @@ pub mod email;
 pub mod fake_callbacks;
 pub mod http;
 pub mod notify;
+#[cfg(feature = "fakes")]
+pub mod sentry_fake;
 pub mod whatsapp;

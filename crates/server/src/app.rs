@@ -130,19 +130,31 @@ impl Application {
     /// Connects, migrates, installs the built-in schedules and default message texts, seeds the demo
     /// data in demo mode and
     /// binds the listener (port 0 picks a free port).
-    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| anyhow::anyhow!("AGLIS_DATA_DIR: cannot create {}: {e}", config.data_dir.display()))?;
         let db = aglis_db::connect(&config.database_url, config.db_max_connections).await.map_err(|e| {
             anyhow::anyhow!("AGLIS_DATABASE_URL: cannot open {}: {e}", crate::config::redact_url(&config.database_url))
         })?;
         aglis_db::migration::run(&db).await?;
+        // The demo without a real WhatsApp gateway sends through its own local one.
+        let demo_gateway = if config.demo && config.fonnte_token.is_none() {
+            let gateway = crate::monitoring::demo_gateway::DemoGateway::start().await?;
+            config.fonnte_token = Some(crate::monitoring::demo_gateway::TOKEN.into());
+            config.fonnte_url = gateway.url().to_owned();
+            tracing::info!(url = gateway.url(), "demo WhatsApp gateway (a local fake Fonnte)");
+            Some(gateway)
+        } else {
+            None
+        };
         let notifier = Arc::new(crate::notifications::Notifier::from_config(&config)?);
         tracing::info!(providers = ?notifier.provider_names(), "notification providers");
         let reads = aglis_db::connect_reads(&config.database_url, &db, config.db_max_connections.min(8)).await?;
         let storage = crate::storage::Storage::from_config(&config.storage)?;
         tracing::info!(at = storage.describe(), "file storage");
-        let monitor = Arc::new(crate::monitoring::Monitor::new(&config, clock.now())?);
+        let mut monitor = crate::monitoring::Monitor::new(&config, clock.now())?;
+        monitor.demo_gateway = demo_gateway;
+        let monitor = Arc::new(monitor);
         let state = AppState {
             db,
             reads,
@@ -182,6 +194,7 @@ impl Application {
             workers.push(tokio::spawn(runner.run(poll, stop_rx.clone())));
             let scheduler = Scheduler::new(self.state.clone());
             workers.push(tokio::spawn(scheduler.run(stop_rx.clone())));
+            workers.push(tokio::spawn(crate::monitoring::run(self.state.clone(), stop_rx.clone())));
         }
         let app = router_with(self.state.clone(), self.extra_routes);
         let server = axum::serve(self.listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())

@@ -40,6 +40,7 @@ const NAV: &[NavEntry] = &[
     NavEntry { key: "nav.jobs", href: "/admin/jobs", icon: "⚙", permission: Permission::JobsView },
     NavEntry { key: "nav.audit", href: "/admin/audit", icon: "◈", permission: Permission::AuditView },
     NavEntry { key: "nav.backups", href: "/admin/backups", icon: "⛁", permission: Permission::BackupsManage },
+    NavEntry { key: "nav.monitoring", href: "/admin/monitoring", icon: "♥", permission: Permission::MonitoringView },
     NavEntry { key: "nav.api_docs", href: "/api/docs", icon: "⌘", permission: Permission::DashboardView },
 ];
 

@@ -1,7 +1,8 @@
 //! The error inbox: occurrences of 500s, panics and dead jobs, grouped by fingerprint.
 
 use crate::DbError;
-use crate::entity::error_groups::{self, Column, Entity, Model};
+pub use crate::entity::error_groups::Model;
+use crate::entity::error_groups::{self, Column, Entity};
 use aglis_core::alerting::ErrorStatus;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};

@@ -89,6 +89,27 @@ pub async fn active(conn: &impl ConnectionTrait) -> Result<Vec<ActiveTicket>, Db
     Ok(out)
 }
 
+/// Tickets still being worked whose SLA is breached: how many, and the numbers of the oldest
+/// breaches (at most `sample`). One query per active status, as [`active`].
+pub async fn breached_active(conn: &impl ConnectionTrait, sample: usize) -> Result<(u64, Vec<String>), DbError> {
+    use tickets::Column as C;
+    let mut rows: Vec<(String, chrono::DateTime<chrono::Utc>)> = Vec::new();
+    for status in TicketStatus::ALL.iter().filter(|s| s.is_active()) {
+        let found: Vec<(String, chrono::DateTime<chrono::Utc>)> = tickets::Entity::find()
+            .select_only()
+            .columns([C::Number, C::BreachedAt])
+            .filter(C::Status.eq(status.as_str()))
+            .filter(C::BreachedAt.is_not_null())
+            .into_tuple()
+            .all(conn)
+            .await?;
+        rows.extend(found);
+    }
+    rows.sort_by_key(|(_, at)| *at);
+    let n = rows.len() as u64;
+    Ok((n, rows.into_iter().take(sample).map(|(number, _)| number).collect()))
+}
+
 /// Bound parameters per `IN (…)` list (SQLite allows 32 766, PostgreSQL 65 535 per statement).
 const CHUNK: usize = 500;
 

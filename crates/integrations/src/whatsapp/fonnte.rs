@@ -1,8 +1,9 @@
 //! Fonnte (spec/protocols.md §1): `POST {base}/send` with the raw device token in `Authorization`
 //! (no `Bearer`), form fields `target`, `message`, `countryCode`. Errors often come with HTTP 200
 //! and `"status": false`, so the body decides; the `status` key is read case-insensitively.
+//! The status check asks `POST {base}/device` (§1.2), which sends nothing.
 
-use crate::notify::{Outgoing, Provider, Receipt, SendError, SendFuture};
+use crate::notify::{Outgoing, ProbeFuture, Provider, Receipt, SendError, SendFuture};
 use aglis_core::notification::Channel;
 use std::fmt;
 use std::time::Duration;
@@ -32,7 +33,17 @@ impl Fonnte {
     }
 }
 
-/// Reasons after which another try with the same message is pointless.
+/// The `status` key of an answer, read case-insensitively; `false` when missing.
+fn status_of(json: &serde_json::Value) -> bool {
+    json.as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("status")))
+        .and_then(|(_, v)| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// Reasons after which another try with the same message is pointless. Anything else, e.g.
+/// `device disconnected` or `token invalid`, is fixed outside the message, so a later try can
+/// succeed.
 const FINAL_REASONS: &[&str] = &["target invalid", "input invalid", "url invalid", "file format not supported"];
 
 /// Interprets a `/send` answer.
@@ -43,12 +54,7 @@ pub fn parse_send_response(http_status: u16, body: &str) -> Result<Receipt, Send
     }
     let json: serde_json::Value =
         serde_json::from_str(body).map_err(|_| transient(format!("HTTP {http_status}, unreadable answer")))?;
-    let status = json
-        .as_object()
-        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("status")))
-        .and_then(|(_, v)| v.as_bool())
-        .unwrap_or(false);
-    if status {
+    if status_of(&json) {
         let id = json["id"].as_array().and_then(|ids| ids.first()).map(|v| match v {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -60,6 +66,30 @@ pub fn parse_send_response(http_status: u16, body: &str) -> Result<Receipt, Send
         Err(SendError::Rejected { provider: "fonnte".into(), detail: reason })
     } else {
         Err(transient(reason))
+    }
+}
+
+/// Interprets a `/device` answer: `Ok` only for `"status": true` with `"device_status": "connect"`;
+/// otherwise a short reason for people (never the token, which Fonnte does not echo).
+pub fn parse_device_response(http_status: u16, body: &str) -> Result<(), String> {
+    let json = serde_json::from_str::<serde_json::Value>(body).ok().filter(serde_json::Value::is_object);
+    let reason = json.as_ref().and_then(|j| j["reason"].as_str()).filter(|r| !r.is_empty());
+    if !(200..300).contains(&http_status) {
+        return Err(match (http_status, reason) {
+            (_, Some(reason)) => format!("HTTP {http_status}: {reason}"),
+            (429, None) => "HTTP 429: too many status checks".into(),
+            _ => format!("HTTP {http_status}"),
+        });
+    }
+    let Some(json) = &json else { return Err(format!("HTTP {http_status}, unreadable answer")) };
+    if !status_of(json) {
+        return Err(reason.unwrap_or("no reason given").to_owned());
+    }
+    match json["device_status"].as_str().map(str::trim) {
+        Some(s) if s.eq_ignore_ascii_case("connect") => Ok(()),
+        Some(s) if s.eq_ignore_ascii_case("disconnect") => Err("device disconnected".into()),
+        Some(other) => Err(format!("device status `{}`", other.chars().take(40).collect::<String>())),
+        None => Err("no device status in the answer".into()),
     }
 }
 
@@ -92,6 +122,21 @@ impl Provider for Fonnte {
             parse_send_response(status, &body)
         })
     }
+
+    fn probe(&self) -> Option<ProbeFuture<'_>> {
+        Some(Box::pin(async move {
+            let response = self
+                .client
+                .post(format!("{}/device", self.base_url))
+                .header("Authorization", &self.token)
+                .send()
+                .await
+                .map_err(|e| if e.is_timeout() { "timed out".to_owned() } else { format!("unreachable: {e}") })?;
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            parse_device_response(status, &body)
+        }))
+    }
 }
 
 #[cfg(feature = "fakes")]
@@ -122,6 +167,42 @@ mod tests {
         assert!(matches!(parse_send_response(502, "<html>bad gateway</html>"), Err(SendError::Transient { .. })));
         assert!(matches!(parse_send_response(429, ""), Err(SendError::Transient { .. })));
         assert!(matches!(parse_send_response(200, "not json"), Err(SendError::Transient { .. })));
+    }
+
+    #[test]
+    fn a_disconnected_device_is_worth_another_try() {
+        let r = parse_send_response(200, r#"{"status":false,"reason":"device disconnected"}"#);
+        assert_eq!(r, Err(SendError::Transient { provider: "fonnte".into(), detail: "device disconnected".into() }));
+        let r = parse_send_response(200, r#"{"Status":false,"reason":"Target invalid"}"#);
+        assert!(matches!(r, Err(SendError::Rejected { .. })), "{r:?}");
+    }
+
+    #[test]
+    fn reads_the_device_answers() {
+        let connected = r#"{"device":"6282227097005","device_status":"connect","expired":"18 November 2029","messages":16785,"name":"AGLIS","package":"Reguler","quota":"78","status":true}"#;
+        assert_eq!(parse_device_response(200, connected), Ok(()));
+        assert_eq!(parse_device_response(200, r#"{"Status":true,"device_status":"CONNECT"}"#), Ok(()));
+        let disconnected = connected.replace(r#""connect""#, r#""disconnect""#);
+        assert_eq!(parse_device_response(200, &disconnected), Err("device disconnected".into()));
+        assert_eq!(
+            parse_device_response(200, r#"{"reason":"token invalid","status":false}"#),
+            Err("token invalid".into())
+        );
+        assert_eq!(parse_device_response(200, r#"{"status":false}"#), Err("no reason given".into()));
+        assert_eq!(parse_device_response(200, r#"{"status":true}"#), Err("no device status in the answer".into()));
+        assert_eq!(
+            parse_device_response(200, r#"{"status":true,"device_status":"banned"}"#),
+            Err("device status `banned`".into())
+        );
+        assert_eq!(parse_device_response(502, "<html>bad gateway</html>"), Err("HTTP 502".into()));
+        assert_eq!(parse_device_response(429, ""), Err("HTTP 429: too many status checks".into()));
+        assert_eq!(
+            parse_device_response(403, r#"{"status":false,"reason":"access denied"}"#),
+            Err("HTTP 403: access denied".into())
+        );
+        assert_eq!(parse_device_response(200, "not json"), Err("HTTP 200, unreadable answer".into()));
+        // a device that says it is connected but an HTTP error around it is not fine
+        assert_eq!(parse_device_response(500, connected), Err("HTTP 500".into()));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! WhatsApp Cloud API (Meta, spec/protocols.md §2): `POST {base}/{version}/{phone-number-id}/messages`
 //! with `Authorization: Bearer <token>` and a JSON text message. Success carries the message's
-//! `wamid`; failures are Graph errors, classified by their `code` (never by their wording).
+//! `wamid`; failures are Graph errors, classified by their `code` (never by their wording). The
+//! status check reads the phone number (`GET {base}/{version}/{phone-number-id}`), sending nothing.
 
-use crate::notify::{Outgoing, Provider, Receipt, SendError, SendFuture};
+use crate::notify::{Outgoing, ProbeFuture, Provider, Receipt, SendError, SendFuture};
 use aglis_core::notification::Channel;
 use std::fmt;
 use std::time::Duration;
@@ -49,7 +50,12 @@ impl MetaCloud {
 
     /// `{base}/{version}/{phone_number_id}/messages`
     pub fn messages_url(&self) -> String {
-        format!("{}/{}/{}/messages", self.base_url, self.version, self.phone_number_id)
+        format!("{}/messages", self.phone_number_url())
+    }
+
+    /// `{base}/{version}/{phone_number_id}`: the phone number, read by the status check.
+    pub fn phone_number_url(&self) -> String {
+        format!("{}/{}/{}", self.base_url, self.version, self.phone_number_id)
     }
 }
 
@@ -126,6 +132,19 @@ pub fn parse_send_response(http_status: u16, body: &str) -> Result<Receipt, Send
     Ok(Receipt { provider: "meta".into(), provider_message_id: id })
 }
 
+/// Interprets the answer to reading the phone number: any 2xx is fine; otherwise the Graph
+/// error's code and message (`190: Invalid OAuth access token…`), or the HTTP status.
+pub fn parse_probe_response(http_status: u16, body: &str) -> Result<(), String> {
+    if (200..300).contains(&http_status) {
+        return Ok(());
+    }
+    let json = serde_json::from_str::<serde_json::Value>(body).unwrap_or_default();
+    match json.get("error").filter(|e| e.is_object()) {
+        Some(error) => Err(describe(error, http_status)),
+        None => Err(format!("HTTP {http_status}")),
+    }
+}
+
 /// The JSON body of a plain text message (links are not previewed).
 pub fn text_message(to: &str, body: &str) -> serde_json::Value {
     serde_json::json!({
@@ -163,6 +182,21 @@ impl Provider for MetaCloud {
             let body = response.text().await.unwrap_or_default();
             parse_send_response(status, &body)
         })
+    }
+
+    fn probe(&self) -> Option<ProbeFuture<'_>> {
+        Some(Box::pin(async move {
+            let response = self
+                .client
+                .get(self.phone_number_url())
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .map_err(|e| if e.is_timeout() { "timed out".to_owned() } else { format!("unreachable: {e}") })?;
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            parse_probe_response(status, &body)
+        }))
     }
 }
 
@@ -284,6 +318,24 @@ mod tests {
     }
 
     #[test]
+    fn the_probe_reads_graph_errors() {
+        let number = r#"{"verified_name":"AGLIS Net","code_verification_status":"VERIFIED","display_phone_number":"+62 811-0000-0000","quality_rating":"GREEN","id":"106540352242922"}"#;
+        assert_eq!(parse_probe_response(200, number), Ok(()));
+        assert_eq!(parse_probe_response(204, ""), Ok(()));
+        let expired = r#"{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"AbC"}}"#;
+        assert_eq!(
+            parse_probe_response(401, expired),
+            Err("190: Error validating access token: Session has expired (subcode 463) [fbtrace_id AbC]".into())
+        );
+        assert_eq!(
+            parse_probe_response(400, &graph_error(100, "(#100) Unsupported get request.")),
+            Err("100: Unsupported get request. (More about it.) [fbtrace_id AbCdEf123]".into())
+        );
+        assert_eq!(parse_probe_response(502, "<html>Bad Gateway</html>"), Err("HTTP 502".into()));
+        assert_eq!(parse_probe_response(404, ""), Err("HTTP 404".into()));
+    }
+
+    #[test]
     fn the_request_body_is_a_text_message() {
         assert_eq!(
             text_message("6281234567890", "Halo"),
@@ -300,6 +352,7 @@ mod tests {
         assert!(!format!("{m:?}").contains("EAAG-rahasia-token"));
         assert!(format!("{m:?}").contains("1055"));
         assert_eq!(m.messages_url(), "https://graph.example/v21.0/1055/messages");
+        assert_eq!(m.phone_number_url(), "https://graph.example/v21.0/1055");
         assert_eq!(m.name(), "meta");
         assert_eq!(m.channels(), &[Channel::Whatsapp]);
     }

@@ -111,9 +111,6 @@ pub async fn create(
     // Whatever a killed backup left: its row and its staging folder.
     let now = ctx.now();
     backups::interrupt_running(&ctx.db, None, now).await?;
-    for name in local.remove_incomplete()? {
-        tracing::warn!(set = %name, "removed the folder of a backup that did not finish");
-    }
     let mut name = set_name(now);
     while local.path(&name).exists() || backups::by_name(&ctx.db, &name).await?.is_some() {
         let next = parse_set_name(&name).unwrap_or(now) + chrono::Duration::seconds(1);
@@ -126,7 +123,15 @@ pub async fn create(
     let tracker = Arc::new(Tracker::default());
     let (stop, reporter) = report_progress(ctx, row.id, tracker.clone());
     let tee: Arc<dyn Progress> = Arc::new(Tee(vec![progress, tracker]));
-    let result = build(ctx, &local, &name, trigger, tee).await;
+    // From here every failure is recorded on the row (the alert rule and the page read it), even
+    // one as early as a backup directory that cannot be written.
+    let result = async {
+        for name in local.remove_incomplete()? {
+            tracing::warn!(set = %name, "removed the folder of a backup that did not finish");
+        }
+        build(ctx, &local, &name, trigger, tee).await
+    }
+    .await;
     let _ = stop.send(true);
     let _ = reporter.await;
     match result {

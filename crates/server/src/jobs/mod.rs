@@ -62,6 +62,13 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
         timezone: "Asia/Jakarta",
         job_kind: crate::backup::jobs::WATCH_JOB,
     },
+    // Monitoring (issue 9): the alert rules, every minute.
+    ScheduleDef {
+        name: crate::monitoring::alerting::SCHEDULE_NAME,
+        cron: "* * * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::monitoring::alerting::EVALUATE_JOB,
+    },
 ];
 
 pub async fn install_builtin_schedules(state: &AppState) -> anyhow::Result<()> {

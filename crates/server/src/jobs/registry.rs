@@ -83,6 +83,7 @@ pub fn builtin_registry() -> Registry {
     r.register(crate::backup::jobs::VERIFY_JOB, crate::backup::jobs::verify_job);
     r.register(crate::backup::jobs::WATCH_JOB, crate::backup::jobs::watch_job);
     r.register(crate::backup::jobs::ALERT_JOB, crate::backup::jobs::alert_job);
+    r.register(crate::monitoring::alerting::EVALUATE_JOB, crate::monitoring::alerting::evaluate_job);
     r
 }
 

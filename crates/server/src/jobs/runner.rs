@@ -91,6 +91,17 @@ impl Runner {
             Failure::Dead => {
                 tracing::error!(job = job.id, kind = %job.kind, %error, "job dead after its last attempt");
                 report.dead += 1;
+                let captured = crate::monitoring::errors::Captured {
+                    source: aglis_core::alerting::ErrorSource::Job,
+                    title: error.lines().next().unwrap_or_default().to_owned(),
+                    route: job.kind.clone(),
+                    method: None,
+                    request_id: Some(format!("job-{}", job.id)),
+                    user_id: None,
+                    detail: format!("job {} ({}) dead after {} attempts: {error}", job.id, job.kind, job.attempts),
+                    backtrace: None,
+                };
+                crate::monitoring::errors::record(&self.state, captured).await;
             }
             Failure::NotHeld => {}
         }

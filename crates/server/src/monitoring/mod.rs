@@ -2,7 +2,9 @@
 //! database, the error inbox and Sentry, alert rules evaluated every minute, the database
 //! watchdog, and the monitoring pages.
 
+pub mod alerting;
 pub mod api;
+pub mod charts;
 pub mod config;
 pub mod demo;
 pub mod demo_gateway;
@@ -11,7 +13,9 @@ pub mod health;
 pub mod metrics;
 pub mod pages;
 pub mod probe;
+pub mod rules;
 pub mod sentry;
+pub mod watchdog;
 
 use crate::app::AppState;
 use chrono::{DateTime, Utc};
@@ -32,6 +36,8 @@ pub struct Monitor {
     pub probes: probe::ProbeCache,
     /// `aglis demo` only: the local WhatsApp gateway the monitoring page can break and repair.
     pub demo_gateway: Option<demo_gateway::DemoGateway>,
+    /// Pings the database; alerts directly when it is down.
+    pub watchdog: watchdog::Watchdog,
 }
 
 impl Monitor {
@@ -47,12 +53,39 @@ impl Monitor {
             sentry: sentry::SentryReporter::from_config(&config.monitoring)?,
             probes: probe::ProbeCache::default(),
             demo_gateway: None,
+            watchdog: watchdog::Watchdog::default(),
         })
     }
 
     pub fn uptime_secs(&self) -> u64 {
         self.started.elapsed().as_secs()
     }
+
+    /// Adds this instance's counted requests to the database.
+    pub async fn flush(&self, db: &impl aglis_db::ConnectionTrait) -> Result<(), aglis_db::DbError> {
+        self.figures.flush(db, &self.instance).await
+    }
+}
+
+/// Every instance, while it serves: flushes its figures every 10 s and runs the database
+/// watchdog every 15 s, until `stop`; flushes once more on the way out.
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut flush = tokio::time::interval(std::time::Duration::from_secs(10));
+    let mut watch = tokio::time::interval(watchdog::TICK);
+    loop {
+        tokio::select! {
+            _ = flush.tick() => {
+                if let Err(e) = state.monitor.flush(&state.db).await {
+                    tracing::debug!(error = %e, "metrics: figures kept for the next flush");
+                }
+            }
+            _ = watch.tick() => {
+                state.monitor.watchdog.tick(&state).await;
+            }
+            _ = stop.changed() => break,
+        }
+    }
+    let _ = state.monitor.flush(&state.db).await;
 }
 
 /// The routes outside the OpenAPI document: `/metrics` (Prometheus text).

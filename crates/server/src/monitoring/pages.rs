@@ -1,8 +1,845 @@
-//! The monitoring pages (being written).
+//! The monitoring pages (issue 9), for admins, supervisors and the NOC (`monitoring.view`;
+//! changes need `monitoring.manage`):
+//!
+//! - `/admin/monitoring`: the health checks and the firing alerts (a panel htmx refreshes every
+//!   30 s from `/admin/monitoring/live`), four server-drawn charts of the last 24 hours, the open
+//!   errors, and in `aglis demo` the switch that breaks and repairs the demo WhatsApp gateway;
+//! - `/admin/monitoring/errors`: the error inbox (status tabs, search, pages) and one group's
+//!   detail with resolve / ignore / reopen;
+//! - `/admin/monitoring/alerts`: the alert history by rule, with how long each incident lasted;
+//! - `/admin/monitoring/rules`: every rule's settings, recipients and mute.
 
 use crate::app::AppState;
+use crate::audit::{Entry, RequestMeta, record};
+use crate::auth::extract::{Staff, perm};
+use crate::backup::pages::span;
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiForm, ApiQuery, IdPath};
+use crate::i18n::Lang;
+use crate::listing::Paging;
+use crate::monitoring::api::{self as monitoring_api, Bad, CodePath, RuleInput, rules_with_codes};
+use crate::monitoring::charts::{self, Chart};
+use crate::monitoring::health::{self, CheckStatus};
+use crate::pages::{Shell, render};
+use aglis_core::alerting::{AlertStatus, ErrorStatus, RuleCode, duration, muted};
+use aglis_core::audit::{AuditEvent, AuditResult};
+use aglis_core::permission::Permission;
+use aglis_db::repo::alerts::{self, Alert, Rule};
+use aglis_db::repo::{error_groups, metrics, users};
+use askama::Template;
 use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/admin/monitoring", get(overview))
+        .route("/admin/monitoring/live", get(live))
+        .route("/admin/monitoring/demo-gateway", post(demo_gateway))
+        .route("/admin/monitoring/errors", get(errors_page))
+        .route("/admin/monitoring/errors/{id}", get(error_page))
+        .route("/admin/monitoring/errors/{id}/transitions", post(error_transition))
+        .route("/admin/monitoring/alerts", get(alerts_page))
+        .route("/admin/monitoring/alerts/{id}/acknowledge", post(acknowledge_form))
+        .route("/admin/monitoring/rules", get(rules_page))
+        .route("/admin/monitoring/rules/{code}", post(save_rule_form))
+        .route("/admin/monitoring/rules/{code}/mute", post(mute_form))
+}
+
+/// Open errors shown on the overview.
+const TOP_ERRORS: u64 = 10;
+/// The mute durations the rules page offers, in minutes (0 unmutes).
+const MUTE_CHOICES: [i64; 4] = [60, 240, 1440, 0];
+
+fn can_manage(role: aglis_core::permission::Role) -> bool {
+    role.can(Permission::MonitoringManage)
+}
+
+/// The locale key of the message after a change (`?done=…`), or nothing.
+fn done_key(done: Option<&str>) -> &'static str {
+    match done {
+        Some("acknowledged") => "monitoring.done.acknowledged",
+        Some("saved") => "monitoring.done.saved",
+        Some("muted") => "monitoring.done.muted",
+        Some("unmuted") => "monitoring.done.unmuted",
+        Some("resolved") => "monitoring.done.resolved",
+        Some("ignored") => "monitoring.done.ignored",
+        Some("open") => "monitoring.done.reopened",
+        Some("broken") => "monitoring.done.broken",
+        Some("repaired") => "monitoring.done.repaired",
+        _ => "",
+    }
+}
+
+/// Where a form came from, to go back to: a monitoring page, or the overview.
+fn back_to(back: Option<&str>) -> String {
+    back.map(str::trim)
+        .filter(|b| b.starts_with("/admin/monitoring") && !b.contains("//") && b.chars().all(|c| c.is_ascii_graphic()))
+        .map(|b| b.split('#').next().unwrap_or(b).to_owned())
+        .unwrap_or_else(|| "/admin/monitoring".to_owned())
+}
+
+/// `path` with `done=<what>` added to its query.
+fn with_done(path: &str, what: &str) -> String {
+    let kept: Vec<String> = match path.split_once('?') {
+        Some((_, q)) => q.split('&').filter(|p| !p.is_empty() && !p.starts_with("done=")).map(str::to_owned).collect(),
+        None => Vec::new(),
+    };
+    let base = path.split('?').next().unwrap_or(path);
+    let mut query = kept;
+    query.push(format!("done={what}"));
+    format!("{base}?{}", query.join("&"))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The health checks and the firing alerts (the live panel).
+
+struct CheckView {
+    name: String,
+    status: &'static str,
+    message: Option<String>,
+    figures: Vec<(String, String)>,
+    latency_ms: Option<u64>,
+}
+
+fn status_code(s: CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Ok => "ok",
+        CheckStatus::Degraded => "degraded",
+        CheckStatus::Fail => "fail",
+    }
+}
+
+/// The text of `key` under `prefix`, or `fallback` when there is none.
+fn label_or(lang: Lang, prefix: &str, key: &str) -> String {
+    let full = format!("{prefix}{key}");
+    let text = lang.t(&full);
+    if text == full { key.to_owned() } else { text.to_owned() }
+}
+
+fn figure_value(v: &Value, lang: Lang) -> String {
+    match v {
+        Value::Bool(true) => lang.t("monitoring.yes").to_owned(),
+        Value::Bool(false) => lang.t("monitoring.no").to_owned(),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) => charts::number(f, 1, lang),
+            _ => n.to_string(),
+        },
+        Value::String(s) => s.clone(),
+        Value::Null => "—".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// An alert as the tables show it.
+struct AlertRow {
+    id: i64,
+    rule: String,
+    value: String,
+    detail: String,
+    started: String,
+    resolved: String,
+    duration: String,
+    firing: bool,
+    /// `name · dd-mm-YYYY HH:MM WIB` of whoever acknowledged it.
+    acknowledged: Option<String>,
+    notifications: i32,
+    direct: bool,
+}
+
+/// The usernames of `ids`.
+async fn names(state: &AppState, ids: impl Iterator<Item = i64>) -> AppResult<BTreeMap<i64, String>> {
+    let mut out = BTreeMap::new();
+    for id in ids.collect::<BTreeSet<_>>() {
+        if let Some(u) = users::get(&state.reads, id).await? {
+            out.insert(id, u.username);
+        }
+    }
+    Ok(out)
+}
+
+async fn alert_rows(state: &AppState, shell: &Shell, list: Vec<Alert>) -> AppResult<Vec<AlertRow>> {
+    let who = names(state, list.iter().filter_map(|a| a.acknowledged_by)).await?;
+    let now = state.now();
+    Ok(list
+        .into_iter()
+        .map(|a| AlertRow {
+            duration: span(duration(a.started_at, a.resolved_at, now).num_milliseconds(), shell.lang),
+            started: shell.local_time(&a.started_at),
+            resolved: a.resolved_at.as_ref().map(|t| shell.local_time(t)).unwrap_or_default(),
+            firing: a.status == AlertStatus::Firing.as_str(),
+            acknowledged: a.acknowledged_at.map(|at| {
+                let by = a.acknowledged_by.and_then(|id| who.get(&id).cloned()).unwrap_or_else(|| "—".into());
+                format!("{by} · {}", shell.local_time(&at))
+            }),
+            id: a.id,
+            rule: a.rule,
+            value: a.value,
+            detail: a.detail,
+            notifications: a.notifications,
+            direct: a.direct,
+        })
+        .collect())
+}
+
+struct Live {
+    status: &'static str,
+    checks: Vec<CheckView>,
+    alerts: Vec<AlertRow>,
+    instance: String,
+    version: &'static str,
+    uptime: String,
+    checked: String,
+}
+
+async fn live_view(state: &AppState, shell: &Shell) -> AppResult<Live> {
+    let lang = shell.lang;
+    let h = health::collect(state).await;
+    let checks = h
+        .checks
+        .into_iter()
+        .map(|(name, c)| CheckView {
+            status: status_code(c.status),
+            message: c.message,
+            figures: c
+                .figures
+                .iter()
+                .map(|(k, v)| (label_or(lang, "monitoring.figure.", k), figure_value(v, lang)))
+                .collect(),
+            latency_ms: c.latency_ms,
+            name,
+        })
+        .collect();
+    let active = alerts::active(&state.reads).await?;
+    Ok(Live {
+        status: status_code(h.status),
+        checks,
+        alerts: alert_rows(state, shell, active).await?,
+        instance: h.instance.unwrap_or_default(),
+        version: h.version.unwrap_or_default(),
+        uptime: span(i64::try_from(h.uptime_secs.unwrap_or(0)).unwrap_or(i64::MAX).saturating_mul(1000), lang),
+        checked: shell.local_time(&state.now()),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The overview.
+
+/// An error group as the tables show it.
+struct ErrorRow {
+    id: i64,
+    title: String,
+    route: String,
+    source: String,
+    status: String,
+    count: i64,
+    first_seen: String,
+    last_seen: String,
+}
+
+fn error_row(shell: &Shell, g: &error_groups::Model) -> ErrorRow {
+    ErrorRow {
+        id: g.id,
+        title: g.title.clone(),
+        route: g.route.clone(),
+        source: g.source.clone(),
+        status: g.status.clone(),
+        count: g.count,
+        first_seen: shell.local_time(&g.first_seen),
+        last_seen: shell.local_time(&g.last_seen),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "monitoring/overview.html")]
+struct OverviewPage {
+    shell: Shell,
+    live: Live,
+    can_manage: bool,
+    charts: Vec<Chart>,
+    errors: Vec<ErrorRow>,
+    open_errors: u64,
+    /// `aglis demo` only: whether the demo WhatsApp gateway is broken.
+    demo: Option<bool>,
+    done: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "monitoring/live_fragment.html")]
+struct LiveFragment {
+    shell: Shell,
+    live: Live,
+    can_manage: bool,
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    shell: Shell,
+    s: Staff<perm::MonitoringView>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> AppResult<Response> {
+    let now = state.now();
+    let since = charts::since(now);
+    let series = metrics::series(&state.reads, since).await?;
+    let queue = metrics::queue_series(&state.reads, since).await?;
+    let (open, open_errors) = error_groups::list(&state.reads, Some(ErrorStatus::Open), None, 1, TOP_ERRORS).await?;
+    render(&OverviewPage {
+        live: live_view(&state, &shell).await?,
+        can_manage: can_manage(s.auth().user.role),
+        charts: charts::charts(&series, &queue, now, shell.lang),
+        errors: open.iter().map(|g| error_row(&shell, g)).collect(),
+        open_errors,
+        demo: state.monitor.demo_gateway.as_ref().map(|g| g.is_broken()),
+        done: done_key(q.done.as_deref()),
+        shell,
+    })
+}
+
+/// The live panel alone, for htmx's polling.
+async fn live(State(state): State<AppState>, shell: Shell, s: Staff<perm::MonitoringView>) -> AppResult<Response> {
+    render(&LiveFragment { live: live_view(&state, &shell).await?, can_manage: can_manage(s.auth().user.role), shell })
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoForm {
+    /// `break` or `repair`.
+    action: Option<String>,
+}
+
+/// `aglis demo`: breaks or repairs the demo WhatsApp gateway (404 elsewhere).
+async fn demo_gateway(
+    State(state): State<AppState>,
+    s: Staff<perm::MonitoringManage>,
+    meta: RequestMeta,
+    ApiForm(form): ApiForm<DemoForm>,
+) -> AppResult<Response> {
+    let Some(gateway) = state.monitor.demo_gateway.as_ref() else {
+        return Err(AppError::NotFound("there is no demo gateway outside `aglis demo`".into()));
+    };
+    let broken = match form.action.as_deref().map(str::trim) {
+        Some("break") => true,
+        Some("repair") => false,
+        _ => return Err(AppError::field("action", "must be break or repair")),
+    };
+    gateway.set_broken(broken);
+    let entry = Entry::new(AuditEvent::DemoGatewayToggled, AuditResult::Success)
+        .by(s.auth())
+        .meta(&meta)
+        .resource("demo_gateway")
+        .details(json!({ "broken": broken }));
+    record(&state, entry).await?;
+    let done = if broken { "broken" } else { "repaired" };
+    Ok(Redirect::to(&format!("/admin/monitoring?done={done}#demo-gateway")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The error inbox.
+
+#[derive(Template)]
+#[template(path = "monitoring/errors.html")]
+struct ErrorsPage {
+    shell: Shell,
+    rows: Vec<ErrorRow>,
+    total: u64,
+    page: u64,
+    pages: u64,
+    base_query: String,
+    /// `open`, `resolved`, `ignored` or `all`.
+    status: &'static str,
+    q: String,
+    /// Groups per status tab (with the search applied).
+    counts: Vec<(&'static str, u64)>,
+    /// `&q=…` for the tabs' links, when searching.
+    q_param: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ErrorsParams {
+    status: Option<String>,
+    q: Option<String>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+}
+
+async fn errors_page(
+    State(state): State<AppState>,
+    shell: Shell,
+    _s: Staff<perm::MonitoringView>,
+    ApiQuery(p): ApiQuery<ErrorsParams>,
+) -> AppResult<Response> {
+    let paging = Paging::parse(p.page, p.per_page)?;
+    let raw_status = p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("open");
+    let status = monitoring_api::status_filter(Some(raw_status))?;
+    let q: String = p.q.unwrap_or_default().trim().chars().take(monitoring_api::MAX_Q).collect();
+    let text = Some(q.as_str()).filter(|q| !q.is_empty());
+    let (rows, total) = error_groups::list(&state.reads, status, text, paging.page, paging.per_page).await?;
+    let mut counts = Vec::new();
+    let mut all = 0;
+    for s in ErrorStatus::ALL {
+        let (_, n) = error_groups::list(&state.reads, Some(*s), text, 1, 1).await?;
+        all += n;
+        counts.push((s.as_str(), n));
+    }
+    counts.push(("all", all));
+    let status_code = status.map_or("all", ErrorStatus::as_str);
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("status", status_code);
+    if !q.is_empty() {
+        query.append_pair("q", &q);
+    }
+    if p.per_page.is_some() {
+        query.append_pair("per_page", &paging.per_page.to_string());
+    }
+    let q_param = if q.is_empty() {
+        String::new()
+    } else {
+        format!("&{}", form_urlencoded::Serializer::new(String::new()).append_pair("q", &q).finish())
+    };
+    render(&ErrorsPage {
+        rows: rows.iter().map(|g| error_row(&shell, g)).collect(),
+        q_param,
+        total,
+        page: paging.page,
+        pages: paging.pages(total),
+        base_query: query.finish(),
+        status: status_code,
+        q,
+        counts,
+        shell,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "monitoring/error.html")]
+struct ErrorDetailPage {
+    shell: Shell,
+    e: ErrorRow,
+    detail: String,
+    request_id: Option<String>,
+    user_id: Option<i64>,
+    /// `name · time` of whoever resolved it.
+    resolved: Option<String>,
+    can_manage: bool,
+    done: &'static str,
+}
+
+impl ErrorDetailPage {
+    /// The buttons: every status but the current one.
+    fn targets(&self) -> Vec<&'static str> {
+        [ErrorStatus::Resolved, ErrorStatus::Ignored, ErrorStatus::Open]
+            .into_iter()
+            .filter(|s| s.as_str() != self.e.status)
+            .map(ErrorStatus::as_str)
+            .collect()
+    }
+}
+
+async fn error_page(
+    State(state): State<AppState>,
+    shell: Shell,
+    s: Staff<perm::MonitoringView>,
+    IdPath(id): IdPath,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> AppResult<Response> {
+    let g = error_groups::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("error group"))?;
+    let who = names(&state, g.resolved_by.into_iter()).await?;
+    let resolved = g.resolved_at.filter(|_| g.status == ErrorStatus::Resolved.as_str()).map(|at| {
+        let by = g.resolved_by.and_then(|id| who.get(&id).cloned()).unwrap_or_else(|| "—".into());
+        format!("{by} · {}", shell.local_time(&at))
+    });
+    render(&ErrorDetailPage {
+        e: error_row(&shell, &g),
+        detail: g.detail,
+        request_id: g.last_request_id,
+        user_id: g.last_user_id,
+        resolved,
+        can_manage: can_manage(s.auth().user.role),
+        done: done_key(q.done.as_deref()),
+        shell,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct TransitionForm {
+    to: Option<String>,
+}
+
+async fn error_transition(
+    State(state): State<AppState>,
+    s: Staff<perm::MonitoringManage>,
+    IdPath(id): IdPath,
+    meta: RequestMeta,
+    ApiForm(form): ApiForm<TransitionForm>,
+) -> AppResult<Response> {
+    let to = form
+        .to
+        .as_deref()
+        .and_then(|t| ErrorStatus::from_str(t.trim()).ok())
+        .ok_or_else(|| AppError::field("to", "must be resolved, ignored or open"))?;
+    monitoring_api::transition(&state, s.auth(), &meta, id, to).await?;
+    Ok(Redirect::to(&format!("/admin/monitoring/errors/{id}?done={to}")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The alert history.
+
+#[derive(Template)]
+#[template(path = "monitoring/alerts.html")]
+struct AlertsPage {
+    shell: Shell,
+    rows: Vec<AlertRow>,
+    /// The rule shown, or empty for every rule.
+    rule: String,
+    total: u64,
+    page: u64,
+    pages: u64,
+    base_query: String,
+    /// `back` of the acknowledge forms: this page with its filter and page.
+    here: String,
+    can_manage: bool,
+    done: &'static str,
+}
+
+impl AlertsPage {
+    fn codes(&self) -> &'static [RuleCode] {
+        RuleCode::ALL
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct AlertsParams {
+    rule: Option<String>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+    done: Option<String>,
+}
+
+async fn alerts_page(
+    State(state): State<AppState>,
+    shell: Shell,
+    s: Staff<perm::MonitoringView>,
+    ApiQuery(p): ApiQuery<AlertsParams>,
+) -> AppResult<Response> {
+    let paging = Paging::parse(p.page, p.per_page)?;
+    let rule = monitoring_api::rule_filter(p.rule.as_deref())?;
+    let (list, total) = alerts::history(&state.reads, rule, paging.page, paging.per_page).await?;
+    let base_query = {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(r) = rule {
+            query.append_pair("rule", r.as_str());
+        }
+        if p.per_page.is_some() {
+            query.append_pair("per_page", &paging.per_page.to_string());
+        }
+        query.finish()
+    };
+    let here = format!("/admin/monitoring/alerts?{base_query}&page={}", paging.page);
+    render(&AlertsPage {
+        rows: alert_rows(&state, &shell, list).await?,
+        rule: rule.map_or("", RuleCode::as_str).to_owned(),
+        total,
+        page: paging.page,
+        pages: paging.pages(total),
+        base_query,
+        here,
+        can_manage: can_manage(s.auth().user.role),
+        done: done_key(p.done.as_deref()),
+        shell,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct BackForm {
+    back: Option<String>,
+}
+
+async fn acknowledge_form(
+    State(state): State<AppState>,
+    s: Staff<perm::MonitoringManage>,
+    IdPath(id): IdPath,
+    meta: RequestMeta,
+    ApiForm(form): ApiForm<BackForm>,
+) -> AppResult<Response> {
+    monitoring_api::acknowledge(&state, s.auth(), &meta, id).await?;
+    Ok(Redirect::to(&with_done(&back_to(form.back.as_deref()), "acknowledged")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rules.
+
+/// A rule as its form shows it (typed values kept after a refusal).
+struct RuleView {
+    code: &'static str,
+    enabled: bool,
+    has_threshold: bool,
+    has_window: bool,
+    threshold: String,
+    unit: String,
+    window: String,
+    renotify: String,
+    /// One per line; mobile numbers as people write them.
+    recipients: String,
+    muted_until: Option<String>,
+    /// `default: …` hint.
+    defaults: String,
+    errors: BTreeMap<&'static str, String>,
+}
+
+impl RuleView {
+    fn error(&self, field: &str) -> &str {
+        self.errors.get(field).map_or("", String::as_str)
+    }
+}
+
+fn unit_label(code: RuleCode, lang: Lang) -> String {
+    match code.unit() {
+        "" => String::new(),
+        u @ ("%" | "ms") => u.to_owned(),
+        other => label_or(lang, "monitoring.unit.", other),
+    }
+}
+
+fn rule_view(code: RuleCode, r: &Rule, now: DateTime<Utc>, shell: &Shell) -> RuleView {
+    let lang = shell.lang;
+    let d = code.defaults();
+    let unit = unit_label(code, lang);
+    let mut defaults = Vec::new();
+    if code.has_threshold() {
+        defaults.push(format!("{} {unit}", charts::number(d.threshold, 2, lang)).trim().to_owned());
+    }
+    if code.has_window() {
+        defaults.push(format!("{} {}", d.window_minutes, lang.t("monitoring.unit.minutes")));
+    }
+    RuleView {
+        code: code.as_str(),
+        enabled: r.enabled,
+        has_threshold: code.has_threshold(),
+        has_window: code.has_window(),
+        threshold: charts::number(r.threshold, 2, lang),
+        window: r.window_minutes.to_string(),
+        renotify: r.renotify_minutes.to_string(),
+        recipients: monitoring_api::stored_recipients(r)
+            .iter()
+            .map(|l| crate::pages::local_phone(l))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        muted_until: r.muted_until.filter(|_| muted(r.muted_until, now)).map(|t| shell.local_time(&t)),
+        defaults: defaults.join(" · "),
+        errors: BTreeMap::new(),
+        unit,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "monitoring/rules.html")]
+struct RulesPage {
+    shell: Shell,
+    rules: Vec<RuleView>,
+    can_manage: bool,
+    done: &'static str,
+    /// The rule just saved or refused, to scroll to.
+    focus: String,
+}
+
+impl RulesPage {
+    fn mute_choices(&self) -> &'static [i64] {
+        &MUTE_CHOICES
+    }
+}
+
+/// A rule refused: its code, what was typed and what is wrong.
+struct Refused {
+    code: RuleCode,
+    form: RuleForm,
+    bad: Vec<Bad>,
+}
+
+async fn rules_view(
+    state: &AppState,
+    shell: Shell,
+    s_role: bool,
+    done: &'static str,
+    refused: Option<Refused>,
+) -> AppResult<Response> {
+    let now = state.now();
+    let mut rules: Vec<RuleView> =
+        rules_with_codes(state).await?.iter().map(|(code, r)| rule_view(*code, r, now, &shell)).collect();
+    let mut focus = String::new();
+    let status = if let Some(Refused { code, form, bad }) = refused {
+        focus = code.as_str().to_owned();
+        if let Some(v) = rules.iter_mut().find(|v| v.code == code.as_str()) {
+            if let Some(on) = form.enabled_value() {
+                v.enabled = on;
+            }
+            if let Some(t) = form.threshold {
+                v.threshold = t;
+            }
+            if let Some(w) = form.window_minutes {
+                v.window = w;
+            }
+            if let Some(r) = form.renotify_minutes {
+                v.renotify = r;
+            }
+            if let Some(r) = form.recipients {
+                v.recipients = r;
+            }
+            for b in &bad {
+                let text = match b {
+                    Bad::Recipient(line) => format!("{} {line}", shell.t(b.key())),
+                    other => shell.t(other.key()).to_owned(),
+                };
+                let entry = v.errors.entry(b.field()).or_default();
+                if !entry.is_empty() {
+                    entry.push(' ');
+                }
+                entry.push_str(&text);
+            }
+        }
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = RulesPage { rules, can_manage: s_role, done, focus, shell };
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct RulesParams {
+    done: Option<String>,
+}
+
+async fn rules_page(
+    State(state): State<AppState>,
+    shell: Shell,
+    s: Staff<perm::MonitoringView>,
+    ApiQuery(p): ApiQuery<RulesParams>,
+) -> AppResult<Response> {
+    rules_view(&state, shell, can_manage(s.auth().user.role), done_key(p.done.as_deref()), None).await
+}
+
+/// The rule form. `rule_form` marks a form sent from the page, where an unticked `enabled` box
+/// sends nothing.
+#[derive(Debug, Deserialize, Default)]
+struct RuleForm {
+    rule_form: Option<String>,
+    enabled: Option<String>,
+    threshold: Option<String>,
+    window_minutes: Option<String>,
+    renotify_minutes: Option<String>,
+    recipients: Option<String>,
+}
+
+impl RuleForm {
+    fn enabled_value(&self) -> Option<bool> {
+        match (&self.rule_form, &self.enabled) {
+            (_, Some(v)) => Some(!matches!(v.trim(), "" | "0" | "false" | "off")),
+            (Some(_), None) => Some(false),
+            (None, None) => None,
+        }
+    }
+
+    /// What was typed, as the shared check reads it (unreadable numbers out of range).
+    fn input(&self) -> RuleInput {
+        let number = |raw: &str| raw.trim().replace(',', ".").parse::<f64>().unwrap_or(f64::NAN);
+        let whole = |raw: &str| raw.trim().parse::<i64>().unwrap_or(-1);
+        RuleInput {
+            enabled: self.enabled_value(),
+            threshold: self.threshold.as_deref().map(number),
+            window_minutes: self.window_minutes.as_deref().map(whole),
+            renotify_minutes: self.renotify_minutes.as_deref().map(whole),
+            recipients: self.recipients.as_deref().map(|t| t.lines().map(str::to_owned).collect()),
+        }
+    }
+}
+
+async fn save_rule_form(
+    State(state): State<AppState>,
+    shell: Shell,
+    s: Staff<perm::MonitoringManage>,
+    CodePath(code): CodePath,
+    meta: RequestMeta,
+    ApiForm(form): ApiForm<RuleForm>,
+) -> AppResult<Response> {
+    let current = alerts::rule(&state.db, code).await?.ok_or_else(|| AppError::not_found("alert rule"))?;
+    match monitoring_api::check_rule(code, &current, &form.input()) {
+        Ok(settings) => {
+            monitoring_api::save_rule(&state, s.auth(), &meta, code, &settings).await?;
+            Ok(Redirect::to(&format!("/admin/monitoring/rules?done=saved#rule-{code}")).into_response())
+        }
+        Err(bad) => rules_view(&state, shell, true, "", Some(Refused { code, form, bad })).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct MuteForm {
+    minutes: Option<String>,
+}
+
+async fn mute_form(
+    State(state): State<AppState>,
+    s: Staff<perm::MonitoringManage>,
+    CodePath(code): CodePath,
+    meta: RequestMeta,
+    ApiForm(form): ApiForm<MuteForm>,
+) -> AppResult<Response> {
+    let minutes = form
+        .minutes
+        .as_deref()
+        .and_then(|m| m.trim().parse::<i64>().ok())
+        .ok_or_else(|| AppError::field("minutes", "choose how long to mute the rule"))?;
+    monitoring_api::mute(&state, s.auth(), &meta, code, minutes).await?;
+    let done = if minutes > 0 { "muted" } else { "unmuted" };
+    Ok(Redirect::to(&format!("/admin/monitoring/rules?done={done}#rule-{code}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_go_back_only_to_monitoring_pages() {
+        assert_eq!(
+            back_to(Some("/admin/monitoring/alerts?rule=disk&page=2")),
+            "/admin/monitoring/alerts?rule=disk&page=2"
+        );
+        assert_eq!(back_to(Some("https://evil.example/admin/monitoring")), "/admin/monitoring");
+        assert_eq!(back_to(Some("/admin/monitoring//evil")), "/admin/monitoring");
+        assert_eq!(back_to(Some("/admin/monitoring\r\nx: y")), "/admin/monitoring");
+        assert_eq!(back_to(None), "/admin/monitoring");
+        assert_eq!(with_done("/admin/monitoring", "acknowledged"), "/admin/monitoring?done=acknowledged");
+        assert_eq!(
+            with_done("/admin/monitoring/alerts?rule=disk&done=saved&page=2", "acknowledged"),
+            "/admin/monitoring/alerts?rule=disk&page=2&done=acknowledged"
+        );
+    }
+
+    #[test]
+    fn an_unticked_box_disables_only_on_the_page_form() {
+        let page = RuleForm { rule_form: Some("1".into()), ..RuleForm::default() };
+        assert_eq!(page.input().enabled, Some(false));
+        let ticked = RuleForm { rule_form: Some("1".into()), enabled: Some("on".into()), ..RuleForm::default() };
+        assert_eq!(ticked.input().enabled, Some(true));
+        assert_eq!(RuleForm::default().input().enabled, None);
+        let typed = RuleForm {
+            threshold: Some("1,5".into()),
+            window_minutes: Some("lima".into()),
+            renotify_minutes: Some(" 30 ".into()),
+            ..RuleForm::default()
+        };
+        let input = typed.input();
+        assert_eq!((input.threshold, input.window_minutes, input.renotify_minutes), (Some(1.5), Some(-1), Some(30)));
+    }
 }

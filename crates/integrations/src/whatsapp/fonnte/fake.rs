@@ -1,5 +1,6 @@
 //! A local Fonnte for tests and the demo: `POST /send` with Fonnte's real request and answer shapes
-//! (JSON or form bodies, raw token in `Authorization`), and the failures Fonnte really produces.
+//! (JSON or form bodies, raw token in `Authorization`), and the failures Fonnte really produces;
+//! `POST /device`, the device status of spec/protocols.md §1.2, follows the same behaviour.
 //! With a [`CallbackPlan`] it also posts the message-status webhooks of spec/protocols.md §1.3:
 //! `id` + `status` for message statuses, `stateid` + `state` for delivery states, the first
 //! callback of a message carrying both `id` and `stateid` to bind them.
@@ -31,8 +32,11 @@ pub enum Behavior {
     Refuse(String),
     /// An HTTP error status with an HTML body.
     HttpError(u16),
-    /// Accept, but only after this long (to provoke client time-outs).
+    /// Accept, but only after this long (to provoke client time-outs); `/device` is as slow.
     Slow(Duration),
+    /// The device is logged out: `/device` says `"device_status": "disconnect"` and `/send`
+    /// answers HTTP 200 with `{"status": false, "reason": "device disconnected"}`.
+    Disconnected,
 }
 
 /// One request the fake received.
@@ -48,6 +52,8 @@ struct Inner {
     token: String,
     behavior: Behavior,
     received: Vec<Received>,
+    /// The `Authorization` of each `/device` request.
+    device_checks: Vec<Option<String>>,
     next_id: u64,
     plan: Option<CallbackPlan>,
     callbacks: Dispatcher,
@@ -91,12 +97,13 @@ impl FakeFonnte {
             token: token.to_owned(),
             behavior: Behavior::Accept,
             received: Vec::new(),
+            device_checks: Vec::new(),
             next_id: 80_367_170,
             plan: None,
             callbacks: Dispatcher::new()?,
             state_ids: HashMap::new(),
         }));
-        let app = Router::new().route("/send", post(send)).with_state(inner.clone());
+        let app = Router::new().route("/send", post(send)).route("/device", post(device)).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         tokio::spawn(async move {
@@ -113,8 +120,14 @@ impl FakeFonnte {
         self.lock().behavior = behavior;
     }
 
+    /// The requests to `/send` (device status checks are in [`FakeFonnte::device_checks`]).
     pub fn received(&self) -> Vec<Received> {
         self.lock().received.clone()
+    }
+
+    /// The `Authorization` header of each `/device` request so far.
+    pub fn device_checks(&self) -> Vec<Option<String>> {
+        self.lock().device_checks.clone()
     }
 
     /// Status webhooks for every message accepted from now on (`None` stops them). The plan's URL
@@ -195,6 +208,9 @@ async fn send(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, body: 
         Behavior::Refuse(reason) => {
             return json(serde_json::json!({"status": false, "reason": reason, "requestid": id}));
         }
+        Behavior::Disconnected => {
+            return json(serde_json::json!({"status": false, "reason": "device disconnected", "requestid": id}));
+        }
         Behavior::HttpError(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return (status, "<html><body>upstream error</body></html>").into_response();
@@ -216,6 +232,41 @@ async fn send(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, body: 
         "requestid": id,
         "status": true,
         "target": [target],
+    }))
+}
+
+/// `POST /device`: the device's profile and connection state, or `token invalid`.
+async fn device(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (behavior, token_ok, messages) = {
+        let mut g = inner.lock().unwrap_or_else(PoisonError::into_inner);
+        g.device_checks.push(authorization.clone());
+        (g.behavior.clone(), authorization.as_deref() == Some(g.token.as_str()), g.received.len())
+    };
+    if !token_ok {
+        return json(serde_json::json!({"reason": "token invalid", "status": false}));
+    }
+    let device_status = match behavior {
+        Behavior::Accept | Behavior::Refuse(_) => "connect",
+        Behavior::Slow(d) => {
+            tokio::time::sleep(d).await;
+            "connect"
+        }
+        Behavior::Disconnected => "disconnect",
+        Behavior::HttpError(code) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, "<html><body>upstream error</body></html>").into_response();
+        }
+    };
+    json(serde_json::json!({
+        "device": DEVICE,
+        "device_status": device_status,
+        "expired": "18 November 2029",
+        "messages": messages,
+        "name": "AGLIS fake",
+        "package": "Reguler",
+        "quota": "78",
+        "status": true,
     }))
 }
 
@@ -362,6 +413,62 @@ mod tests {
         let outcomes: Vec<_> = fake.callbacks_sent().into_iter().map(|c| (c.status, c.result)).collect();
         assert_eq!(outcomes, [("delivered".to_owned(), Ok(200)), ("read".to_owned(), Ok(200))]);
         assert!(receiver.hits().len() == 2 && fake.received().is_empty(), "nothing was sent through /send");
+    }
+
+    #[tokio::test]
+    async fn the_device_check_follows_the_behaviour_and_sends_nothing() {
+        let fake = FakeFonnte::start(TOKEN).await.expect("fake");
+        let client = Fonnte::new(&fake.url, TOKEN, Duration::from_millis(500)).expect("client");
+        let probe = async || client.probe().expect("fonnte has a status check").await;
+        assert_eq!(probe().await, Ok(()));
+        assert_eq!(fake.device_checks(), [Some(TOKEN.to_owned())], "the raw token, no `Bearer`");
+
+        fake.set_behavior(Behavior::Disconnected);
+        assert_eq!(probe().await, Err("device disconnected".into()));
+        fake.set_behavior(Behavior::Refuse("insufficient quota".into()));
+        assert_eq!(probe().await, Ok(()), "a refusing device is still connected");
+        fake.set_behavior(Behavior::HttpError(503));
+        assert_eq!(probe().await, Err("HTTP 503".into()));
+        fake.set_behavior(Behavior::Slow(Duration::from_secs(2)));
+        assert_eq!(probe().await, Err("timed out".into()));
+        fake.set_behavior(Behavior::Slow(Duration::from_millis(10)));
+        assert_eq!(probe().await, Ok(()));
+
+        let wrong = Fonnte::new(&fake.url, "not-the-token", Duration::from_millis(500)).expect("client");
+        let r = wrong.probe().expect("probe").await;
+        assert_eq!(r, Err("token invalid".into()));
+
+        let nowhere = Fonnte::new("http://127.0.0.1:9", TOKEN, Duration::from_millis(500)).expect("client");
+        let r = nowhere.probe().expect("probe").await;
+        let err = r.expect_err("nothing listens there");
+        assert!(err.starts_with("unreachable") && !err.contains(TOKEN), "{err}");
+        assert!(fake.received().is_empty(), "no message was sent");
+        assert_eq!(fake.device_checks().len(), 7);
+    }
+
+    #[tokio::test]
+    async fn a_disconnected_device_refuses_sends_for_now() {
+        let fake = FakeFonnte::start(TOKEN).await.expect("fake");
+        fake.set_behavior(Behavior::Disconnected);
+        let client = Fonnte::new(&fake.url, TOKEN, Duration::from_secs(2)).expect("client");
+        let message = Outgoing {
+            message_id: 11,
+            channel: Channel::Whatsapp,
+            recipient: "6281234567890".into(),
+            subject: None,
+            body: "Halo".into(),
+        };
+        let r = client.send(&message).await;
+        assert_eq!(
+            r,
+            Err(crate::notify::SendError::Transient {
+                provider: "fonnte".into(),
+                detail: "device disconnected".into()
+            })
+        );
+        fake.set_behavior(Behavior::Accept);
+        assert!(client.send(&message).await.is_ok(), "after reconnecting the same message goes through");
+        assert_eq!(fake.received().len(), 2);
     }
 
     #[tokio::test]

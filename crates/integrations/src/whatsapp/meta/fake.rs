@@ -1,6 +1,7 @@
 //! A local WhatsApp Cloud API for tests and the demo: `POST /{version}/{phone-number-id}/messages`
 //! with Meta's request checks, answers and Graph errors, and (with a [`CallbackPlan`]) the signed
-//! status webhooks Meta sends after a message is accepted.
+//! status webhooks Meta sends after a message is accepted. `GET /{version}/{phone-number-id}`
+//! answers the phone number's fields (the providers' status check).
 
 use crate::fake_callbacks::{CallbackPlan, CallbackSent, Dispatcher, Order, Outbound, meta_signature, unix_now};
 use axum::Router;
@@ -8,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
@@ -26,14 +27,16 @@ pub const DISPLAY_PHONE_NUMBER: &str = "6281100000000";
 pub enum Behavior {
     Accept,
     /// A Graph error, e.g. 400/131047 (outside the 24-hour window) or 429/130429 (throughput).
+    /// Reading the phone number gets it too when it is Graph's own trouble (HTTP 429 or 5xx);
+    /// a 4xx error concerns the message only.
     GraphError {
         http_status: u16,
         code: i64,
         message: String,
     },
-    /// An HTTP error status with an HTML body (a proxy in the way).
+    /// An HTTP error status with an HTML body (a proxy in the way); for every request.
     HttpError(u16),
-    /// Accept, but only after this long (to provoke client time-outs).
+    /// Accept, but only after this long (to provoke client time-outs); for every request.
     Slow(Duration),
 }
 
@@ -53,6 +56,8 @@ struct Inner {
     phone_number_id: String,
     behavior: Behavior,
     received: Vec<Received>,
+    /// The `Authorization` of each read of the phone number.
+    number_checks: Vec<Option<String>>,
     next_id: u64,
     plan: Option<CallbackPlan>,
     /// wamid → recipient, for the webhooks.
@@ -87,14 +92,17 @@ impl FakeMeta {
                 phone_number_id: phone_number_id.to_owned(),
                 behavior: Behavior::Accept,
                 received: Vec::new(),
+                number_checks: Vec::new(),
                 next_id: 0,
                 plan: None,
                 recipients: HashMap::new(),
             }),
             callbacks: Dispatcher::new()?,
         });
-        let app =
-            Router::new().route("/{version}/{phone_number_id}/messages", post(messages)).with_state(shared.clone());
+        let app = Router::new()
+            .route("/{version}/{phone_number_id}/messages", post(messages))
+            .route("/{version}/{phone_number_id}", get(phone_number))
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         tokio::spawn(async move {
@@ -107,8 +115,14 @@ impl FakeMeta {
         self.shared.lock().behavior = behavior;
     }
 
+    /// The sends (`…/messages`); reads of the phone number are in [`FakeMeta::number_checks`].
     pub fn received(&self) -> Vec<Received> {
         self.shared.lock().received.clone()
+    }
+
+    /// The `Authorization` header of each read of the phone number so far.
+    pub fn number_checks(&self) -> Vec<Option<String>> {
+        self.shared.lock().number_checks.clone()
     }
 
     /// Status webhooks for every message accepted from now on (`None` stops them). Sign them by
@@ -242,6 +256,70 @@ fn wamid(to: &str, n: u64) -> String {
     format!("wamid.{}", STANDARD.encode(format!("HBgN{to}FQIAERgS{n:016X}")))
 }
 
+/// Graph's answer to an unknown or inaccessible object id.
+fn unknown_object(method: &str, id: &str, n: u64) -> Response {
+    let message = format!(
+        "Unsupported {method} request. Object with ID '{id}' does not exist, cannot be loaded due to missing \
+         permissions, or does not support this operation. Please read the Graph API documentation at \
+         https://developers.facebook.com/docs/graph-api"
+    );
+    graph_error(400, 100, Some(33), "GraphMethodException", &message, n)
+}
+
+fn invalid_token(n: u64) -> Response {
+    graph_error(401, 190, None, "OAuthException", "Invalid OAuth access token - Cannot parse access token", n)
+}
+
+/// `GET /{version}/{phone-number-id}`: the number's fields, as Graph answers them.
+async fn phone_number(
+    State(shared): State<Arc<Shared>>,
+    Path((_version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (behavior, token_ok, number_ok, n) = {
+        let mut g = shared.lock();
+        g.number_checks.push(authorization.clone());
+        g.next_id += 1;
+        let expected = format!("Bearer {}", g.token);
+        (
+            g.behavior.clone(),
+            authorization.as_deref() == Some(expected.as_str()),
+            phone_number_id == g.phone_number_id,
+            g.next_id,
+        )
+    };
+    if !token_ok {
+        return invalid_token(n);
+    }
+    if !number_ok {
+        return unknown_object("get", &phone_number_id, n);
+    }
+    match behavior {
+        Behavior::Accept => {}
+        Behavior::GraphError { http_status, code, message } if http_status == 429 || http_status >= 500 => {
+            return graph_error(http_status, code, None, "OAuthException", &message, n);
+        }
+        Behavior::GraphError { .. } => {}
+        Behavior::HttpError(code) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, [(header::CONTENT_TYPE, "text/html")], "<html><body>upstream error</body></html>")
+                .into_response();
+        }
+        Behavior::Slow(d) => tokio::time::sleep(d).await,
+    }
+    let answer = json!({
+        "verified_name": "AGLIS Net",
+        "code_verification_status": "VERIFIED",
+        "display_phone_number": DISPLAY_PHONE_NUMBER,
+        "quality_rating": "GREEN",
+        "platform_type": "CLOUD_API",
+        "throughput": {"level": "STANDARD"},
+        "id": phone_number_id,
+    });
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], answer.to_string()).into_response()
+}
+
 async fn messages(
     State(shared): State<Arc<Shared>>,
     Path((version, phone_number_id)): Path<(String, String)>,
@@ -267,22 +345,10 @@ async fn messages(
         )
     };
     if !token_ok {
-        return graph_error(
-            401,
-            190,
-            None,
-            "OAuthException",
-            "Invalid OAuth access token - Cannot parse access token",
-            n,
-        );
+        return invalid_token(n);
     }
     if !number_ok {
-        let message = format!(
-            "Unsupported post request. Object with ID '{phone_number_id}' does not exist, cannot be loaded due to \
-             missing permissions, or does not support this operation. Please read the Graph API documentation at \
-             https://developers.facebook.com/docs/graph-api"
-        );
-        return graph_error(400, 100, Some(33), "GraphMethodException", &message, n);
+        return unknown_object("post", &phone_number_id, n);
     }
     if let Err(message) = validate(&json) {
         return invalid(&message, n);
@@ -466,6 +532,45 @@ mod tests {
 
         fake.set_behavior(Behavior::Accept);
         assert!(meta.send(&m).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_probe_reads_the_phone_number_and_sends_nothing() {
+        let fake = FakeMeta::start(TOKEN, NUMBER).await.expect("fake");
+        let meta = client(&fake, TOKEN, NUMBER);
+        let probe = async |m: &MetaCloud| m.probe().expect("meta has a status check").await;
+        assert_eq!(probe(&meta).await, Ok(()));
+        assert_eq!(fake.number_checks(), [Some(format!("Bearer {TOKEN}"))]);
+
+        let r = probe(&client(&fake, "EAAG-expired", NUMBER)).await;
+        let err = r.expect_err("a bad token");
+        assert!(err.starts_with("190: Invalid OAuth access token") && !err.contains("EAAG-expired"), "{err}");
+        let err = probe(&client(&fake, TOKEN, "999")).await.expect_err("unknown number");
+        assert!(
+            err.starts_with("100: Unsupported get request. Object with ID '999'") && err.contains("subcode 33"),
+            "{err}"
+        );
+
+        fake.set_behavior(Behavior::GraphError {
+            http_status: 503,
+            code: 131016,
+            message: "Service unavailable".into(),
+        });
+        let err = probe(&meta).await.expect_err("Graph is down");
+        assert!(err.starts_with("131016: Service unavailable"), "{err}");
+        fake.set_behavior(Behavior::GraphError { http_status: 400, code: 131047, message: "Re-engagement".into() });
+        assert_eq!(probe(&meta).await, Ok(()), "a message's error says nothing about the number");
+        fake.set_behavior(Behavior::HttpError(502));
+        assert_eq!(probe(&meta).await, Err("HTTP 502".into()));
+        fake.set_behavior(Behavior::Slow(Duration::from_secs(3)));
+        assert_eq!(probe(&meta).await, Err("timed out".into()));
+
+        let nowhere = MetaCloud::new("http://127.0.0.1:9", DEFAULT_VERSION, NUMBER, TOKEN, Duration::from_secs(1))
+            .expect("client");
+        let err = probe(&nowhere).await.expect_err("nothing listens there");
+        assert!(err.starts_with("unreachable") && !err.contains(TOKEN), "{err}");
+        assert!(fake.received().is_empty(), "no message was sent");
+        assert_eq!(fake.number_checks().len(), 7);
     }
 
     #[tokio::test]

@@ -1,0 +1,163 @@
+//! What each alert rule measures: the figures every instance flushed, the delivery attempts, the
+//! tickets, the backups, the job queue and the disks, read at one evaluation.
+
+use crate::app::AppState;
+use aglis_core::alerting::{RuleCode, average_ms, breached, error_rate_pct, success_rate_pct};
+use aglis_db::DbError;
+use aglis_db::repo::alerts::Rule;
+use chrono::{DateTime, Duration, Utc};
+
+/// One rule's measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub breached: bool,
+    /// The measured value for people: `3.5 %`, `3412 ms`, `2 tickets`.
+    pub value: String,
+    /// What was measured, in a sentence.
+    pub detail: String,
+}
+
+impl Observation {
+    fn quiet(detail: impl Into<String>) -> Self {
+        Self { breached: false, value: "—".into(), detail: detail.into() }
+    }
+}
+
+/// Measures `rule` at `now`. The database rule is the watchdog's (see [`super::watchdog`]): here
+/// the database answered, so it is not breached.
+pub async fn observe(
+    state: &AppState,
+    code: RuleCode,
+    rule: &Rule,
+    now: DateTime<Utc>,
+) -> Result<Observation, DbError> {
+    let window = Duration::minutes(i64::from(rule.window_minutes.max(1)));
+    let since = now - window;
+    let minutes = rule.window_minutes;
+    Ok(match code {
+        RuleCode::ErrorRate => {
+            let t = aglis_db::repo::metrics::totals(&state.db, since, now + Duration::minutes(1)).await?;
+            match error_rate_pct(t.requests, t.errors) {
+                Some(pct) => Observation {
+                    breached: breached(code, rule.threshold, pct),
+                    value: format!("{pct:.1} %"),
+                    detail: format!("{} of {} requests answered 5xx in the last {minutes} min", t.errors, t.requests),
+                },
+                None => {
+                    Observation::quiet(format!("{} requests in the last {minutes} min: too few to judge", t.requests))
+                }
+            }
+        }
+        RuleCode::ResponseTime => {
+            let t = aglis_db::repo::metrics::totals(&state.db, since, now + Duration::minutes(1)).await?;
+            match average_ms(t.requests, t.latency_ms_sum) {
+                Some(avg) => Observation {
+                    breached: breached(code, rule.threshold, avg),
+                    value: format!("{avg:.0} ms"),
+                    detail: format!(
+                        "average response {avg:.0} ms (slowest {} ms) over {} requests in the last {minutes} min",
+                        t.latency_ms_max, t.requests
+                    ),
+                },
+                None => Observation::quiet(format!("no requests in the last {minutes} min")),
+            }
+        }
+        RuleCode::Database => Observation::quiet("the database answers"),
+        RuleCode::Whatsapp => whatsapp(state, code, rule, since).await?,
+        RuleCode::SlaBreaches => {
+            let (n, numbers) = aglis_db::repo::ticket_stats::breached_active(&state.db, 5).await?;
+            let n_f = n as f64;
+            Observation {
+                breached: breached(code, rule.threshold, n_f),
+                value: format!("{n} tickets"),
+                detail: if numbers.is_empty() {
+                    "no open ticket is past its SLA".into()
+                } else {
+                    format!("{n} open tickets past their SLA resolution time: {}", numbers.join(", "))
+                },
+            }
+        }
+        RuleCode::BackupFailed => backup(state).await?,
+        RuleCode::DeadLetters => {
+            let dead = aglis_db::jobs::dead_since(&state.db, since).await?;
+            let n: i64 = dead.iter().map(|(_, n)| n).sum();
+            let kinds = dead.iter().map(|(k, n)| format!("{k} ×{n}")).collect::<Vec<_>>().join(", ");
+            Observation {
+                breached: breached(code, rule.threshold, n as f64),
+                value: format!("{n} jobs"),
+                detail: if n == 0 {
+                    format!("no job went dead in the last {minutes} min")
+                } else {
+                    format!("{n} jobs went dead in the last {minutes} min: {kinds}")
+                },
+            }
+        }
+        RuleCode::Disk => {
+            let dirs = [("data", state.config.data_dir.as_path()), ("backups", state.config.backup.dir.as_path())];
+            let worst = dirs
+                .iter()
+                .filter_map(|(name, dir)| super::health::disk_used_pct(dir).map(|p| (p, *name, *dir)))
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            match worst {
+                Some((pct, name, dir)) => Observation {
+                    breached: breached(code, rule.threshold, pct),
+                    value: format!("{pct:.1} %"),
+                    detail: format!("the disk of the {name} directory ({}) is {pct:.1} % full", dir.display()),
+                },
+                None => Observation::quiet("the disks could not be read"),
+            }
+        }
+    })
+}
+
+async fn whatsapp(state: &AppState, code: RuleCode, rule: &Rule, since: DateTime<Utc>) -> Result<Observation, DbError> {
+    let rates = aglis_db::repo::delivery_attempts::rates(&state.db, since).await?;
+    let (calls, ok) =
+        rates.iter().filter(|r| r.channel == "whatsapp").fold((0, 0), |(c, o), r| (c + r.calls, o + r.ok));
+    let probes = super::probe::whatsapp(state).await;
+    let down: Vec<String> =
+        probes.iter().filter_map(|p| p.result.as_ref().err().map(|e| format!("{}: {e}", p.provider))).collect();
+    let all_down = !probes.is_empty() && down.len() == probes.len();
+    let minutes = rule.window_minutes;
+    let rate = success_rate_pct(calls, ok);
+    let low = rate.is_some_and(|r| breached(code, rule.threshold, r));
+    let mut detail = match rate {
+        Some(r) => format!("{ok} of {calls} WhatsApp sends accepted ({r:.0} %) in the last {minutes} min"),
+        None => format!("{calls} WhatsApp sends in the last {minutes} min"),
+    };
+    if !down.is_empty() {
+        detail.push_str("; status check failed: ");
+        detail.push_str(&down.join("; "));
+    }
+    let value = match (rate, all_down) {
+        (_, true) => "unreachable".to_owned(),
+        (Some(r), false) => format!("{r:.0} %"),
+        (None, false) => "—".to_owned(),
+    };
+    Ok(Observation { breached: low || all_down, value, detail })
+}
+
+/// The newest finished backup failed, or its verification or off-site copy did.
+async fn backup(state: &AppState) -> Result<Observation, DbError> {
+    use aglis_db::repo::backups;
+    let Some(newest) = backups::newest(&state.db).await? else {
+        return Ok(Observation::quiet("no backup has run yet"));
+    };
+    let problem = if newest.status == backups::FAILED {
+        Some(format!("the backup {} failed: {}", newest.name, newest.error.clone().unwrap_or_default()))
+    } else if newest.status == backups::COMPLETE && newest.verify_status == backups::VERIFY_FAILED {
+        Some(format!(
+            "the backup {} failed its verification: {}",
+            newest.name,
+            newest.verify_error.clone().unwrap_or_default()
+        ))
+    } else if newest.remote_status == "failed" {
+        Some(format!("the off-site copy of {} failed", newest.name))
+    } else {
+        None
+    };
+    Ok(match problem {
+        Some(detail) => Observation { breached: true, value: newest.name.clone(), detail },
+        None => Observation::quiet(format!("the newest backup {} is {}", newest.name, newest.status)),
+    })
+}
