@@ -237,7 +237,7 @@ pub fn normalise_message(message: &str) -> String {
     for c in first.chars() {
         if let Some(q) = quote {
             if c == q {
-                out.push_str("…");
+                out.push('…');
                 out.push(c);
                 quote = None;
             }

@@ -179,17 +179,15 @@ pub async fn evaluate(state: &AppState) -> Result<Evaluation, DbError> {
                 notify(state, &txn, rule, code, alert, Notice::Reminder, &obs.value, &obs.detail, silent, now).await?;
                 out.renotified.push(code);
             }
-            (Decision::Resolve, Some(alert)) => {
-                if alerts::resolve(&txn, alert.id, now).await? {
-                    if alert.notifications > 0 && !silent {
-                        let (subject, body) =
-                            compose(state, code, Notice::Resolved, &obs.value, &obs.detail, alert.started_at, now);
-                        let to = recipients(&txn, rule).await?;
-                        queue_notice(&txn, &to, &subject, &body, now).await?;
-                    }
-                    tracing::info!(rule = %code, "alert resolved");
-                    out.resolved.push(code);
+            (Decision::Resolve, Some(alert)) if alerts::resolve(&txn, alert.id, now).await? => {
+                if alert.notifications > 0 && !silent {
+                    let (subject, body) =
+                        compose(state, code, Notice::Resolved, &obs.value, &obs.detail, alert.started_at, now);
+                    let to = recipients(&txn, rule).await?;
+                    queue_notice(&txn, &to, &subject, &body, now).await?;
                 }
+                tracing::info!(rule = %code, "alert resolved");
+                out.resolved.push(code);
             }
             _ => {}
         }

@@ -31,7 +31,7 @@ impl DemoGateway {
     /// Broken: the device reports itself disconnected and sends fail, as Fonnte does.
     pub fn set_broken(&self, broken: bool) {
         self.broken.store(broken, Ordering::SeqCst);
-        self.fake.set_behavior(if broken { Behavior::HttpError(503) } else { Behavior::Accept });
+        self.fake.set_behavior(if broken { Behavior::Disconnected } else { Behavior::Accept });
     }
 
     /// Messages the gateway accepted so far.

@@ -546,7 +546,11 @@ async fn alerts_page(
         }
         query.finish()
     };
-    let here = format!("/admin/monitoring/alerts?{base_query}&page={}", paging.page);
+    let here = if base_query.is_empty() {
+        format!("/admin/monitoring/alerts?page={}", paging.page)
+    } else {
+        format!("/admin/monitoring/alerts?{base_query}&page={}", paging.page)
+    };
     render(&AlertsPage {
         rows: alert_rows(&state, &shell, list).await?,
         rule: rule.map_or("", RuleCode::as_str).to_owned(),
@@ -670,7 +674,7 @@ struct Refused {
 async fn rules_view(
     state: &AppState,
     shell: Shell,
-    s_role: bool,
+    manage: bool,
     done: &'static str,
     refused: Option<Refused>,
 ) -> AppResult<Response> {
@@ -712,7 +716,7 @@ async fn rules_view(
     } else {
         StatusCode::OK
     };
-    let page = RulesPage { rules, can_manage: s_role, done, focus, shell };
+    let page = RulesPage { rules, can_manage: manage, done, focus, shell };
     Ok((status, render(&page)?).into_response())
 }
 

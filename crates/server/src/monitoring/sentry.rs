@@ -304,6 +304,8 @@ note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose bac
         let call_once = &st.frames[2];
         assert_eq!((call_once.filename.as_deref(), call_once.lineno), (Some("function.rs"), Some(250)));
         assert_eq!((st.frames[3].abs_path.as_deref(), st.frames[3].lineno), (None, None));
+        let in_app: Vec<_> = st.frames.iter().map(|f| f.in_app).collect();
+        assert_eq!(in_app, [Some(false), Some(false), Some(false), Some(false), Some(true), Some(true)]);
         assert!(stacktrace("no frames here\njust words").is_none());
         assert!(stacktrace("").is_none());
     }
@@ -356,7 +358,7 @@ note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose bac
         let debug = format!("{reporter:?}");
         assert!(!debug.contains("secretkey123") && debug.contains("staging"), "{debug}");
         let bad = MonitoringConfig { sentry_dsn: Some(SecretString::from("nonsense-secret")), ..config };
-        let err = SentryReporter::from_config(&bad).err().expect("an error").to_string();
+        let err = SentryReporter::from_config(&bad).expect_err("an error").to_string();
         assert!(err.contains("AGLIS_SENTRY_DSN") && !err.contains("nonsense-secret"), "{err}");
     }
 }

@@ -158,3 +158,27 @@ async fn without_a_token_metrics_are_open() {
     let app = spawn_app().await;
     assert_eq!(app.get("/metrics", None).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn every_instance_adds_its_own_figures_and_the_rules_read_the_sum() {
+    let app = spawn_app().await;
+    let now = crate::helpers::ClockExt::now_utc(&app.clock);
+    // A second instance on the same database: its own monitor, its own rows.
+    let other = aglis_server::monitoring::Monitor::new(&app.state.config, now).expect("monitor");
+    assert_ne!(other.instance, app.state.monitor.instance);
+    for ms in [100, 300] {
+        app.state.monitor.figures.record(now, false, std::time::Duration::from_millis(ms));
+        other.figures.record(now, true, std::time::Duration::from_millis(ms * 10));
+    }
+    app.state.monitor.flush(&app.state.db).await.expect("flush a");
+    other.flush(&app.state.db).await.expect("flush b");
+    other.figures.record(now, false, std::time::Duration::from_millis(50));
+    other.flush(&app.state.db).await.expect("flush b again: added to its row");
+    let minute = chrono::Duration::minutes(1);
+    let t = aglis_db::repo::metrics::totals(&app.state.db, now - minute, now + minute).await.expect("totals");
+    assert_eq!((t.requests, t.errors), (5, 2));
+    assert_eq!(t.latency_ms_sum, 100 + 300 + 1000 + 3000 + 50);
+    assert_eq!(t.latency_ms_max, 3000);
+    let series = aglis_db::repo::metrics::series(&app.state.db, now - minute).await.expect("series");
+    assert_eq!(series.len(), 1, "one minute, summed over both instances");
+}

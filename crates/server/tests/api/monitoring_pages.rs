@@ -552,11 +552,6 @@ async fn the_demo_gateway_is_broken_and_repaired_only_in_the_demo() {
     assert!(app.state.monitor.demo_gateway.is_some(), "the demo runs its own gateway");
     let (noc, csrf) = browser_of(&app, "uji.noc", Role::Noc).await;
     let (status, html) = html_of(&noc, &app, "/admin/monitoring").await;
-    std::fs::write("/tmp/mon_overview.html", &html).ok();
-    for p in ["/admin/monitoring/alerts", "/admin/monitoring/errors", "/admin/monitoring/rules"] {
-        let (_, h) = html_of(&noc, &app, p).await;
-        std::fs::write(format!("/tmp/mon_{}.html", p.rsplit('/').next().unwrap_or("x")), &h).ok();
-    }
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("id=\"demo-gateway\"") && html.contains(&app.t("monitoring.demo.working")));
     assert!(html.contains(&format!("data-confirm=\"{}\"", app.t("monitoring.demo.confirm_break"))), "asks first");

@@ -95,9 +95,9 @@ async fn a_panic_reaches_sentry_and_the_inbox() {
     let auth = received[0].auth.as_deref().expect("X-Sentry-Auth");
     assert!(auth.starts_with("Sentry sentry_key=") && auth.contains("sentry_version=7"), "{auth}");
     assert!(auth.contains("sentry_client=sentry.rust/"), "{auth}");
+    assert_eq!(received[0].content_type, None, "the SDK sends no Content-Type");
 
     let event = event_of(&envelopes[0]);
-    eprintln!("TMPDUMP {}\n{}\nENDDUMP", serde_json::to_string(&envelopes[0].header).unwrap(), serde_json::to_string_pretty(&event).unwrap());
     // the SDK leaves out `level` when it is `error`, Sentry's default
     assert_eq!(event.get("level").and_then(Value::as_str).unwrap_or("error"), "error", "{event}");
     assert_eq!(event["environment"], "staging");
@@ -114,6 +114,7 @@ async fn a_panic_reaches_sentry_and_the_inbox() {
     let frames = exception["stacktrace"]["frames"].as_array().expect("a stack trace from the panic's backtrace");
     let innermost = frames.last().and_then(|f| f["function"].as_str()).unwrap_or_default();
     assert!(innermost.contains("kaboom"), "the trace ends in the handler, not the panic machinery: {frames:#?}");
+    assert_eq!(frames.last().and_then(|f| f["in_app"].as_bool()), Some(true), "the handler is our code");
     assert!(frames.iter().all(|f| f["function"].as_str().is_some_and(|name| !name.starts_with("at "))), "{frames:#?}");
     let text = event.to_string();
     for personal in ["sentry-admin", "@example.id", "Pengguna"] {
