@@ -109,9 +109,10 @@ impl RuleCode {
         !matches!(self, RuleCode::Database | RuleCode::BackupFailed)
     }
 
-    /// Whether the window is editable (the database is checked continuously).
+    /// Whether the window is editable (the database is checked continuously; a failed backup
+    /// stays an incident until a good backup follows, however long that takes).
     pub fn has_window(self) -> bool {
-        !matches!(self, RuleCode::Database)
+        !matches!(self, RuleCode::Database | RuleCode::BackupFailed)
     }
 }
 

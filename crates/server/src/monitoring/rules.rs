@@ -69,11 +69,11 @@ pub async fn observe(
             let n_f = n as f64;
             Observation {
                 breached: breached(code, rule.threshold, n_f),
-                value: format!("{n} tickets"),
+                value: plural(n, "ticket"),
                 detail: if numbers.is_empty() {
                     "no open ticket is past its SLA".into()
                 } else {
-                    format!("{n} open tickets past their SLA resolution time: {}", numbers.join(", "))
+                    format!("{} past their SLA resolution time: {}", plural(n, "open ticket"), numbers.join(", "))
                 },
             }
         }
@@ -84,11 +84,14 @@ pub async fn observe(
             let kinds = dead.iter().map(|(k, n)| format!("{k} ×{n}")).collect::<Vec<_>>().join(", ");
             Observation {
                 breached: breached(code, rule.threshold, n as f64),
-                value: format!("{n} jobs"),
+                value: plural(u64::try_from(n).unwrap_or(0), "job"),
                 detail: if n == 0 {
                     format!("no job went dead in the last {minutes} min")
                 } else {
-                    format!("{n} jobs went dead in the last {minutes} min: {kinds}")
+                    format!(
+                        "{} went dead in the last {minutes} min: {kinds}",
+                        plural(u64::try_from(n).unwrap_or(0), "job")
+                    )
                 },
             }
         }
@@ -108,6 +111,11 @@ pub async fn observe(
             }
         }
     })
+}
+
+/// `1 job`, `2 jobs`.
+fn plural(n: u64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 async fn whatsapp(state: &AppState, code: RuleCode, rule: &Rule, since: DateTime<Utc>) -> Result<Observation, DbError> {
