@@ -330,7 +330,7 @@ impl Api {
 /// Runs one suite's scenarios against the running server.
 fn run_suite(tools: &Tools, engine: &str, server: &Server, api: &Api, suite: Suite) -> Result<SuiteRun> {
     let vars = match suite {
-        Suite::Customers => Vec::new(),
+        Suite::Customers | Suite::Monitoring => Vec::new(),
         Suite::Tickets => ticket_vars(api)?,
     };
     // The peak RSS of this suite alone: "5" resets the process's VmHWM (Linux ≥ 4.0).

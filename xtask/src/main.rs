@@ -40,7 +40,7 @@ USAGE:
         The default engine is `all`. Exits 1 if any run fails.
         Example: cargo xtask test --engine postgres -- -E 'test(invoice)'
 
-    cargo xtask bench [--engine sqlite|postgres|all] [--suite queue|customers|tickets|backup|all]
+    cargo xtask bench [--engine sqlite|postgres|all] [--suite queue|customers|tickets|monitoring|backup|all]
                       [--messages N] [--data demo|large|all]
         Run the benchmark suites once per engine and print one table per suite:
           queue      `cargo bench -p aglis-server --bench queue` (release build):
@@ -49,16 +49,19 @@ USAGE:
                      limit off (dispatch, by 1 runner, then by 2 runners at once);
                      N (messages per round) defaults to 5000
           customers  load tests over HTTP: install `oha` if missing (cargo install oha
-          tickets    --locked), build target/release/aglis, seed a fresh database with
-                     `aglis seed --scale large` (100,000 customers, 1,000,000 tickets),
+          tickets,   --locked), build target/release/aglis, seed a fresh database with
+          monitoring `aglis seed --scale large` (100,000 customers, 1,000,000 tickets),
                      start `aglis serve` and sign in as the demo admin, once per engine
-                     for both suites; then run oha (16 connections, 20 s) per scenario
+                     for all three suites; then run oha (16 connections, 20 s) per scenario
                      after one warm-up request that must answer 200:
                        customers: the list, page 200, a search by name (1 and 2 words)
                          and by phone, a status filter, search + filter (p99 < 50 ms)
                        tickets: the list; status + technician; a text search, alone and
                          within a status; a number prefix (p99 < 50 ms); a ticket by id
                          (p99 < 10 ms); the dashboard counts (p99 < 100 ms)
+                       monitoring: the detailed health (p99 < 100 ms), readiness
+                         (< 10 ms), a /metrics scrape (< 200 ms), the alert history
+                         and the error inbox (< 50 ms)
                      Table: matches, req/s, p50, p99 against its target, the slowest
                      response (flagged over 1 s), non-200 answers; then the server's
                      peak (VmHWM, reset before each suite) and final (VmRSS) memory
@@ -144,6 +147,7 @@ enum Suite {
     Queue,
     Customers,
     Tickets,
+    Monitoring,
     /// `aglis backup create|restore` ([`backup_bench`]); not part of `All`.
     Backup,
     All,
@@ -164,7 +168,8 @@ impl Suite {
             Self::Queue | Self::Backup => Vec::new(),
             Self::Customers => vec![report::Suite::Customers],
             Self::Tickets => vec![report::Suite::Tickets],
-            Self::All => vec![report::Suite::Customers, report::Suite::Tickets],
+            Self::Monitoring => vec![report::Suite::Monitoring],
+            Self::All => vec![report::Suite::Customers, report::Suite::Tickets, report::Suite::Monitoring],
         }
     }
 }
@@ -177,9 +182,12 @@ impl std::str::FromStr for Suite {
             "queue" => Ok(Self::Queue),
             "customers" | "customer" | "load" => Ok(Self::Customers),
             "tickets" | "ticket" => Ok(Self::Tickets),
+            "monitoring" | "health" => Ok(Self::Monitoring),
             "backup" | "backups" => Ok(Self::Backup),
             "all" => Ok(Self::All),
-            other => Err(format!("unknown suite `{other}`: expected queue, customers, tickets, backup or all")),
+            other => {
+                Err(format!("unknown suite `{other}`: expected queue, customers, tickets, monitoring, backup or all"))
+            }
         }
     }
 }
@@ -258,7 +266,7 @@ fn parse_bench(args: &[String]) -> Result<Task, String> {
         match name {
             "-h" | "--help" => return Ok(Task::Help),
             "--engine" => engine = value("a value: sqlite, postgres or all")?.parse()?,
-            "--suite" => suite = value("a value: queue, customers, tickets, backup or all")?.parse()?,
+            "--suite" => suite = value("a value: queue, customers, tickets, monitoring, backup or all")?.parse()?,
             "--data" | "--data-set" => data = Some(value("a value: demo, large or all")?.parse()?),
             "--messages" => {
                 let n = value("a number")?;
@@ -608,7 +616,7 @@ mod tests {
         let unknown = parse(&args(&["bench", "--suite", "dashboard"]));
         assert_eq!(
             unknown,
-            Err("unknown suite `dashboard`: expected queue, customers, tickets, backup or all".to_owned())
+            Err("unknown suite `dashboard`: expected queue, customers, tickets, monitoring, backup or all".to_owned())
         );
     }
 
@@ -635,8 +643,9 @@ mod tests {
 
     #[test]
     fn suite_selection() {
-        use report::Suite::{Customers, Tickets};
-        assert!(Suite::All.includes_queue() && Suite::All.load_suites() == [Customers, Tickets]);
+        use report::Suite::{Customers, Monitoring, Tickets};
+        assert!(Suite::All.includes_queue() && Suite::All.load_suites() == [Customers, Tickets, Monitoring]);
+        assert!(!Suite::Monitoring.includes_queue() && Suite::Monitoring.load_suites() == [Monitoring]);
         assert!(Suite::Queue.includes_queue() && Suite::Queue.load_suites().is_empty());
         assert!(!Suite::Customers.includes_queue() && Suite::Customers.load_suites() == [Customers]);
         assert!(!Suite::Tickets.includes_queue() && Suite::Tickets.load_suites() == [Tickets]);

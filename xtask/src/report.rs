@@ -16,6 +16,8 @@ pub enum Suite {
     Customers,
     /// The ticket list, filters and search, a ticket by id and the dashboard (issue 6, "Scale").
     Tickets,
+    /// Health, readiness, `/metrics`, the alert history and the error inbox (issue 9).
+    Monitoring,
 }
 
 impl Suite {
@@ -24,6 +26,7 @@ impl Suite {
         match self {
             Self::Customers => "customers",
             Self::Tickets => "tickets",
+            Self::Monitoring => "monitoring",
         }
     }
 
@@ -32,6 +35,7 @@ impl Suite {
         match self {
             Self::Customers => CUSTOMER_SCENARIOS,
             Self::Tickets => TICKET_SCENARIOS,
+            Self::Monitoring => MONITORING_SCENARIOS,
         }
     }
 }
@@ -75,6 +79,18 @@ pub const TICKET_SCENARIOS: &[Scenario] = &[
     Scenario { name: "number prefix", path: "/api/v1/tickets?status=closed&q=TKT202610", p99_target_ms: 50 },
     Scenario { name: "ticket by id", path: "/api/v1/tickets/{ticket}", p99_target_ms: 10 },
     Scenario { name: "dashboard", path: "/api/v1/dashboard", p99_target_ms: 100 },
+];
+
+/// What a load balancer and Prometheus poll, and the monitoring lists: the detailed health (five
+/// checks, staff view) p99 < 100 ms, readiness < 10 ms, a `/metrics` scrape (queue, messages and
+/// delivery figures of the last 24 h read at scrape time) < 200 ms, the alert history and the
+/// error inbox < 50 ms.
+pub const MONITORING_SCENARIOS: &[Scenario] = &[
+    Scenario { name: "health (detailed)", path: "/api/health", p99_target_ms: 100 },
+    Scenario { name: "ready", path: "/api/health/ready", p99_target_ms: 10 },
+    Scenario { name: "metrics scrape", path: "/metrics", p99_target_ms: 200 },
+    Scenario { name: "alert history", path: "/api/v1/monitoring/alerts", p99_target_ms: 50 },
+    Scenario { name: "error inbox", path: "/api/v1/monitoring/errors", p99_target_ms: 50 },
 ];
 
 /// `path` with each `{name}` replaced by its value in `vars`; `Err` names a placeholder that
