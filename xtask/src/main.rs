@@ -656,12 +656,13 @@ mod tests {
 
     #[test]
     fn help_documents_the_bench_suites() {
-        assert!(HELP.contains("--suite queue|customers|tickets|backup|all"));
+        assert!(HELP.contains("--suite queue|customers|tickets|monitoring|backup|all"));
         assert!(HELP.contains("[--data demo|large|all]") && HELP.contains("aglis seed --customers 0 --tickets 0"));
         assert!(HELP.contains("aglis backup restore <set> --yes") && HELP.contains("not part of `all`"));
         assert!(HELP.contains(backup_bench::DIR_ENV));
         assert!(HELP.contains("aglis seed --scale large"));
         assert!(HELP.contains("p99 < 10 ms") && HELP.contains("p99 < 100 ms") && HELP.contains("over 1 s"));
+        assert!(HELP.contains("monitoring: the detailed health") && HELP.contains("a /metrics scrape (< 200 ms)"));
     }
 
     #[test]

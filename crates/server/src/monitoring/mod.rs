@@ -15,6 +15,7 @@ pub mod pages;
 pub mod probe;
 pub mod rules;
 pub mod sentry;
+pub mod service;
 pub mod watchdog;
 
 use crate::app::AppState;
