@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod pages;
 pub mod probe;
 pub mod rules;
+pub mod rules_page;
 pub mod sentry;
 pub mod service;
 pub mod watchdog;
