@@ -54,6 +54,11 @@ impl ProviderRate {
     }
 }
 
+/// Calls and accepted calls of every provider of `channel` together.
+pub fn channel_totals(rates: &[ProviderRate], channel: &str) -> (i64, i64) {
+    rates.iter().filter(|r| r.channel == channel).fold((0, 0), |(c, o), r| (c + r.calls, o + r.ok))
+}
+
 /// Per provider and channel, the calls since `since` and how many the provider accepted.
 pub async fn rates(conn: &impl ConnectionTrait, since: DateTime<Utc>) -> Result<Vec<ProviderRate>, DbError> {
     let rows: Vec<(String, String, bool, i64)> = Entity::find()

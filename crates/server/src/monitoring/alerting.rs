@@ -10,7 +10,6 @@ use crate::jobs::registry::JobError;
 use aglis_core::alerting::{Active, Decision, RuleCode, decide, format_duration, muted};
 use aglis_core::job::JobPriority;
 use aglis_core::notification::Channel;
-use aglis_core::phone::Phone;
 use aglis_db::repo::alerts::{self, Alert, Rule};
 use aglis_db::repo::messages::NewMessage;
 use aglis_db::repo::metrics::{self as figures, QueueSample};
@@ -30,18 +29,14 @@ pub struct Recipient {
     pub to: String,
 }
 
-/// A rule's recipients text: one e-mail address or WhatsApp number per line (commas work too);
-/// lines that are neither are skipped (the rules form refuses them).
+/// A rule's stored recipients text: one e-mail address or WhatsApp number per line (commas work
+/// too), read with the rules form's own check ([`super::service::parse_recipient`]); lines that
+/// fail it are skipped (the form refuses them).
 pub fn parse_recipients(text: &str) -> Vec<Recipient> {
     let mut out: Vec<Recipient> = Vec::new();
-    for item in text.split(['\n', ',', ';']).map(str::trim).filter(|s| !s.is_empty()) {
-        let r = if item.contains('@') {
-            Recipient { channel: Channel::Email, to: item.to_owned() }
-        } else if let Ok(p) = Phone::parse(item) {
-            Recipient { channel: Channel::Whatsapp, to: p.as_str().to_owned() }
-        } else {
-            continue;
-        };
+    for to in text.split(['\n', ',', ';']).filter_map(super::service::parse_recipient) {
+        let channel = if to.contains('@') { Channel::Email } else { Channel::Whatsapp };
+        let r = Recipient { channel, to };
         if !out.contains(&r) {
             out.push(r);
         }
@@ -165,6 +160,9 @@ pub async fn evaluate(state: &AppState) -> Result<Evaluation, DbError> {
         });
         let decision = decide(view.as_ref(), obs.breached, rule.renotify_minutes, now);
         let silent = muted(rule.muted_until, now);
+        if decision == Decision::Nothing {
+            continue;
+        }
         let txn = state.db.begin().await?;
         match (decision, current) {
             (Decision::Fire, _) => {

@@ -227,8 +227,7 @@ async fn whatsapp(state: &AppState) -> Check {
     let Ok(rates) = aglis_db::repo::delivery_attempts::rates(&state.reads, since).await else {
         return Check::new(CheckStatus::Degraded).message("the delivery figures could not be read");
     };
-    let (calls, ok) =
-        rates.iter().filter(|r| r.channel == "whatsapp").fold((0, 0), |(c, o), r| (c + r.calls, o + r.ok));
+    let (calls, ok) = aglis_db::repo::delivery_attempts::channel_totals(&rates, "whatsapp");
     let rate = success_rate_pct(calls, ok);
     let probes = super::probe::whatsapp(state).await;
     let mut check = Check::new(CheckStatus::Ok).figure("calls_1h", calls).figure("accepted_1h", ok);
@@ -271,12 +270,19 @@ pub fn disk_used_pct(path: &Path) -> Option<f64> {
     (total > 0).then(|| used as f64 * 100.0 / total as f64)
 }
 
+/// The data and backup directories with the percent used of their file systems (`None`: not
+/// readable): what the disk check and the disk rule look at.
+pub fn disks(state: &AppState) -> [(&'static str, &Path, Option<f64>); 2] {
+    let data = state.config.data_dir.as_path();
+    let backups = state.config.backup.dir.as_path();
+    [("data", data, disk_used_pct(data)), ("backups", backups, disk_used_pct(backups))]
+}
+
 fn disk(state: &AppState) -> Check {
-    let dirs = [("data", state.config.data_dir.as_path()), ("backups", state.config.backup.dir.as_path())];
     let mut check = Check::new(CheckStatus::Ok);
     let mut worst: Option<(f64, &str)> = None;
-    for (name, dir) in dirs {
-        match disk_used_pct(dir) {
+    for (name, _, used) in disks(state) {
+        match used {
             Some(pct) => {
                 check = check.figure(&format!("{name}_used_pct"), (pct * 10.0).round() / 10.0);
                 if worst.is_none_or(|(w, _)| pct > w) {

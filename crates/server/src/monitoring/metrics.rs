@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, DurationRound, Utc};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -123,6 +123,26 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
+type Labels = Vec<(&'static str, String)>;
+
+/// The label sets each gauge family was given at earlier scrapes.
+static SEEN: Mutex<BTreeMap<&'static str, BTreeSet<Labels>>> = Mutex::new(BTreeMap::new());
+
+/// Sets a gauge family from the database's rows, and to 0 every label set an earlier scrape had
+/// that the rows no longer have: a drained queue or a re-queued dead job does not keep its old
+/// value.
+fn set_gauges(name: &'static str, rows: Vec<(Labels, f64)>) {
+    let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+    let family = seen.entry(name).or_default();
+    for gone in family.iter().filter(|l| !rows.iter().any(|(r, _)| r == *l)) {
+        metrics::gauge!(name, gone).set(0.0);
+    }
+    for (labels, value) in rows {
+        metrics::gauge!(name, &labels).set(value);
+        family.insert(labels);
+    }
+}
+
 /// Sets the gauges read from the database and the pool at scrape time.
 async fn sample_gauges(state: &AppState) -> Result<(), aglis_db::DbError> {
     let now = state.now();
@@ -132,23 +152,28 @@ async fn sample_gauges(state: &AppState) -> Result<(), aglis_db::DbError> {
     metrics::gauge!("aglis_db_pool_connections", "state" => "idle").set(pool.idle as f64);
     metrics::gauge!("aglis_db_pool_connections", "state" => "in_use").set(pool.size.saturating_sub(pool.idle) as f64);
     metrics::gauge!("aglis_db_pool_max_connections").set(f64::from(state.config.db_max_connections));
+    let mut waiting = Vec::new();
+    let mut oldest = Vec::new();
     for stat in aglis_db::jobs::queue_stats(&state.reads, now).await? {
-        let labels = [("kind", stat.kind.clone()), ("priority", stat.priority.to_string())];
-        metrics::gauge!("aglis_jobs_waiting", &labels).set(stat.waiting as f64);
+        let labels = vec![("kind", stat.kind.clone()), ("priority", stat.priority.to_string())];
         let age = stat.oldest_due.map_or(0, |t| (now - t).num_seconds().max(0));
-        metrics::gauge!("aglis_jobs_oldest_due_seconds", &labels).set(age as f64);
+        waiting.push((labels.clone(), stat.waiting as f64));
+        oldest.push((labels, age as f64));
     }
-    for (kind, n) in aglis_db::jobs::dead_by_kind(&state.reads).await? {
-        metrics::gauge!("aglis_jobs_dead", "kind" => kind).set(n as f64);
-    }
+    set_gauges("aglis_jobs_waiting", waiting);
+    set_gauges("aglis_jobs_oldest_due_seconds", oldest);
+    let dead = aglis_db::jobs::dead_by_kind(&state.reads).await?;
+    set_gauges("aglis_jobs_dead", dead.into_iter().map(|(kind, n)| (vec![("kind", kind)], n as f64)).collect());
     let since = now - chrono::Duration::hours(24);
+    let mut calls = Vec::new();
     for rate in aglis_db::repo::delivery_attempts::rates(&state.reads, since).await? {
-        let base = [("provider", rate.provider.clone()), ("channel", rate.channel.clone())];
-        let ok = [base[0].clone(), base[1].clone(), ("result", "ok".to_owned())];
-        let failed = [base[0].clone(), base[1].clone(), ("result", "failed".to_owned())];
-        metrics::gauge!("aglis_provider_calls_24h", &ok).set(rate.ok as f64);
-        metrics::gauge!("aglis_provider_calls_24h", &failed).set((rate.calls - rate.ok) as f64);
+        let labels = |result: &str| {
+            vec![("provider", rate.provider.clone()), ("channel", rate.channel.clone()), ("result", result.to_owned())]
+        };
+        calls.push((labels("ok"), rate.ok as f64));
+        calls.push((labels("failed"), (rate.calls - rate.ok) as f64));
     }
+    set_gauges("aglis_provider_calls_24h", calls);
     for (status, n) in aglis_db::repo::messages::status_counts(&state.reads, since).await? {
         metrics::gauge!("aglis_messages_24h", "status" => status.as_str()).set(n as f64);
     }

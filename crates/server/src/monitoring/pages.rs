@@ -156,13 +156,8 @@ struct AlertRow {
 
 /// The usernames of `ids`.
 async fn names(state: &AppState, ids: impl Iterator<Item = i64>) -> AppResult<BTreeMap<i64, String>> {
-    let mut out = BTreeMap::new();
-    for id in ids.collect::<BTreeSet<_>>() {
-        if let Some(u) = users::get(&state.reads, id).await? {
-            out.insert(id, u.username);
-        }
-    }
-    Ok(out)
+    let ids: Vec<i64> = ids.collect::<BTreeSet<_>>().into_iter().collect();
+    Ok(users::usernames(&state.reads, &ids).await?)
 }
 
 async fn alert_rows(state: &AppState, shell: &Shell, list: Vec<Alert>) -> AppResult<Vec<AlertRow>> {

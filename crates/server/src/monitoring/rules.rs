@@ -96,10 +96,9 @@ pub async fn observe(
             }
         }
         RuleCode::Disk => {
-            let dirs = [("data", state.config.data_dir.as_path()), ("backups", state.config.backup.dir.as_path())];
-            let worst = dirs
-                .iter()
-                .filter_map(|(name, dir)| super::health::disk_used_pct(dir).map(|p| (p, *name, *dir)))
+            let worst = super::health::disks(state)
+                .into_iter()
+                .filter_map(|(name, dir, used)| used.map(|p| (p, name, dir)))
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             match worst {
                 Some((pct, name, dir)) => Observation {
@@ -120,8 +119,7 @@ fn plural(n: u64, noun: &str) -> String {
 
 async fn whatsapp(state: &AppState, code: RuleCode, rule: &Rule, since: DateTime<Utc>) -> Result<Observation, DbError> {
     let rates = aglis_db::repo::delivery_attempts::rates(&state.db, since).await?;
-    let (calls, ok) =
-        rates.iter().filter(|r| r.channel == "whatsapp").fold((0, 0), |(c, o), r| (c + r.calls, o + r.ok));
+    let (calls, ok) = aglis_db::repo::delivery_attempts::channel_totals(&rates, "whatsapp");
     let probes = super::probe::whatsapp(state).await;
     let down: Vec<String> =
         probes.iter().filter_map(|p| p.result.as_ref().err().map(|e| format!("{}: {e}", p.provider))).collect();
