@@ -1,16 +1,16 @@
-//! Application assembly: [`AppState`], the router with its layers, and [`Application`], which
-//! `main` and the integration tests both use to start the whole system.
+//! Application assembly: the router with its layers, and [`Application`], which `main` and the
+//! integration tests both use to start the whole system. It knows every feature; none imports it.
 
 use crate::config::Config;
 use crate::jobs::{self, Registry, Runner, Scheduler};
+use crate::state::AppState;
 use crate::{assets, auth, dashboard, openapi, pages, users};
 use aglis_core::clock::Clock;
-use aglis_db::DatabaseConnection;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+
 use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
@@ -22,32 +22,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
-
-/// Everything a handler may need. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    /// For read-only lists and searches: on SQLite a pool of read-only connections beside the
-    /// single writer; on PostgreSQL the same pool as `db`.
-    pub reads: DatabaseConnection,
-    pub config: Arc<Config>,
-    pub clock: Arc<dyn Clock>,
-    pub notifier: Arc<crate::notifications::Notifier>,
-    /// Attachments: a local directory or an S3-compatible bucket.
-    pub storage: crate::storage::Storage,
-    /// The holidays for read-only SLA clocks (ticket pages), per instance.
-    pub holidays: Arc<crate::tickets::holiday_cache::HolidayCache>,
-    /// API-token look-ups, per instance, for two seconds.
-    pub sessions: Arc<crate::auth::session_cache::SessionCache>,
-    /// Metrics, the error inbox's Sentry link, the WhatsApp probes: per instance.
-    pub monitor: Arc<crate::monitoring::Monitor>,
-}
-
-impl AppState {
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-}
 
 /// Largest request body accepted (forms and JSON).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -165,6 +139,7 @@ impl Application {
             holidays: Arc::default(),
             sessions: Arc::default(),
             monitor,
+            refusals: Arc::default(),
         };
         jobs::install_builtin_schedules(&state).await?;
         aglis_db::repo::alerts::ensure_rules(&state.db, state.now()).await?;
@@ -186,7 +161,8 @@ impl Application {
     /// completes; then stops taking requests, finishes the ones in flight and releases the lease.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let mut workers = Vec::new();
+        // Every instance takes webhooks, so every instance records their refusals.
+        let mut workers = vec![tokio::spawn(crate::audit::refusals::run(self.state.clone(), stop_rx.clone()))];
         if self.state.config.run_workers {
             let poll = Duration::from_millis(self.state.config.worker_poll_ms);
             let lock_for = chrono::Duration::seconds(i64::from(self.state.config.job_lock_secs));

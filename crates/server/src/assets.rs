@@ -1,6 +1,6 @@
 //! CSS, JavaScript and images from `assets/`, embedded in the binary.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};

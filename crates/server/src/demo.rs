@@ -1,8 +1,8 @@
 //! `aglis demo`: one account per staff role with realistic Indonesian names, created on the demo
 //! database's first run only (these accounts never exist outside demo mode).
 
-use crate::app::AppState;
 use crate::auth::password;
+use crate::state::AppState;
 use aglis_core::permission::Role;
 use aglis_db::repo::users::{self, NewUser};
 

@@ -115,33 +115,43 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiForm<T> {
     }
 }
 
-/// The client's IP address, for per-address limits: the peer, or the first `X-Forwarded-For`
-/// entry when `AGLIS_TRUST_FORWARDED_FOR` says a load balancer sets it.
+/// The client's IP address, for per-address limits and the audit log: the peer, or, behind
+/// `AGLIS_TRUST_FORWARDED_FOR` trusted proxies, the `X-Forwarded-For` entry the nearest of them
+/// added (see [`forwarded_client`]).
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
-impl FromRequestParts<crate::app::AppState> for ClientIp {
+impl FromRequestParts<crate::state::AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &crate::app::AppState) -> Result<Self, Self::Rejection> {
-        if state.config.trust_forwarded_for
-            && let Some(first) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(str::trim)
-                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-        {
-            return Ok(ClientIp(first.to_owned()));
+    async fn from_request_parts(parts: &mut Parts, state: &crate::state::AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        let hops = state.config.trusted_proxy_hops;
+        if hops > 0 {
+            let headers: Vec<&str> =
+                parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+            if let Some(ip) = forwarded_client(&headers, hops) {
+                return Ok(ClientIp(ip.to_string()));
+            }
         }
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientIp(peer))
+        Ok(ClientIp(peer.map_or_else(|| "unknown".into(), |ip| ip.to_string())))
     }
+}
+
+/// The client address behind `hops` trusted proxies, from the `X-Forwarded-For` header lines in
+/// the order received. Every proxy appends the address it saw, so the right-most `hops` entries
+/// were written by proxies we trust and the `hops`-th from the right is the client as the
+/// outermost trusted proxy saw it; everything left of it is whatever the client wrote. With fewer
+/// entries than hops, the left-most one (a trusted proxy added it too). `None` when the header is
+/// missing or that entry is not an address, so the caller falls back to the peer.
+pub fn forwarded_client(headers: &[&str], hops: usize) -> Option<std::net::IpAddr> {
+    let entries: Vec<&str> =
+        headers.iter().flat_map(|line| line.split(',')).map(str::trim).filter(|e| !e.is_empty()).collect();
+    if hops == 0 || entries.is_empty() {
+        return None;
+    }
+    let index = entries.len().saturating_sub(hops);
+    entries[index].parse().ok()
 }
 
 /// A numeric id in the path: anything else is a 404, as no such record can exist.
@@ -173,6 +183,26 @@ mod tests {
     struct Login {
         username: String,
         password: String,
+    }
+
+    #[test]
+    fn the_client_is_the_entry_the_nearest_trusted_proxy_added() {
+        let ip = |h: &[&str], hops| forwarded_client(h, hops).map(|ip| ip.to_string());
+        // The client wrote the first entry itself; the load balancer appended the real address.
+        assert_eq!(ip(&["6.6.6.6, 203.0.113.7"], 1).as_deref(), Some("203.0.113.7"));
+        assert_eq!(ip(&["203.0.113.7"], 1).as_deref(), Some("203.0.113.7"));
+        // Two proxies: the outer one saw the client, the inner one saw the outer proxy.
+        assert_eq!(ip(&["1.1.1.1, 203.0.113.7, 10.0.0.2"], 2).as_deref(), Some("203.0.113.7"));
+        // Several header lines count as one list, in order.
+        assert_eq!(ip(&["1.1.1.1", "203.0.113.7"], 1).as_deref(), Some("203.0.113.7"));
+        // Fewer entries than proxies: the left-most, which a trusted proxy wrote.
+        assert_eq!(ip(&["203.0.113.7"], 3).as_deref(), Some("203.0.113.7"));
+        assert_eq!(ip(&["2001:db8::1"], 1).as_deref(), Some("2001:db8::1"));
+        // Garbage where the proxy's entry should be, no header, or no trust: the peer instead.
+        assert_eq!(ip(&["1.1.1.1, not-an-ip"], 1), None);
+        assert_eq!(ip(&[], 1), None);
+        assert_eq!(ip(&[" , "], 1), None);
+        assert_eq!(ip(&["203.0.113.7"], 0), None);
     }
 
     #[test]

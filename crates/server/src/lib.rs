@@ -24,6 +24,7 @@ pub mod pages;
 pub mod registrations;
 pub mod security_headers;
 pub mod seed;
+pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod tickets;

@@ -227,7 +227,7 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
     let db = aglis_db::connect(&config.database_url, 2).await?;
     aglis_db::migration::run(&db).await?;
     let config_for_monitor = config.clone();
-    let state = aglis_server::app::AppState {
+    let state = aglis_server::state::AppState {
         reads: db.clone(),
         db,
         config: Arc::new(config),
@@ -238,6 +238,7 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
         holidays: Arc::default(),
         sessions: Arc::default(),
         monitor: Arc::new(aglis_server::monitoring::Monitor::new(&config_for_monitor, SystemClock.now())?),
+        refusals: Arc::default(),
     };
     let cmd = aglis_server::users::service::CreateUser::parse(
         username,

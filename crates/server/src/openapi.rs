@@ -2,7 +2,7 @@
 //! the handler and its `#[utoipa::path]` together, so a route cannot exist undocumented (a test
 //! also scans the sources for routes added any other way).
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::{auth, jobs, monitoring, notifications, users};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

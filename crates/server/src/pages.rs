@@ -1,11 +1,11 @@
 //! What every HTML page shares: the [`Shell`] (language, signed-in user, CSRF token, navigation for
 //! the user's role), rendering, and the error pages the `finish_errors` middleware serves.
 
-use crate::app::AppState;
 use crate::auth::csrf::{CsrfNonce, token_for};
 use crate::auth::session::AuthContext;
 use crate::error::{AppError, AppResult, ErrorInfo, problem_response};
 use crate::i18n::Lang;
+use crate::state::AppState;
 use aglis_core::permission::{Permission, Role};
 use askama::Template;
 use axum::extract::{FromRequestParts, Request};

@@ -2,7 +2,6 @@
 //! `GET /api/v1/audit-logs/export.csv` (the same filters as a CSV file, itself recorded as
 //! `data.exported`). Admins only.
 
-use crate::app::AppState;
 use crate::audit::filter::AuditParams;
 use crate::audit::{Entry, RequestMeta, record};
 use crate::auth::extract::Staff;
@@ -10,6 +9,7 @@ use crate::auth::extract::perm;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiQuery;
 use crate::listing::{PageQuery, Paging};
+use crate::state::AppState;
 use aglis_core::audit::AuditRecord;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::repo::audit_log;

@@ -2,7 +2,7 @@
 //! failed), customer records opened, SLA and message-text changes, an export and a refused
 //! webhook — appended through the chain like any record, oldest first.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_core::audit::{AuditEvent as E, AuditResult as R};
 use aglis_core::schedule::JAKARTA;
 use aglis_db::repo::audit_log::{self, NewRecord};

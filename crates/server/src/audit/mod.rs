@@ -11,13 +11,14 @@ mod demo;
 pub mod filter;
 pub mod pages;
 pub mod purge;
+pub mod refusals;
 pub mod sites;
 
 pub use demo::seed_demo;
 
-use crate::app::AppState;
 use crate::auth::session::Authenticated;
 use crate::error::AppResult;
+use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_db::repo::audit_log::{self, NewRecord};
 use axum::Router;
@@ -118,15 +119,6 @@ impl Entry {
             map.insert("rows".into(), rows.into());
         }
         Entry::new(AuditEvent::DataExported, AuditResult::Success).by(auth).meta(meta).resource(what).details(details)
-    }
-
-    /// `webhook.signature_failed` from `meta.ip`: a callback from `provider` without a valid
-    /// signature or token.
-    pub fn webhook_refused(meta: &RequestMeta, provider: &str, why: &str) -> Self {
-        Entry::new(AuditEvent::WebhookSignatureFailed, AuditResult::Denied)
-            .meta(meta)
-            .resource(format!("webhook:{provider}"))
-            .details(serde_json::json!({ "provider": provider, "reason": why }))
     }
 }
 

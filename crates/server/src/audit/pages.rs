@@ -2,7 +2,6 @@
 //! newest first with a pager, times in WIB, the CSV export of the same filters and, on demand,
 //! the chain verification.
 
-use crate::app::AppState;
 use crate::audit::filter::AuditParams;
 use crate::audit::verify_chain;
 use crate::auth::extract::Staff;
@@ -11,6 +10,7 @@ use crate::error::{AppResult, FieldErrors};
 use crate::extract::ApiQuery;
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditRecord, AuditResult};
 use aglis_core::schedule::JAKARTA;
 use aglis_db::repo::audit_log::{self, Verification};

@@ -2,8 +2,8 @@
 //! older than `AGLIS_AUDIT_RETENTION_DAYS` are removed. The last one removed becomes the anchor
 //! verification starts from, and the purge appends an `audit.purged` record saying how many went.
 
-use crate::app::AppState;
 use crate::error::AppResult;
+use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_db::repo::audit_log::{self, NewRecord};
 use chrono::Duration;

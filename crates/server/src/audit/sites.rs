@@ -1,18 +1,14 @@
 //! What the recording sites outside this module say, so each site stays one line: the details
-//! of a setting change, and refused webhooks (limited per address, as anyone can send them).
+//! of a setting change, and refused webhooks (counted, as anyone can send them).
 
-use crate::app::AppState;
 use crate::audit::{Entry, RequestMeta, record};
 use crate::auth::session::Authenticated;
 use crate::error::AppResult;
+use crate::state::AppState;
 use aglis_core::audit::AuditEvent;
 use aglis_core::ticket_sla::TargetRow;
-use aglis_db::repo::audit_log;
 use aglis_db::repo::notification_templates::Template;
 use serde_json::{Value, json};
-
-/// Refused webhooks recorded per address and minute; more are only logged.
-const WEBHOOK_RECORDS_PER_MINUTE: u64 = 20;
 
 /// The SLA rows as stored.
 pub fn sla_rows(rows: &[TargetRow]) -> Value {
@@ -47,16 +43,10 @@ pub async fn template_saved(state: &AppState, auth: &Authenticated, meta: &Reque
     record(state, Entry::setting_changed(auth, meta, &format!("notification_template:{}", t.id), details)).await
 }
 
-/// Records a webhook refused for its signature or token (at most
-/// [`WEBHOOK_RECORDS_PER_MINUTE`] per address and minute).
-pub async fn webhook_refused(state: &AppState, meta: &RequestMeta, provider: &str, why: &str) -> AppResult<()> {
-    let since = state.now() - chrono::Duration::minutes(1);
-    let recent = audit_log::count_from(&state.db, AuditEvent::WebhookSignatureFailed, &meta.ip, since).await?;
-    if recent >= WEBHOOK_RECORDS_PER_MINUTE {
-        tracing::warn!(provider, ip = %meta.ip, "refused webhook not recorded: too many from this address");
-        return Ok(());
-    }
-    record(state, Entry::webhook_refused(meta, provider, why)).await
+/// Counts a webhook refused for its signature or token; the audit log gets the count per source
+/// once a minute ([`crate::audit::refusals`]), so refusals never write on the request path.
+pub fn webhook_refused(state: &AppState, meta: &RequestMeta, provider: &'static str, why: &'static str) {
+    state.refusals.note(meta, provider, why, state.now());
 }
 
 /// Records a change of master data (`what` is `package` or `odp`; `action` is `created`,

@@ -2,7 +2,6 @@
 //! the secret as text, a first code, then ten recovery codes shown once), new recovery codes,
 //! turning two-factor off, changing the password, and signing out everywhere.
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::extract::CurrentUser;
 use crate::auth::service;
@@ -11,6 +10,7 @@ use crate::auth::two_factor::{self, Enrolment};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery};
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_db::repo::users::User;
 use askama::Template;
 use axum::Router;

@@ -1,12 +1,12 @@
 //! `/api/v1/auth/*` and `/api/v1/me`.
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::extract::CurrentUser;
 use crate::auth::service::{self, Credentials, LoginOutcome};
 use crate::auth::session::bearer_token;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiJson;
+use crate::state::AppState;
 use crate::users::api::UserOut;
 use aglis_db::repo::sessions::SessionKind;
 use axum::Json;

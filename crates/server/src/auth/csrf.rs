@@ -4,25 +4,38 @@
 //! `csrf_token` or the `X-CSRF-Token` header. Anonymous forms (the login page): the token is an
 //! HMAC of the `aglis_csrf` cookie's nonce under the secret key. Bearer-token requests carry no
 //! ambient credentials and need no token; neither do cookie-less API calls.
+//!
+//! No body is buffered whole to find the token: a multipart upload is read only until its
+//! `csrf_token` part (pages put it first), and what was read is replayed to the handler. Callers
+//! without a session may send at most [`ANON_BODY_BYTES`] (webhooks [`ANON_WEBHOOK_BYTES`]), so
+//! anonymous floods of large bodies cost the server nothing.
 
-use crate::app::AppState;
 use crate::auth::session::AuthContext;
 use crate::auth::token::{anonymous_csrf, constant_time_eq, random_token};
 use crate::error::AppError;
+use crate::state::AppState;
 use aglis_db::repo::sessions::SessionKind;
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use futures_util::StreamExt;
 
 pub const ANON_COOKIE: &str = "aglis_csrf";
 pub const FORM_FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
-/// File uploads (customer imports).
+/// File uploads (customer imports, ticket photos), signed-in users only.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+/// The most a caller without a session may send: the sign-in, sign-up and tracking forms and the
+/// JSON sign-in are a few hundred bytes.
+pub const ANON_BODY_BYTES: usize = 64 * 1024;
+/// The most a provider's webhook call may send (Meta batches several statuses in one call).
+pub const ANON_WEBHOOK_BYTES: usize = 256 * 1024;
+/// How far into a multipart body the token part is looked for.
+const MULTIPART_SCAN_BYTES: usize = 64 * 1024;
 
 /// The anonymous nonce of this request (from its cookie, or minted for it).
 #[derive(Debug, Clone)]
@@ -65,6 +78,16 @@ pub async fn protect(State(state): State<AppState>, mut req: Request, next: Next
         return response;
     }
 
+    // Without a session, a small body or nothing: refused at once when the declared length is
+    // over the cap, cut off while it is read when the client lied or sent it in chunks (413).
+    let signed_in = req.extensions().get::<AuthContext>().and_then(|c| c.0.as_ref()).is_some();
+    if !signed_in {
+        let cap = if path.starts_with("/api/webhooks/") { ANON_WEBHOOK_BYTES } else { ANON_BODY_BYTES };
+        if declared_length(&req).is_some_and(|len| len > cap as u64) {
+            return too_large(&path);
+        }
+        req = req.map(|body| Body::new(http_body_util::Limited::new(body, cap)));
+    }
     if req.headers().contains_key(header::AUTHORIZATION) || path.starts_with("/api/webhooks/") {
         return next.run(req).await;
     }
@@ -90,7 +113,7 @@ pub async fn protect(State(state): State<AppState>, mut req: Request, next: Next
         None if is_form(&req) => {
             let (parts, body) = req.into_parts();
             let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-                return AppError::PayloadTooLarge("the form is larger than 1 MiB".into()).into_response();
+                return too_large(&path);
             };
             let token = form_urlencoded_value(&bytes, FORM_FIELD);
             req = Request::from_parts(parts, Body::from(bytes));
@@ -98,11 +121,10 @@ pub async fn protect(State(state): State<AppState>, mut req: Request, next: Next
         }
         None if is_multipart(&req) => {
             let (parts, body) = req.into_parts();
-            let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {
-                return AppError::PayloadTooLarge("the upload is larger than 10 MiB".into()).into_response();
+            let Ok((token, body)) = multipart_token(body).await else {
+                return too_large(&path);
             };
-            let token = multipart_value(&bytes, FORM_FIELD);
-            req = Request::from_parts(parts, Body::from(bytes));
+            req = Request::from_parts(parts, body);
             token
         }
         None => None,
@@ -116,6 +138,40 @@ pub async fn protect(State(state): State<AppState>, mut req: Request, next: Next
         }
         _ => rejected(),
     }
+}
+
+/// The `Content-Length` the client declared. A larger body than declared fails while it is read.
+fn declared_length(req: &Request) -> Option<u64> {
+    req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
+}
+
+fn too_large(path: &str) -> Response {
+    let what = if path.starts_with("/api/") { "the request body" } else { "the form" };
+    AppError::PayloadTooLarge(format!("{what} is larger than this page accepts; sign in to upload files"))
+        .into_response()
+}
+
+/// Reads the start of a multipart body until the token part is complete (at most
+/// [`MULTIPART_SCAN_BYTES`]); returns the token, if found, and a body that replays what was read
+/// followed by the rest of the stream. `Err` when the body fails while being read (too large).
+async fn multipart_token(body: Body) -> Result<(Option<String>, Body), axum::Error> {
+    let mut stream = body.into_data_stream();
+    let mut seen: Vec<u8> = Vec::new();
+    let mut token = None;
+    while seen.len() < MULTIPART_SCAN_BYTES {
+        match stream.next().await {
+            Some(chunk) => {
+                seen.extend_from_slice(&chunk?);
+                token = multipart_value(&seen, FORM_FIELD);
+                if token.is_some() {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    let head = futures_util::stream::once(async move { Ok::<Bytes, axum::Error>(Bytes::from(seen)) });
+    Ok((token, Body::from_stream(head.chain(stream))))
 }
 
 fn rejected() -> Response {
@@ -173,5 +229,30 @@ mod tests {
         let body = b"--XYZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc123\r\n--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nnama\r\n--XYZ--\r\n";
         assert_eq!(multipart_value(body, FORM_FIELD), Some("abc123".into()));
         assert_eq!(multipart_value(b"--XYZ--", FORM_FIELD), None);
+        // A token part cut off by the end of what was read so far is not a token yet.
+        assert_eq!(multipart_value(&body[..60], FORM_FIELD), None);
+    }
+
+    #[tokio::test]
+    async fn the_token_is_read_from_the_start_and_the_whole_body_replayed() {
+        let mut body =
+            b"--XYZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc123\r\n--XYZ\r\n".to_vec();
+        body.extend(std::iter::repeat_n(b'x', 300_000));
+        body.extend_from_slice(b"\r\n--XYZ--\r\n");
+        // Sent in small chunks, as a slow upload arrives.
+        let chunks: Vec<Result<Bytes, std::io::Error>> =
+            body.chunks(7).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let (token, replay) =
+            multipart_token(Body::from_stream(futures_util::stream::iter(chunks))).await.expect("read");
+        assert_eq!(token.as_deref(), Some("abc123"));
+        let replayed = to_bytes(replay, usize::MAX).await.expect("replay");
+        assert_eq!(replayed.as_ref(), body.as_slice());
+    }
+
+    #[tokio::test]
+    async fn no_token_near_the_start_means_none_without_reading_the_rest() {
+        let body = vec![b'y'; 1_000_000];
+        let (token, _) = multipart_token(Body::from(body)).await.expect("read");
+        assert_eq!(token, None);
     }
 }

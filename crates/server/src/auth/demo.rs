@@ -2,8 +2,8 @@
 //! the demo login page, so visitors can add it to an authenticator app) and one account locked
 //! until an admin unlocks it (the unlock button on its user page). Demo only.
 
-use crate::app::AppState;
 use crate::auth::sealed;
+use crate::state::AppState;
 use aglis_core::{lockout, totp};
 use aglis_db::repo::{two_factor, users};
 

@@ -2,10 +2,10 @@
 //! failure is counted under a row lock, and a lock queues a message to the owner and every
 //! active admin in the same transaction, so the message exists iff the lock does.
 
-use crate::app::AppState;
 use crate::audit::{self, Entry, RequestMeta};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
+use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::job::JobPriority;
 use aglis_core::lockout::{self, Lock};

@@ -21,6 +21,6 @@ pub mod two_factor;
 
 pub use api::api_router;
 
-pub fn router() -> axum::Router<crate::app::AppState> {
+pub fn router() -> axum::Router<crate::state::AppState> {
     pages::router().merge(account::router())
 }

@@ -1,6 +1,5 @@
 //! The login form, its two-factor code step, and sign-out.
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::extract::MaybeUser;
 use crate::auth::service::{self, Credentials, LoginError, LoginOutcome, SignedIn};
@@ -9,6 +8,7 @@ use crate::auth::two_factor;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiForm, ApiQuery};
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_db::repo::sessions::SessionKind;
 use askama::Template;
 use axum::Router;

@@ -5,7 +5,6 @@
 //! browser whose user has two-factor on first gets a *pending* session that opens only the code
 //! page; the code replaces it with a full one. The API takes the code in the same request.
 
-use crate::app::AppState;
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::lockout;
 use crate::auth::password;
@@ -14,6 +13,7 @@ use crate::auth::throttle;
 use crate::auth::token::{hash_token, random_token};
 use crate::auth::two_factor::{self, Used};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::lockout::{Lock, Status};
 use aglis_core::totp::CodeError;

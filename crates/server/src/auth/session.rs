@@ -7,11 +7,11 @@
 //! ([`PendingLogin`]). A user who must enrol in two-factor reaches nothing but the enrolment page
 //! (browsers are sent there; API calls get 403).
 
-use crate::app::AppState;
 use crate::auth::service;
 use crate::auth::token::hash_token;
 use crate::auth::two_factor;
 use crate::error::AppError;
+use crate::state::AppState;
 use aglis_db::repo::sessions::{self, SessionKind};
 use aglis_db::repo::users::User;
 use axum::extract::{Request, State};

@@ -1,8 +1,8 @@
 //! Per-address limits on sign-in attempts (password forms, the API login, the two-factor code
 //! step), held in the database so they bind every instance (`aglis_db::rate_limit`).
 
-use crate::app::AppState;
 use crate::error::AppResult;
+use crate::state::AppState;
 use chrono::Duration;
 
 /// The attempt may go ahead, or must wait this many seconds.

@@ -2,12 +2,12 @@
 //! code at sign-in (TOTP with a replay guard, or a single-use recovery code), new recovery codes,
 //! turning it off, and an admin's reset. The code rules are `aglis_core::totp`.
 
-use crate::app::AppState;
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::sealed;
 use crate::auth::service::LoginError;
 use crate::auth::throttle;
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::totp::{self, CodeError};
 use aglis_db::repo::users::{self, User};

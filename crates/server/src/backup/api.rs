@@ -1,13 +1,13 @@
 //! `GET /api/v1/backups` (the sets, newest first, with their verification and table counts) and
 //! `POST /api/v1/backups` ("back up now": queues a backup job). Admins only.
 
-use crate::app::AppState;
 use crate::audit::{Entry, RequestMeta, record};
 use crate::auth::extract::{Staff, perm};
 use crate::auth::session::Authenticated;
 use crate::error::{AppResult, Problem};
 use crate::extract::ApiQuery;
 use crate::listing::{PageQuery, Paging};
+use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::backup::{Manifest, PartKind};
 use aglis_db::entity::backups::Model;

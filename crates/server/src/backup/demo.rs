@@ -4,7 +4,7 @@
 
 use super::progress::Silent;
 use super::{Ctx, Trigger, jobs};
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_db::repo::backups::{self, NewBackup};
 use chrono::{Duration, TimeZone};
 use std::sync::Arc;

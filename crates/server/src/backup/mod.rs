@@ -34,8 +34,8 @@ pub mod set;
 pub mod settings;
 pub mod verify;
 
-use crate::app::AppState;
 use crate::config::Config;
+use crate::state::AppState;
 use crate::storage::Storage;
 use aglis_core::clock::Clock;
 use aglis_db::DatabaseConnection;

@@ -3,7 +3,6 @@
 //! of a running backup (polled by htmx from `/admin/backups/progress`), the set sizes of the last
 //! 90 days as a server-drawn SVG chart, and every kept set with its verification.
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::backup::api::{BackupOut, request_backup};
@@ -13,6 +12,7 @@ use crate::extract::ApiQuery;
 use crate::i18n::Lang;
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::repo::backups;
 use askama::Template;

@@ -55,7 +55,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "AGLIS_TRUST_FORWARDED_FOR",
         "false",
-        "`true` behind a load balancer: the client's address (for per-address limits) is the first of `X-Forwarded-For`.",
+        "`true` (or the number of proxies, 1–10) behind load balancers that append to `X-Forwarded-For`: the client's address (for per-address limits and the audit log) is the entry the nearest trusted proxy added, counted from the right. Entries left of it are whatever the client sent and are ignored.",
     ),
     ("AGLIS_BASE_URL", "http://<bind>", "Public URL of this installation; `https://…` makes session cookies `Secure`."),
     (
@@ -219,8 +219,9 @@ pub struct Config {
     pub db_max_connections: u32,
     pub bind: SocketAddr,
     pub base_url: String,
-    /// Take the client address from `X-Forwarded-For` (behind a trusted load balancer).
-    pub trust_forwarded_for: bool,
+    /// How many trusted proxies append to `X-Forwarded-For` in front of this instance: the client
+    /// address is that many entries from the right. 0: the peer address (clients connect directly).
+    pub trusted_proxy_hops: usize,
     pub secret_key: SecretString,
     pub log: String,
     pub log_format: LogFormat,
@@ -268,7 +269,7 @@ impl fmt::Debug for Config {
             .field("db_max_connections", &self.db_max_connections)
             .field("bind", &self.bind)
             .field("base_url", &self.base_url)
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("trusted_proxy_hops", &self.trusted_proxy_hops)
             .field("secret_key", &"[redacted]")
             .field("log", &self.log)
             .field("log_format", &self.log_format)
@@ -359,10 +360,18 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         Some(url) => parse_base_url(&url)?,
         None => format!("http://{bind}"),
     };
-    let trust_forwarded_for = match get("AGLIS_TRUST_FORWARDED_FOR").as_deref() {
-        None | Some("false" | "0" | "no") => false,
-        Some("true" | "1" | "yes") => true,
-        Some(other) => return Err(err("AGLIS_TRUST_FORWARDED_FOR", format!("`{other}` is not `true` or `false`"))),
+    let trusted_proxy_hops = match get("AGLIS_TRUST_FORWARDED_FOR").as_deref() {
+        None | Some("false" | "0" | "no") => 0,
+        Some("true" | "yes") => 1,
+        Some(other) => match other.parse::<usize>() {
+            Ok(n @ 1..=10) => n,
+            _ => {
+                return Err(err(
+                    "AGLIS_TRUST_FORWARDED_FOR",
+                    format!("`{other}` is not `true`, `false` or a number of proxies from 1 to 10"),
+                ));
+            }
+        },
     };
     let secret_key = match get("AGLIS_SECRET_KEY") {
         Some(key) if key.chars().count() >= 32 => SecretString::from(key),
@@ -417,7 +426,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         db_max_connections,
         bind,
         base_url,
-        trust_forwarded_for,
+        trusted_proxy_hops,
         secret_key,
         log,
         log_format,

@@ -1,12 +1,12 @@
 //! `/api/v1/customers`: list and search, create, read (staff, or the customer's own portal
 //! account), edit, status changes, ODP port and portal account.
 
-use crate::app::AppState;
 use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::customers::service::{self, ProfileInput};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
+use crate::state::AppState;
 use aglis_core::customer::CustomerStatus;
 use aglis_core::permission::Permission;
 use aglis_db::repo::customers::{self, Customer, CustomerQuery, Sort};

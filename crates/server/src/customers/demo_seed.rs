@@ -1,8 +1,8 @@
 //! Demo data for customers: the spec's package catalogue, ODPs across Karawang and Bekasi, and a
 //! few hundred customers with Indonesian names and addresses in every status.
 
-use crate::app::AppState;
 use crate::seed::Lcg;
+use crate::state::AppState;
 use aglis_core::customer::{CustomerStatus, code_prefix};
 use aglis_core::network::OdpStatus;
 use aglis_db::repo::customers::{self, Profile};

@@ -2,9 +2,9 @@
 //! its reason; the import itself writes nothing unless the whole file is clean, and then writes
 //! it in one transaction.
 
-use crate::app::AppState;
 use crate::customers::service::{ProfileInput, check_profile};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use aglis_core::customer::{self as cust, CustomerStatus};
 use aglis_db::repo::customers;
 use aglis_db::repo::packages;

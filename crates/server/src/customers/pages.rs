@@ -1,7 +1,6 @@
 //! `/customers`: the searchable list, a customer's page (profile, port, history, status actions,
 //! portal account) and the create/edit form.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::customers::api::parse_sort;
 use crate::customers::service::{self, ProfileInput};
@@ -9,6 +8,7 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::customer::CustomerStatus;
 use aglis_core::permission::Permission;
 use aglis_db::entity::customer_events;

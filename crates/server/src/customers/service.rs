@@ -1,8 +1,8 @@
 //! Customer use cases: checked input, the customer code, status changes, ports and portal
 //! accounts. Every change writes the customer's history in the same transaction.
 
-use crate::app::AppState;
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::state::AppState;
 use aglis_core::customer::{self, CustomerStatus};
 use aglis_core::network::{OdpStatus, check_location, check_port};
 use aglis_core::notification_catalog::Language;

@@ -1,8 +1,8 @@
 //! `GET /api/v1/dashboard`: the counts and figures the staff dashboard shows.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppResult, Problem};
+use crate::state::AppState;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::repo::{customers, registrations, technicians, tickets};
 use axum::Json;

@@ -2,10 +2,10 @@
 
 pub mod api;
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::AppResult;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::permission::{Permission, Role, grants};
 use aglis_db::repo::users;
 use askama::Template;

@@ -1,10 +1,10 @@
 //! `/api/v1/jobs`: the queue by state, and re-queueing dead jobs.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiQuery, IdPath};
 use crate::listing::Paging;
+use crate::state::AppState;
 use aglis_core::job::JobStatus;
 use aglis_db::jobs::{self, Job};
 use axum::Json;

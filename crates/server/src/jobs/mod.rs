@@ -13,7 +13,7 @@ pub use registry::{Registry, builtin_registry};
 pub use runner::Runner;
 pub use scheduler::Scheduler;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn api_router() -> OpenApiRouter<AppState> {

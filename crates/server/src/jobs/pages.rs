@@ -1,12 +1,12 @@
 //! `/admin/jobs`: jobs by state, with a re-queue button on dead ones.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::AppResult;
 use crate::extract::{ApiQuery, IdPath};
 use crate::jobs::api::requeue_dead;
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::job::JobStatus;
 use aglis_core::permission::Permission;
 use aglis_db::entity::schedules::Model as ScheduleRow;

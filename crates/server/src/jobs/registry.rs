@@ -1,7 +1,7 @@
 //! Job kinds and their handlers. A handler gets the state and the job's payload and must be
 //! idempotent: a retry after a crash runs it again.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;

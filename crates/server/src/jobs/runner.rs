@@ -1,8 +1,8 @@
 //! The job runner: claims due jobs, runs their handlers, records the outcome. Every instance runs
 //! one. `run_once` does one batch synchronously (tests drain the queue with it); `run` loops.
 
-use crate::app::AppState;
 use crate::jobs::registry::{JobError, Registry};
+use crate::state::AppState;
 use aglis_core::backoff::default_retry_delay;
 use aglis_db::jobs::{self, Failure, Job};
 use chrono::Duration;

@@ -2,7 +2,7 @@
 //! The lease is renewed by a heartbeat; if its holder dies, another instance takes over once it
 //! expires.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_db::{leases, schedules};
 use chrono::Duration;
 use tokio::sync::watch;

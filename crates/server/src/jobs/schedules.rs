@@ -1,10 +1,10 @@
 //! `/api/v1/schedules` and the schedule form of `/admin/jobs`: recurring jobs whose cron pattern,
 //! time zone and enabled flag an admin may change.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiForm, ApiJson, IdPath};
+use crate::state::AppState;
 use aglis_db::entity::schedules::Model;
 use aglis_db::schedules::{self, ScheduleChanges, ScheduleEditError};
 use axum::Json;

@@ -4,9 +4,9 @@
 //! active admin) by e-mail and WhatsApp through the notification queue, in the same transaction as
 //! the alert's row, so an incident is notified exactly once per decision.
 
-use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::jobs::registry::JobError;
+use crate::state::AppState;
 use aglis_core::alerting::{Active, Decision, RuleCode, decide, format_duration, muted};
 use aglis_core::job::JobPriority;
 use aglis_core::notification::Channel;

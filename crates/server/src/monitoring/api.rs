@@ -5,12 +5,12 @@
 //!
 //! The use cases and the check of a rule's settings live in [`super::service`], shared with the pages.
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
+use crate::state::AppState;
 use aglis_core::alerting::{ErrorStatus, RuleCode, duration, muted};
 use aglis_db::repo::alerts::{self, Alert, Rule};
 use aglis_db::repo::error_groups;

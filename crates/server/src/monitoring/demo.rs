@@ -5,7 +5,7 @@
 //! problems left; and the alerts of the last days, one of them still firing. Seeded once, on the
 //! demo database's first run; the figures are deterministic for a given minute.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_core::alerting::{ErrorSource, ErrorStatus, RuleCode, average_ms, error_rate_pct, fingerprint};
 use aglis_core::schedule::JAKARTA;
 use aglis_db::entity::{metric_minutes, queue_samples};

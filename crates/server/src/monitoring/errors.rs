@@ -7,8 +7,8 @@
 //! answers 500 with a [`Cause`] too; the [`capture`] middleware, inside the session layer (so it
 //! knows the user), records what it finds.
 
-use crate::app::AppState;
 use crate::auth::session::AuthContext;
+use crate::state::AppState;
 use aglis_core::alerting::{ErrorSource, fingerprint};
 use aglis_db::repo::error_groups::{self, Occurrence};
 use axum::extract::{MatchedPath, Request, State};

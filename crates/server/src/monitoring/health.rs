@@ -7,8 +7,8 @@
 //! is false. Anyone gets the statuses; the figures and messages need the monitoring token or a
 //! staff login.
 
-use crate::app::AppState;
 use crate::auth::session::AuthContext;
+use crate::state::AppState;
 use aglis_core::alerting::success_rate_pct;
 use axum::Json;
 use axum::extract::State;

@@ -3,7 +3,7 @@
 //! to the database so the alert rules and the charts see every instance. `/metrics` also reports
 //! the job queue, the messages, the database pool and the backup age, read when it is scraped.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_db::repo::metrics::{self as figures_repo, MinuteFigures};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};

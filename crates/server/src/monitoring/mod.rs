@@ -19,7 +19,7 @@ pub mod sentry;
 pub mod service;
 pub mod watchdog;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use std::time::Instant;
 use utoipa_axum::router::OpenApiRouter;

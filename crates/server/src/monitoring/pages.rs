@@ -9,7 +9,6 @@
 //! - `/admin/monitoring/alerts`: the alert history by rule, with how long each incident lasted;
 //! - `/admin/monitoring/rules`: every rule's settings, recipients and mute ([`super::rules_page`]).
 
-use crate::app::AppState;
 use crate::audit::{Entry, RequestMeta, record};
 use crate::auth::extract::{Staff, perm};
 use crate::backup::pages::span;
@@ -21,6 +20,7 @@ use crate::monitoring::api::{self as monitoring_api};
 use crate::monitoring::charts::{self, Chart};
 use crate::monitoring::health::{self, CheckStatus};
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::alerting::{AlertStatus, ErrorStatus, RuleCode, duration};
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::permission::Permission;

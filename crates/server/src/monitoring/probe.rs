@@ -1,7 +1,7 @@
 //! The WhatsApp providers' own status checks, asked at most every 30 s per instance (Fonnte
 //! limits its device endpoint).
 
-use crate::app::AppState;
+use crate::state::AppState;
 use chrono::{DateTime, Utc};
 
 pub const PROBE_EVERY: chrono::Duration = chrono::Duration::seconds(30);

@@ -1,7 +1,7 @@
 //! What each alert rule measures: the figures every instance flushed, the delivery attempts, the
 //! tickets, the backups, the job queue and the disks, read at one evaluation.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_core::alerting::{RuleCode, average_ms, breached, error_rate_pct, success_rate_pct};
 use aglis_db::DbError;
 use aglis_db::repo::alerts::Rule;

@@ -2,7 +2,6 @@
 //! recipients), saved one rule at a time with the errors shown on its form, and its mute.
 
 use super::pages::{can_manage, done_key, label_or};
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult};
@@ -11,6 +10,7 @@ use crate::i18n::Lang;
 use crate::monitoring::api::{self as monitoring_api, Bad, CodePath, RuleInput, rules_with_codes};
 use crate::monitoring::charts;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::alerting::{RuleCode, muted};
 use aglis_db::repo::alerts::{self, Rule};
 use askama::Template;

@@ -2,10 +2,10 @@
 //! ([`check_rule`]), the filters of the lists, and the changes (acknowledging an alert, saving or
 //! muting a rule, resolving, ignoring or reopening an error group), each written to the audit log.
 
-use crate::app::AppState;
 use crate::audit::{Entry, RequestMeta, record};
 use crate::auth::session::Authenticated;
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::state::AppState;
 use aglis_core::alerting::{AlertStatus, ErrorStatus, RuleCode};
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_db::repo::alerts::{self, Alert, Rule, RuleSettings};

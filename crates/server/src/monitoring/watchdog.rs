@@ -9,7 +9,7 @@
 //! records the incident.
 
 use super::alerting::{Notice, Recipient, compose, recipients};
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_core::alerting::{AlertStatus, RuleCode, muted};
 use aglis_db::repo::alerts::{self, DirectIncident};
 use aglis_integrations::notify::Outgoing;

@@ -1,13 +1,13 @@
 //! `/api/v1/packages` and `/api/v1/odps`. Active packages are public (the sign-up form shows
 //! them); everything else needs staff, and changes need `master_data.manage`.
 
-use crate::app::AppState;
 use crate::audit::{RequestMeta, sites};
 use crate::auth::extract::{MaybeUser, Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::network;
+use crate::state::AppState;
 use aglis_core::network::OdpStatus;
 use aglis_core::permission::Permission;
 use aglis_db::repo::odps::{self, Odp, OdpQuery};

@@ -1,6 +1,5 @@
 //! `/admin/packages` and `/admin/odps`: the network's master data for admins and supervisors.
 
-use crate::app::AppState;
 use crate::audit::{RequestMeta, sites};
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -8,6 +7,7 @@ use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::network;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::network::OdpStatus;
 use aglis_db::repo::odps::{self, Odp, OdpQuery};
 use aglis_db::repo::packages::{self, Package};

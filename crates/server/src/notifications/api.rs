@@ -1,12 +1,12 @@
 //! `/api/v1/notifications`: send a message, list the history, see one message's timeline.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::notifications::compose::{self, Compose, GroupRef};
 use crate::notifications::service;
+use crate::state::AppState;
 use aglis_core::job::JobPriority;
 use aglis_core::notification::{Channel, MessageStatus};
 use aglis_core::notification_catalog::Language;

@@ -2,7 +2,7 @@
 //! (spec domain §6.1), and the provider calls behind the seeded message history, so the queue
 //! dashboard has rates and failure reasons to show.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_core::notification::MessageStatus;
 use aglis_core::permission::Role;
 use aglis_db::repo::delivery_attempts::{self, NewAttempt};

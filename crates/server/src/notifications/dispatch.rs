@@ -1,8 +1,8 @@
 //! The `notifications.send` job: hand one message to the providers and record the outcome.
 //! Idempotent: a message that is already sent (or dead) is not sent again.
 
-use crate::app::AppState;
 use crate::jobs::registry::JobError;
+use crate::state::AppState;
 use aglis_core::backoff::retry_delay;
 use aglis_core::notification::{Channel, MessageStatus};
 use aglis_db::repo::delivery_attempts::{self, NewAttempt};

@@ -3,11 +3,11 @@
 //! `X-Hub-Signature-256` (HMAC-SHA256 of the raw body under the app secret), checked before the
 //! body is parsed. Valid events are stored raw and applied by a job; statuses never move backwards.
 
-use crate::app::AppState;
 use crate::auth::token::constant_time_eq;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiQuery;
 use crate::notifications::webhooks::store_event;
+use crate::state::AppState;
 use aglis_core::notification::MessageStatus;
 use aglis_db::DbError;
 use aglis_db::repo::{messages, webhook_events};
@@ -64,7 +64,7 @@ async fn verify(
     };
     let token_ok = q.verify_token.as_deref().is_some_and(|t| constant_time_eq(t, expected.expose_secret()));
     if !token_ok {
-        crate::audit::sites::webhook_refused(&state, &meta, "meta", "wrong or missing verify token").await?;
+        crate::audit::sites::webhook_refused(&state, &meta, "meta", "wrong or missing verify token");
     }
     match (q.mode.as_deref(), token_ok, q.challenge) {
         (Some("subscribe"), true, Some(challenge)) => Ok(challenge),
@@ -108,7 +108,7 @@ async fn events(
     }
     let header = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     if !signature_valid(secret.expose_secret().as_bytes(), &body, header) {
-        crate::audit::sites::webhook_refused(&state, &meta, "meta", "missing or invalid X-Hub-Signature-256").await?;
+        crate::audit::sites::webhook_refused(&state, &meta, "meta", "missing or invalid X-Hub-Signature-256");
         return Err(AppError::Unauthorized("missing or invalid X-Hub-Signature-256".into()));
     }
     store_event(&state, "meta", &body, APPLY_META_JOB).await?;

@@ -18,6 +18,6 @@ pub use api::api_router;
 pub use notifier::Notifier;
 
 /// The notification pages: history, compose, templates and recipient groups.
-pub fn router() -> axum::Router<crate::app::AppState> {
+pub fn router() -> axum::Router<crate::state::AppState> {
     pages::router().merge(queue::router()).merge(templates::pages::router()).merge(groups::pages::router())
 }

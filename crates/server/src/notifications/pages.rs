@@ -1,6 +1,5 @@
 //! `/notifications`: the message history, one message's timeline, and the compose form.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiQuery, IdPath};
@@ -8,6 +7,7 @@ use crate::listing::Paging;
 use crate::notifications::compose::{self, Compose, Draft, GroupRef};
 use crate::notifications::service::{self, MAX_BODY_CHARS};
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::job::JobPriority;
 use aglis_core::notification::{Channel, MessageStatus};
 use aglis_core::notification_catalog::{self, EventSpec, Language};

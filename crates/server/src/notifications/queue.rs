@@ -2,11 +2,11 @@
 //! channel over 1 h / 24 h / 7 d, the commonest failure reasons and the dead letters. The page
 //! refreshes itself every few seconds; the same figures are at `GET /api/v1/notifications/stats`.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppResult, Problem};
 use crate::extract::ApiQuery;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::job::JobPriority;
 use aglis_core::notification::MessageStatus;
 use aglis_core::permission::Permission;

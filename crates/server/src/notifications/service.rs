@@ -1,9 +1,9 @@
 //! Sending a message: check the recipient for the channel, record the message and enqueue its
 //! delivery job in one transaction.
 
-use crate::app::AppState;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::notifications::compose::Draft;
+use crate::state::AppState;
 use aglis_core::job::JobPriority;
 use aglis_core::notification::Channel;
 use aglis_core::phone::Phone;

@@ -3,10 +3,10 @@
 //! is stored first, together with the job that applies it, then answered 200 at once; applying is
 //! idempotent and statuses never move backwards.
 
-use crate::app::AppState;
 use crate::auth::token::constant_time_eq;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiQuery;
+use crate::state::AppState;
 use aglis_core::notification::MessageStatus;
 use aglis_db::jobs::{self, NewJob};
 use aglis_db::repo::{messages, webhook_events};
@@ -57,7 +57,7 @@ async fn fonnte_delivery(
         return Err(AppError::NotFound("the Fonnte callback is not configured".into()));
     };
     if !q.token.as_deref().is_some_and(|t| constant_time_eq(t, expected.expose_secret())) {
-        crate::audit::sites::webhook_refused(&state, &meta, "fonnte", "wrong or missing callback token").await?;
+        crate::audit::sites::webhook_refused(&state, &meta, "fonnte", "wrong or missing callback token");
         return Err(AppError::Unauthorized("wrong or missing callback token".into()));
     }
     if body.len() > MAX_BODY {

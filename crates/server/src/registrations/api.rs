@@ -1,11 +1,11 @@
 //! `/api/v1/registrations`: the sign-ups for staff, and the workflow steps.
 
-use crate::app::AppState;
 use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::registrations::service;
+use crate::state::AppState;
 use aglis_core::registration::{RegistrationStatus, StepInput};
 use aglis_db::repo::registrations::{self, Registration, RegistrationQuery};
 use axum::Json;

@@ -1,7 +1,7 @@
 //! Demo registrations in every state, so the list, a registration's page and the tracking page
 //! all have something to show.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_core::customer::{CustomerStatus, code_prefix, next_code};
 use aglis_core::notification_catalog::Language;
 use aglis_core::registration::{RegistrationStatus, number_prefix};

@@ -10,6 +10,6 @@ pub mod service;
 pub use api::api_router;
 
 /// The public and staff pages.
-pub fn router() -> axum::Router<crate::app::AppState> {
+pub fn router() -> axum::Router<crate::state::AppState> {
     pages::router().merge(public::router())
 }

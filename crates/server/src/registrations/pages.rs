@@ -1,13 +1,13 @@
 //! `/registrations`: the sign-ups for staff, and one registration with its history and the form
 //! for its next step.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
 use crate::registrations::service;
+use crate::state::AppState;
 use aglis_core::registration::{RegistrationStatus, StepInput};
 use aglis_db::entity::registration_events;
 use aglis_db::repo::odps::{self, Odp};

@@ -2,11 +2,11 @@
 //! (number + phone → the steps so far). Bots meet a hidden field and a minimum fill time;
 //! people meet per-address and per-number limits.
 
-use crate::app::AppState;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, ClientIp};
 use crate::pages::{Shell, render};
 use crate::registrations::service::{self, ApplicationInput};
+use crate::state::AppState;
 use aglis_core::registration::RegistrationStatus;
 use aglis_db::entity::registration_events;
 use aglis_db::repo::packages::{self, Package};

@@ -1,12 +1,12 @@
 //! Sign-up, workflow steps and tracking. Every step writes the registration's history and queues
 //! the applicant's WhatsApp message in the same transaction.
 
-use crate::app::AppState;
 use crate::auth::session::Authenticated;
 use crate::auth::token::{constant_time_eq, hash_token, random_token};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::i18n::Lang;
 use crate::notifications::service::queue_event;
+use crate::state::AppState;
 use aglis_core::customer::{self as cust, CustomerStatus};
 use aglis_core::job::JobPriority;
 use aglis_core::money::Rupiah;

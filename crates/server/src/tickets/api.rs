@@ -1,11 +1,11 @@
 //! `/api/v1/tickets`: create, list, read (with team, history and SLA clock), status transitions
 //! and assignment. Technicians see open tickets and their own; customers only their own.
 
-use crate::app::AppState;
 use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
+use crate::state::AppState;
 use crate::tickets::service::{self, StepInput};
 use aglis_core::permission::Role;
 use aglis_core::ticket::{Priority, TicketStatus, TicketType};

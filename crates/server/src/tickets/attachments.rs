@@ -9,11 +9,11 @@
 mod demo;
 mod pages;
 
-use crate::app::AppState;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::Authenticated;
 use crate::error::{AppError, AppResult, FieldErrors, Problem};
 use crate::extract::{ApiJson, IdPath};
+use crate::state::AppState;
 use crate::tickets::service;
 use aglis_core::attachment::{self as rules, AttachmentKind, Refused};
 use aglis_core::permission::Role;

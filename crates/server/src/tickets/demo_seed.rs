@@ -2,7 +2,7 @@
 //! every state over the last days, some near or past their SLA, so the ticket pages, a
 //! technician's queue and the escalation figures all have something to show.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_core::ticket::{self, Priority, TicketStatus, TicketType};
 use aglis_core::ticket_sla;
 use aglis_db::repo::customers::{CustomerQuery, list as list_customers};

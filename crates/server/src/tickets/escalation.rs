@@ -4,9 +4,9 @@
 //! instant it happened, writes both to the ticket's history and tells the supervisors and the
 //! lead technician by WhatsApp through the queue.
 
-use crate::app::AppState;
 use crate::error::AppResult;
 use crate::notifications::service::queue_event;
+use crate::state::AppState;
 use crate::tickets::service::{calendar, clock_on, pauses};
 use aglis_core::job::JobPriority;
 use aglis_core::notification_catalog::Language;

@@ -10,13 +10,13 @@
 //! Clocks are computed as the ticket page does (calendar, holidays, pauses), so a ticket past its
 //! deadline counts as breached even before the minute's SLA check recorded it.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::dashboard::api::DayCount;
 use crate::error::{AppResult, Problem};
 use crate::extract::ApiQuery;
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use crate::tickets::service;
 use aglis_core::schedule::JAKARTA;
 use aglis_core::sla::{Calendar, SlaClock};

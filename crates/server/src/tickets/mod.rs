@@ -14,7 +14,7 @@ pub mod technicians_api;
 pub mod technicians_pages;
 
 /// The ticket API routes.
-pub fn api_router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> {
+pub fn api_router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     api::api_router()
         .merge(technicians_api::api_router())
         .merge(attachments::api_router())
@@ -23,7 +23,7 @@ pub fn api_router() -> utoipa_axum::router::OpenApiRouter<crate::app::AppState> 
 }
 
 /// The ticket pages (`/tickets`, `/my/tickets`, `/technicians`, `/escalations`, `/admin/sla`).
-pub fn router() -> axum::Router<crate::app::AppState> {
+pub fn router() -> axum::Router<crate::state::AppState> {
     pages::router()
         .merge(attachments::router())
         .merge(sla_admin::router())

@@ -5,13 +5,13 @@
 //! technician sees open tickets and their own (anything else is a 404), and the list narrows to
 //! the tickets they lead, as the API does.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::auth::session::Authenticated;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use crate::tickets::service::{self, StepInput};
 use aglis_core::attachment::{self, AttachmentKind};
 use aglis_core::permission::{Permission, Role};

@@ -1,10 +1,10 @@
 //! Ticket work: creating with a number and SLA targets, status steps checked by `core::ticket`,
 //! assignment, SLA clocks, and the customer told by WhatsApp on the steps that concern them.
 
-use crate::app::AppState;
 use crate::auth::session::Authenticated;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::notifications::service::queue_event;
+use crate::state::AppState;
 use aglis_core::job::JobPriority;
 use aglis_core::notification_catalog::Language;
 use aglis_core::permission::Role;

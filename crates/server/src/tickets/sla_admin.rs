@@ -8,12 +8,12 @@
 //! holiday is stored the built-in Indonesian list applies; the first edit stores that list, so
 //! the admin edits the list in use.
 
-use crate::app::AppState;
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors, Problem};
 use crate::extract::{ApiForm, ApiJson, ApiQuery};
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use crate::tickets::service;
 use aglis_core::schedule::JAKARTA;
 use aglis_core::sla::SlaClock;

@@ -4,11 +4,11 @@
 //! The write paths ([`create_technician`], [`update_technician`], [`deactivate_technician`]) are
 //! shared with the pages; the rules on each value live in `aglis_core::technician`.
 
-use crate::app::AppState;
 use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
+use crate::state::AppState;
 use aglis_core::permission::{Permission, Role};
 use aglis_core::technician::{self as rules, Availability, CheckedProfile, RawProfile, TechnicianError};
 use aglis_db::DbError;

@@ -7,12 +7,12 @@
 //! Access: `technicians.view` (every staff role) reads; `technicians.edit` changes profiles; a
 //! technician may set their own availability. Customers get 403.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use crate::tickets::technicians_api::{self as api, Full, LinkProblem};
 use aglis_core::permission::{Permission, Role};
 use aglis_core::technician::{

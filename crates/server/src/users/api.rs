@@ -1,13 +1,13 @@
 //! `/api/v1/users`: the JSON face of user administration (with unlocking an account and
 //! resetting another user's two-factor).
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::auth::two_factor;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::Paging;
+use crate::state::AppState;
 use crate::users::service::{self, CreateUser, EditUser};
 use aglis_core::permission::{Permission, Role};
 use aglis_db::repo::users::{self, User, UserQuery};

@@ -1,12 +1,12 @@
 //! `/admin/users`: the user administration pages.
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use crate::users::service::{self, CreateUser, EditUser};
 use aglis_core::permission::{Permission, Role, may_change_role_or_active};
 use aglis_db::repo::users::{self, User, UserQuery};

@@ -2,11 +2,11 @@
 //! (who may change roles, never lock out the last admin) live here; the handlers stay thin.
 //! Creation, role and status changes and password resets are written to the audit log.
 
-use crate::app::AppState;
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::password;
 use crate::auth::session::Authenticated;
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::permission::{Role, may_change_role_or_active};
 use aglis_core::phone::Phone;

@@ -479,23 +479,62 @@ async fn refused_webhooks_are_recorded_with_the_provider_and_address() {
         .await;
     assert_eq!(ok.status(), StatusCode::OK);
 
+    // Counted, not written on the request path: the log gets them at the next flush.
+    assert!(records_of(&app, AuditEvent::WebhookSignatureFailed).await.is_empty());
+    assert_eq!(aglis_server::audit::refusals::flush(&app.state).await.expect("flush"), 1);
     let refused = records_of(&app, AuditEvent::WebhookSignatureFailed).await;
-    assert_eq!(refused.len(), 2, "the good token is not recorded");
-    for r in &refused {
-        assert_eq!(
-            (r.result.as_str(), r.ip.as_deref(), r.resource.as_deref()),
-            ("denied", Some("127.0.0.1"), Some("webhook:meta"))
-        );
-        let details: Value = serde_json::from_str(&r.details).expect("json");
-        assert_eq!(details["provider"], "meta");
-    }
-    assert!(!refused.iter().any(|r| r.details.contains("tebakan") || r.details.contains("00ff")), "no secrets");
+    assert_eq!(refused.len(), 1, "one record per source and minute; the good token is not counted");
+    let r = &refused[0];
+    assert_eq!(
+        (r.result.as_str(), r.ip.as_deref(), r.resource.as_deref()),
+        ("denied", Some("127.0.0.1"), Some("webhook:meta"))
+    );
+    let details: Value = serde_json::from_str(&r.details).expect("json");
+    assert_eq!((details["provider"].as_str(), details["calls"].as_u64()), (Some("meta"), Some(2)), "{details}");
+    assert_eq!(details["reasons"][0], json!({"reason": "missing or invalid X-Hub-Signature-256", "calls": 1}));
+    assert!(!r.details.contains("tebakan") && !r.details.contains("00ff"), "no secrets");
+}
 
-    // Anyone can send these: a flood from one address is not recorded row by row.
-    for _ in 0..30 {
-        app.get("/api/webhooks/whatsapp/meta?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1", None).await;
+#[tokio::test]
+async fn a_flood_of_forged_webhooks_does_not_hold_up_audited_staff_actions() {
+    let app = spawn_app_with(|env| {
+        env.insert("AGLIS_META_APP_SECRET".into(), "app-secret-test".into());
+        env.insert("AGLIS_TRUST_FORWARDED_FOR".into(), "true".into());
+    })
+    .await;
+    let (_, token) = app.user_with_token("andi", Role::Admin).await;
+    let total = || async { audit_log::list(&app.state.db, &AuditQuery::default(), 1, 1).await.expect("count").1 };
+    let before = total().await;
+    // 300 forged calls from 300 addresses, all at once.
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let call = app
+            .api
+            .post(app.url("/api/webhooks/whatsapp/meta"))
+            .header("x-forwarded-for", format!("198.51.{}.{}", i / 250, i % 250))
+            .header("x-hub-signature-256", "sha256=00ff")
+            .header("content-type", "application/json")
+            .body(r#"{"object":"whatsapp_business_account","entry":[]}"#)
+            .send();
+        calls.spawn(call);
     }
-    assert_eq!(records_of(&app, AuditEvent::WebhookSignatureFailed).await.len(), 20);
+    while let Some(res) = calls.join_next().await {
+        assert_eq!(res.expect("task").expect("post").status(), StatusCode::UNAUTHORIZED);
+    }
+    // Nothing was written for them on the request path …
+    assert_eq!(total().await, before);
+    // … so an audited staff action goes straight through.
+    let res = app.post_json("/api/v1/auth/logout", Some(&token), &serde_json::json!({})).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    // The flush writes 20 sources one by one and sums the other 280 in one record.
+    assert_eq!(aglis_server::audit::refusals::flush(&app.state).await.expect("flush"), 21);
+    let refused = records_of(&app, AuditEvent::WebhookSignatureFailed).await;
+    let calls: u64 = refused
+        .iter()
+        .map(|r| serde_json::from_str::<Value>(&r.details).expect("json")["calls"].as_u64().expect("calls"))
+        .sum();
+    assert_eq!(calls, 300);
+    assert!(matches!(verify(&app).await, Verification::Intact { .. }));
 }
 
 #[tokio::test]

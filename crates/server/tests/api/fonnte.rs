@@ -123,7 +123,7 @@ async fn a_refusing_or_slow_first_gateway_fails_over_to_the_second() {
         Arc::new(Fonnte::new(&first.url, TOKEN, std::time::Duration::from_millis(300)).expect("client")),
         Arc::new(Fonnte::new(&second.url, TOKEN, std::time::Duration::from_secs(5)).expect("client")),
     ];
-    let state = aglis_server::app::AppState { notifier: Arc::new(Notifier::new(providers)), ..app.state.clone() };
+    let state = aglis_server::state::AppState { notifier: Arc::new(Notifier::new(providers)), ..app.state.clone() };
     let runner = Runner::new(state.clone(), Arc::new(builtin_registry()));
     for behavior in [Behavior::Refuse("insufficient quota".into()), Behavior::Slow(std::time::Duration::from_secs(2))] {
         first.set_behavior(behavior);

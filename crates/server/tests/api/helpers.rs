@@ -3,7 +3,8 @@
 use aglis_core::clock::ManualClock;
 use aglis_core::permission::Role;
 use aglis_db::repo::users::{self, NewUser};
-use aglis_server::app::{AppState, Application};
+use aglis_server::app::Application;
+use aglis_server::state::AppState;
 use chrono::{DateTime, Timelike, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -285,11 +286,17 @@ impl TestApp {
 
     /// The value of the session cookie the browser holds for the app.
     pub fn session_cookie_of(res: &reqwest::Response) -> Option<String> {
+        Self::cookie_of(res, "aglis_session")
+    }
+
+    /// The value of the cookie `name` that `res` sets, if it sets one with a value.
+    pub fn cookie_of(res: &reqwest::Response, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
         res.headers()
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix("aglis_session="))
+            .find_map(|c| c.strip_prefix(prefix.as_str()))
             .map(|c| c.split(';').next().unwrap_or_default().to_owned())
             .filter(|v| !v.is_empty())
     }

@@ -182,7 +182,7 @@ async fn two_runners_never_run_the_same_job() {
     let mut handles = Vec::new();
     for _ in 0..2 {
         let db = aglis_db::connect(&app.db_url, 4).await.expect("second connection");
-        let state = aglis_server::app::AppState { db, ..app.state.clone() };
+        let state = aglis_server::state::AppState { db, ..app.state.clone() };
         let mut registry = Registry::default();
         let runs = runs.clone();
         registry.register("count", move |_s, payload| {

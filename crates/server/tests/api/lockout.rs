@@ -2,7 +2,7 @@
 //! unlocks; the count resets after 24 h without failures; the owner and the admins are told; and
 //! the per-address limit on sign-in attempts.
 
-use crate::helpers::{PASSWORD, TestApp, problem, spawn_app, spawn_app_with};
+use crate::helpers::{ClockExt, PASSWORD, TestApp, problem, spawn_app, spawn_app_with};
 use aglis_core::permission::Role;
 use aglis_db::repo::messages::{self, MessageQuery};
 use chrono::Duration;
@@ -220,4 +220,43 @@ async fn the_code_step_is_limited_per_address_too() {
         last = res.status();
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_forged_forwarding_entry_does_not_escape_the_address_limit() {
+    // Behind one load balancer, which appends the address it saw (203.0.113.7) to whatever the
+    // client wrote in X-Forwarded-For.
+    let app = spawn_app_with(|env| {
+        env.insert("AGLIS_TRUST_FORWARDED_FOR".into(), "true".into());
+    })
+    .await;
+    // Unknown usernames, so that no account lock answers instead of the address limit.
+    let attempt = |forwarded: String, username: String| {
+        app.api
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"username": username, "password": "salah"}))
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        let res = attempt(format!("198.51.100.{i}, 203.0.113.7"), format!("tamu{i}")).await.expect("login");
+        statuses.push(res.status().as_u16());
+    }
+    // The default limit is 20 attempts per address: the forged first entries changed nothing.
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 5, "{statuses:?}");
+    assert!(statuses[..20].iter().all(|s| *s == 401), "{statuses:?}");
+    // The audit log records the load balancer's entry, never the invented ones.
+    let records = aglis_db::repo::audit_log::count_from(
+        &app.state.db,
+        aglis_core::audit::AuditEvent::LoginFailed,
+        "203.0.113.7",
+        app.clock.now_utc() - Duration::hours(1),
+    )
+    .await
+    .expect("count");
+    assert!(records >= 20, "{records}");
+    // Another client behind the same balancer is not blocked by the first one's attempts.
+    let res = attempt("203.0.113.8".into(), "tamu99".into()).await.expect("login");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }

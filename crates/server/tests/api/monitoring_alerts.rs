@@ -295,7 +295,7 @@ async fn a_failed_backup_fires_the_backup_alert_until_a_good_backup_follows() {
 
     let mut config = (*rig.app.state.config).clone();
     config.backup.dir = temp_dir("alert-backups");
-    let good = aglis_server::app::AppState { config: Arc::new(config), ..rig.app.state.clone() };
+    let good = aglis_server::state::AppState { config: Arc::new(config), ..rig.app.state.clone() };
     jobs::run_backup(&Ctx::from_state(&good), Trigger::Manual, None, Arc::new(Silent)).await.expect("backup");
     rig.advance(1);
     assert_eq!(rig.evaluate().await.resolved, vec![RuleCode::BackupFailed]);

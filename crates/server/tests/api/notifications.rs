@@ -107,11 +107,11 @@ impl Provider for Flaky {
     }
 }
 
-fn with_providers(app: &crate::helpers::TestApp, providers: Vec<Arc<dyn Provider>>) -> aglis_server::app::AppState {
-    aglis_server::app::AppState { notifier: Arc::new(Notifier::new(providers)), ..app.state.clone() }
+fn with_providers(app: &crate::helpers::TestApp, providers: Vec<Arc<dyn Provider>>) -> aglis_server::state::AppState {
+    aglis_server::state::AppState { notifier: Arc::new(Notifier::new(providers)), ..app.state.clone() }
 }
 
-async fn queue_one(state: &aglis_server::app::AppState) -> i64 {
+async fn queue_one(state: &aglis_server::state::AppState) -> i64 {
     let cmd = aglis_server::notifications::service::SendMessage::parse(
         Channel::Whatsapp,
         "0857-1000-0011",
@@ -237,7 +237,7 @@ async fn the_demo_has_a_message_history_in_every_delivery_state() {
     let app = spawn_app().await;
     let mut config = (*app.state.config).clone();
     config.demo = true;
-    let state = aglis_server::app::AppState { config: Arc::new(config), ..app.state.clone() };
+    let state = aglis_server::state::AppState { config: Arc::new(config), ..app.state.clone() };
     aglis_server::demo::seed(&state).await.expect("seed");
     for status in ["sent", "delivered", "read", "dead", "queued"] {
         let q = aglis_db::repo::messages::MessageQuery {

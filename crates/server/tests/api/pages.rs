@@ -111,7 +111,7 @@ async fn the_demo_seed_creates_one_account_per_staff_role_once() {
     let app = crate::helpers::spawn_app_with(|_| {}).await;
     let mut config = (*app.state.config).clone();
     config.demo = true;
-    let state = aglis_server::app::AppState { config: std::sync::Arc::new(config), ..app.state.clone() };
+    let state = aglis_server::state::AppState { config: std::sync::Arc::new(config), ..app.state.clone() };
     let created = aglis_server::demo::seed(&state).await.expect("seed");
     assert!(created >= 6);
     assert_eq!(aglis_server::demo::seed(&state).await.expect("seed again"), 0, "first run only");

@@ -29,7 +29,7 @@ async fn no_window_exceeds_the_limit_and_the_limit_is_reached() {
     let mut runners = Vec::new();
     for _ in 0..2 {
         let db = aglis_db::connect(&app.db_url, 4).await.expect("own connection");
-        let state = aglis_server::app::AppState { db, ..app.state.clone() };
+        let state = aglis_server::state::AppState { db, ..app.state.clone() };
         runners.push(Arc::new(Runner::new(state, Arc::new(builtin_registry()))));
     }
     let sent = || async {

@@ -25,7 +25,7 @@ async fn only_one_instance_holds_the_scheduler_lease() {
     let mut schedulers = Vec::new();
     for _ in 0..3 {
         let db = aglis_db::connect(&app.db_url, 2).await.expect("connection");
-        schedulers.push(Arc::new(Scheduler::new(aglis_server::app::AppState { db, ..app.state.clone() })));
+        schedulers.push(Arc::new(Scheduler::new(aglis_server::state::AppState { db, ..app.state.clone() })));
     }
     for round in 0..20 {
         let mut handles = Vec::new();

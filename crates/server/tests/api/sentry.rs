@@ -16,7 +16,7 @@ async fn kaboom() -> &'static str {
     panic!("kaboom 42")
 }
 
-fn panicking_routes() -> axum::Router<aglis_server::app::AppState> {
+fn panicking_routes() -> axum::Router<aglis_server::state::AppState> {
     axum::Router::new().route(ROUTE, axum::routing::get(kaboom))
 }
 

@@ -1,10 +1,10 @@
 //! `/api/v1/recipient-groups`: list, create, change and delete recipient groups.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, IdPath};
 use crate::notifications::groups;
+use crate::state::AppState;
 use aglis_db::repo::recipient_groups::{self, Group};
 use axum::Json;
 use axum::extract::State;

@@ -1,12 +1,12 @@
 //! `/notifications/groups`: the recipient groups, a form to create or change one, and deletion
 //! after a confirmation.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::IdPath;
 use crate::notifications::groups;
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::permission::{Permission, Role};
 use aglis_db::repo::recipient_groups::{self, Group};
 use askama::Template;

@@ -1,10 +1,10 @@
 //! `/api/v1/notification-templates`: list the texts, change one, preview a text before saving it.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, IdPath};
 use crate::notifications::templates::{self, spec_of};
+use crate::state::AppState;
 use aglis_db::repo::notification_templates::{self, Template};
 use axum::Json;
 use axum::extract::State;

@@ -1,12 +1,12 @@
 //! `/notifications/templates`: every event's texts, and an editor with a preview filled with
 //! example values. Preview does not save; save refuses unknown variables per field.
 
-use crate::app::AppState;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, IdPath};
 use crate::notifications::templates::{self, MAX_TEMPLATE_CHARS, spec_of};
 use crate::pages::{Shell, render};
+use crate::state::AppState;
 use aglis_core::notification_catalog::EventSpec;
 use aglis_core::permission::Permission;
 use aglis_db::repo::notification_templates::{self, Template};

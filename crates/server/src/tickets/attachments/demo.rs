@@ -2,7 +2,7 @@
 //! here (valid PNGs drawn in code) on the installation being worked and on the finished tickets,
 //! so the ticket page shows its files, its comments and the photos an installation still lacks.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use aglis_core::attachment::{AttachmentKind, FileType};
 use aglis_core::ticket::{TicketStatus, TicketType};
 use aglis_db::repo::ticket_attachments::{self as repo, NewAttachment};

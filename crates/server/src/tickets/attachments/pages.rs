@@ -3,11 +3,11 @@
 //! Downloads for the page (`<img src>`, links) are served here too, with the API's checks.
 
 use super::{UPLOAD_BODY_LIMIT, add, add_comment, delete, fetch, file_response, read_upload};
-use crate::app::AppState;
 use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiForm, IdPath};
 use crate::pages::Shell;
+use crate::state::AppState;
 use crate::tickets::pages::after_action;
 use axum::Router;
 use axum::extract::multipart::MultipartRejection;
