@@ -5,7 +5,7 @@ use aglis_core::permission::Role;
 use aglis_db::repo::users::{self, NewUser};
 use aglis_server::app::Application;
 use aglis_server::state::AppState;
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -68,10 +68,12 @@ pub fn temp_dir(what: &str) -> std::path::PathBuf {
     dir
 }
 
-/// "Now" for tests: the real time, at microsecond precision.
+/// "Now" for tests: a fixed instant, so that no test depends on when the suite runs. A Wednesday,
+/// 10:00:30 WIB (03:00:30 UTC): a working day and hour, half a minute past a minute, so that a
+/// one-minute step fires only the per-minute schedules (the real clock once crossed the hourly
+/// `15 * * * *` in such a step when the suite ran at 07:14).
 pub fn start_time() -> DateTime<Utc> {
-    let now = Utc::now();
-    now.with_nanosecond(now.nanosecond() / 1000 * 1000).expect("valid time")
+    DateTime::parse_from_rfc3339("2026-11-18T03:00:30.123456Z").expect("valid time").with_timezone(&Utc)
 }
 
 pub async fn spawn_app() -> TestApp {
