@@ -50,12 +50,49 @@ const MMAP_SIZE: &str = "4294967296";
 /// serialised by the pool (the "single writer" pattern) and a transaction never meets `SQLITE_BUSY`.
 /// PostgreSQL: a pool of `max_connections`.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbError> {
+    open(url, max_connections, true).await
+}
+
+/// [`connect`] to a database that must already exist: a missing SQLite file is an error, never
+/// created (commands that only read an installation must not leave an empty database behind).
+pub async fn connect_existing(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbError> {
+    open(url, max_connections, false).await
+}
+
+/// Whether the existing database at `url` has had AGLIS's migrations applied, found without
+/// changing anything: SQLite is opened read-only (a file that is not a database answers `false`).
+pub async fn is_aglis_database(url: &str) -> Result<bool, DbError> {
+    let db = match Engine::from_url(url) {
+        Some(Engine::Sqlite) => {
+            let mut opts = ConnectOptions::new(url.to_owned());
+            opts.sqlx_logging(false).max_connections(1).map_sqlx_sqlite_opts(|o| o.read_only(true));
+            match Database::connect(opts).await {
+                Ok(db) => db,
+                Err(_) => return Ok(false),
+            }
+        }
+        Some(Engine::Postgres) | None => Database::connect(url).await?,
+    };
+    let applied = crate::migration::applied(&db).await.map(|m| !m.is_empty()).unwrap_or(false);
+    let _ = db.close().await;
+    Ok(applied)
+}
+
+/// The file a `sqlite:` URL names (`sqlite://data/aglis.db?mode=rwc` → `data/aglis.db`);
+/// `None` for other engines and in-memory databases.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+async fn open(url: &str, max_connections: u32, create: bool) -> Result<DatabaseConnection, DbError> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
     match Engine::from_url(url) {
         Some(Engine::Sqlite) => {
-            opts.max_connections(1).min_connections(1).map_sqlx_sqlite_opts(|o| {
-                o.create_if_missing(true)
+            opts.max_connections(1).min_connections(1).map_sqlx_sqlite_opts(move |o| {
+                o.create_if_missing(create)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
@@ -117,4 +154,18 @@ pub fn pool_usage(db: &DatabaseConnection) -> PoolUsage {
         }
     };
     PoolUsage { size, idle: u32::try_from(idle).unwrap_or(u32::MAX) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_of_a_sqlite_url() {
+        assert_eq!(sqlite_path("sqlite://data/aglis.db?mode=rwc"), Some("data/aglis.db".into()));
+        assert_eq!(sqlite_path("sqlite:///srv/aglis/aglis.db"), Some("/srv/aglis/aglis.db".into()));
+        assert_eq!(sqlite_path("sqlite:aglis.db"), Some("aglis.db".into()));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://u@h/db"), None);
+    }
 }

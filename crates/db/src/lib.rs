@@ -13,6 +13,8 @@ pub mod rate_limit;
 pub mod repo;
 pub mod schedules;
 
-pub use connection::{Engine, PoolUsage, connect, connect_reads, engine, pool_usage};
+pub use connection::{
+    Engine, PoolUsage, connect, connect_existing, connect_reads, engine, is_aglis_database, pool_usage, sqlite_path,
+};
 pub use error::DbError;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};

@@ -29,11 +29,25 @@ const EXTRA_STAFF: &[(&str, &str, Role, &str)] = &[
     ("noc.malam", "Fajar Nugroho", Role::Noc, "6281310000017"),
 ];
 
-/// Creates the demo accounts unless they exist. Returns how many were created.
+/// Seeds the demo data on a new database, marking it as the demo's; a database the demo made is
+/// left as it is. Refuses a database that holds accounts it did not make: the demo turns off
+/// two-factor and sends WhatsApp to a local fake, which must never happen to an installation.
+/// Returns how many accounts were created.
 pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
-    if users::find_credentials(&state.db, "admin").await?.is_some() {
+    use aglis_db::repo::settings;
+    if settings::get(&state.db, settings::INSTALLATION).await?.as_deref() == Some(settings::DEMO) {
         return Ok(0);
     }
+    let accounts = users::count_all(&state.db).await?;
+    if accounts > 0 {
+        anyhow::bail!(
+            "{} holds an installation ({accounts} accounts) that aglis demo did not make; the demo runs only on \
+             its own database (AGLIS_DATA_DIR, by default {})",
+            crate::config::redact_url(&state.config.database_url),
+            crate::config::DEMO_DATA_DIR
+        );
+    }
+    settings::set(&state.db, settings::INSTALLATION, settings::DEMO, state.now()).await?;
     let hash = password::hash_async(DEMO_PASSWORD.to_owned()).await?;
     let now = state.now();
     let mut created = 0;
@@ -185,12 +199,17 @@ async fn seed_messages(state: &AppState) -> anyhow::Result<()> {
 }
 
 /// The banner `aglis demo` prints.
-pub fn banner(url: &str) -> String {
+pub fn banner(url: &str, data_dir: &std::path::Path) -> String {
     let mut s = format!(
         "\n  AGLIS demo is running at {url}\n\n  Sign in with any of these accounts (password: {DEMO_PASSWORD}):\n"
     );
     for (username, full_name, role, _, _) in DEMO_ACCOUNTS {
         s.push_str(&format!("    {username:<12} {:<18} {full_name}\n", role.as_str()));
     }
+    let dir = data_dir.display();
+    s.push_str(&format!(
+        "\n  Its database, files and backups are in {dir}; the command line finds them there:\n    \
+         AGLIS_DATA_DIR={dir} aglis backup list\n    AGLIS_DATA_DIR={dir} aglis audit verify\n"
+    ));
     s
 }

@@ -25,7 +25,8 @@ struct Cli {
 enum Command {
     /// Run the web server, API and background workers.
     Serve,
-    /// Run with demo data in <data dir>/demo.db (demo accounts, password demo12345).
+    /// Run with demo data (demo accounts, password demo12345) in its own data directory,
+    /// ./data/demo unless AGLIS_DATA_DIR says otherwise.
     Demo,
     /// Apply pending database migrations and exit.
     Migrate,
@@ -96,9 +97,26 @@ enum UserCommand {
     },
 }
 
+/// How `command` loads its configuration: the demo in its own directory, commands that only read
+/// an installation without creating anything in it.
+fn load_options(command: &Command) -> config::LoadOptions {
+    match command {
+        Command::Demo => config::DEMO,
+        Command::Audit { .. }
+        | Command::Backup { command: BackupCommand::List | BackupCommand::Verify { .. } | BackupCommand::Create } => {
+            config::READ_ONLY
+        }
+        Command::Serve
+        | Command::Migrate
+        | Command::Seed { .. }
+        | Command::User { .. }
+        | Command::Backup { command: BackupCommand::Restore { .. } } => config::SERVE,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut config = match config::from_env() {
+    let mut config = match config::load_with(&config::process_env(), load_options(&cli.command)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -122,9 +140,6 @@ fn main() -> ExitCode {
             Command::Serve => serve(config).await,
             Command::Demo => {
                 config.demo = true;
-                if std::env::var("AGLIS_DATABASE_URL").is_err() {
-                    config.database_url = config::sqlite_url(&config.data_dir.join("demo.db"));
-                }
                 serve(config).await
             }
             Command::Migrate => migrate(config).await,
@@ -157,7 +172,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let engine = aglis_db::engine(&app.state.db).as_str();
     tracing::info!(%url, engine, "AGLIS listening");
     if demo {
-        println!("{}", demo::banner(&url));
+        println!("{}", demo::banner(&url, &app.state.config.data_dir));
+    } else if aglis_db::repo::settings::get(&app.state.db, aglis_db::repo::settings::INSTALLATION).await?.as_deref()
+        == Some(aglis_db::repo::settings::DEMO)
+    {
+        tracing::warn!("this database was made by `aglis demo`: its accounts and data are demo data");
     } else if aglis_db::repo::users::count_active_with_role(&app.state.db, aglis_core::permission::Role::Admin).await?
         == 0
     {
@@ -215,7 +234,7 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 }
 
 async fn audit_verify(config: Config) -> anyhow::Result<()> {
-    let db = aglis_db::connect(&config.database_url, 2).await?;
+    let db = aglis_server::cli::open_installation(&config).await?;
     println!("{}", aglis_server::audit::verify_report(&db).await?);
     Ok(())
 }

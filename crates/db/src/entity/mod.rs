@@ -27,6 +27,7 @@ pub mod registration_events;
 pub mod registrations;
 pub mod schedules;
 pub mod sessions;
+pub mod settings;
 pub mod signup_requests;
 pub mod sla_targets;
 pub mod technician_areas;

@@ -25,6 +25,7 @@ mod m0018_audit_log;
 mod m0019_two_factor;
 mod m0020_backups;
 mod m0021_monitoring;
+mod m0022_create_settings;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_two_factor::Migration),
             Box::new(m0020_backups::Migration),
             Box::new(m0021_monitoring::Migration),
+            Box::new(m0022_create_settings::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ pub mod packages;
 pub mod recipient_groups;
 pub mod registrations;
 pub mod sessions;
+pub mod settings;
 pub mod sla;
 pub mod technicians;
 pub mod ticket_attachments;

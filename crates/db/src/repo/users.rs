@@ -320,3 +320,8 @@ pub async fn count_active_by_role(conn: &impl ConnectionTrait) -> Result<Vec<(Ro
 pub async fn count_active_with_role(conn: &impl ConnectionTrait, role: Role) -> Result<u64, DbError> {
     Ok(Entity::find().filter(Column::Role.eq(role.as_str())).filter(Column::IsActive.eq(true)).count(conn).await?)
 }
+
+/// How many accounts exist, active or not.
+pub async fn count_all(conn: &impl ConnectionTrait) -> Result<u64, DbError> {
+    Ok(Entity::find().count(conn).await?)
+}

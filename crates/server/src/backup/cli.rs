@@ -18,6 +18,13 @@ fn jakarta(t: chrono::DateTime<chrono::Utc>) -> String {
 
 pub async fn create(config: Config) -> anyhow::Result<()> {
     let ctx = Ctx::connect(config, Arc::new(SystemClock)).await?;
+    if ctx.config.secret_key_ephemeral {
+        anyhow::bail!(
+            "no secret key: {} has no secret.key and AGLIS_SECRET_KEY is unset, so a set taken now could not \
+             restore the users' two-factor secrets; run from the installation's data directory or set AGLIS_SECRET_KEY",
+            ctx.config.data_dir.display()
+        );
+    }
     let bars = Arc::new(Bars::default());
     eprintln!("Backing up to {}", ctx.config.backup.dir.display());
     let outcome = jobs::run_backup(&ctx, Trigger::Cli, None, bars.clone()).await;
@@ -52,11 +59,15 @@ pub async fn list(config: Config) -> anyhow::Result<()> {
         Some(r) => r.list().await?,
         None => Vec::new(),
     };
-    // The database's verification results, when it can be reached.
+    // The database's verification results, when it can be reached (after a disaster it may be
+    // gone: the sets are listed all the same, and nothing is created in its place).
     let rows: std::collections::BTreeMap<String, aglis_db::entity::backups::Model> =
-        match aglis_db::connect(&config.database_url, 2).await {
+        match crate::cli::open_installation(&config).await {
             Ok(db) => aglis_db::repo::backups::kept(&db).await.unwrap_or_default(),
-            Err(_) => Vec::new(),
+            Err(e) => {
+                eprintln!("verification results unavailable: {e}");
+                Vec::new()
+            }
         }
         .into_iter()
         .map(|row| (row.name.clone(), row))

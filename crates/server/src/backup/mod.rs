@@ -60,11 +60,10 @@ impl Ctx {
         }
     }
 
-    /// For the command line: connects and opens the file store from the configuration.
+    /// For the command line: opens the installation's database, which must exist
+    /// ([`crate::cli::open_installation`]), and the file store from the configuration.
     pub async fn connect(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let db = aglis_db::connect(&config.database_url, 2).await.map_err(|e| {
-            anyhow::anyhow!("AGLIS_DATABASE_URL: cannot open {}: {e}", crate::config::redact_url(&config.database_url))
-        })?;
+        let db = crate::cli::open_installation(&config).await?;
         let storage = Storage::from_config(&config.storage)?;
         Ok(Ctx { db, config: Arc::new(config), storage, clock })
     }

@@ -44,7 +44,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "Sign-in attempts (password or two-factor code, web and API) per client address per window; then 429 with Retry-After. 0 = no limit.",
     ),
     ("AGLIS_LOGIN_WINDOW_MINUTES", "10", "The window of that limit, in minutes (1–1440)."),
-    ("AGLIS_DATA_DIR", "./data", "Directory for the SQLite database, the generated secret key and later backups."),
+    (
+        "AGLIS_DATA_DIR",
+        "./data (./data/demo for aglis demo)",
+        "Directory for the SQLite database, the generated secret key, the attachments and the backups. Every command finds the installation through it.",
+    ),
     (
         "AGLIS_DATABASE_URL",
         "sqlite://<data dir>/aglis.db?mode=rwc",
@@ -223,6 +227,9 @@ pub struct Config {
     /// address is that many entries from the right. 0: the peer address (clients connect directly).
     pub trusted_proxy_hops: usize,
     pub secret_key: SecretString,
+    /// The key was made up for this run ([`READ_ONLY`] without a key file): fine for reading,
+    /// useless for anything that keeps it (a backup's sealed configuration).
+    pub secret_key_ephemeral: bool,
     pub log: String,
     pub log_format: LogFormat,
     pub worker_poll_ms: u64,
@@ -328,6 +335,26 @@ pub fn from_env() -> Result<Config, ConfigError> {
     load(&process_env())
 }
 
+/// How a command loads its configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `AGLIS_DATA_DIR` when neither the environment nor the file sets it.
+    pub default_data_dir: &'static str,
+    /// Generate `DATA_DIR/secret.key` when no key is configured. Commands that only read an
+    /// installation say `false`: they get a key for this run and write nothing.
+    pub create_secret: bool,
+}
+
+/// `aglis serve` and the commands that set an installation up.
+pub const SERVE: LoadOptions = LoadOptions { default_data_dir: DEFAULT_DATA_DIR, create_secret: true };
+/// Commands that only read an installation (`audit verify`, `backup list` …).
+pub const READ_ONLY: LoadOptions = LoadOptions { default_data_dir: DEFAULT_DATA_DIR, create_secret: false };
+/// `aglis demo`: its own directory, so that it never seeds an installation's database.
+pub const DEMO: LoadOptions = LoadOptions { default_data_dir: DEMO_DATA_DIR, create_secret: true };
+
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEMO_DATA_DIR: &str = "./data/demo";
+
 /// `AGLIS_*` variables this version does not know (probably typos), to warn about at start-up.
 pub fn unknown_variables(env: &BTreeMap<String, String>) -> Vec<&str> {
     env.keys()
@@ -338,12 +365,17 @@ pub fn unknown_variables(env: &BTreeMap<String, String>) -> Vec<&str> {
 
 /// Builds the configuration from `AGLIS_*` variables given as a map (tests pass their own).
 pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+    load_with(env, SERVE)
+}
+
+/// [`load`] with the options of a command.
+pub fn load_with(env: &BTreeMap<String, String>, options: LoadOptions) -> Result<Config, ConfigError> {
     let file = read_file(env)?;
     let mut sources = file.clone();
     sources.extend(env.iter().filter(|(k, _)| k.starts_with("AGLIS_")).map(|(k, v)| (k.clone(), v.clone())));
     let get = |var: &str| -> Option<String> { env.get(var).or_else(|| file.get(var)).map(|v| v.trim().to_owned()) };
 
-    let data_dir = PathBuf::from(get("AGLIS_DATA_DIR").unwrap_or_else(|| "./data".into()));
+    let data_dir = PathBuf::from(get("AGLIS_DATA_DIR").unwrap_or_else(|| options.default_data_dir.into()));
     if data_dir.as_os_str().is_empty() {
         return Err(err("AGLIS_DATA_DIR", "must not be empty"));
     }
@@ -373,10 +405,18 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
             }
         },
     };
+    let mut secret_key_ephemeral = false;
     let secret_key = match get("AGLIS_SECRET_KEY") {
         Some(key) if key.chars().count() >= 32 => SecretString::from(key),
         Some(_) => return Err(err("AGLIS_SECRET_KEY", "must be at least 32 characters long")),
-        None => SecretString::from(load_or_create_secret(&data_dir)?),
+        None if options.create_secret => SecretString::from(load_or_create_secret(&data_dir)?),
+        None => match read_secret(&data_dir)? {
+            Some(key) => SecretString::from(key),
+            None => {
+                secret_key_ephemeral = true;
+                SecretString::from(crate::auth::token::random_token())
+            }
+        },
     };
     let log = get("AGLIS_LOG").unwrap_or_else(|| "info".into());
     tracing_subscriber::EnvFilter::try_new(&log)
@@ -428,6 +468,7 @@ pub fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         base_url,
         trusted_proxy_hops,
         secret_key,
+        secret_key_ephemeral,
         log,
         log_format,
         worker_poll_ms,
@@ -550,14 +591,22 @@ pub fn redact_url(url: &str) -> String {
 
 const SECRET_FILE: &str = "secret.key";
 
-fn load_or_create_secret(data_dir: &Path) -> Result<String, ConfigError> {
+/// The key in `DATA_DIR/secret.key`, if the file exists.
+fn read_secret(data_dir: &Path) -> Result<Option<String>, ConfigError> {
     let path = data_dir.join(SECRET_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(s) if s.trim().len() >= 32 => return Ok(s.trim().to_owned()),
-        Ok(_) => return Err(err("AGLIS_SECRET_KEY", format!("{} is shorter than 32 characters", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(err("AGLIS_SECRET_KEY", format!("cannot read {}: {e}", path.display()))),
+        Ok(s) if s.trim().len() >= 32 => Ok(Some(s.trim().to_owned())),
+        Ok(_) => Err(err("AGLIS_SECRET_KEY", format!("{} is shorter than 32 characters", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(err("AGLIS_SECRET_KEY", format!("cannot read {}: {e}", path.display()))),
     }
+}
+
+fn load_or_create_secret(data_dir: &Path) -> Result<String, ConfigError> {
+    if let Some(key) = read_secret(data_dir)? {
+        return Ok(key);
+    }
+    let path = data_dir.join(SECRET_FILE);
     std::fs::create_dir_all(data_dir)
         .map_err(|e| err("AGLIS_DATA_DIR", format!("cannot create {}: {e}", data_dir.display())))?;
     let key = crate::auth::token::random_token();

@@ -30,7 +30,8 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0018_audit_log",
             "m0019_two_factor",
             "m0020_backups",
-            "m0021_monitoring"
+            "m0021_monitoring",
+            "m0022_create_settings"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };

@@ -126,3 +126,16 @@ async fn the_demo_seed_creates_one_account_per_staff_role_once() {
     let dead = aglis_db::jobs::count(&app.state.db, aglis_core::job::JobStatus::Dead).await.expect("count");
     assert_eq!(dead, 1, "the queue page has a dead job to show");
 }
+
+#[tokio::test]
+async fn the_demo_refuses_an_installation_it_did_not_make() {
+    let app = crate::helpers::spawn_app_with(|_| {}).await;
+    app.insert_user("kepala", aglis_core::permission::Role::Admin).await;
+    let mut config = (*app.state.config).clone();
+    config.demo = true;
+    let state = aglis_server::state::AppState { config: std::sync::Arc::new(config), ..app.state.clone() };
+    let refused = aglis_server::demo::seed(&state).await.expect_err("an installation's database");
+    assert!(refused.to_string().contains("aglis demo did not make"), "{refused}");
+    let (users, total) = aglis_db::repo::users::list(&app.state.db, &Default::default()).await.expect("users");
+    assert_eq!((total, users[0].username.as_str()), (1, "kepala"), "nothing was added");
+}
