@@ -49,11 +49,14 @@ impl FromStr for Channel {
 }
 
 /// A message's life: `queued → sending → sent → delivered → read`, or `failed` (will retry) and
-/// finally `dead` (retries used up; re-queueable by hand).
+/// finally `dead` (retries used up; re-queueable by hand). `held`: no provider serves its channel;
+/// it waits, never marked sent, and goes out once one is configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     Queued,
+    /// Waiting for a provider: nothing is configured for its channel. It goes out once one is.
+    Held,
     Sending,
     Sent,
     Delivered,
@@ -63,8 +66,9 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
-    pub const ALL: [MessageStatus; 7] = [
+    pub const ALL: [MessageStatus; 8] = [
         MessageStatus::Queued,
+        MessageStatus::Held,
         MessageStatus::Sending,
         MessageStatus::Sent,
         MessageStatus::Delivered,
@@ -76,6 +80,7 @@ impl MessageStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             MessageStatus::Queued => "queued",
+            MessageStatus::Held => "held",
             MessageStatus::Sending => "sending",
             MessageStatus::Sent => "sent",
             MessageStatus::Delivered => "delivered",
@@ -119,7 +124,7 @@ impl FromStr for MessageStatus {
 pub fn apply_delivery_report(current: MessageStatus, reported: MessageStatus) -> Option<MessageStatus> {
     use MessageStatus::*;
     match (current.delivery_rank(), reported) {
-        (_, Queued | Sending | Dead) => None,
+        (_, Queued | Held | Sending | Dead) => None,
         (Some(1), Failed) => Some(Dead),
         (Some(cur), r) if r.delivery_rank().is_some_and(|new| new > cur) => Some(r),
         (Some(_), _) => None,

@@ -83,7 +83,8 @@ pub async fn is_aglis_database(url: &str) -> Result<bool, DbError> {
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+    let memory = path.contains(":memory:") || url.contains("mode=memory");
+    (!path.is_empty() && !memory).then(|| std::path::PathBuf::from(path))
 }
 
 async fn open(url: &str, max_connections: u32, create: bool) -> Result<DatabaseConnection, DbError> {
@@ -166,6 +167,7 @@ mod tests {
         assert_eq!(sqlite_path("sqlite:///srv/aglis/aglis.db"), Some("/srv/aglis/aglis.db".into()));
         assert_eq!(sqlite_path("sqlite:aglis.db"), Some("aglis.db".into()));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("sqlite://shared?mode=memory&cache=shared"), None);
         assert_eq!(sqlite_path("postgres://u@h/db"), None);
     }
 }

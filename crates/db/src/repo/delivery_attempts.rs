@@ -141,10 +141,11 @@ pub async fn top_failures(
     Ok(rows.into_iter().map(|(e, n)| (e.unwrap_or_else(|| "unknown".into()), n)).collect())
 }
 
-/// Messages waiting to be sent (queued, being sent, or failed and waiting for a retry) per
-/// priority rank, critical (0) first; every rank present.
+/// Messages waiting to be sent (queued, held for a provider, being sent, or failed and waiting for
+/// a retry) per priority rank, critical (0) first; every rank present.
 pub async fn queue_depth(conn: &impl ConnectionTrait) -> Result<Vec<(i16, i64)>, DbError> {
-    let waiting = [MessageStatus::Queued, MessageStatus::Sending, MessageStatus::Failed].map(|s| s.as_str());
+    let waiting =
+        [MessageStatus::Queued, MessageStatus::Held, MessageStatus::Sending, MessageStatus::Failed].map(|s| s.as_str());
     let rows: Vec<(i16, i64)> = messages::Entity::find()
         .select_only()
         .column(messages::Column::Priority)

@@ -140,11 +140,29 @@ pub async fn start_attempt(conn: &impl ConnectionTrait, id: i64, now: DateTime<U
         .filter(Column::Id.eq(id))
         .filter(Column::Status.is_in([
             MessageStatus::Queued.as_str(),
+            MessageStatus::Held.as_str(),
             MessageStatus::Failed.as_str(),
             MessageStatus::Sending.as_str(),
         ]))
         .exec(conn)
         .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// No provider serves the message's channel: it waits as `held` with `why`, its attempts untouched.
+/// The event is recorded once, when it becomes held. `false` unless it was waiting to be sent.
+pub async fn mark_held(conn: &impl ConnectionTrait, id: i64, why: &str, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(MessageStatus::Held.as_str()))
+        .col_expr(Column::LastError, Expr::value(why))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in([MessageStatus::Queued.as_str(), MessageStatus::Failed.as_str()]))
+        .exec(conn)
+        .await?;
+    if res.rows_affected == 1 {
+        add_event(conn, id, MessageStatus::Held, Some(why.to_owned()), now).await?;
+    }
     Ok(res.rows_affected == 1)
 }
 
@@ -308,6 +326,15 @@ pub async fn bind_state_id(conn: &impl ConnectionTrait, id: i64, state_id: &str)
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// How many messages of `channel` are held for want of a provider.
+pub async fn count_held(conn: &impl ConnectionTrait, channel: Channel) -> Result<u64, DbError> {
+    Ok(Entity::find()
+        .filter(Column::Status.eq(MessageStatus::Held.as_str()))
+        .filter(Column::Channel.eq(channel.as_str()))
+        .count(conn)
+        .await?)
 }
 
 /// Number of messages per status created since `since`, every status present (zeros included).

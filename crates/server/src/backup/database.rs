@@ -25,14 +25,11 @@ pub fn raw_name(engine: Engine) -> &'static str {
     }
 }
 
-/// The file an SQLite URL names (`sqlite://data/aglis.db?mode=rwc` → `data/aglis.db`).
+/// The file an SQLite URL names, or why there is none to back up.
 pub fn sqlite_path(url: &str) -> anyhow::Result<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-    let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        anyhow::bail!("AGLIS_DATABASE_URL names no database file: an in-memory database cannot be backed up");
-    }
-    Ok(PathBuf::from(path))
+    aglis_db::sqlite_path(url).ok_or_else(|| {
+        anyhow::anyhow!("AGLIS_DATABASE_URL names no database file: an in-memory database cannot be backed up")
+    })
 }
 
 /// A quiet read-only connection to an SQLite file (a snapshot or a scratch copy).
@@ -335,9 +332,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_urls_name_their_file() {
+    fn an_in_memory_database_cannot_be_backed_up() {
         assert_eq!(sqlite_path("sqlite://data/aglis.db?mode=rwc").expect("path"), Path::new("data/aglis.db"));
-        assert_eq!(sqlite_path("sqlite:///var/lib/aglis/a.db").expect("path"), Path::new("/var/lib/aglis/a.db"));
         assert!(sqlite_path("sqlite::memory:").is_err());
     }
 

@@ -92,6 +92,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "Length of that sliding window in seconds (tests shorten it, keeping the ratio).",
     ),
     (
+        "AGLIS_NOTIFY_LOG_PROVIDER",
+        "false (true for aglis demo)",
+        "`true` records the messages of a channel without a provider (no WhatsApp or SMTP settings) as sent, without sending them anywhere: for trials only. `false`: such messages wait as held, the health check and the queue page name the channel, and they go out once a provider is configured. `aglis demo` turns it on unless set explicitly.",
+    ),
+    (
         "AGLIS_NOTIFY_RETRIES",
         "3",
         "Retries of a message after its first failed try (0–10); then it is dead and can be re-queued.",
@@ -244,6 +249,9 @@ pub struct Config {
     pub whatsapp_rate_window_secs: u32,
     /// Retries of a message after its first failed try.
     pub notify_retries: u32,
+    /// `AGLIS_NOTIFY_LOG_PROVIDER`, if given: whether messages of a channel without a provider
+    /// are recorded as sent (the `log` provider). Unset, only `aglis demo` does it.
+    pub notify_log_provider: Option<bool>,
     pub notify_retry_base_secs: u32,
     pub fonnte_token: Option<SecretString>,
     pub fonnte_url: String,
@@ -287,6 +295,7 @@ impl fmt::Debug for Config {
             .field("whatsapp_rate", &self.whatsapp_rate)
             .field("whatsapp_rate_window_secs", &self.whatsapp_rate_window_secs)
             .field("notify_retries", &self.notify_retries)
+            .field("notify_log_provider", &self.notify_log_provider)
             .field("notify_retry_base_secs", &self.notify_retry_base_secs)
             .field("fonnte_token", &self.fonnte_token.as_ref().map(|_| "[redacted]"))
             .field("fonnte_url", &self.fonnte_url)
@@ -306,6 +315,12 @@ impl Config {
     /// Whether cookies must be `Secure` (the public URL is https).
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    /// Whether messages of a channel without a provider are recorded as sent by the `log`
+    /// provider: when asked for, and in the demo unless asked not to.
+    pub fn uses_log_provider(&self) -> bool {
+        self.notify_log_provider.unwrap_or(self.demo)
     }
 
     pub fn secret_bytes(&self) -> &[u8] {
@@ -439,6 +454,12 @@ pub fn load_with(env: &BTreeMap<String, String>, options: LoadOptions) -> Result
     let whatsapp_rate_window_secs =
         parse_num("AGLIS_WHATSAPP_RATE_WINDOW_SECS", get("AGLIS_WHATSAPP_RATE_WINDOW_SECS"), 60, 1..=3600)?;
     let notify_retries = parse_num("AGLIS_NOTIFY_RETRIES", get("AGLIS_NOTIFY_RETRIES"), 3, 0..=10)?;
+    let notify_log_provider = match get("AGLIS_NOTIFY_LOG_PROVIDER").as_deref() {
+        None => None,
+        Some("true" | "1" | "yes") => Some(true),
+        Some("false" | "0" | "no") => Some(false),
+        Some(other) => return Err(err("AGLIS_NOTIFY_LOG_PROVIDER", format!("`{other}` is not `true` or `false`"))),
+    };
     let notify_retry_base_secs =
         parse_num("AGLIS_NOTIFY_RETRY_BASE_SECS", get("AGLIS_NOTIFY_RETRY_BASE_SECS"), 30, 1..=3600)?;
     let fonnte_token = get("AGLIS_FONNTE_TOKEN").filter(|t| !t.is_empty()).map(SecretString::from);
@@ -478,6 +499,7 @@ pub fn load_with(env: &BTreeMap<String, String>, options: LoadOptions) -> Result
         whatsapp_rate,
         whatsapp_rate_window_secs,
         notify_retries,
+        notify_log_provider,
         notify_retry_base_secs,
         fonnte_token,
         fonnte_url,

@@ -1,8 +1,8 @@
 //! `GET /api/health` and the load balancer's `/api/health/live` and `/api/health/ready`.
 //!
 //! Checks: the database (a round trip, and on SQLite that its file is still there), the job queue
-//! (oldest due job, dead jobs), WhatsApp (the last hour's success rate and the provider's own
-//! status check, without sending), the disk of the data and backup directories, and the age of the
+//! (oldest due job, dead jobs), WhatsApp (a provider configured, the last hour's success rate and
+//! the provider's own status check, without sending), e-mail (a provider configured), the disk of the data and backup directories, and the age of the
 //! last backup. A failing check answers 503; a degraded one 200 unless `AGLIS_HEALTH_DEGRADED_OK`
 //! is false. Anyone gets the statuses; the figures and messages need the monitoring token or a
 //! staff login.
@@ -10,6 +10,7 @@
 use crate::auth::session::AuthContext;
 use crate::state::AppState;
 use aglis_core::alerting::success_rate_pct;
+use aglis_core::notification::Channel;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -75,7 +76,7 @@ pub struct Health {
     pub uptime_secs: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
-    /// `database`, `queue`, `whatsapp`, `disk`, `backup`.
+    /// `database`, `queue`, `whatsapp`, `email`, `disk`, `backup`.
     pub checks: BTreeMap<String, Check>,
 }
 
@@ -103,12 +104,13 @@ impl Health {
 
 /// Runs every check (concurrently).
 pub async fn collect(state: &AppState) -> Health {
-    let (database, queue, whatsapp, backup) =
-        tokio::join!(database(state), queue(state), whatsapp(state), backup(state));
+    let (database, queue, whatsapp, email, backup) =
+        tokio::join!(database(state), queue(state), whatsapp(state), email(state), backup(state));
     let mut checks = BTreeMap::new();
     checks.insert("database".to_owned(), database);
     checks.insert("queue".to_owned(), queue);
     checks.insert("whatsapp".to_owned(), whatsapp);
+    checks.insert("email".to_owned(), email);
     checks.insert("disk".to_owned(), disk(state));
     checks.insert("backup".to_owned(), backup);
     let status = checks.values().map(|c| c.status).max().unwrap_or(CheckStatus::Ok);
@@ -179,7 +181,7 @@ pub async fn database(state: &AppState) -> Check {
     let result = tokio::time::timeout(Duration::from_secs(3), state.db.ping()).await;
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut check = match result {
-        Ok(Ok(())) => match sqlite_file(&state.config.database_url) {
+        Ok(Ok(())) => match aglis_db::sqlite_path(&state.config.database_url) {
             Some(path) if !path.exists() => Check::new(CheckStatus::Fail)
                 .message(format!("the SQLite file {} is missing or unreadable", path.display())),
             _ => Check::new(CheckStatus::Ok),
@@ -192,13 +194,6 @@ pub async fn database(state: &AppState) -> Check {
     };
     check.latency_ms = Some(latency_ms);
     check
-}
-
-/// The file behind a `sqlite:` URL (none for memory databases and PostgreSQL).
-pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && !path.contains(":memory:") && !url.contains("mode=memory")).then(|| path.into())
 }
 
 /// Due jobs waiting longer than this make the queue degraded.
@@ -235,8 +230,11 @@ async fn whatsapp(state: &AppState) -> Check {
         check = check.figure("success_pct_1h", (r * 10.0).round() / 10.0);
     }
     let mut problems = Vec::new();
+    if let Some(unserved) = provider_missing(state, Channel::Whatsapp).await {
+        return unserved;
+    }
     if probes.is_empty() && !state.notifier.serves_whatsapp() {
-        return check.message("no WhatsApp provider is configured: messages are only logged");
+        return check.message("no WhatsApp provider is configured: messages are recorded as sent without leaving (AGLIS_NOTIFY_LOG_PROVIDER)");
     }
     for p in &probes {
         check = check.figure(&format!("{}_reachable", p.provider), p.result.is_ok());
@@ -255,6 +253,30 @@ async fn whatsapp(state: &AppState) -> Check {
         check = check.message(problems.join("; "));
     }
     check
+}
+
+/// E-mail: whether a provider takes it (SMTP, or the `log` provider where configured).
+async fn email(state: &AppState) -> Check {
+    if let Some(unserved) = provider_missing(state, Channel::Email).await {
+        return unserved;
+    }
+    if state.config.providers.smtp.is_none() {
+        return Check::new(CheckStatus::Ok).message(
+            "no SMTP server is configured: e-mails are recorded as sent without leaving (AGLIS_NOTIFY_LOG_PROVIDER)",
+        );
+    }
+    Check::new(CheckStatus::Ok)
+}
+
+/// Degraded, naming the channel and the settings that would serve it, when no provider takes its
+/// messages (they are held, not lost); `None` when one does.
+async fn provider_missing(state: &AppState, channel: Channel) -> Option<Check> {
+    if state.notifier.serves(channel) {
+        return None;
+    }
+    let held = aglis_db::repo::messages::count_held(&state.reads, channel).await.unwrap_or_default();
+    let why = crate::notifications::dispatch::no_provider(channel);
+    Some(Check::new(CheckStatus::Degraded).figure("held", held).message(format!("{held} messages held: {why}")))
 }
 
 /// Used space above this is degraded, above [`DISK_FAIL_PCT`] failing.
@@ -348,14 +370,6 @@ async fn backup(state: &AppState) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sqlite_urls_name_their_file() {
-        assert_eq!(sqlite_file("sqlite:///var/lib/aglis/aglis.db?mode=rwc"), Some("/var/lib/aglis/aglis.db".into()));
-        assert_eq!(sqlite_file("sqlite:data/aglis.db"), Some("data/aglis.db".into()));
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://u@h/db"), None);
-    }
 
     #[test]
     fn the_worst_check_decides_and_degraded_may_be_acceptable() {

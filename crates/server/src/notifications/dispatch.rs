@@ -11,13 +11,36 @@ use aglis_integrations::notify::{Outgoing, SendError};
 
 /// The rate-limit key of WhatsApp sends: the installation's sending number.
 pub const WHATSAPP_RATE_KEY: &str = "whatsapp";
+/// How often a held message (no provider for its channel) is looked at again.
+pub const HELD_RECHECK: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Why messages of `channel` are held, naming the settings that would send them.
+pub fn no_provider(channel: Channel) -> String {
+    match channel {
+        Channel::Whatsapp => "no WhatsApp provider is configured: set AGLIS_FONNTE_TOKEN (Fonnte) or AGLIS_META_TOKEN \
+             with AGLIS_META_PHONE_NUMBER_ID (WhatsApp Cloud API) and restart"
+            .into(),
+        Channel::Email => {
+            "no e-mail provider is configured: set AGLIS_SMTP_HOST (and the SMTP login) and restart".into()
+        }
+    }
+}
 
 pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(), JobError> {
     let id = payload["message_id"].as_i64().ok_or("payload has no message_id")?;
     let db_err = |e: aglis_db::DbError| JobError::Failed(e.to_string());
     let Some(pending) = messages::get(&state.db, id).await.map_err(db_err)? else { return Ok(()) };
-    if !matches!(pending.status, MessageStatus::Queued | MessageStatus::Failed | MessageStatus::Sending) {
+    if !matches!(
+        pending.status,
+        MessageStatus::Queued | MessageStatus::Held | MessageStatus::Failed | MessageStatus::Sending
+    ) {
         return Ok(()); // already sent, or dead: nothing to do
+    }
+    if !state.notifier.serves(pending.channel) {
+        // Nothing would send it: it waits, visibly, and is looked at again later (a restart with
+        // a provider configured sends it at the next look). The attempt does not count.
+        messages::mark_held(&state.db, id, &no_provider(pending.channel), state.now()).await.map_err(db_err)?;
+        return Err(JobError::RetryAt(state.now() + HELD_RECHECK));
     }
     let rate = state.config.whatsapp_rate;
     if pending.channel == Channel::Whatsapp && rate > 0 {

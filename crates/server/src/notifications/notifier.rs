@@ -46,8 +46,10 @@ impl Notifier {
         Self { providers: providers.into_iter().map(|provider| Guarded { provider, breaker: breaker() }).collect() }
     }
 
-    /// The providers the configuration names, WhatsApp ones in failover order, then SMTP; the
-    /// `log` provider serves each channel no real provider does (the demo, a fresh install).
+    /// The providers the configuration names, WhatsApp ones in failover order, then SMTP. A
+    /// channel no real provider serves gets the `log` provider only when the configuration asks
+    /// for it ([`crate::config::Config::uses_log_provider`]: the demo, or an explicit setting);
+    /// otherwise its messages are held ([`Notifier::serves`]) until one is configured.
     pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
         use crate::config::providers::WhatsappProvider;
         use aglis_integrations::email::smtp::{Smtp, SmtpSettings};
@@ -90,10 +92,21 @@ impl Notifier {
         }
         let unserved: Vec<Channel> =
             Channel::ALL.into_iter().filter(|c| !providers.iter().any(|p| p.channels().contains(c))).collect();
-        if !unserved.is_empty() {
+        if !unserved.is_empty() && config.uses_log_provider() {
             providers.push(Arc::new(LogProvider::for_channels(&unserved)));
         }
         Ok(Self::new(providers))
+    }
+
+    /// Whether any provider (the `log` one included, where it is configured) takes messages of
+    /// `channel`. Messages of a channel nobody serves are held, never marked sent.
+    pub fn serves(&self, channel: Channel) -> bool {
+        self.providers.iter().any(|g| g.provider.channels().contains(&channel))
+    }
+
+    /// The channels no provider serves.
+    pub fn unserved(&self) -> Vec<Channel> {
+        Channel::ALL.into_iter().filter(|c| !self.serves(*c)).collect()
     }
 
     /// Only the `log` provider: messages are recorded as sent (demo, fresh installs).

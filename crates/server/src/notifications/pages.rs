@@ -52,7 +52,7 @@ struct ListPage {
     q: String,
     status: String,
     channel: String,
-    statuses: [MessageStatus; 7],
+    statuses: [MessageStatus; 8],
     can_send: bool,
     base_query: String,
     /// Messages of the last 24 hours per status.

@@ -8,7 +8,7 @@ use crate::extract::ApiQuery;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use aglis_core::job::JobPriority;
-use aglis_core::notification::MessageStatus;
+use aglis_core::notification::{Channel, MessageStatus};
 use aglis_core::permission::Permission;
 use aglis_db::repo::delivery_attempts::{self, ProviderRate};
 use aglis_db::repo::messages::{self, Message, MessageQuery};
@@ -163,6 +163,16 @@ struct QueuePage {
     dead_letters: Vec<Message>,
     can_send: bool,
     queued: Option<u64>,
+    /// Channels without a provider, each with the messages held for it.
+    held: Vec<Held>,
+}
+
+/// A channel no provider serves: its messages wait until one is configured.
+struct Held {
+    /// The locale key of what to set (`queue.held_whatsapp`, `queue.held_email`).
+    why_key: &'static str,
+    messages: u64,
+    channel: &'static str,
 }
 
 impl QueuePage {
@@ -190,7 +200,20 @@ async fn page(
     let dead_query =
         MessageQuery { status: Some(MessageStatus::Dead), page: 1, per_page: 10, ..MessageQuery::default() };
     let (dead_letters, _) = messages::list(&state.db, &dead_query).await?;
+    let mut held = Vec::new();
+    for channel in state.notifier.unserved() {
+        let why_key = match channel {
+            Channel::Whatsapp => "queue.held_whatsapp",
+            Channel::Email => "queue.held_email",
+        };
+        held.push(Held {
+            why_key,
+            messages: messages::count_held(&state.reads, channel).await?,
+            channel: channel.as_str(),
+        });
+    }
     render(&QueuePage {
+        held,
         shell,
         rates: rate_rows(&stats.windows),
         stats,

@@ -120,6 +120,9 @@ async fn spawn_inner(
     env.insert("AGLIS_DB_MAX_CONNECTIONS".to_owned(), "5".to_owned());
     // Tests sign admins in through the API; the two-factor tests turn enforcement back on.
     env.insert("AGLIS_REQUIRE_2FA".to_owned(), "false".to_owned());
+    // Messages of channels without a provider are recorded as sent, as most tests expect; the
+    // provider tests remove this to see them held.
+    env.insert("AGLIS_NOTIFY_LOG_PROVIDER".to_owned(), "true".to_owned());
     customise(&mut env);
     let mut config = aglis_server::config::load(&env).expect("test configuration");
     config.demo = demo;

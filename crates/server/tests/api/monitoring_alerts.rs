@@ -389,7 +389,7 @@ pub async fn break_database(
             })
         })
     } else {
-        let file = aglis_server::monitoring::health::sqlite_file(&app.db_url).expect("sqlite file");
+        let file = aglis_db::sqlite_path(&app.db_url).expect("sqlite file");
         let away = file.with_extension("moved");
         std::fs::rename(&file, &away).expect("move the database file away");
         Box::new(move || {

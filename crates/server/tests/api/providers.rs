@@ -267,3 +267,74 @@ async fn retries_and_their_backoff_follow_the_configuration() {
     app.clock.advance(Duration::hours(2));
     assert_eq!(run().await, 0, "nothing more is tried");
 }
+
+#[tokio::test]
+async fn without_a_provider_messages_are_held_visibly_and_go_out_once_one_is_configured() {
+    // A production start with no WhatsApp settings (and no explicit log provider).
+    let app = spawn_app_with(|env| {
+        env.remove("AGLIS_NOTIFY_LOG_PROVIDER");
+    })
+    .await;
+    let (_, token) = app.user_with_token("rizky", Role::Noc).await;
+    let id = send(&app, &token, json!({"channel": "whatsapp", "to": "0812-3456-7890", "body": "Tagihan Anda"})).await;
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    runner.run_once().await.expect("run");
+    let m = messages::get(&app.state.db, id).await.expect("db").expect("message");
+    assert_eq!((m.status.as_str(), m.attempts), ("held", 0), "never marked sent, no attempt spent");
+    assert!(m.last_error.as_deref().is_some_and(|e| e.contains("AGLIS_FONNTE_TOKEN")), "{:?}", m.last_error);
+    // Looked at again later, still held (once in its history), nothing lost.
+    app.clock.advance(Duration::minutes(6));
+    runner.run_once().await.expect("run");
+    let steps: Vec<String> =
+        messages::events(&app.state.db, id).await.expect("db").into_iter().map(|e| e.status).collect();
+    assert_eq!(steps, ["queued", "held"]);
+
+    // The health check names the channel …
+    let health: Value = app.get("/api/health", Some(&token)).await.json().await.expect("json");
+    assert_eq!(health["checks"]["whatsapp"]["status"], "degraded", "{health}");
+    assert_eq!(health["checks"]["whatsapp"]["figures"]["held"], 1, "{health}");
+    assert!(health["checks"]["whatsapp"]["message"].as_str().is_some_and(|m| m.contains("no WhatsApp provider")));
+    assert_eq!(health["checks"]["email"]["status"], "degraded", "{health}");
+    // … and so does the queue page, in the reader's language.
+    let browser = app.browser_login("rizky").await;
+    let html = browser.get(app.url("/notifications/queue")).send().await.expect("page").text().await.expect("html");
+    assert!(html.contains(&app.t("queue.held_whatsapp")), "the queue page says why");
+    assert!(html.contains("status=held"), "and links to the held messages");
+
+    // Restarted with Fonnte configured (a second instance on the same database): it goes out.
+    let fonnte = FakeFonnte::start(FONNTE_TOKEN).await.expect("fake fonnte");
+    let (url, db_url) = (fonnte.url.clone(), app.db_url.clone());
+    let configured = spawn_app_with(move |env| {
+        env.remove("AGLIS_NOTIFY_LOG_PROVIDER");
+        env.insert("AGLIS_DATABASE_URL".into(), db_url);
+        env.insert("AGLIS_FONNTE_TOKEN".into(), FONNTE_TOKEN.into());
+        env.insert("AGLIS_FONNTE_URL".into(), url);
+    })
+    .await;
+    configured.clock.advance(Duration::minutes(20));
+    drain(&configured).await;
+    assert_eq!(status(&configured, id).await, "sent");
+    assert_eq!(fonnte.received().len(), 1);
+}
+
+#[tokio::test]
+async fn only_the_demo_or_an_explicit_setting_uses_the_log_provider() {
+    let load = |pairs: &[(&str, &str)]| {
+        let mut env: std::collections::BTreeMap<String, String> =
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        env.insert("AGLIS_DATA_DIR".into(), crate::helpers::temp_dir("log-provider").display().to_string());
+        env.insert("AGLIS_SECRET_KEY".into(), "a-secret-key-that-is-long-enough-0123456789".into());
+        aglis_server::config::load(&env).expect("config")
+    };
+    let serve = load(&[]);
+    assert!(!serve.uses_log_provider(), "aglis serve: never unless asked");
+    let notifier = aglis_server::notifications::Notifier::from_config(&serve).expect("notifier");
+    assert_eq!(notifier.unserved().len(), 2, "WhatsApp and e-mail are unserved, not logged");
+    let mut demo = load(&[]);
+    demo.demo = true;
+    assert!(demo.uses_log_provider(), "the demo");
+    let mut demo_off = load(&[("AGLIS_NOTIFY_LOG_PROVIDER", "false")]);
+    demo_off.demo = true;
+    assert!(!demo_off.uses_log_provider(), "the demo, told not to");
+    assert!(load(&[("AGLIS_NOTIFY_LOG_PROVIDER", "true")]).uses_log_provider(), "asked for");
+}
