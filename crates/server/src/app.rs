@@ -33,7 +33,8 @@ pub fn router(state: AppState) -> Router {
 
 /// [`router`] with `extra` routes under the same layers (tests mount a panicking handler this way).
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
-    let (api, openapi) = openapi::api_router().split_for_parts();
+    let (api, mut openapi) = openapi::api_router().split_for_parts();
+    openapi::finish(&mut openapi);
     let https = state.config.secure_cookies();
     Router::new()
         .merge(auth::router())

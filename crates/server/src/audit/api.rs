@@ -8,7 +8,7 @@ use crate::auth::extract::Staff;
 use crate::auth::extract::perm;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiQuery;
-use crate::listing::{PageQuery, Paging};
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use aglis_core::audit::AuditRecord;
 use aglis_core::schedule::JAKARTA;
@@ -72,36 +72,21 @@ impl From<AuditRecord> for AuditLogOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditLogPage {
-    pub items: Vec<AuditLogOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 /// The security audit log, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/audit-logs", tag = "audit", params(AuditParams, PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = AuditLogPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Page<AuditLogOut>),
         (status = 422, description = "A filter is not valid", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
     _s: Staff<perm::AuditView>,
     ApiQuery(filters): ApiQuery<AuditParams>,
     ApiQuery(p): ApiQuery<PageQuery>,
-) -> AppResult<Json<AuditLogPage>> {
+) -> AppResult<Json<Page<AuditLogOut>>> {
     let query = filters.checked()?;
     let paging = Paging::parse(p.page, p.per_page)?;
     let (records, total) = audit_log::list(&state.reads, &query, paging.page, paging.per_page).await?;
-    Ok(Json(AuditLogPage {
-        items: records.into_iter().map(AuditLogOut::from).collect(),
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::new(records.into_iter().map(AuditLogOut::from).collect(), total, paging)))
 }
 
 /// A cell Excel and LibreOffice will not run as a formula.
@@ -154,8 +139,6 @@ pub fn to_csv(records: &[AuditRecord]) -> AppResult<Vec<u8>> {
 #[utoipa::path(get, path = "/api/v1/audit-logs/export.csv", tag = "audit", params(AuditParams),
     security(("bearer" = [])),
     responses((status = 200, description = "The records as CSV", body = String, content_type = "text/csv"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A filter is not valid", body = Problem, content_type = "application/problem+json")))]
 async fn export(
     State(state): State<AppState>,

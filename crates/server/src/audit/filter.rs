@@ -17,6 +17,7 @@ const MAX_Q: usize = 200;
 
 /// The filters as sent. Empty values mean "any".
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// An event code, e.g. `login.failure`, `data.exported`, `setting.changed`.
     pub event: Option<String>,

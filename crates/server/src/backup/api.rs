@@ -5,8 +5,7 @@ use crate::audit::{Entry, RequestMeta, record};
 use crate::auth::extract::{Staff, perm};
 use crate::auth::session::Authenticated;
 use crate::error::{AppResult, Problem};
-use crate::extract::ApiQuery;
-use crate::listing::{PageQuery, Paging};
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::backup::{Manifest, PartKind};
@@ -104,14 +103,6 @@ impl From<Model> for BackupOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BackupPage {
-    pub items: Vec<BackupOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct BackupQueued {
     /// `false` when a backup was already asked for this minute (nothing new was queued).
     pub queued: bool,
@@ -135,23 +126,15 @@ pub async fn request_backup(state: &AppState, auth: &Authenticated, meta: &Reque
 /// The backup sets not yet removed by retention, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/backups", tag = "backups", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = BackupPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Page<BackupOut>),
         (status = 422, description = "`page` or `per_page` out of range", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
     _s: Staff<perm::BackupsManage>,
-    ApiQuery(p): ApiQuery<PageQuery>,
-) -> AppResult<Json<BackupPage>> {
-    let paging = Paging::parse(p.page, p.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<BackupOut>>> {
     let (rows, total) = backups::page(&state.reads, paging.page, paging.per_page).await?;
-    Ok(Json(BackupPage {
-        items: rows.into_iter().map(BackupOut::from).collect(),
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::new(rows.into_iter().map(BackupOut::from).collect(), total, paging)))
 }
 
 /// Back up now: queues a backup (database, files, configuration; then the off-site copy, the
@@ -159,9 +142,7 @@ async fn list(
 /// a second one answers `queued: false`. The request is recorded in the audit log.
 #[utoipa::path(post, path = "/api/v1/backups", tag = "backups",
     security(("bearer" = [])),
-    responses((status = 202, description = "Queued (or already queued this minute)", body = BackupQueued),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 202, description = "Queued (or already queued this minute)", body = BackupQueued),))]
 async fn request(
     State(state): State<AppState>,
     s: Staff<perm::BackupsManage>,

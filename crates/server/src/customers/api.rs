@@ -5,7 +5,7 @@ use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::customers::service::{self, ProfileInput};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
-use crate::listing::Paging;
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use aglis_core::customer::CustomerStatus;
 use aglis_core::permission::Permission;
@@ -31,6 +31,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// `true` (the default) only checks the file and reports every bad row; `false` imports it
     /// when no row is bad.
@@ -44,8 +45,6 @@ pub struct ImportParams {
     request_body(content = String, content_type = "text/csv", description = "The file's bytes (CSV or xlsx)"),
     security(("bearer" = [])),
     responses((status = 200, description = "The report; `imported` is 0 on a dry run or when a row is bad", body = crate::customers::import::ImportReport),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a readable file, or required columns missing", body = Problem, content_type = "application/problem+json")))]
 async fn import(
     State(state): State<AppState>,
@@ -120,17 +119,8 @@ impl From<Customer> for CustomerOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerList {
-    pub items: Vec<CustomerOut>,
-    /// Every match, or 10000 when there are more (then `total_exact` is false).
-    pub total: u64,
-    pub total_exact: bool,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// A customer code, a phone number or words of the name (each matched from its start).
     pub q: Option<String>,
@@ -140,8 +130,6 @@ pub struct ListParams {
     pub odp_id: Option<i64>,
     /// `name` (default), `newest` or `code`.
     pub sort: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
 }
 
 pub fn parse_sort(raw: Option<&str>) -> AppResult<Sort> {
@@ -154,16 +142,14 @@ pub fn parse_sort(raw: Option<&str>) -> AppResult<Sort> {
 }
 
 /// The customer list: search, filters, sort and pages.
-#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(ListParams), security(("bearer" = [])),
-    responses((status = 200, body = CustomerList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(ListParams, PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<CustomerOut>),))]
 async fn list(
     State(state): State<AppState>,
     _staff: Staff<perm::CustomersView>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> AppResult<Json<CustomerList>> {
-    let paging = Paging::parse(p.page, p.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<CustomerOut>>> {
     let query = CustomerQuery {
         q: p.q,
         status: p.status,
@@ -174,13 +160,12 @@ async fn list(
         per_page: paging.per_page,
     };
     let listed = customers::list(&state.reads, &query).await?;
-    Ok(Json(CustomerList {
-        items: listed.items.into_iter().map(CustomerOut::from).collect(),
-        total: listed.total,
-        total_exact: listed.exact,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::capped(
+        listed.items.into_iter().map(CustomerOut::from).collect(),
+        listed.total,
+        listed.exact,
+        paging,
+    )))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -230,7 +215,6 @@ impl CustomerIn {
 /// Creates a customer; 201 with its id and customer code.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", request_body = CustomerIn, security(("bearer" = [])),
     responses((status = 201, body = CustomerOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is wrong: bad or taken phone, unknown package…", body = Problem, content_type = "application/problem+json")))]
 async fn create(
     State(state): State<AppState>,
@@ -266,9 +250,7 @@ pub struct CustomerDetail {
 /// account; anyone else gets 404.
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path, description = "Customer id")),
     security(("bearer" = [])),
-    responses((status = 200, body = CustomerDetail),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CustomerDetail),))]
 async fn show(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -300,10 +282,7 @@ async fn show(
 /// Replaces a customer's profile.
 #[utoipa::path(put, path = "/api/v1/customers/{id}", tag = "customers", request_body = CustomerIn,
     params(("id" = i64, Path, description = "Customer id")), security(("bearer" = [])),
-    responses((status = 200, body = CustomerOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CustomerOut),))]
 async fn update(
     State(state): State<AppState>,
     staff: Staff<perm::CustomersEdit>,
@@ -330,10 +309,7 @@ pub struct StatusIn {
 #[utoipa::path(post, path = "/api/v1/customers/{id}/status", tag = "customers", request_body = StatusIn,
     params(("id" = i64, Path, description = "Customer id")), security(("bearer" = [])),
     responses((status = 200, body = CustomerOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed from the current status", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Not allowed from the current status", body = Problem, content_type = "application/problem+json"),))]
 async fn change_status(
     State(state): State<AppState>,
     staff: Staff<perm::CustomersEdit>,
@@ -355,9 +331,6 @@ pub struct PortIn {
 #[utoipa::path(put, path = "/api/v1/customers/{id}/port", tag = "customers", request_body = PortIn,
     params(("id" = i64, Path, description = "Customer id")), security(("bearer" = [])),
     responses((status = 200, body = CustomerOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No such ODP, port taken, ODP full", body = Problem, content_type = "application/problem+json")))]
 async fn assign_port(
     State(state): State<AppState>,
@@ -379,11 +352,7 @@ pub struct AccountIn {
 /// Creates the customer's portal account (role `customer`), which can read only this customer.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/account", tag = "customers", request_body = AccountIn,
     params(("id" = i64, Path, description = "Customer id")), security(("bearer" = [])),
-    responses((status = 200, body = CustomerOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CustomerOut),))]
 async fn create_account(
     State(state): State<AppState>,
     staff: Staff<perm::CustomersEdit>,

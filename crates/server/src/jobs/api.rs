@@ -3,7 +3,7 @@
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiQuery, IdPath};
-use crate::listing::Paging;
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use aglis_core::job::JobStatus;
 use aglis_db::jobs::{self, Job};
@@ -62,21 +62,12 @@ impl From<Job> for JobOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JobList {
-    pub items: Vec<JobOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// queued, running, done or dead (default dead).
     #[param(value_type = Option<String>)]
     pub status: Option<JobStatus>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
 }
 
 /// Jobs in one state, most recently changed first.
@@ -84,28 +75,21 @@ pub struct ListParams {
     get,
     path = "/api/v1/jobs",
     tag = "jobs",
-    params(ListParams),
+    params(ListParams, PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = JobList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, body = Page<JobOut>),
     )
 )]
 async fn list(
     State(state): State<AppState>,
     _staff: Staff<perm::JobsView>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> AppResult<Json<JobList>> {
-    let paging = Paging::parse(p.page, p.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<JobOut>>> {
     let (items, total) =
         jobs::list(&state.db, p.status.unwrap_or(JobStatus::Dead), paging.page, paging.per_page).await?;
-    Ok(Json(JobList {
-        items: items.into_iter().map(JobOut::from).collect(),
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::new(items.into_iter().map(JobOut::from).collect(), total, paging)))
 }
 
 /// Number of jobs in each state.
@@ -116,7 +100,6 @@ async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, body = BTreeMap<String, u64>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn counts(
@@ -135,8 +118,6 @@ async fn counts(
     security(("bearer" = [])),
     responses(
         (status = 200, body = JobOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The job is not dead", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -4,6 +4,7 @@
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiForm, ApiJson, IdPath};
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use aglis_db::entity::schedules::Model;
 use aglis_db::schedules::{self, ScheduleChanges, ScheduleEditError};
@@ -52,15 +53,19 @@ impl From<Model> for ScheduleOut {
 #[utoipa::path(
     get,
     path = "/api/v1/schedules",
-    tag = "jobs",
+    params(PageQuery), tag = "jobs",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<ScheduleOut>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 200, body = Page<ScheduleOut>),
     )
 )]
-async fn list(State(state): State<AppState>, _staff: Staff<perm::JobsView>) -> AppResult<Json<Vec<ScheduleOut>>> {
-    Ok(Json(schedules::list(&state.db).await?.into_iter().map(ScheduleOut::from).collect()))
+async fn list(
+    State(state): State<AppState>,
+    _staff: Staff<perm::JobsView>,
+    paging: Paging,
+) -> AppResult<Json<Page<ScheduleOut>>> {
+    let all = schedules::list(&state.db).await?.into_iter().map(ScheduleOut::from).collect();
+    Ok(Json(Page::of_all(all, paging)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -83,8 +88,6 @@ pub struct UpdateScheduleRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, body = ScheduleOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad cron pattern or time zone", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -9,7 +9,7 @@ use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
-use crate::listing::Paging;
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use aglis_core::alerting::{ErrorStatus, RuleCode, duration, muted};
 use aglis_db::repo::alerts::{self, Alert, Rule};
@@ -83,61 +83,41 @@ pub fn alert_out(a: Alert, now: DateTime<Utc>) -> AlertOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AlertPage {
-    pub items: Vec<AlertOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertQuery {
     /// `true`: only the firing alerts.
     pub active: Option<bool>,
     /// Only this rule's alerts (a rule code).
     pub rule: Option<String>,
-    /// Page number, from 1.
-    pub page: Option<u64>,
-    /// Items per page, 1–200 (default 25).
-    pub per_page: Option<u64>,
 }
 
 /// The alerts, newest first: the history, or with `active=true` the firing ones.
-#[utoipa::path(get, path = "/api/v1/monitoring/alerts", tag = "monitoring", params(AlertQuery),
+#[utoipa::path(get, path = "/api/v1/monitoring/alerts", tag = "monitoring", params(AlertQuery, PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = AlertPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Page<AlertOut>),
         (status = 422, description = "An unknown rule, or paging out of range", body = Problem,
             content_type = "application/problem+json")))]
 async fn list_alerts(
     State(state): State<AppState>,
     _s: Staff<perm::MonitoringView>,
     ApiQuery(q): ApiQuery<AlertQuery>,
-) -> AppResult<Json<AlertPage>> {
-    let paging = Paging::parse(q.page, q.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<AlertOut>>> {
     let rule = rule_filter(q.rule.as_deref())?;
     let now = state.now();
-    let (rows, total) = if q.active == Some(true) {
+    let page = if q.active == Some(true) {
         let firing: Vec<Alert> = alerts::active(&state.reads)
             .await?
             .into_iter()
             .filter(|a| rule.is_none_or(|r| a.rule == r.as_str()))
             .collect();
-        let total = firing.len() as u64;
-        let skip = usize::try_from((paging.page - 1).saturating_mul(paging.per_page)).unwrap_or(usize::MAX);
-        let take = usize::try_from(paging.per_page).unwrap_or(usize::MAX);
-        (firing.into_iter().skip(skip).take(take).collect(), total)
+        Page::of_all(firing, paging)
     } else {
-        alerts::history(&state.reads, rule, paging.page, paging.per_page).await?
+        let (rows, total) = alerts::history(&state.reads, rule, paging.page, paging.per_page).await?;
+        Page::new(rows, total, paging)
     };
-    Ok(Json(AlertPage {
-        items: rows.into_iter().map(|a| alert_out(a, now)).collect(),
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(page.map(|a| alert_out(a, now))))
 }
 
 /// Acknowledges a firing alert: someone is on it, so it is not re-notified (it still resolves by
@@ -146,9 +126,6 @@ async fn list_alerts(
     params(("id" = i64, Path, description = "The alert's id")),
     security(("bearer" = [])),
     responses((status = 200, body = AlertOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The alert is resolved", body = Problem, content_type = "application/problem+json")))]
 async fn acknowledge_alert(
     State(state): State<AppState>,
@@ -209,15 +186,6 @@ pub fn rule_out(code: RuleCode, r: Rule, now: DateTime<Utc>) -> RuleOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RuleList {
-    /// Every rule, in a fixed order.
-    pub items: Vec<RuleOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 /// The stored rules with their codes, in the order of [`RuleCode::ALL`].
 pub async fn rules_with_codes(state: &AppState) -> AppResult<Vec<(RuleCode, Rule)>> {
     Ok(alerts::rules(&state.reads)
@@ -228,16 +196,18 @@ pub async fn rules_with_codes(state: &AppState) -> AppResult<Vec<(RuleCode, Rule
 }
 
 /// Every alert rule with its settings.
-#[utoipa::path(get, path = "/api/v1/monitoring/rules", tag = "monitoring", security(("bearer" = [])),
-    responses((status = 200, body = RuleList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn list_rules(State(state): State<AppState>, _s: Staff<perm::MonitoringView>) -> AppResult<Json<RuleList>> {
+#[utoipa::path(get, path = "/api/v1/monitoring/rules", tag = "monitoring", params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<RuleOut>),))]
+async fn list_rules(
+    State(state): State<AppState>,
+    _s: Staff<perm::MonitoringView>,
+    paging: Paging,
+) -> AppResult<Json<Page<RuleOut>>> {
     let now = state.now();
     let items: Vec<RuleOut> =
         rules_with_codes(&state).await?.into_iter().map(|(code, r)| rule_out(code, r, now)).collect();
-    let total = items.len() as u64;
-    Ok(Json(RuleList { total, page: 1, per_page: total.max(1), items }))
+    Ok(Json(Page::of_all(items, paging)))
 }
 
 /// New settings for a rule; fields left out keep their value.
@@ -262,8 +232,6 @@ pub struct RuleUpdate {
     params(("code" = String, Path, description = "The rule's code, e.g. `error_rate`")),
     security(("bearer" = [])),
     responses((status = 200, body = RuleOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A setting is out of range; `errors` names it", body = Problem,
             content_type = "application/problem+json")))]
@@ -300,8 +268,6 @@ pub struct MuteIn {
     params(("code" = String, Path, description = "The rule's code, e.g. `error_rate`")),
     security(("bearer" = [])),
     responses((status = 200, body = RuleOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`minutes` out of range", body = Problem, content_type = "application/problem+json")))]
 async fn mute_rule(
@@ -360,62 +326,41 @@ pub fn group_out(g: error_groups::Model, with_detail: bool) -> ErrorGroupOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorGroupPage {
-    pub items: Vec<ErrorGroupOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ErrorQuery {
     /// `open`, `resolved`, `ignored` or `all` (the default).
     pub status: Option<String>,
     /// Text in the title or the route.
     pub q: Option<String>,
-    /// Page number, from 1.
-    pub page: Option<u64>,
-    /// Items per page, 1–200 (default 25).
-    pub per_page: Option<u64>,
 }
 
 /// The longest search text used (longer ones are cut).
 pub const MAX_Q: usize = 200;
 
 /// The error inbox, most recently seen first.
-#[utoipa::path(get, path = "/api/v1/monitoring/errors", tag = "monitoring", params(ErrorQuery),
+#[utoipa::path(get, path = "/api/v1/monitoring/errors", tag = "monitoring", params(ErrorQuery, PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = ErrorGroupPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Page<ErrorGroupOut>),
         (status = 422, description = "An unknown status, or paging out of range", body = Problem,
             content_type = "application/problem+json")))]
 async fn list_errors(
     State(state): State<AppState>,
     _s: Staff<perm::MonitoringView>,
     ApiQuery(q): ApiQuery<ErrorQuery>,
-) -> AppResult<Json<ErrorGroupPage>> {
-    let paging = Paging::parse(q.page, q.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<ErrorGroupOut>>> {
     let status = status_filter(q.status.as_deref())?;
     let text: Option<String> = q.q.map(|t| t.chars().take(MAX_Q).collect());
     let (rows, total) = error_groups::list(&state.reads, status, text.as_deref(), paging.page, paging.per_page).await?;
-    Ok(Json(ErrorGroupPage {
-        items: rows.into_iter().map(|g| group_out(g, false)).collect(),
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::new(rows.into_iter().map(|g| group_out(g, false)).collect(), total, paging)))
 }
 
 /// One error group with its latest occurrence's detail (cause chain, backtrace).
 #[utoipa::path(get, path = "/api/v1/monitoring/errors/{id}", tag = "monitoring",
     params(("id" = i64, Path, description = "The error group's id")),
     security(("bearer" = [])),
-    responses((status = 200, body = ErrorGroupOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ErrorGroupOut),))]
 async fn get_error(
     State(state): State<AppState>,
     _s: Staff<perm::MonitoringView>,
@@ -439,9 +384,6 @@ pub struct ErrorTransition {
     params(("id" = i64, Path, description = "The error group's id")),
     security(("bearer" = [])),
     responses((status = 200, body = ErrorGroupOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The group has that status already", body = Problem,
             content_type = "application/problem+json"),
         (status = 422, description = "An unknown status", body = Problem, content_type = "application/problem+json")))]

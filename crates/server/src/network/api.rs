@@ -5,7 +5,7 @@ use crate::audit::{RequestMeta, sites};
 use crate::auth::extract::{MaybeUser, Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
-use crate::listing::Paging;
+use crate::listing::{Page, PageQuery, Paging};
 use crate::network;
 use crate::state::AppState;
 use aglis_core::network::OdpStatus;
@@ -94,19 +94,21 @@ impl PackageIn {
 }
 
 /// The packages: active ones for everybody, all of them for staff who manage them.
-#[utoipa::path(get, path = "/api/v1/packages", tag = "network",
-    responses((status = 200, body = Vec<PackageOut>)))]
-async fn list_packages(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> AppResult<Json<Vec<PackageOut>>> {
+#[utoipa::path(get, path = "/api/v1/packages", params(PageQuery), tag = "network",
+    responses((status = 200, body = Page<PackageOut>)))]
+async fn list_packages(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    paging: Paging,
+) -> AppResult<Json<Page<PackageOut>>> {
     let all = user.is_some_and(|u| u.user.role.can(Permission::MasterDataManage));
-    Ok(Json(packages::list(&state.db, !all).await?.into_iter().map(PackageOut::from).collect()))
+    let list = packages::list(&state.db, !all).await?.into_iter().map(PackageOut::from).collect();
+    Ok(Json(Page::of_all(list, paging)))
 }
 
 #[utoipa::path(post, path = "/api/v1/packages", tag = "network", request_body = PackageIn,
     security(("bearer" = [])),
-    responses((status = 201, body = PackageOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = PackageOut),))]
 async fn create_package(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
@@ -120,7 +122,7 @@ async fn create_package(
 
 #[utoipa::path(get, path = "/api/v1/packages/{id}", tag = "network",
     params(("id" = i64, Path, description = "Package id")),
-    responses((status = 200, body = PackageOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PackageOut),))]
 async fn show_package(State(state): State<AppState>, IdPath(id): IdPath) -> AppResult<Json<PackageOut>> {
     let p =
         packages::get(&state.db, id).await?.filter(|p| p.is_active).ok_or_else(|| AppError::not_found("package"))?;
@@ -129,11 +131,7 @@ async fn show_package(State(state): State<AppState>, IdPath(id): IdPath) -> AppR
 
 #[utoipa::path(put, path = "/api/v1/packages/{id}", tag = "network", request_body = PackageIn,
     params(("id" = i64, Path, description = "Package id")), security(("bearer" = [])),
-    responses((status = 200, body = PackageOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PackageOut),))]
 async fn update_package(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
@@ -149,8 +147,6 @@ async fn update_package(
 #[utoipa::path(delete, path = "/api/v1/packages/{id}", tag = "network",
     params(("id" = i64, Path, description = "Package id")), security(("bearer" = [])),
     responses((status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Customers have it", body = Problem, content_type = "application/problem+json")))]
 async fn delete_package(
     State(state): State<AppState>,
@@ -227,49 +223,30 @@ impl OdpIn {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OdpList {
-    pub items: Vec<OdpOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OdpParams {
     /// Matches the code or the area.
     pub q: Option<String>,
     #[param(value_type = Option<String>)]
     pub status: Option<OdpStatus>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/odps", tag = "network", params(OdpParams), security(("bearer" = [])),
-    responses((status = 200, body = OdpList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/odps", tag = "network", params(OdpParams, PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<OdpOut>),))]
 async fn list_odps(
     State(state): State<AppState>,
     _staff: Staff<perm::CustomersView>,
     ApiQuery(p): ApiQuery<OdpParams>,
-) -> AppResult<Json<OdpList>> {
-    let paging = Paging::parse(p.page, p.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<OdpOut>>> {
     let q = OdpQuery { q: p.q, status: p.status, page: paging.page, per_page: paging.per_page };
     let (items, total) = odps::list(&state.db, &q).await?;
-    Ok(Json(OdpList {
-        items: items.into_iter().map(OdpOut::from).collect(),
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::new(items.into_iter().map(OdpOut::from).collect(), total, paging)))
 }
 
 #[utoipa::path(post, path = "/api/v1/odps", tag = "network", request_body = OdpIn, security(("bearer" = [])),
-    responses((status = 201, body = OdpOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = OdpOut),))]
 async fn create_odp(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
@@ -283,9 +260,7 @@ async fn create_odp(
 
 #[utoipa::path(get, path = "/api/v1/odps/{id}", tag = "network", params(("id" = i64, Path, description = "ODP id")),
     security(("bearer" = [])),
-    responses((status = 200, body = OdpOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = OdpOut),))]
 async fn show_odp(
     State(state): State<AppState>,
     _staff: Staff<perm::CustomersView>,
@@ -296,11 +271,7 @@ async fn show_odp(
 
 #[utoipa::path(put, path = "/api/v1/odps/{id}", tag = "network", request_body = OdpIn,
     params(("id" = i64, Path, description = "ODP id")), security(("bearer" = [])),
-    responses((status = 200, body = OdpOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = OdpOut),))]
 async fn update_odp(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
@@ -315,10 +286,7 @@ async fn update_odp(
 
 #[utoipa::path(delete, path = "/api/v1/odps/{id}", tag = "network", params(("id" = i64, Path, description = "ODP id")),
     security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Deleted"),))]
 async fn delete_odp(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,

@@ -3,7 +3,7 @@
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
-use crate::listing::Paging;
+use crate::listing::{Page, PageQuery, Paging};
 use crate::notifications::compose::{self, Compose, GroupRef};
 use crate::notifications::service;
 use crate::state::AppState;
@@ -86,7 +86,6 @@ pub struct Accepted {
     security(("bearer" = [])),
     responses(
         (status = 202, body = Accepted),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad recipient, text, template or variables, per field", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -157,15 +156,8 @@ impl From<Message> for MessageOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageList {
-    pub items: Vec<MessageOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     #[param(value_type = Option<String>)]
     pub status: Option<MessageStatus>,
@@ -173,8 +165,6 @@ pub struct ListParams {
     pub channel: Option<Channel>,
     /// Search in the recipient and the text.
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
 }
 
 /// The message history, newest first.
@@ -182,29 +172,22 @@ pub struct ListParams {
     get,
     path = "/api/v1/notifications",
     tag = "notifications",
-    params(ListParams),
+    params(ListParams, PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = MessageList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, body = Page<MessageOut>),
     )
 )]
 async fn list(
     State(state): State<AppState>,
     _staff: Staff<perm::NotificationsView>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> AppResult<Json<MessageList>> {
-    let paging = Paging::parse(p.page, p.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<MessageOut>>> {
     let query =
         MessageQuery { status: p.status, channel: p.channel, q: p.q, page: paging.page, per_page: paging.per_page };
     let (items, total) = messages::list(&state.db, &query).await?;
-    Ok(Json(MessageList {
-        items: items.into_iter().map(MessageOut::from).collect(),
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::new(items.into_iter().map(MessageOut::from).collect(), total, paging)))
 }
 
 /// Puts a dead message back in the queue with a fresh set of attempts.
@@ -216,8 +199,6 @@ async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, body = MessageOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The message is not dead", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -253,8 +234,6 @@ pub struct MessageDetail {
     security(("bearer" = [])),
     responses(
         (status = 200, body = MessageDetail),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn show(

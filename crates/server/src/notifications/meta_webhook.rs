@@ -30,6 +30,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Challenge {
     #[serde(rename = "hub.mode")]
     #[param(rename = "hub.mode")]
@@ -91,7 +92,6 @@ pub fn signature_valid(secret: &[u8], body: &[u8], header: Option<&str>) -> bool
         (status = 200, description = "Stored; applied in the background"),
         (status = 401, description = "Missing or wrong signature: nothing stored", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The Cloud API is not configured", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn events(

@@ -3,7 +3,7 @@
 //! refreshes itself every few seconds; the same figures are at `GET /api/v1/notifications/stats`.
 
 use crate::auth::extract::{Staff, perm};
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::extract::ApiQuery;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
@@ -115,7 +115,6 @@ fn rate_out(r: ProviderRate) -> RateOut {
     security(("bearer" = [])),
     responses(
         (status = 200, body = QueueStats),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn stats(State(state): State<AppState>, _staff: Staff<perm::NotificationsView>) -> AppResult<Json<QueueStats>> {

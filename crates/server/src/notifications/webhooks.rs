@@ -28,6 +28,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenParam {
     /// The secret configured as `AGLIS_FONNTE_WEBHOOK_TOKEN`.
     pub token: Option<String>,
@@ -44,7 +45,6 @@ pub struct TokenParam {
         (status = 200, description = "Stored; applied in the background"),
         (status = 401, description = "Wrong or missing token: nothing stored", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The callback is not configured", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn fonnte_delivery(

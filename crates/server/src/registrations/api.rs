@@ -3,7 +3,7 @@
 use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
-use crate::listing::Paging;
+use crate::listing::{Page, PageQuery, Paging};
 use crate::registrations::service;
 use crate::state::AppState;
 use aglis_core::registration::{RegistrationStatus, StepInput};
@@ -71,43 +71,27 @@ impl From<Registration> for RegistrationOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegistrationList {
-    pub items: Vec<RegistrationOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     #[param(value_type = Option<String>)]
     pub status: Option<RegistrationStatus>,
     /// Part of the number, name or phone.
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
 }
 
 /// Registrations, newest first.
-#[utoipa::path(get, path = "/api/v1/registrations", tag = "registrations", params(ListParams), security(("bearer" = [])),
-    responses((status = 200, body = RegistrationList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/registrations", tag = "registrations", params(ListParams, PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<RegistrationOut>),))]
 async fn list(
     State(state): State<AppState>,
     _staff: Staff<perm::RegistrationsView>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> AppResult<Json<RegistrationList>> {
-    let paging = Paging::parse(p.page, p.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<RegistrationOut>>> {
     let q = RegistrationQuery { status: p.status, q: p.q, page: paging.page, per_page: paging.per_page };
     let (items, total) = registrations::list(&state.db, &q).await?;
-    Ok(Json(RegistrationList {
-        items: items.into_iter().map(RegistrationOut::from).collect(),
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::new(items.into_iter().map(RegistrationOut::from).collect(), total, paging)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,9 +112,7 @@ pub struct RegistrationDetail {
 /// One registration with its history.
 #[utoipa::path(get, path = "/api/v1/registrations/{id}", tag = "registrations",
     params(("id" = i64, Path, description = "Registration id")), security(("bearer" = [])),
-    responses((status = 200, body = RegistrationDetail),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = RegistrationDetail),))]
 async fn show(
     State(state): State<AppState>,
     _staff: Staff<perm::RegistrationsView>,
@@ -168,10 +150,7 @@ pub struct StepIn {
 #[utoipa::path(post, path = "/api/v1/registrations/{id}/steps", tag = "registrations", request_body = StepIn,
     params(("id" = i64, Path, description = "Registration id")), security(("bearer" = [])),
     responses((status = 200, body = RegistrationOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed from the current status", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Not allowed from the current status", body = Problem, content_type = "application/problem+json"),))]
 async fn take_step(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,

@@ -2,9 +2,9 @@
 //! and assignment. Technicians see open tickets and their own; customers only their own.
 
 use crate::auth::extract::{CurrentUser, Staff, perm};
-use crate::error::{AppError, AppResult, FieldErrors, Problem};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
-use crate::listing::Paging;
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use crate::tickets::service::{self, StepInput};
 use aglis_core::permission::Role;
@@ -77,17 +77,8 @@ impl From<Ticket> for TicketOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TicketList {
-    pub items: Vec<TicketOut>,
-    /// Every match, or 10000 when there are more (then `total_exact` is false).
-    pub total: u64,
-    pub total_exact: bool,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     #[param(value_type = Option<String>)]
     pub status: Option<TicketStatus>,
@@ -98,8 +89,6 @@ pub struct ListParams {
     /// A ticket number or its start (`TKT20261125`), or words of the title or the customer's
     /// name, each matched from its start (`siti red`).
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
 }
 
 /// The search box's text, refused when it holds nothing to search by (one letter, punctuation).
@@ -113,16 +102,14 @@ fn search_text(q: Option<String>) -> AppResult<Option<String>> {
 }
 
 /// Tickets, newest first. A technician gets the tickets they lead or work on; a customer theirs.
-#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListParams), security(("bearer" = [])),
-    responses((status = 200, body = TicketList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListParams, PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<TicketOut>),))]
 async fn list(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> AppResult<Json<TicketList>> {
-    let paging = Paging::parse(p.page, p.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<TicketOut>>> {
     let mut q = TicketQuery {
         status: p.status,
         priority: p.priority,
@@ -148,13 +135,7 @@ async fn list(
         _ => {}
     }
     let (items, total, total_exact) = tickets::list(&state.reads, &q).await?;
-    Ok(Json(TicketList {
-        items: items.into_iter().map(TicketOut::from).collect(),
-        total,
-        total_exact,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::capped(items.into_iter().map(TicketOut::from).collect(), total, total_exact, paging)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -182,9 +163,7 @@ pub type TicketPriorityIn = Priority;
 
 /// Opens a ticket. The customer (if any) is told its number by WhatsApp.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = TicketIn, security(("bearer" = [])),
-    responses((status = 201, body = TicketOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = TicketOut),))]
 async fn create(
     State(state): State<AppState>,
     staff: Staff<perm::TicketsCreate>,
@@ -274,8 +253,7 @@ pub struct TicketDetail {
 /// One ticket with its team, SLA clock and history (404 for a ticket the caller may not see).
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
-    responses((status = 200, body = TicketDetail),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketDetail),))]
 async fn show(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -335,11 +313,7 @@ pub struct TransitionIn {
 /// when the caller's role may not take it, 422 when something the step needs is missing.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/transitions", tag = "tickets", request_body = TransitionIn,
     params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
-    responses((status = 200, body = TicketOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketOut),))]
 async fn transition(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -366,11 +340,7 @@ pub struct AssignIn {
 /// Puts a lead technician (and team) on a ticket; an open one becomes assigned.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", tag = "tickets", request_body = AssignIn,
     params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
-    responses((status = 200, body = TicketOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketOut),))]
 async fn assign(
     State(state): State<AppState>,
     staff: Staff<perm::TicketsAssign>,
@@ -403,23 +373,27 @@ pub struct SuggestionOut {
 /// Technicians ranked for a ticket: skill match, area, availability and load (best first;
 /// those who cannot take it now come last, so the reason shows).
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/suggestions", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
-    responses((status = 200, body = Vec<SuggestionOut>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    params(PageQuery, ("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
+    responses((status = 200, body = Page<SuggestionOut>),))]
 async fn suggestions(
     State(state): State<AppState>,
     _staff: Staff<perm::TicketsAssign>,
     IdPath(id): IdPath,
-) -> AppResult<Json<Vec<SuggestionOut>>> {
+    paging: Paging,
+) -> AppResult<Json<Page<SuggestionOut>>> {
     use aglis_core::ticket_assign::{Candidate, rank};
     let t = tickets::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
     let techs: Vec<_> =
         technicians::list(&state.reads, None, None).await?.into_iter().filter(|t| t.is_active).collect();
     let ids: Vec<i64> = techs.iter().map(|t| t.id).collect();
-    let loads = tickets::active_load(&state.reads, &ids).await?;
-    let skills = technicians::all_skills(&state.reads).await?;
-    let load_of = |id: i64| loads.iter().find(|(t, _)| *t == id).map_or(0, |(_, n)| *n);
+    // By technician, so that ranking is linear in the team's size.
+    let loads: std::collections::HashMap<i64, i64> =
+        tickets::active_load(&state.reads, &ids).await?.into_iter().collect();
+    let mut skills: std::collections::HashMap<i64, Vec<(String, _)>> = std::collections::HashMap::new();
+    for (tech, skill, level) in technicians::all_skills(&state.reads).await? {
+        skills.entry(tech).or_default().push((skill, level));
+    }
+    let load_of = |id: i64| loads.get(&id).copied().unwrap_or(0);
     let candidates: Vec<Candidate> = techs
         .iter()
         .map(|x| Candidate {
@@ -428,29 +402,29 @@ async fn suggestions(
             available: x.availability == "available",
             load: load_of(x.id),
             capacity: i64::from(x.max_daily_tickets),
-            skills: skills.iter().filter(|(t, _, _)| *t == x.id).map(|(_, s, l)| (s.clone(), *l)).collect(),
+            skills: skills.remove(&x.id).unwrap_or_default(),
         })
         .collect();
+    let by_id: std::collections::HashMap<i64, _> = techs.iter().map(|x| (x.id, x)).collect();
     let ranked = rank(t.ticket_type, &t.location, &candidates);
-    Ok(Json(
-        ranked
-            .into_iter()
-            .filter_map(|r| {
-                let x = techs.iter().find(|x| x.id == r.id)?;
-                Some(SuggestionOut {
-                    technician_id: x.id,
-                    employee_id: x.employee_id.clone(),
-                    full_name: x.full_name.clone(),
-                    work_zone: x.work_zone.clone(),
-                    availability: x.availability.clone(),
-                    load: load_of(x.id),
-                    max_daily_tickets: x.max_daily_tickets,
-                    skill: r.skill,
-                    same_area: r.same_area,
-                    assignable: r.assignable,
-                    score: r.score,
-                })
+    let all = ranked
+        .into_iter()
+        .filter_map(|r| {
+            let x = by_id.get(&r.id)?;
+            Some(SuggestionOut {
+                technician_id: x.id,
+                employee_id: x.employee_id.clone(),
+                full_name: x.full_name.clone(),
+                work_zone: x.work_zone.clone(),
+                availability: x.availability.clone(),
+                load: load_of(x.id),
+                max_daily_tickets: x.max_daily_tickets,
+                skill: r.skill,
+                same_area: r.same_area,
+                assignable: r.assignable,
+                score: r.score,
             })
-            .collect(),
-    ))
+        })
+        .collect();
+    Ok(Json(Page::of_all(all, paging)))
 }

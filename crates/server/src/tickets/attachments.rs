@@ -11,8 +11,9 @@ mod pages;
 
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::Authenticated;
-use crate::error::{AppError, AppResult, FieldErrors, Problem};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiJson, IdPath};
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use crate::tickets::service;
 use aglis_core::attachment::{self as rules, AttachmentKind, Refused};
@@ -418,15 +419,6 @@ impl From<Attachment> for AttachmentOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AttachmentList {
-    /// Oldest first (a ticket keeps at most 50).
-    pub items: Vec<AttachmentOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 /// The multipart form of an upload.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -443,12 +435,7 @@ pub struct UploadForm {
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = AttachmentOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = AttachmentOut),))]
 async fn upload(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -461,17 +448,17 @@ async fn upload(
 
 /// A ticket's photos and documents, oldest first.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
-    responses((status = 200, body = AttachmentList),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = i64, Path, description = "Ticket id"), PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<AttachmentOut>),))]
 async fn list(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     IdPath(id): IdPath,
-) -> AppResult<Json<AttachmentList>> {
+    paging: Paging,
+) -> AppResult<Json<Page<AttachmentOut>>> {
     let t = visible(&state.reads, &auth, id).await?;
     let items: Vec<AttachmentOut> = repo::list(&state.reads, t.id).await?.into_iter().map(Into::into).collect();
-    Ok(Json(AttachmentList { total: items.len() as u64, page: 1, per_page: repo::MAX_PER_TICKET, items }))
+    Ok(Json(Page::of_all(items, paging)))
 }
 
 /// Downloads an attachment with its type (`X-Content-Type-Options: nosniff`); photos inline,
@@ -479,8 +466,7 @@ async fn list(
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments/{attachment_id}", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id"), ("attachment_id" = i64, Path, description = "Attachment id")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),))]
 async fn download(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -494,9 +480,7 @@ async fn download(
 #[utoipa::path(delete, path = "/api/v1/tickets/{id}/attachments/{attachment_id}", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id"), ("attachment_id" = i64, Path, description = "Attachment id")),
     security(("bearer" = [])),
-    responses((status = 204, description = "Removed"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Removed"),))]
 async fn remove(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -525,9 +509,7 @@ pub struct CommentOut {
 /// or a technician counts as the first response.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets", request_body = CommentIn,
     params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
-    responses((status = 201, body = CommentOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = CommentOut),))]
 async fn comment(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,

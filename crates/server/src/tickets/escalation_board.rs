@@ -12,9 +12,9 @@
 
 use crate::auth::extract::{Staff, perm};
 use crate::dashboard::api::DayCount;
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::extract::ApiQuery;
-use crate::listing::Paging;
+use crate::listing::{Page, Paging};
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use crate::tickets::service;
@@ -204,14 +204,6 @@ pub struct EscalationTicket {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EscalationTicketPage {
-    pub items: Vec<EscalationTicket>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct TeamCompliance {
     /// The lead technician's work zone; null for tickets resolved without a lead (or, in
     /// `compliance_overall`, every team).
@@ -234,9 +226,9 @@ pub struct Escalations {
     /// A ticket is at risk from this share of its resolution SLA (the first escalation step).
     pub at_risk_threshold_percent: u32,
     /// Still worked, at least the threshold used, not breached; most used first.
-    pub at_risk: EscalationTicketPage,
+    pub at_risk: Page<EscalationTicket>,
     /// Still worked and past the resolution SLA; most used first.
-    pub breached: EscalationTicketPage,
+    pub breached: Page<EscalationTicket>,
     /// Escalation steps taken per day (Asia/Jakarta), the last 30 days, oldest first.
     pub escalations_per_day: Vec<DayCount>,
     /// Tickets resolved in the last 30 days per team (the lead technician's work zone).
@@ -245,12 +237,16 @@ pub struct Escalations {
 }
 
 #[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct EscalationQuery {
     /// Page of the at-risk list, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub at_risk_page: Option<u64>,
     /// Page of the breached list, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub breached_page: Option<u64>,
     /// Items per page of each list, 1–200 (default 25).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
@@ -273,22 +269,19 @@ fn ticket_out(b: &Board, e: Entry, names: &BTreeMap<i64, String>) -> EscalationT
     }
 }
 
-async fn ticket_page(state: &AppState, b: &Board, list: &[Entry], paging: Paging) -> AppResult<EscalationTicketPage> {
+async fn ticket_page(state: &AppState, b: &Board, list: &[Entry], paging: Paging) -> AppResult<Page<EscalationTicket>> {
     let (items, names) = page_of(state, list, paging).await?;
-    Ok(EscalationTicketPage {
-        items: items.into_iter().map(|e| ticket_out(b, e, &names)).collect(),
-        total: u64::try_from(list.len()).unwrap_or(0),
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    Ok(Page::new(
+        items.into_iter().map(|e| ticket_out(b, e, &names)).collect(),
+        u64::try_from(list.len()).unwrap_or(0),
+        paging,
+    ))
 }
 
 /// The escalation dashboard's figures.
 #[utoipa::path(get, path = "/api/v1/escalations", tag = "tickets", params(EscalationQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = Escalations),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Escalations),))]
 async fn escalations(
     State(state): State<AppState>,
     _s: Staff<perm::TicketsAssign>,
@@ -437,7 +430,7 @@ async fn list_view(
 }
 
 #[derive(Debug, Deserialize, Default)]
-struct PageQuery {
+struct BoardQuery {
     at_risk_page: Option<u64>,
     breached_page: Option<u64>,
 }
@@ -446,7 +439,7 @@ async fn page(
     State(state): State<AppState>,
     shell: Shell,
     _s: Staff<perm::TicketsAssign>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<BoardQuery>,
 ) -> AppResult<Response> {
     let risk_paging = Paging::parse(q.at_risk_page, None)?;
     let breached_paging = Paging::parse(q.breached_page, None)?;

@@ -12,6 +12,7 @@ use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors, Problem};
 use crate::extract::{ApiForm, ApiJson, ApiQuery};
+use crate::listing::{Page, PageQuery, Paging};
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use crate::tickets::service;
@@ -353,12 +354,6 @@ impl From<TableRow> for SlaTargetOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SlaTable {
-    /// Rows for every type (`*`) first; a ticket uses its type's row, else the `*` row.
-    pub items: Vec<SlaTargetOut>,
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SlaTargetIn {
     /// A ticket type; `*` or absent: every type without its own row.
@@ -378,23 +373,26 @@ pub struct SlaTargetsUpdate {
     pub rows: Vec<SlaTargetIn>,
 }
 
-async fn table_out(state: &AppState) -> AppResult<Json<SlaTable>> {
-    Ok(Json(SlaTable { items: table(&state.db).await?.into_iter().map(SlaTargetOut::from).collect() }))
+/// The SLA table: rows for every type (`*`) first; a ticket uses its type's row, else the `*` row.
+async fn table_out(state: &AppState, paging: Paging) -> AppResult<Json<Page<SlaTargetOut>>> {
+    Ok(Json(Page::of_all(table(&state.db).await?.into_iter().map(SlaTargetOut::from).collect(), paging)))
 }
 
 /// The SLA table in use.
-#[utoipa::path(get, path = "/api/v1/sla/targets", tag = "tickets", security(("bearer" = [])),
-    responses((status = 200, body = SlaTable),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn get_targets(State(state): State<AppState>, _s: Staff<perm::MasterDataManage>) -> AppResult<Json<SlaTable>> {
-    table_out(&state).await
+#[utoipa::path(get, path = "/api/v1/sla/targets", tag = "tickets", params(PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<SlaTargetOut>),))]
+async fn get_targets(
+    State(state): State<AppState>,
+    _s: Staff<perm::MasterDataManage>,
+    paging: Paging,
+) -> AppResult<Json<Page<SlaTargetOut>>> {
+    table_out(&state, paging).await
 }
 
 /// Sets one or more rows of the SLA table (all or none); tickets created afterwards use them.
 #[utoipa::path(put, path = "/api/v1/sla/targets", tag = "tickets", request_body = SlaTargetsUpdate,
     security(("bearer" = [])),
-    responses((status = 200, body = SlaTable),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Page<SlaTargetOut>),
         (status = 422, description = "A row is invalid; fields are named `rows[i].field`", body = Problem,
             content_type = "application/problem+json")))]
 async fn put_targets(
@@ -402,7 +400,7 @@ async fn put_targets(
     s: Staff<perm::MasterDataManage>,
     meta: RequestMeta,
     ApiJson(req): ApiJson<SlaTargetsUpdate>,
-) -> AppResult<Json<SlaTable>> {
+) -> AppResult<Json<Page<SlaTargetOut>>> {
     if req.rows.is_empty() || req.rows.len() > 100 {
         return Err(AppError::field("rows", "send 1 to 100 rows"));
     }
@@ -435,7 +433,8 @@ async fn put_targets(
     save_targets(&state, &rows).await?;
     audit::record(&state, Entry::setting_changed(s.auth(), &meta, "sla_targets", audit::sites::sla_rows(&rows)))
         .await?;
-    table_out(&state).await
+    // The whole table after the change (it has at most a few dozen rows).
+    table_out(&state, Paging { page: 1, per_page: crate::listing::MAX_PER_PAGE }).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -443,17 +442,13 @@ pub struct HolidayOut {
     /// `YYYY-MM-DD` (a local date in Indonesia).
     pub date: String,
     pub name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HolidayList {
-    pub year: i32,
-    /// No holiday is stored: these are the built-in Indonesian holidays (the first change stores them).
+    /// From the built-in list of Indonesian holidays (none is stored yet; the first change
+    /// stores them), rather than entered here.
     pub built_in: bool,
-    pub items: Vec<HolidayOut>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HolidayQuery {
     /// The year (2000–2100); this year in Asia/Jakarta by default.
     pub year: Option<i32>,
@@ -468,27 +463,25 @@ pub struct HolidayIn {
 }
 
 /// The public holidays of a year that business-hours SLA clocks skip.
-#[utoipa::path(get, path = "/api/v1/holidays", tag = "tickets", params(HolidayQuery), security(("bearer" = [])),
-    responses((status = 200, body = HolidayList),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/holidays", tag = "tickets", params(HolidayQuery, PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<HolidayOut>),))]
 async fn list_holidays(
     State(state): State<AppState>,
     _s: Staff<perm::MasterDataManage>,
     ApiQuery(q): ApiQuery<HolidayQuery>,
-) -> AppResult<Json<HolidayList>> {
+    paging: Paging,
+) -> AppResult<Json<Page<HolidayOut>>> {
     let year = check_year(q.year.unwrap_or_else(|| this_year(&state))).map_err(|b| api_error("", &[b]))?;
     let (days, built_in) = holidays_of(&state.db, year).await?;
-    let items = days.into_iter().map(|(d, name)| HolidayOut { date: d.to_string(), name }).collect();
-    Ok(Json(HolidayList { year, built_in, items }))
+    let items = days.into_iter().map(|(d, name)| HolidayOut { date: d.to_string(), name, built_in }).collect();
+    Ok(Json(Page::of_all(items, paging)))
 }
 
 /// Adds a public holiday; business-hours deadlines move past it at once.
 #[utoipa::path(post, path = "/api/v1/holidays", tag = "tickets", request_body = HolidayIn, security(("bearer" = [])),
     responses((status = 201, body = HolidayOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already a holiday", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Already a holiday", body = Problem, content_type = "application/problem+json"),))]
 async fn add_holiday(
     State(state): State<AppState>,
     s: Staff<perm::MasterDataManage>,
@@ -505,17 +498,15 @@ async fn add_holiday(
         Entry::setting_changed(s.auth(), &meta, "holidays", audit::sites::holiday("added", day, &name)),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(HolidayOut { date: day.to_string(), name })))
+    Ok((StatusCode::CREATED, Json(HolidayOut { date: day.to_string(), name, built_in: false })))
 }
 
 /// Deletes a public holiday (not the last one).
 #[utoipa::path(delete, path = "/api/v1/holidays/{date}", tag = "tickets",
     params(("date" = String, Path, description = "The holiday, YYYY-MM-DD")), security(("bearer" = [])),
     responses((status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a holiday", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The last holiday", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The last holiday", body = Problem, content_type = "application/problem+json"),))]
 async fn delete_holiday(
     State(state): State<AppState>,
     s: Staff<perm::MasterDataManage>,
@@ -675,7 +666,7 @@ async fn admin_page(state: &AppState, shell: Shell, year: i32, s: PageState) -> 
 }
 
 #[derive(Debug, Deserialize, Default)]
-struct PageQuery {
+struct AdminQuery {
     year: Option<i32>,
     saved: Option<String>,
 }
@@ -684,7 +675,7 @@ async fn page(
     State(state): State<AppState>,
     shell: Shell,
     _s: Staff<perm::MasterDataManage>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<AdminQuery>,
 ) -> AppResult<Response> {
     let year = check_year(q.year.unwrap_or_else(|| this_year(&state))).map_err(|b| api_error("", &[b]))?;
     let saved = match q.saved.as_deref() {

@@ -5,9 +5,9 @@
 //! shared with the pages; the rules on each value live in `aglis_core::technician`.
 
 use crate::auth::extract::{CurrentUser, Staff, perm};
-use crate::error::{AppError, AppResult, FieldErrors, Problem};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
-use crate::listing::Paging;
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use aglis_core::permission::{Permission, Role};
 use aglis_core::technician::{self as rules, Availability, CheckedProfile, RawProfile, TechnicianError};
@@ -17,7 +17,6 @@ use aglis_db::repo::{tickets, users};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::HeaderName;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -32,9 +31,6 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_availability))
         .routes(routes!(reactivate))
 }
-
-/// The list's total when it answers one page.
-pub const TOTAL_HEADER: &str = "x-total-count";
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SkillOut {
@@ -169,6 +165,7 @@ pub(crate) async fn full(conn: &impl sea_orm::ConnectionTrait, id: i64) -> AppRe
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Name, employee id (`TEC0003`) or phone digits (`0812-7777`).
     pub q: Option<String>,
@@ -187,15 +184,11 @@ pub struct ListParams {
     pub specialization: Option<String>,
     /// true: active only; false: deactivated only; absent: both.
     pub active: Option<bool>,
-    /// Page number from 1. Without `page` and `per_page` every match is returned.
-    pub page: Option<u64>,
-    /// 1–200 (25 when only `page` is given).
-    pub per_page: Option<u64>,
 }
 
 impl ListParams {
-    /// The query, or 422 naming the filter.
-    fn query(self) -> AppResult<TechnicianQuery> {
+    /// The query for page `paging`, or 422 naming the filter.
+    fn query(self, paging: Paging) -> AppResult<TechnicianQuery> {
         let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let availability = blank(self.availability)
             .map(|a| rules::parse_availability(&a))
@@ -214,13 +207,6 @@ impl ListParams {
                     .ok_or_else(|| AppError::field("min_level", "a level from 1 to 5"))?,
             ),
         };
-        let paging = match (self.page, self.per_page) {
-            (None, None) => None,
-            (page, per_page) => {
-                let p = Paging::parse(page, per_page)?;
-                Some((p.page, p.per_page))
-            }
-        };
         let q = blank(self.q);
         if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
             return Err(AppError::field("q", "at most 100 characters"));
@@ -233,34 +219,30 @@ impl ListParams {
             min_level,
             specialization,
             active: self.active,
-            paging,
+            paging: Some((paging.page, paging.per_page)),
         })
     }
 }
 
-/// Technicians with their current load, by name. The body stays a plain array; `X-Total-Count`
-/// tells how many match when `page`/`per_page` ask for one page.
-#[utoipa::path(get, path = "/api/v1/technicians", tag = "technicians", params(ListParams), security(("bearer" = [])),
-    responses((status = 200, body = Vec<TechnicianOut>,
-            headers(("x-total-count" = u64, description = "How many technicians match the filters"))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// Technicians with their current load, by name, a page at a time.
+#[utoipa::path(get, path = "/api/v1/technicians", tag = "technicians", params(ListParams, PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<TechnicianOut>),))]
 async fn list(
     State(state): State<AppState>,
     _staff: Staff<perm::TechniciansView>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> AppResult<([(HeaderName, String); 1], Json<Vec<TechnicianOut>>)> {
-    let (found, total) = technicians::search(&state.reads, &p.query()?).await?;
+    paging: Paging,
+) -> AppResult<Json<Page<TechnicianOut>>> {
+    let (found, total) = technicians::search(&state.reads, &p.query(paging)?).await?;
     let all = complete(&state.reads, found).await?;
-    Ok(([(HeaderName::from_static(TOTAL_HEADER), total.to_string())], Json(all.into_iter().map(Full::out).collect())))
+    Ok(Json(Page::new(all.into_iter().map(Full::out).collect(), total, paging)))
 }
 
 /// One technician: profile, skills with levels, areas, hours, availability, load and linked account.
 #[utoipa::path(get, path = "/api/v1/technicians/{id}", tag = "technicians",
     params(("id" = i64, Path, description = "Technician id")), security(("bearer" = [])),
-    responses((status = 200, body = TechnicianDetail),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TechnicianDetail),))]
 async fn show(
     State(state): State<AppState>,
     _staff: Staff<perm::TechniciansView>,
@@ -515,9 +497,7 @@ pub(crate) async fn deactivate_technician(state: &AppState, id: i64) -> AppResul
 
 /// Adds a technician (employee id `TECnnnn` given in order).
 #[utoipa::path(post, path = "/api/v1/technicians", tag = "technicians", request_body = TechnicianIn, security(("bearer" = [])),
-    responses((status = 201, body = TechnicianOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = TechnicianOut),))]
 async fn create(
     State(state): State<AppState>,
     _staff: Staff<perm::TechniciansEdit>,
@@ -532,10 +512,7 @@ async fn create(
 /// take their defaults), except `availability`, which stays as it is when absent.
 #[utoipa::path(put, path = "/api/v1/technicians/{id}", tag = "technicians", request_body = TechnicianIn,
     params(("id" = i64, Path, description = "Technician id")), security(("bearer" = [])),
-    responses((status = 200, body = TechnicianDetail),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TechnicianDetail),))]
 async fn update(
     State(state): State<AppState>,
     _staff: Staff<perm::TechniciansEdit>,
@@ -552,10 +529,7 @@ async fn update(
 /// they lead active tickets; the problem says how many.
 #[utoipa::path(delete, path = "/api/v1/technicians/{id}", tag = "technicians",
     params(("id" = i64, Path, description = "Technician id")), security(("bearer" = [])),
-    responses((status = 200, body = TechnicianOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TechnicianOut),))]
 async fn deactivate(
     State(state): State<AppState>,
     _staff: Staff<perm::TechniciansEdit>,
@@ -568,9 +542,7 @@ async fn deactivate(
 /// Makes a deactivated technician active again.
 #[utoipa::path(post, path = "/api/v1/technicians/{id}/reactivate", tag = "technicians",
     params(("id" = i64, Path, description = "Technician id")), security(("bearer" = [])),
-    responses((status = 200, body = TechnicianOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TechnicianOut),))]
 async fn reactivate(
     State(state): State<AppState>,
     _staff: Staff<perm::TechniciansEdit>,
@@ -598,10 +570,7 @@ pub(crate) fn may_set_availability(role: Role, user_id: i64, t: &Technician) -> 
 /// Sets availability: supervisors for anyone, a technician for themself.
 #[utoipa::path(post, path = "/api/v1/technicians/{id}/availability", tag = "technicians", request_body = AvailabilityIn,
     params(("id" = i64, Path, description = "Technician id")), security(("bearer" = [])),
-    responses((status = 204),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204),))]
 async fn set_availability(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,

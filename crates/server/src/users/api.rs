@@ -6,7 +6,7 @@ use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::auth::two_factor;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
-use crate::listing::Paging;
+use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use crate::users::service::{self, CreateUser, EditUser};
 use aglis_core::permission::{Permission, Role};
@@ -76,15 +76,8 @@ impl From<&User> for UserOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserList {
-    pub items: Vec<UserOut>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Search in username, full name and e-mail.
     pub q: Option<String>,
@@ -92,8 +85,6 @@ pub struct ListParams {
     #[param(value_type = Option<String>)]
     pub role: Option<Role>,
     pub active: Option<bool>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
 }
 
 /// Lists accounts, filtered and paged.
@@ -101,29 +92,21 @@ pub struct ListParams {
     get,
     path = "/api/v1/users",
     tag = "users",
-    params(ListParams),
+    params(ListParams, PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = UserList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, body = Page<UserOut>),
     )
 )]
 async fn list(
     State(state): State<AppState>,
     _staff: Staff<perm::UsersView>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> AppResult<Json<UserList>> {
-    let paging = Paging::parse(p.page, p.per_page)?;
+    paging: Paging,
+) -> AppResult<Json<Page<UserOut>>> {
     let query = UserQuery { q: p.q, role: p.role, active: p.active, page: paging.page, per_page: paging.per_page };
     let (items, total) = users::list(&state.db, &query).await?;
-    Ok(Json(UserList {
-        items: items.iter().map(UserOut::from).collect(),
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    }))
+    Ok(Json(Page::new(items.iter().map(UserOut::from).collect(), total, paging)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -151,10 +134,7 @@ pub struct CreateUserRequest {
     security(("bearer" = [])),
     responses(
         (status = 201, body = UserOut),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Username or e-mail taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn create(
@@ -189,8 +169,6 @@ fn may_view(actor: &User, id: i64) -> bool {
     security(("bearer" = [])),
     responses(
         (status = 200, body = UserOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn show(
@@ -229,10 +207,7 @@ pub struct UpdateUserRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, body = UserOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail taken, or the last admin would be lost", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn update(
@@ -259,8 +234,6 @@ async fn update(
     security(("bearer" = [])),
     responses(
         (status = 200, body = UserOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The last admin cannot be deactivated", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -291,9 +264,6 @@ pub struct ResetPasswordRequest {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Password changed"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn reset_password(
@@ -316,9 +286,6 @@ async fn reset_password(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Unlocked", body = UserOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn unlock(
@@ -340,9 +307,6 @@ async fn unlock(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Two-factor cleared", body = UserOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "One's own account: use /account/security", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -419,14 +419,15 @@ async fn customer_reads_and_setting_changes_are_recorded() {
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let list: Value = app.get("/api/v1/notification-templates", Some(&admin)).await.json().await.expect("json");
-    let template = list.as_array().and_then(|l| l.first()).and_then(|t| t["id"].as_i64()).expect("a template");
-    let same = json!({"subject": list[0]["subject"], "body": list[0]["body"]});
+    let template = list["items"][0]["id"].as_i64().expect("a template");
+    let same = json!({"subject": list["items"][0]["subject"], "body": list["items"][0]["body"]});
     let path = format!("/api/v1/notification-templates/{template}");
     let res = app.send_json(reqwest::Method::PUT, &path, Some(&admin), &same).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     let schedules: Value = app.get("/api/v1/schedules", Some(&admin)).await.json().await.expect("json");
-    let purge = schedules.as_array().and_then(|l| l.iter().find(|s| s["name"] == "audit_purge")).expect("schedule");
+    let purge =
+        schedules["items"].as_array().and_then(|l| l.iter().find(|s| s["name"] == "audit_purge")).expect("schedule");
     let path = format!("/api/v1/schedules/{}", purge["id"]);
     let res = app.send_json(reqwest::Method::PATCH, &path, Some(&admin), &json!({"cron": "0 3 * * *"})).await;
     assert_eq!(res.status(), StatusCode::OK);

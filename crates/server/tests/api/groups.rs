@@ -110,7 +110,7 @@ async fn only_admins_edit_groups_and_staff_can_list_them() {
         .await;
     let id = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
     let list: Value = app.get("/api/v1/recipient-groups", Some(&cs)).await.json().await.expect("json");
-    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!((list["total"].as_u64(), list["items"].as_array().map(Vec::len)), (Some(1), Some(1)));
     let path = format!("/api/v1/recipient-groups/{id}");
     let res = app
         .send_json(

@@ -104,3 +104,33 @@ async fn swagger_ui_is_served_offline() {
     let res = app.get("/api/docs/swagger-ui.css", None).await;
     assert_eq!(res.status(), StatusCode::OK, "assets are embedded");
 }
+
+#[tokio::test]
+async fn every_list_answers_the_envelope() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("andi", aglis_core::permission::Role::Admin).await;
+    let doc = document(&app).await;
+    let mut lists = 0;
+    for (method, path) in operations(&doc) {
+        let op = &doc["paths"][&path][method.to_lowercase()];
+        let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
+        assert_ne!(schema["type"], "array", "{method} {path} documents a bare array: {schema}");
+        if method != "GET" || path.contains('{') {
+            continue;
+        }
+        let res = app.get(&path, Some(&token)).await;
+        let is_json = res.headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        if res.status() != StatusCode::OK || !is_json {
+            continue;
+        }
+        let body: Value = res.json().await.expect("json");
+        assert!(!body.is_array(), "GET {path} answers a bare array");
+        if body.get("items").is_some() {
+            for key in ["total", "total_exact", "page", "per_page"] {
+                assert!(body.get(key).is_some(), "GET {path}: the envelope lacks `{key}`: {body}");
+            }
+            lists += 1;
+        }
+    }
+    assert!(lists >= 15, "{lists} lists");
+}

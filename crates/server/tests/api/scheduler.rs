@@ -104,7 +104,7 @@ async fn admins_edit_schedules_with_validation_and_disabled_ones_do_not_fire() {
     let (_, sup) = app.user_with_token("siti", Role::Supervisor).await;
     only_the_purge(&app).await;
     let list: Value = app.get("/api/v1/schedules", Some(&sup)).await.json().await.expect("json");
-    let purge = list.as_array().and_then(|l| l.iter().find(|s| s["name"] == "purge_expired_sessions"));
+    let purge = list["items"].as_array().and_then(|l| l.iter().find(|s| s["name"] == "purge_expired_sessions"));
     let id = purge.and_then(|s| s["id"].as_i64()).expect("id");
     let path = format!("/api/v1/schedules/{id}");
     crate::helpers::problem(app.send_json(Method::PATCH, &path, Some(&sup), &json!({"enabled": false})).await, 403)

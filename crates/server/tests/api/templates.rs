@@ -9,9 +9,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn template_id(app: &crate::helpers::TestApp, token: &str, event: &str, language: &str) -> i64 {
-    let list: Value = app.get("/api/v1/notification-templates", Some(token)).await.json().await.expect("json");
-    list.as_array()
-        .expect("array")
+    let list: Value =
+        app.get("/api/v1/notification-templates?per_page=200", Some(token)).await.json().await.expect("json");
+    list["items"]
+        .as_array()
+        .expect("items")
         .iter()
         .find(|t| t["event"] == event && t["language"] == language)
         .and_then(|t| t["id"].as_i64())
@@ -22,10 +24,11 @@ async fn template_id(app: &crate::helpers::TestApp, token: &str, event: &str, la
 async fn every_event_has_an_indonesian_and_an_english_text_from_the_start() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token("dewi", Role::CustomerService).await;
-    let res = app.get("/api/v1/notification-templates", Some(&token)).await;
+    let res = app.get("/api/v1/notification-templates?per_page=200", Some(&token)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let list: Value = res.json().await.expect("json");
-    let list = list.as_array().expect("array");
+    assert_eq!(list["total"].as_u64(), Some(EVENTS.len() as u64 * 2));
+    let list = list["items"].as_array().expect("items");
     assert_eq!(list.len(), EVENTS.len() * 2);
     let sla = list.iter().find(|t| t["event"] == "sla_warning" && t["language"] == "id").expect("sla_warning/id");
     assert!(sla["body"].as_str().is_some_and(|b| b.contains("{{ticketNumber}}")), "{sla}");
@@ -192,8 +195,9 @@ async fn the_editor_previews_without_saving_and_saves_for_admins() {
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.expect("html");
     assert!(html.contains("Perbaikan di Telukjambe Timur selesai 14.00 WIB."), "preview of the unsaved text");
-    let saved: Value = app.get("/api/v1/notification-templates", Some(&token)).await.json().await.expect("json");
-    assert!(saved.as_array().expect("array").iter().all(|t| t["body"] != text), "preview does not save");
+    let saved: Value =
+        app.get("/api/v1/notification-templates?per_page=200", Some(&token)).await.json().await.expect("json");
+    assert!(saved["items"].as_array().expect("items").iter().all(|t| t["body"] != text), "preview does not save");
 
     let res = browser
         .post(app.url(&path))
@@ -211,6 +215,9 @@ async fn the_editor_previews_without_saving_and_saves_for_admins() {
         .await
         .expect("save");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let saved: Value = app.get("/api/v1/notification-templates", Some(&token)).await.json().await.expect("json");
-    assert!(saved.as_array().expect("array").iter().any(|t| t["body"] == text && t["subject"] == "Info {{area}}"));
+    let saved: Value =
+        app.get("/api/v1/notification-templates?per_page=200", Some(&token)).await.json().await.expect("json");
+    assert!(
+        saved["items"].as_array().expect("items").iter().any(|t| t["body"] == text && t["subject"] == "Info {{area}}")
+    );
 }

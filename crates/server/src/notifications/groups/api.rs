@@ -3,6 +3,7 @@
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, IdPath};
+use crate::listing::{Page, PageQuery, Paging};
 use crate::notifications::groups;
 use crate::state::AppState;
 use aglis_db::repo::recipient_groups::{self, Group};
@@ -74,19 +75,22 @@ pub struct GroupIn {
 #[utoipa::path(
     get,
     path = "/api/v1/recipient-groups",
-    tag = "notifications",
+    params(PageQuery), tag = "notifications",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<GroupOut>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 200, body = Page<GroupOut>),
     )
 )]
-async fn list(State(state): State<AppState>, _staff: Staff<perm::NotificationsView>) -> AppResult<Json<Vec<GroupOut>>> {
+async fn list(
+    State(state): State<AppState>,
+    _staff: Staff<perm::NotificationsView>,
+    paging: Paging,
+) -> AppResult<Json<Page<GroupOut>>> {
     let mut items = Vec::new();
     for g in recipient_groups::list(&state.db).await? {
         items.push(out(&state, g).await?);
     }
-    Ok(Json(items))
+    Ok(Json(Page::of_all(items, paging)))
 }
 
 /// Creates a group.
@@ -98,9 +102,7 @@ async fn list(State(state): State<AppState>, _staff: Staff<perm::NotificationsVi
     security(("bearer" = [])),
     responses(
         (status = 201, body = GroupOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn create(
@@ -123,8 +125,6 @@ async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, body = GroupOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn show(
@@ -146,10 +146,6 @@ async fn show(
     security(("bearer" = [])),
     responses(
         (status = 200, body = GroupOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn update(
@@ -173,8 +169,6 @@ async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn delete(

@@ -1,8 +1,9 @@
 //! `/api/v1/notification-templates`: list the texts, change one, preview a text before saving it.
 
 use crate::auth::extract::{Staff, perm};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, IdPath};
+use crate::listing::{Page, PageQuery, Paging};
 use crate::notifications::templates::{self, spec_of};
 use crate::state::AppState;
 use aglis_db::repo::notification_templates::{self, Template};
@@ -61,19 +62,19 @@ fn out(t: Template) -> AppResult<TemplateOut> {
 #[utoipa::path(
     get,
     path = "/api/v1/notification-templates",
-    tag = "notifications",
+    params(PageQuery), tag = "notifications",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<TemplateOut>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 200, body = Page<TemplateOut>),
     )
 )]
 async fn list(
     State(state): State<AppState>,
     _staff: Staff<perm::NotificationsView>,
-) -> AppResult<Json<Vec<TemplateOut>>> {
+    paging: Paging,
+) -> AppResult<Json<Page<TemplateOut>>> {
     let rows = notification_templates::list(&state.db).await?;
-    Ok(Json(rows.into_iter().map(out).collect::<AppResult<_>>()?))
+    Ok(Json(Page::of_all(rows.into_iter().map(out).collect::<AppResult<_>>()?, paging)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -96,9 +97,6 @@ pub struct TemplateText {
     security(("bearer" = [])),
     responses(
         (status = 200, body = TemplateOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn update(
@@ -140,9 +138,6 @@ pub struct PreviewOut {
     security(("bearer" = [])),
     responses(
         (status = 200, body = PreviewOut),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn preview(
