@@ -1,11 +1,11 @@
-//! Two-factor codes: TOTP (RFC 6238) over HOTP (RFC 4226) with HMAC-SHA1, base32 secrets
-//! (RFC 4648, no padding), the `otpauth://` URI authenticator apps scan, and single-use recovery
-//! codes. Plain functions: the caller brings the random bytes and the time.
+//! Two-factor codes: TOTP (RFC 6238, HMAC-SHA1, 30 s steps) computed by the `totp-rs` crate, its
+//! base32 secrets (RFC 4648) and `otpauth://` URI, plus what the crate leaves to us: lenient
+//! reading of a typed secret, replay protection by step, and single-use recovery codes. Plain
+//! functions: the caller brings the random bytes and the time.
 
 use crate::permission::Role;
-use hmac::{Hmac, KeyInit, Mac};
-use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 /// Seconds per TOTP step.
 pub const STEP_SECS: i64 = 30;
@@ -22,7 +22,6 @@ pub const RECOVERY_CODE_BYTES: usize = 7;
 /// The issuer shown in authenticator apps.
 pub const ISSUER: &str = "AGLIS";
 
-const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 /// Recovery code letters: 32 symbols (5 bits each) without the look-alikes 0/o and 1/l.
 const RECOVERY_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
 /// Characters of a recovery code without its dashes: 10 × 5 = 50 random bits.
@@ -53,68 +52,38 @@ pub enum CodeError {
     Replayed,
 }
 
+/// The generator for `secret` with `digits` digits (6–8), SHA-1 and 30 s steps. Built without
+/// the crate's checks on the secret's length and the account name, which the callers ensure
+/// (new secrets are 160 bits) or which do not apply (codes only).
+fn generator(secret: &[u8], digits: u32) -> Totp {
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(u8::try_from(digits).unwrap_or(6))
+        .with_step_duration(STEP_SECS.unsigned_abs())
+        .with_secret(Secret::new(secret.to_vec().into_boxed_slice()))
+        .build_noncompliant()
+}
+
 /// Base32 (RFC 4648 alphabet) without padding.
 pub fn base32_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
-    let mut buffer: u32 = 0;
-    let mut bits = 0u32;
-    for &b in bytes {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(BASE32[((buffer >> bits) & 31) as usize]));
-        }
-        buffer &= (1 << bits) - 1;
-    }
-    if bits > 0 {
-        out.push(char::from(BASE32[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    out
+    Secret::new(bytes.to_vec().into_boxed_slice()).to_base32()
 }
 
 /// Decodes base32, ignoring case, spaces, dashes and trailing `=` padding (as people copy it).
 pub fn base32_decode(text: &str) -> Result<Vec<u8>, TotpError> {
-    let mut out = Vec::with_capacity(text.len() * 5 / 8);
-    let mut buffer: u32 = 0;
-    let mut bits = 0u32;
-    let trimmed = text.trim_end_matches(|c: char| c == '=' || c.is_whitespace());
-    for c in trimmed.chars() {
-        if c.is_whitespace() || c == '-' {
-            continue;
-        }
-        let upper = c.to_ascii_uppercase();
-        let value = match upper {
-            'A'..='Z' => u32::from(upper) - u32::from('A'),
-            '2'..='7' => u32::from(upper) - u32::from('2') + 26,
-            _ => return Err(TotpError::Base32),
-        };
-        buffer = (buffer << 5) | value;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((buffer >> bits) & 0xff) as u8);
-        }
-        buffer &= (1 << bits) - 1;
+    let cleaned: String = text
+        .trim_end_matches(|c: char| c == '=' || c.is_whitespace())
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if !cleaned.chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)) {
+        return Err(TotpError::Base32);
     }
-    Ok(out)
-}
-
-/// HOTP (RFC 4226): the `digits`-digit value for `counter` (`digits` 6–9).
-pub fn hotp(secret: &[u8], counter: u64, digits: u32) -> u32 {
-    let mut mac = match <Hmac<Sha1> as KeyInit>::new_from_slice(secret) {
-        Ok(m) => m,
-        // HMAC takes keys of any length; this arm cannot be reached.
-        Err(_) => return u32::MAX,
-    };
-    mac.update(&counter.to_be_bytes());
-    let hash = mac.finalize().into_bytes();
-    let offset = usize::from(hash[hash.len() - 1] & 0x0f);
-    let binary = (u32::from(hash[offset]) & 0x7f) << 24
-        | u32::from(hash[offset + 1]) << 16
-        | u32::from(hash[offset + 2]) << 8
-        | u32::from(hash[offset + 3]);
-    binary % 10u32.pow(digits.clamp(1, 9))
+    if cleaned.is_empty() {
+        return Ok(Vec::new());
+    }
+    Secret::try_from_base32(&cleaned).map(|s| s.as_bytes().to_vec()).map_err(|_| TotpError::Base32)
 }
 
 /// The step a Unix time falls in (time before 1970 counts as step 0).
@@ -124,8 +93,8 @@ pub fn step_at(unix_secs: i64) -> i64 {
 
 /// The zero-padded code of `step`.
 pub fn code_for_step(secret: &[u8], step: i64, digits: u32) -> String {
-    let value = hotp(secret, u64::try_from(step).unwrap_or(0), digits);
-    format!("{value:0width$}", width = digits as usize)
+    let time = u64::try_from(step).unwrap_or(0).saturating_mul(STEP_SECS.unsigned_abs());
+    generator(secret, digits).generate(time).to_string()
 }
 
 /// TOTP (RFC 6238, SHA-1, 30 s steps): the code at `unix_secs`.
@@ -135,6 +104,8 @@ pub fn totp_at(secret: &[u8], unix_secs: i64, digits: u32) -> String {
 
 /// Checks a 6-digit `code` at `unix_secs`, accepting one step either side. Returns the step it
 /// matched; a step at or before `last_used` (the one of the previous accepted code) is a replay.
+/// (The crate's own check accepts a code again and again within its window; the step it matched
+/// is what makes a replay detectable.)
 pub fn verify(secret: &[u8], code: &str, unix_secs: i64, last_used: Option<i64>) -> Result<i64, CodeError> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != DIGITS as usize || !code.chars().all(|c| c.is_ascii_digit()) {
@@ -163,24 +134,19 @@ pub fn looks_like_totp(input: &str) -> bool {
 }
 
 /// The URI an authenticator app scans:
-/// `otpauth://totp/AGLIS:{username}?secret=…&issuer=AGLIS&algorithm=SHA1&digits=6&period=30`.
+/// `otpauth://totp/AGLIS:{username}?secret=…&issuer=AGLIS` (SHA-1, 6 digits and 30 s are the
+/// defaults every app assumes; the crate leaves them out).
 pub fn otpauth_uri(username: &str, secret_base32: &str) -> String {
-    format!(
-        "otpauth://totp/{ISSUER}:{}?secret={secret_base32}&issuer={ISSUER}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECS}",
-        percent_encode(username)
-    )
-}
-
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let secret = base32_decode(secret_base32).unwrap_or_default();
+    let totp = Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(STEP_SECS.unsigned_abs())
+        .with_secret(Secret::new(secret.into_boxed_slice()))
+        .with_issuer(Some(ISSUER))
+        .with_account_name(username.replace(':', "_"))
+        .build_noncompliant();
+    totp.to_url().unwrap_or_default()
 }
 
 /// A recovery code from random bytes: `abcd-efgh-jk` (50 bits from the first 7 bytes).
@@ -241,9 +207,11 @@ mod tests {
 
     #[test]
     fn rfc4226_hotp_test_vectors() {
-        let expected = [755_224, 287_082, 359_152, 969_429, 338_314, 254_676, 287_922, 162_583, 399_871, 520_489];
+        // A TOTP step is an HOTP counter.
+        let expected =
+            ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
         for (counter, value) in expected.iter().enumerate() {
-            assert_eq!(hotp(RFC_SECRET, counter as u64, 6), *value, "counter {counter}");
+            assert_eq!(code_for_step(RFC_SECRET, counter as i64, 6), *value, "counter {counter}");
         }
     }
 
@@ -311,12 +279,21 @@ mod tests {
     }
 
     #[test]
-    fn otpauth_uri_has_every_parameter() {
-        assert_eq!(
-            otpauth_uri("budi.s", "JBSWY3DPEHPK3PXP"),
-            "otpauth://totp/AGLIS:budi.s?secret=JBSWY3DPEHPK3PXP&issuer=AGLIS&algorithm=SHA1&digits=6&period=30"
+    fn otpauth_uri_names_the_issuer_the_account_and_the_secret() {
+        let uri = otpauth_uri("budi.s", "JBSWY3DPEHPK3PXP");
+        assert!(uri.starts_with("otpauth://totp/AGLIS:budi.s?secret=JBSWY3DPEHPK3PXP"), "{uri}");
+        assert!(uri.contains("issuer=AGLIS"), "{uri}");
+        assert!(
+            otpauth_uri("a b", "JBSWY3DPEHPK3PXP").contains("AGLIS:a%20b?"),
+            "{}",
+            otpauth_uri("a b", "JBSWY3DPEHPK3PXP")
         );
-        assert!(otpauth_uri("a b", "X").contains("AGLIS:a%20b?"));
+        // The crate reads back what it wrote: the same secret and codes.
+        let back = totp_rs::Totp::from_url_unchecked(&uri).expect("parses");
+        assert_eq!(
+            back.generate(59).to_string(),
+            code_for_step(&base32_decode("JBSWY3DPEHPK3PXP").expect("secret"), 1, 6)
+        );
     }
 
     #[test]

@@ -44,6 +44,9 @@ const NAV: &[NavEntry] = &[
     NavEntry { key: "nav.api_docs", href: "/api/docs", icon: "⌘", permission: Permission::DashboardView },
 ];
 
+/// Pages applicants and customers use, shown without the staff frame whoever opens them.
+const PUBLIC_PAGES: [&str; 2] = ["/signup", "/track"];
+
 #[derive(Debug, Clone)]
 pub struct NavLink {
     pub label: &'static str,
@@ -138,6 +141,14 @@ impl Shell {
 
     pub fn local_time(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         t.with_timezone(&aglis_core::schedule::JAKARTA).format("%d-%m-%Y %H:%M WIB").to_string()
+    }
+
+    /// The signed-in user whose staff frame (navigation, top bar) surrounds the page; `None` on
+    /// the public pages (sign-up, tracking), which look the same to everyone: staff open them to
+    /// register a walk-in customer.
+    pub fn frame(&self) -> Option<&ShellUser> {
+        let public = PUBLIC_PAGES.iter().any(|p| self.path == *p || self.path.starts_with(&format!("{p}/")));
+        if public { None } else { self.user.as_ref() }
     }
 
     /// The other language, for the switch in the top bar.

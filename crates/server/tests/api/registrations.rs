@@ -377,3 +377,19 @@ async fn a_not_feasible_survey_cannot_be_approved_and_a_number_signs_up_once_at_
         .expect_err("open one exists");
     assert!(format!("{err:?}").contains("in progress"), "{err:?} ({other})");
 }
+
+#[tokio::test]
+async fn staff_signed_in_see_the_public_forms_to_register_a_walk_in_customer() {
+    let app = spawn_app().await;
+    package(&app).await;
+    app.insert_user("dewi", Role::CustomerService).await;
+    let browser = app.browser_login("dewi").await;
+    for path in ["/signup", "/track"] {
+        let html = browser.get(app.url(path)).send().await.expect("page").text().await.expect("html");
+        assert!(html.contains("<form method=\"post\""), "{path} shows its form to a signed-in member of staff");
+        assert!(html.contains("href=\"/registrations\""), "{path} leads back to the registrations");
+        assert!(!html.contains("class=\"sidebar\""), "{path} is the public page, not the staff frame");
+    }
+    let html = browser.get(app.url("/signup")).send().await.expect("page").text().await.expect("html");
+    assert!(html.contains("Home Silver 50M"), "the packages are listed");
+}
