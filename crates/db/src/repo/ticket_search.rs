@@ -11,14 +11,17 @@
 //! - when a filter is rarer than the words (open tickets of "siti"), the filter's index drives
 //!   instead and the words are checked per ticket.
 //!
-//! Totals are counted up to [`SEARCH_CAP`] ("1000+": add a word or a filter). Values reach the SQL text only as
-//! integers, status names and search words, which hold letters and digits alone.
+//! Totals are counted up to [`SEARCH_CAP`] ("1000+": add a word or a filter). Every value (search
+//! words, statuses, ids, limits) is a bound parameter; the SQL text is built from fixed pieces
+//! only ([`Sql`]).
 
 use super::tickets::{Ticket, TicketQuery};
 use crate::DbError;
 use crate::entity::{ticket_words, tickets};
 use aglis_core::ticket::search_words;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect, Set, Statement, Value,
+};
 
 /// Most matches a search counts before answering "1000+": counting checks each candidate's
 /// other words and filters, a row look-up each (10 k of them took 12 ms on SQLite).
@@ -82,40 +85,104 @@ pub async fn reindex_customer(conn: &impl ConnectionTrait, customer_id: i64, nam
     Ok(())
 }
 
-/// `'text'` as an SQL literal (quotes doubled; search words and status names have none).
-fn lit(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+/// SQL text with a `?` for each value, the values in order: a value is always bound, never
+/// formatted into the text. [`Sql::statement`] numbers the placeholders for PostgreSQL (`$1`…);
+/// the text holds no other `?` (no literals at all).
+#[derive(Debug, Clone, Default)]
+struct Sql {
+    text: String,
+    values: Vec<Value>,
 }
 
-/// `column >= 'red' AND column < 'ree'`: the words starting with `prefix`.
-fn prefix_sql(column: &str, prefix: &str) -> String {
+impl Sql {
+    fn new(text: &str) -> Self {
+        Sql { text: text.to_owned(), values: Vec::new() }
+    }
+
+    fn push(mut self, text: &str) -> Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn bind(mut self, value: impl Into<Value>) -> Self {
+        self.text.push('?');
+        self.values.push(value.into());
+        self
+    }
+
+    fn append(mut self, other: Sql) -> Self {
+        self.text.push_str(&other.text);
+        self.values.extend(other.values);
+        self
+    }
+
+    /// `parts` joined by `sep`.
+    fn join(parts: Vec<Sql>, sep: &str) -> Sql {
+        let mut out = Sql::default();
+        for (i, part) in parts.into_iter().enumerate() {
+            if i > 0 {
+                out = out.push(sep);
+            }
+            out = out.append(part);
+        }
+        out
+    }
+
+    fn statement(self, backend: DatabaseBackend) -> Statement {
+        let text = match backend {
+            DatabaseBackend::Postgres => {
+                let mut n = 0;
+                let mut numbered = String::with_capacity(self.text.len() + 8);
+                for c in self.text.chars() {
+                    if c == '?' {
+                        n += 1;
+                        numbered.push_str(&format!("${n}"));
+                    } else {
+                        numbered.push(c);
+                    }
+                }
+                numbered
+            }
+            _ => self.text,
+        };
+        Statement::from_sql_and_values(backend, text, self.values)
+    }
+}
+
+/// `column >= ? AND column < ?`: the words starting with `prefix`.
+fn prefix_sql(column: &str, prefix: &str) -> Sql {
+    let from = Sql::new(column).push(" >= ").bind(prefix);
     match super::prefix_end(prefix) {
-        Some(end) => format!("{column} >= {} AND {column} < {}", lit(prefix), lit(&end)),
-        None => format!("{column} >= {}", lit(prefix)),
+        Some(end) => from.push(&format!(" AND {column} < ")).bind(end),
+        None => from,
     }
 }
 
 /// The filters of `q` on a ticket row aliased `t`, `AND`-joined (`1 = 1` for none).
-fn filter_sql(q: &TicketQuery) -> String {
-    let mut parts = vec!["1 = 1".to_owned()];
+fn filter_sql(q: &TicketQuery) -> Sql {
+    let mut parts = vec![Sql::new("1 = 1")];
     if let Some(s) = q.status {
-        parts.push(format!("t.status = {}", lit(s.as_str())));
+        parts.push(Sql::new("t.status = ").bind(s.as_str()));
     }
     if let Some(p) = q.priority {
-        parts.push(format!("t.priority = {}", lit(p.as_str())));
+        parts.push(Sql::new("t.priority = ").bind(p.as_str()));
     }
     if let Some(id) = q.technician_id {
-        parts.push(format!("t.lead_technician_id = {id}"));
+        parts.push(Sql::new("t.lead_technician_id = ").bind(id));
     }
     if let Some(id) = q.customer_id {
-        parts.push(format!("t.customer_id = {id}"));
+        parts.push(Sql::new("t.customer_id = ").bind(id));
     }
     if let Some(id) = q.member {
-        parts.push(format!(
-            "(t.lead_technician_id = {id} OR t.id IN (SELECT tt.ticket_id FROM ticket_team tt WHERE tt.technician_id = {id}))"
-        ));
+        parts.push(
+            Sql::new("(t.lead_technician_id = ")
+                .bind(id)
+                .push(" OR t.id IN (SELECT tt.ticket_id FROM ticket_team tt WHERE tt.technician_id = ")
+                .bind(id)
+                .push("))"),
+        );
     }
-    parts.join(" AND ")
+    Sql::join(parts, " AND ")
 }
 
 fn has_filter(q: &TicketQuery) -> bool {
@@ -126,48 +193,57 @@ fn has_filter(q: &TicketQuery) -> bool {
         || q.member.is_some()
 }
 
-/// `EXISTS (…)`: ticket `id_sql` has a word starting with `prefix`.
+/// `EXISTS (…)`: ticket `id_column` has a word starting with `prefix`.
 /// `tail` ends the subquery (PostgreSQL's `OFFSET 0`, see [`list`]).
-fn has_word_sql(id_sql: &str, prefix: &str, tail: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM ticket_words o WHERE o.ticket_id = {id_sql} AND {}{tail})",
-        prefix_sql("o.word", prefix)
-    )
+fn has_word_sql(id_column: &str, prefix: &str, tail: &str) -> Sql {
+    Sql::new(&format!("EXISTS (SELECT 1 FROM ticket_words o WHERE o.ticket_id = {id_column} AND "))
+        .append(prefix_sql("o.word", prefix))
+        .push(tail)
+        .push(")")
 }
 
-async fn ids(conn: &impl ConnectionTrait, sql: String) -> Result<Vec<i64>, DbError> {
-    let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql)).await?;
+async fn ids(conn: &impl ConnectionTrait, sql: Sql) -> Result<Vec<i64>, DbError> {
+    let rows = conn.query_all_raw(sql.statement(conn.get_database_backend())).await?;
     Ok(rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// `SELECT COUNT(*) FROM (inner LIMIT cap + 1)`, as `(n, exact)`.
-async fn capped(conn: &impl ConnectionTrait, inner: String) -> Result<(u64, bool), DbError> {
-    let sql = format!("SELECT COUNT(*) FROM ({inner} LIMIT {}) c", SEARCH_CAP + 1);
+async fn capped(conn: &impl ConnectionTrait, inner: Sql) -> Result<(u64, bool), DbError> {
+    let sql = Sql::new("SELECT COUNT(*) FROM (").append(inner).push(" LIMIT ").bind(cap_plus_one()).push(") c");
     let n = ids(conn, sql).await?.first().copied().unwrap_or(0);
     let n = u64::try_from(n).unwrap_or(0);
     Ok(if n > SEARCH_CAP { (SEARCH_CAP, false) } else { (n, true) })
 }
 
+fn cap_plus_one() -> i64 {
+    i64::try_from(SEARCH_CAP + 1).unwrap_or(i64::MAX)
+}
+
+fn int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// `… ORDER BY column DESC LIMIT ? OFFSET ?`.
+fn newest_page(sql: Sql, column: &str, per_page: u64, offset: u64) -> Sql {
+    sql.push(&format!(" ORDER BY {column} DESC LIMIT ")).bind(int(per_page)).push(" OFFSET ").bind(int(offset))
+}
+
 /// The indexed words starting with `prefix`, at most `EXPANSION + 1`, each found by one index
 /// seek from the previous.
 async fn expand(conn: &impl ConnectionTrait, prefix: &str) -> Result<Vec<String>, DbError> {
-    let first = prefix_sql("word", prefix);
     // Only `> v.word` as the lower bound: given `>= prefix` too, SQLite seeks from the prefix
     // and walks every entry of the previous word (125 k for "redaman": 2 ms instead of 0.05).
     let next = match super::prefix_end(prefix) {
-        Some(end) => format!("w.word < {}", lit(&end)),
-        None => "1 = 1".to_owned(),
+        Some(end) => Sql::new("w.word < ").bind(end),
+        None => Sql::new("1 = 1"),
     };
-    let sql = format!(
-        "WITH RECURSIVE v(word) AS (
-            SELECT MIN(word) FROM ticket_words WHERE {first}
-            UNION ALL
-            SELECT (SELECT MIN(w.word) FROM ticket_words w WHERE w.word > v.word AND {next})
-            FROM v WHERE v.word IS NOT NULL
-        ) SELECT word FROM v WHERE word IS NOT NULL LIMIT {}",
-        EXPANSION + 1
-    );
-    let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql)).await?;
+    let sql = Sql::new("WITH RECURSIVE v(word) AS (SELECT MIN(word) FROM ticket_words WHERE ")
+        .append(prefix_sql("word", prefix))
+        .push(" UNION ALL SELECT (SELECT MIN(w.word) FROM ticket_words w WHERE w.word > v.word AND ")
+        .append(next)
+        .push(") FROM v WHERE v.word IS NOT NULL) SELECT word FROM v WHERE word IS NOT NULL LIMIT ")
+        .bind(int(EXPANSION as u64 + 1));
+    let rows = conn.query_all_raw(sql.statement(conn.get_database_backend())).await?;
     let words = rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect::<Result<Vec<_>, _>>()?;
     // Without an end to the range (a prefix of "z"s), the walk may pass the prefix's words.
     Ok(words.into_iter().take_while(|w| w.starts_with(prefix)).collect())
@@ -201,13 +277,13 @@ pub async fn list(
     let mut sizes = Vec::with_capacity(words.len());
     if words.len() > 1 || filter.is_some() {
         for w in words {
-            let (n, _) = capped(conn, format!("SELECT 1 FROM ticket_words WHERE {}", prefix_sql("word", w))).await?;
+            let (n, _) =
+                capped(conn, Sql::new("SELECT 1 FROM ticket_words WHERE ").append(prefix_sql("word", w))).await?;
             sizes.push(n);
         }
     }
     let (driver_at, driver_size) =
         sizes.iter().copied().enumerate().min_by_key(|(_, n)| *n).unwrap_or((0, SEARCH_CAP + 1));
-    let filters = filter_sql(q);
     // The filter drives when it is rarer than the words, or small enough to walk when the
     // words are common (open tickets of "siti": the words would be checked to their end).
     let filter_drives = filter.is_some_and(|n| n < driver_size || (driver_size >= SEARCH_CAP && n <= FILTER_WALK));
@@ -215,29 +291,30 @@ pub async fn list(
         true => {
             // On PostgreSQL `OFFSET 0` keeps each check a per-ticket index probe: turned into a
             // semi-join it hashed every ticket of the word ("siti": 24 k) per request (124 ms p99).
-            let probe =
-                if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres { " OFFSET 0" } else { "" };
-            let words_sql: Vec<String> = words.iter().map(|w| has_word_sql("t.id", w, probe)).collect();
-            let cond = format!("{filters} AND {}", words_sql.join(" AND "));
-            let page = ids(
-                conn,
-                format!("SELECT t.id FROM tickets t WHERE {cond} ORDER BY t.id DESC LIMIT {per_page} OFFSET {offset}"),
-            )
-            .await?;
-            (page, capped(conn, format!("SELECT t.id FROM tickets t WHERE {cond}")).await?)
+            let probe = if conn.get_database_backend() == DatabaseBackend::Postgres { " OFFSET 0" } else { "" };
+            let mut cond = vec![filter_sql(q)];
+            cond.extend(words.iter().map(|w| has_word_sql("t.id", w, probe)));
+            let matching = Sql::new("SELECT t.id FROM tickets t WHERE ").append(Sql::join(cond, " AND "));
+            let page = ids(conn, newest_page(matching.clone(), "t.id", per_page, offset)).await?;
+            (page, capped(conn, matching).await?)
         }
         false => {
             let driver = &words[driver_at];
-            let mut checks: Vec<String> = words
+            let mut checks: Vec<Sql> = words
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| *i != driver_at)
                 .map(|(_, w)| has_word_sql("w.ticket_id", w, ""))
                 .collect();
             if has_filter(q) {
-                checks.push(format!("EXISTS (SELECT 1 FROM tickets t WHERE t.id = w.ticket_id AND {filters})"));
+                checks.push(
+                    Sql::new("EXISTS (SELECT 1 FROM tickets t WHERE t.id = w.ticket_id AND ")
+                        .append(filter_sql(q))
+                        .push(")"),
+                );
             }
-            let checks = if checks.is_empty() { String::new() } else { format!(" AND {}", checks.join(" AND ")) };
+            let checks =
+                if checks.is_empty() { Sql::default() } else { Sql::new(" AND ").append(Sql::join(checks, " AND ")) };
             let expanded = expand(conn, driver).await?;
             if expanded.is_empty() {
                 (Vec::new(), (0, true))
@@ -245,32 +322,28 @@ pub async fn list(
                 // Each indexed word's newest `limit` matches from its own index range, merged:
                 // for the page, and (newest first, so on the pages just read) for the count.
                 let merged = |limit: u64| {
-                    let parts: Vec<String> = expanded
+                    let parts: Vec<Sql> = expanded
                         .iter()
                         .enumerate()
                         .map(|(i, word)| {
-                            format!(
-                                "SELECT ticket_id FROM (SELECT w.ticket_id FROM ticket_words w WHERE w.word = {}{checks} \
-                                 ORDER BY w.ticket_id DESC LIMIT {limit}) p{i}",
-                                lit(word)
-                            )
+                            Sql::new("SELECT ticket_id FROM (SELECT w.ticket_id FROM ticket_words w WHERE w.word = ")
+                                .bind(word.as_str())
+                                .append(checks.clone())
+                                .push(" ORDER BY w.ticket_id DESC LIMIT ")
+                                .bind(int(limit))
+                                .push(&format!(") p{i}"))
                         })
                         .collect();
-                    parts.join(" UNION ")
+                    Sql::join(parts, " UNION ")
                 };
-                let page = ids(
-                    conn,
-                    format!("{} ORDER BY ticket_id DESC LIMIT {per_page} OFFSET {offset}", merged(offset + per_page)),
-                )
-                .await?;
-                (page, capped(conn, format!("SELECT ticket_id FROM ({}) m", merged(SEARCH_CAP + 1))).await?)
+                let page = ids(conn, newest_page(merged(offset + per_page), "ticket_id", per_page, offset)).await?;
+                let all = Sql::new("SELECT ticket_id FROM (").append(merged(SEARCH_CAP + 1)).push(") m");
+                (page, capped(conn, all).await?)
             } else {
-                let matching = format!(
-                    "SELECT DISTINCT w.ticket_id FROM ticket_words w WHERE {}{checks}",
-                    prefix_sql("w.word", driver)
-                );
-                let page =
-                    ids(conn, format!("{matching} ORDER BY w.ticket_id DESC LIMIT {per_page} OFFSET {offset}")).await?;
+                let matching = Sql::new("SELECT DISTINCT w.ticket_id FROM ticket_words w WHERE ")
+                    .append(prefix_sql("w.word", driver))
+                    .append(checks);
+                let page = ids(conn, newest_page(matching.clone(), "w.ticket_id", per_page, offset)).await?;
                 (page, capped(conn, matching).await?)
             }
         }
@@ -291,12 +364,27 @@ mod tests {
     use aglis_core::ticket::TicketStatus;
 
     #[test]
-    fn prefixes_become_ranges_and_literals_stay_quoted() {
-        assert_eq!(prefix_sql("word", "red"), "word >= 'red' AND word < 'ree'");
-        assert_eq!(lit("o'neil"), "'o''neil'");
+    fn values_are_bound_never_written_into_the_text() {
+        let p = prefix_sql("word", "red");
+        assert_eq!(p.text, "word >= ? AND word < ?");
+        assert_eq!(p.values, vec![Value::from("red"), Value::from("ree")]);
+        let hostile = prefix_sql("word", "o'neil; DROP TABLE tickets --");
+        assert!(!hostile.text.contains("DROP") && !hostile.text.contains('\''), "{}", hostile.text);
         let q = TicketQuery { status: Some(TicketStatus::Open), member: Some(4), ..Default::default() };
-        let sql = filter_sql(&q);
-        assert!(sql.contains("t.status = 'open'") && sql.contains("tt.technician_id = 4"), "{sql}");
-        assert_eq!(filter_sql(&TicketQuery::default()), "1 = 1");
+        let f = filter_sql(&q);
+        assert_eq!(
+            f.text,
+            "1 = 1 AND t.status = ? AND (t.lead_technician_id = ? OR t.id IN (SELECT tt.ticket_id FROM ticket_team tt \
+             WHERE tt.technician_id = ?))"
+        );
+        assert_eq!(f.values, vec![Value::from("open"), Value::from(4i64), Value::from(4i64)]);
+        assert_eq!(filter_sql(&TicketQuery::default()).text, "1 = 1");
+    }
+
+    #[test]
+    fn postgres_placeholders_are_numbered_in_order() {
+        let sql = Sql::new("a = ").bind(1i64).push(" AND b = ").bind("x");
+        assert_eq!(sql.clone().statement(DatabaseBackend::Postgres).sql, "a = $1 AND b = $2");
+        assert_eq!(sql.statement(DatabaseBackend::Sqlite).sql, "a = ? AND b = ?");
     }
 }
