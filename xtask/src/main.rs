@@ -36,7 +36,9 @@ USAGE:
         then run `cargo nextest run --workspace --no-fail-fast` once per engine:
           sqlite    AGLIS_TEST_DATABASE_URL unset
           postgres  AGLIS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres,
-                    a throwaway cluster in target/xtask-pg/, removed afterwards
+                    a throwaway cluster in <tmp>/aglis-xtask-<uid>/pg-<hash of the
+                    workspace path>/ (reachable by the server user wherever the clone
+                    is), removed afterwards
         The default engine is `all`. Exits 1 if any run fails.
         Example: cargo xtask test --engine postgres -- -E 'test(invoice)'
 
@@ -79,7 +81,7 @@ USAGE:
                      RTO ≈ restore + start, pg_dump/pg_restore seconds, dump size
         Engines:
           sqlite    a temp database file (queue) or data directory (load tests)
-          postgres  a throwaway cluster in target/xtask-pg-bench/ (fsync off), removed
+          postgres  a throwaway cluster in <tmp>/aglis-xtask-<uid>/pg-bench-<hash>/ (fsync off), removed
                     afterwards; the queue bench gets AGLIS_BENCH_DATABASE_URL=
                     postgres://postgres@127.0.0.1:PORT/postgres and creates and drops its
                     own database there; the load test uses a database `aglis_load`; the
@@ -93,11 +95,13 @@ USAGE:
 
     cargo xtask pg start
         Start the throwaway PostgreSQL cluster and leave it running. Prints its URL
-        (alone on stdout) and writes it to target/xtask-pg/url. Then e.g.:
+        (alone on stdout) and writes it to target/xtask-pg/url; the cluster itself is in
+        <tmp>/aglis-xtask-<uid>/pg-<hash>/. Then e.g.:
           export AGLIS_TEST_DATABASE_URL=$(cat target/xtask-pg/url)
 
     cargo xtask pg stop
-        Stop that cluster and delete target/xtask-pg/.
+        Stop that cluster (also one left by a crashed run) and delete its directory and
+        target/xtask-pg/.
 
     cargo xtask help
         Show this text.
@@ -105,9 +109,10 @@ USAGE:
 ENVIRONMENT:
     AGLIS_PG_BINDIR   directory with initdb and pg_ctl to use instead of searching
                       /usr/lib/postgresql/*/bin and PATH
-    XTASK_BENCH_DIR   --suite backup only: directory for xtask-backup-bench/ and
-                      xtask-pg-bench/ instead of target/ (e.g. /dev/shm when the disk is
-                      short of space; the figures then exclude disk I/O)
+    XTASK_BENCH_DIR   --suite backup only: directory for xtask-backup-bench/ (instead of
+                      target/) and xtask-pg-bench/ (instead of <tmp>/aglis-xtask-<uid>/),
+                      e.g. /dev/shm when the disk is short of space (the figures then
+                      exclude disk I/O); the server user must be able to reach it
 ";
 
 /// Which database engines `cargo xtask test` (or `bench`) runs on.
@@ -367,9 +372,13 @@ fn bench(engine: Engine, suite: Suite, messages: Option<usize>, data: backup_ben
     let cluster = if engine.includes_postgres() {
         let bin = postgres::ensure_binaries()?;
         let run_as = postgres::server_user()?;
-        // The backup bench may keep its cluster elsewhere (XTASK_BENCH_DIR), the others not.
-        let base = if suite.includes_backup() { backup_bench::base_dir(&root) } else { root.join("target") };
-        let layout = postgres::Layout { dir: base.join("xtask-pg-bench") };
+        // The backup bench may keep its cluster where XTASK_BENCH_DIR says, the others not.
+        let layout = match std::env::var_os(backup_bench::DIR_ENV).filter(|d| !d.is_empty()) {
+            Some(_) if suite.includes_backup() => {
+                postgres::Layout::in_dir(backup_bench::base_dir(&root).join("xtask-pg-bench"))
+            }
+            _ => postgres::Layout::bench(&root),
+        };
         let createdb = bin.pg_ctl.with_file_name("createdb");
         Some((postgres::Cluster::start(layout, &bin, run_as)?, createdb))
     } else {
