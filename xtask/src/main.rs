@@ -18,6 +18,7 @@ mod nextest;
 mod postgres;
 mod report;
 mod s3;
+mod venv;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -32,7 +33,9 @@ cargo xtask: project tasks
 USAGE:
     cargo xtask test [--engine sqlite|postgres|all] [-- <nextest args>...]
         Install what is missing (cargo-nextest; chromium and chromium-driver for the browser
-        test and the PostgreSQL server, with apt-get),
+        test and the PostgreSQL server, with apt-get; moto, the local S3 server, from PyPI
+        into target/xtask-s3/venv, python3-venv with apt-get if needed), start moto on
+        127.0.0.1 (AGLIS_TEST_S3_ENDPOINT; without it the run fails, it never skips),
         then run `cargo nextest run --workspace --no-fail-fast` once per engine:
           sqlite    AGLIS_TEST_DATABASE_URL unset
           postgres  AGLIS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres,
@@ -335,18 +338,18 @@ fn test(engine: Engine, extra: &[String]) -> Result<bool> {
         None
     };
 
-    // The backup tests' off-site copy goes to a local S3 server (moto).
-    let s3 = s3::S3Server::start(&root);
-    let s3_endpoint = s3.as_ref().map(|s| s.endpoint().to_owned());
+    // Attachments on a bucket and the backups' off-site copy go to a local S3 server (moto),
+    // which the run cannot do without.
+    let s3 = s3::S3Server::start(&root)?;
 
     let mut results = Vec::new();
     if engine.includes_sqlite() {
         eprintln!("\n==> engine: sqlite\n");
-        results.push(("sqlite", nextest::run(&root, None, s3_endpoint.as_deref(), extra)?));
+        results.push(("sqlite", nextest::run(&root, None, s3.endpoint(), extra)?));
     }
     if let Some(cluster) = &cluster {
         eprintln!("\n==> engine: postgres ({})\n", cluster.port());
-        results.push(("postgres", nextest::run(&root, Some(&cluster.url()), s3_endpoint.as_deref(), extra)?));
+        results.push(("postgres", nextest::run(&root, Some(&cluster.url()), s3.endpoint(), extra)?));
     }
     drop(cluster);
     drop(s3);

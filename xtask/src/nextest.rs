@@ -48,19 +48,15 @@ pub fn run_args(extra: &[String]) -> Vec<String> {
 }
 
 /// Runs the workspace's tests in `root`, against PostgreSQL at `database_url` or,
-/// without one, on SQLite; with a local S3 server's address when there is one. Returns whether
-/// all passed.
-pub fn run(root: &Path, database_url: Option<&str>, s3_endpoint: Option<&str>, extra: &[String]) -> Result<bool> {
+/// without one, on SQLite, with the local S3 server at `s3_endpoint`. Returns whether all passed.
+pub fn run(root: &Path, database_url: Option<&str>, s3_endpoint: &str, extra: &[String]) -> Result<bool> {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(root).args(run_args(extra));
     match database_url {
         Some(url) => cmd.env(DATABASE_URL_ENV, url),
         None => cmd.env_remove(DATABASE_URL_ENV),
     };
-    match s3_endpoint {
-        Some(url) => cmd.env(crate::s3::ENDPOINT_ENV, url),
-        None => cmd.env_remove(crate::s3::ENDPOINT_ENV),
-    };
+    cmd.env(crate::s3::ENDPOINT_ENV, s3_endpoint);
     Ok(cmd::status(&mut cmd)?.success())
 }
 
