@@ -56,6 +56,15 @@ const ADMIN_ID_ENV: &str = "AGLIS_FUZZ_ADMIN_ID";
 /// The PostgreSQL database of the fuzz server.
 const PG_DATABASE: &str = "aglis_fuzz";
 
+/// Secrets of the inbound webhooks (Meta's signature, its subscription check, Fonnte's status
+/// callback): with them set the three webhook operations exist and are fuzzed like the rest;
+/// unset they only answer 404. They check what comes in and send nothing out.
+pub const WEBHOOK_SECRETS: [(&str, &str); 3] = [
+    ("AGLIS_META_APP_SECRET", "xtask-fuzz-meta-app-secret"),
+    ("AGLIS_META_VERIFY_TOKEN", "xtask-fuzz-meta-verify-token"),
+    ("AGLIS_FONNTE_WEBHOOK_TOKEN", "xtask-fuzz-fonnte-webhook-token"),
+];
+
 /// A run that takes longer than this is stopped and fails (a hang must not block CI).
 const RUN_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -299,6 +308,7 @@ pub fn run(root: &Path, tools: &Tools, engine: &str, database: &Database, extra:
     demo.arg("demo")
         .env("AGLIS_BIND", addr.to_string())
         .env("AGLIS_CONFIG", &config_file)
+        .envs(WEBHOOK_SECRETS)
         .stdout(log.try_clone().context("cannot share the server log")?)
         .stderr(log);
     note!("$ {} (AGLIS_BIND={addr}, log in {})", cmd::display(&demo), log_path.display());
@@ -483,6 +493,15 @@ mod tests {
         assert!(line.ends_with("--phases coverage"), "extra arguments come last: {line}");
         let shown = masked(&args, "tok123").join(" ");
         assert!(!shown.contains("tok123") && shown.contains("Authorization: Bearer <admin token>"));
+    }
+
+    #[test]
+    fn the_webhook_secrets_are_inbound_only_and_long_enough() {
+        for (name, value) in WEBHOOK_SECRETS {
+            assert!(name.starts_with("AGLIS_") && name.contains("WEBHOOK") || name.starts_with("AGLIS_META_"));
+            assert!(!name.ends_with("_URL") && name != "AGLIS_META_TOKEN", "{name} would configure a sender");
+            assert!(value.len() >= 16, "{name}: the server wants at least 16 characters");
+        }
     }
 
     #[test]
