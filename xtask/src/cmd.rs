@@ -86,10 +86,10 @@ pub fn parse_euid(proc_status: &str) -> Option<u32> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Tells whether this process runs as root (effective uid 0).
-pub fn is_root() -> bool {
+/// The effective uid of this process (from `/proc/self/status`, else `id -u`).
+pub fn euid() -> Option<u32> {
     if let Some(uid) = std::fs::read_to_string("/proc/self/status").ok().as_deref().and_then(parse_euid) {
-        return uid == 0;
+        return Some(uid);
     }
     Command::new("id")
         .arg("-u")
@@ -97,7 +97,12 @@ pub fn is_root() -> bool {
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .is_some_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+}
+
+/// Tells whether this process runs as root (effective uid 0).
+pub fn is_root() -> bool {
+    euid() == Some(0)
 }
 
 /// Tells whether a system user called `name` exists.

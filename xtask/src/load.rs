@@ -134,7 +134,7 @@ pub fn ensure_oha() -> Result<PathBuf> {
 }
 
 /// The cargo target directory: `$CARGO_TARGET_DIR`, else `<root>/target`.
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => root.join(dir),
         None => root.join("target"),
@@ -180,26 +180,26 @@ impl Drop for TempDir {
     }
 }
 
-/// The running `aglis serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
+/// The running `aglis serve` (or `aglis demo`), stopped when dropped.
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Server {
     /// Waits until `GET /api/health` answers 200; fails if the server exits or takes too long.
-    fn wait_healthy(&mut self) -> Result<()> {
+    pub(crate) fn wait_healthy(&mut self) -> Result<()> {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().context("cannot check the server process")? {
-                return Err(Error::msg(format!("`aglis serve` exited ({status}) before answering")));
+                return Err(Error::msg(format!("the server exited ({status}) before answering")));
             }
             if let Ok((200, _)) = http::request(self.addr, "GET", "/api/health", &[], None) {
                 return Ok(());
             }
             if started.elapsed() > START_TIMEOUT {
                 return Err(Error::msg(format!(
-                    "`aglis serve` did not answer GET /api/health with 200 within {} s",
+                    "the server did not answer GET /api/health with 200 within {} s",
                     START_TIMEOUT.as_secs()
                 )));
             }
@@ -227,7 +227,7 @@ impl Drop for Server {
 
 /// A command running the `aglis` binary on `data_dir` (and the PostgreSQL `database_url`),
 /// with no other `AGLIS_*` variable inherited, logging warnings only.
-fn aglis_command(aglis: &Path, data_dir: &Path, database_url: Option<&str>) -> Command {
+pub(crate) fn aglis_command(aglis: &Path, data_dir: &Path, database_url: Option<&str>) -> Command {
     let mut cmd = Command::new(aglis);
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("AGLIS_") {
@@ -244,20 +244,20 @@ fn aglis_command(aglis: &Path, data_dir: &Path, database_url: Option<&str>) -> C
     cmd
 }
 
-/// Creates [`PG_DATABASE`] afresh on the cluster at `port`; returns its URL.
-fn create_pg_database(createdb: &Path, port: u16) -> Result<String> {
+/// Creates the database `name` afresh on the cluster at `port`; returns its URL.
+pub(crate) fn create_pg_database(createdb: &Path, port: u16, name: &str) -> Result<String> {
     let port_arg = port.to_string();
     let conn = ["-h", "127.0.0.1", "-p", &port_arg, "-U", "postgres"];
     let dropdb = createdb.with_file_name("dropdb");
     if dropdb.is_file() {
         let mut drop = Command::new(&dropdb);
-        drop.args(conn).args(["--if-exists", PG_DATABASE]);
+        drop.args(conn).args(["--if-exists", name]);
         cmd::run(cmd::stdout_to_stderr(&mut drop))?;
     }
     let mut create = Command::new(createdb);
-    create.args(conn).arg(PG_DATABASE);
+    create.args(conn).arg(name);
     cmd::run(cmd::stdout_to_stderr(&mut create))?;
-    Ok(format!("postgres://postgres@127.0.0.1:{port}/{PG_DATABASE}"))
+    Ok(format!("postgres://postgres@127.0.0.1:{port}/{name}"))
 }
 
 /// Seeds one engine's database, starts the server once and runs every suite of `suites` on it.
@@ -272,7 +272,7 @@ pub fn run(
     let dir = TempDir::new(engine)?;
     let database_url = match database {
         Database::Sqlite => None,
-        Database::Postgres { createdb, port } => Some(create_pg_database(createdb, *port)?),
+        Database::Postgres { createdb, port } => Some(create_pg_database(createdb, *port, PG_DATABASE)?),
     };
     let url = database_url.as_deref();
 
@@ -422,7 +422,7 @@ fn middle(newest: i64) -> i64 {
 }
 
 /// `POST /api/v1/auth/login` as the demo admin; returns the bearer token.
-fn login(addr: SocketAddr) -> Result<String> {
+pub(crate) fn login(addr: SocketAddr) -> Result<String> {
     let body = format!(r#"{{"username":"{USERNAME}","password":"{PASSWORD}"}}"#);
     let (status, text) = http::request(addr, "POST", "/api/v1/auth/login", &[], Some(&body))?;
     if status != 200 {

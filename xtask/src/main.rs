@@ -2,8 +2,9 @@
 //!
 //! `cargo xtask test` installs what is missing (cargo-nextest, the PostgreSQL server),
 //! then runs the whole test suite twice: on SQLite, then on a throwaway PostgreSQL
-//! cluster whose URL it passes in `AGLIS_TEST_DATABASE_URL`. `cargo xtask bench` runs the
-//! queue benchmark and the customer and ticket load tests the same way. See [`HELP`].
+//! cluster whose URL it passes in `AGLIS_TEST_DATABASE_URL`, then fuzzes the API on each engine
+//! ([`fuzz`], also alone as `cargo xtask fuzz`). `cargo xtask bench` runs the queue benchmark
+//! and the customer and ticket load tests the same way. See [`HELP`].
 
 mod apt;
 mod backup_bench;
@@ -11,6 +12,7 @@ mod bench;
 mod browser;
 mod cmd;
 mod error;
+mod fuzz;
 mod http;
 mod json;
 mod load;
@@ -18,6 +20,7 @@ mod nextest;
 mod postgres;
 mod report;
 mod s3;
+mod venv;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -32,13 +35,35 @@ cargo xtask: project tasks
 USAGE:
     cargo xtask test [--engine sqlite|postgres|all] [-- <nextest args>...]
         Install what is missing (cargo-nextest; chromium and chromium-driver for the browser
-        test and the PostgreSQL server, with apt-get),
+        test and the PostgreSQL server, with apt-get; moto, the local S3 server, from PyPI
+        into target/xtask-s3/venv, python3-venv with apt-get if needed), start moto on
+        127.0.0.1 (AGLIS_TEST_S3_ENDPOINT; without it the run fails, it never skips),
         then run `cargo nextest run --workspace --no-fail-fast` once per engine:
           sqlite    AGLIS_TEST_DATABASE_URL unset
           postgres  AGLIS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres,
-                    a throwaway cluster in target/xtask-pg/, removed afterwards
-        The default engine is `all`. Exits 1 if any run fails.
+                    a throwaway cluster in <tmp>/aglis-xtask-<uid>/pg-<hash of the
+                    workspace path>/ (reachable by the server user wherever the clone
+                    is), removed afterwards
+        then the fuzz stage on the same engines (see `cargo xtask fuzz`; the arguments after
+        `--` are not passed to it). The default engine is `all`. Exits 1 if any run fails.
         Example: cargo xtask test --engine postgres -- -E 'test(invoice)'
+
+    cargo xtask fuzz [--engine sqlite|postgres|all] [-- <schemathesis run args>...]
+        Property-based tests of the OpenAPI document: install schemathesis==4.32.5 from PyPI
+        into target/xtask-fuzz/venv if missing (python3-venv with apt-get if needed; failing
+        that, the run fails saying what is missing), build the debug `aglis`, and per engine
+        start `aglis demo` on 127.0.0.1:PORT against a fresh database (sqlite: a temp data
+        directory; postgres: database aglis_fuzz in the throwaway cluster), sign in as the demo
+        admin and run
+          schemathesis run <url>/api/openapi.json --url <url> --checks all
+            -H 'Authorization: Bearer <token>' --seed 20261206 --max-examples 100 --workers 1
+            --generation-database none
+        with the settings of xtask/fuzz/schemathesis.toml (the operations left out, and why)
+        and the hook xtask/fuzz/aglis_fuzz_hooks.py (keeps the run's own admin signed in).
+        Reports (junit.xml, events.ndjson, report.json) and the server's log go to
+        target/xtask-fuzz/<engine>/. Prints the test cases generated and the failures by
+        check and operation; fails on any failure. The default engine is `all`.
+        Example: cargo xtask fuzz --engine sqlite -- --include-path-regex '^/api/v1/tickets'
 
     cargo xtask bench [--engine sqlite|postgres|all] [--suite queue|customers|tickets|monitoring|backup|all]
                       [--messages N] [--data demo|large|all]
@@ -79,7 +104,7 @@ USAGE:
                      RTO ≈ restore + start, pg_dump/pg_restore seconds, dump size
         Engines:
           sqlite    a temp database file (queue) or data directory (load tests)
-          postgres  a throwaway cluster in target/xtask-pg-bench/ (fsync off), removed
+          postgres  a throwaway cluster in <tmp>/aglis-xtask-<uid>/pg-bench-<hash>/ (fsync off), removed
                     afterwards; the queue bench gets AGLIS_BENCH_DATABASE_URL=
                     postgres://postgres@127.0.0.1:PORT/postgres and creates and drops its
                     own database there; the load test uses a database `aglis_load`; the
@@ -93,11 +118,13 @@ USAGE:
 
     cargo xtask pg start
         Start the throwaway PostgreSQL cluster and leave it running. Prints its URL
-        (alone on stdout) and writes it to target/xtask-pg/url. Then e.g.:
+        (alone on stdout) and writes it to target/xtask-pg/url; the cluster itself is in
+        <tmp>/aglis-xtask-<uid>/pg-<hash>/. Then e.g.:
           export AGLIS_TEST_DATABASE_URL=$(cat target/xtask-pg/url)
 
     cargo xtask pg stop
-        Stop that cluster and delete target/xtask-pg/.
+        Stop that cluster (also one left by a crashed run) and delete its directory and
+        target/xtask-pg/.
 
     cargo xtask help
         Show this text.
@@ -105,9 +132,10 @@ USAGE:
 ENVIRONMENT:
     AGLIS_PG_BINDIR   directory with initdb and pg_ctl to use instead of searching
                       /usr/lib/postgresql/*/bin and PATH
-    XTASK_BENCH_DIR   --suite backup only: directory for xtask-backup-bench/ and
-                      xtask-pg-bench/ instead of target/ (e.g. /dev/shm when the disk is
-                      short of space; the figures then exclude disk I/O)
+    XTASK_BENCH_DIR   --suite backup only: directory for xtask-backup-bench/ (instead of
+                      target/) and xtask-pg-bench/ (instead of <tmp>/aglis-xtask-<uid>/),
+                      e.g. /dev/shm when the disk is short of space (the figures then
+                      exclude disk I/O); the server user must be able to reach it
 ";
 
 /// Which database engines `cargo xtask test` (or `bench`) runs on.
@@ -198,6 +226,7 @@ enum Task {
     Help,
     Test { engine: Engine, extra: Vec<String> },
     Bench { engine: Engine, suite: Suite, messages: Option<usize>, data: backup_bench::DataSets },
+    Fuzz { engine: Engine, extra: Vec<String> },
     PgStart,
     PgStop,
 }
@@ -209,7 +238,8 @@ fn parse(args: &[String]) -> Result<Task, String> {
     };
     match command.as_str() {
         "help" | "-h" | "--help" => Ok(Task::Help),
-        "test" => parse_test(rest),
+        "test" => Ok(parse_test(rest)?.map_or(Task::Help, |(engine, extra)| Task::Test { engine, extra })),
+        "fuzz" => Ok(parse_test(rest)?.map_or(Task::Help, |(engine, extra)| Task::Fuzz { engine, extra })),
         "bench" => parse_bench(rest),
         "pg" => match rest {
             [sub] if sub == "start" => Ok(Task::PgStart),
@@ -220,16 +250,17 @@ fn parse(args: &[String]) -> Result<Task, String> {
     }
 }
 
-/// Parses the arguments of `cargo xtask test`.
-fn parse_test(args: &[String]) -> Result<Task, String> {
+/// Parses the arguments of `cargo xtask test` and `cargo xtask fuzz`: `--engine` and what comes
+/// after `--` (for nextest, or for schemathesis); `None` for `--help`.
+fn parse_test(args: &[String]) -> Result<Option<(Engine, Vec<String>)>, String> {
     let mut engine = Engine::All;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--" => {
-                return Ok(Task::Test { engine, extra: args.cloned().collect() });
+                return Ok(Some((engine, args.cloned().collect())));
             }
-            "-h" | "--help" => return Ok(Task::Help),
+            "-h" | "--help" => return Ok(None),
             "--engine" => {
                 let value = args.next().ok_or("--engine needs a value: sqlite, postgres or all")?;
                 engine = value.parse()?;
@@ -239,14 +270,14 @@ fn parse_test(args: &[String]) -> Result<Task, String> {
                     engine = value.parse()?;
                 } else {
                     return Err(format!(
-                        "unexpected argument `{other}`; pass arguments for nextest after `--`, \
-                         e.g. cargo xtask test -- -E 'test(name)'"
+                        "unexpected argument `{other}`; pass arguments for nextest (test) or schemathesis \
+                         (fuzz) after `--`, e.g. cargo xtask test -- -E 'test(name)'"
                     ));
                 }
             }
         }
     }
-    Ok(Task::Test { engine, extra: Vec::new() })
+    Ok(Some((engine, Vec::new())))
 }
 
 /// Parses the arguments of `cargo xtask bench`.
@@ -306,10 +337,10 @@ fn workspace_root() -> Result<PathBuf> {
 }
 
 /// Formats the per-engine summary lines, e.g. `sqlite: passed`.
-fn summary(results: &[(&str, bool)]) -> String {
+fn summary<S: AsRef<str>>(results: &[(S, bool)]) -> String {
     results
         .iter()
-        .map(|(engine, passed)| format!("{engine}: {}", if *passed { "passed" } else { "FAILED" }))
+        .map(|(engine, passed)| format!("{}: {}", engine.as_ref(), if *passed { "passed" } else { "FAILED" }))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -322,30 +353,86 @@ fn test(engine: Engine, extra: &[String]) -> Result<bool> {
     browser::ensure_installed()?;
     // Set PostgreSQL up first, so that a failing install shows before a long SQLite run.
     // The guard stops the server and deletes its directory when dropped, also on errors.
-    let cluster = if engine.includes_postgres() {
-        let bin = postgres::ensure_binaries()?;
-        let run_as = postgres::server_user()?;
-        Some(postgres::Cluster::start(postgres::Layout::new(&root), &bin, run_as)?)
-    } else {
-        None
-    };
+    let cluster = if engine.includes_postgres() { Some(start_cluster(&root)?) } else { None };
 
-    // The backup tests' off-site copy goes to a local S3 server (moto).
-    let s3 = s3::S3Server::start(&root);
-    let s3_endpoint = s3.as_ref().map(|s| s.endpoint().to_owned());
+    // Attachments on a bucket and the backups' off-site copy go to a local S3 server (moto),
+    // which the run cannot do without.
+    let s3 = s3::S3Server::start(&root)?;
+    // The fuzzer too, installed now so that a failing install shows before the long runs.
+    let schemathesis = fuzz::ensure_schemathesis(&root)?;
 
     let mut results = Vec::new();
     if engine.includes_sqlite() {
         eprintln!("\n==> engine: sqlite\n");
-        results.push(("sqlite", nextest::run(&root, None, s3_endpoint.as_deref(), extra)?));
+        results.push(("sqlite".to_owned(), nextest::run(&root, None, s3.endpoint(), extra)?));
     }
-    if let Some(cluster) = &cluster {
+    if let Some((cluster, _)) = &cluster {
         eprintln!("\n==> engine: postgres ({})\n", cluster.port());
-        results.push(("postgres", nextest::run(&root, Some(&cluster.url()), s3_endpoint.as_deref(), extra)?));
+        results.push(("postgres".to_owned(), nextest::run(&root, Some(&cluster.url()), s3.endpoint(), extra)?));
     }
-    drop(cluster);
     drop(s3);
+    results.extend(fuzz_stage(&root, schemathesis, engine, cluster.as_ref(), &[]));
+    drop(cluster);
 
+    eprintln!("\n==> summary\n{}", summary(&results));
+    Ok(results.iter().all(|(_, passed)| *passed))
+}
+
+/// Starts the throwaway PostgreSQL cluster of the tests; returns it with its `createdb`.
+fn start_cluster(root: &Path) -> Result<(postgres::Cluster, PathBuf)> {
+    let bin = postgres::ensure_binaries()?;
+    let run_as = postgres::server_user()?;
+    let createdb = bin.pg_ctl.with_file_name("createdb");
+    Ok((postgres::Cluster::start(postgres::Layout::new(root), &bin, run_as)?, createdb))
+}
+
+/// The fuzz stage ([`fuzz`]) on SQLite and, with `cluster`, on PostgreSQL: one `(fuzz <engine>,
+/// passed)` per engine. A run that cannot be made (the build, the server) fails its engine.
+fn fuzz_stage(
+    root: &Path,
+    schemathesis: PathBuf,
+    engine: Engine,
+    cluster: Option<&(postgres::Cluster, PathBuf)>,
+    extra: &[String],
+) -> Vec<(String, bool)> {
+    let mut engines = Vec::new();
+    if engine.includes_sqlite() {
+        engines.push(("sqlite", load::Database::Sqlite));
+    }
+    if let Some((cluster, createdb)) = cluster {
+        engines.push(("postgres", load::Database::Postgres { createdb: createdb.clone(), port: cluster.port() }));
+    }
+    let label = |name: &str| format!("fuzz {name}");
+    let aglis = match fuzz::build_server(root) {
+        Ok(aglis) => aglis,
+        Err(e) => {
+            eprintln!("error: fuzz: {e}");
+            return engines.iter().map(|(name, _)| (label(name), false)).collect();
+        }
+    };
+    let tools = fuzz::Tools { schemathesis, aglis };
+    engines
+        .iter()
+        .map(|(name, database)| {
+            let passed = match fuzz::run(root, &tools, name, database, extra) {
+                Ok(outcome) => outcome.passed(),
+                Err(e) => {
+                    eprintln!("error: fuzz on {name}: {e}");
+                    false
+                }
+            };
+            (label(name), passed)
+        })
+        .collect()
+}
+
+/// `cargo xtask fuzz`: the fuzz stage alone; returns whether every engine's run passed.
+fn fuzz(engine: Engine, extra: &[String]) -> Result<bool> {
+    let root = workspace_root()?;
+    let schemathesis = fuzz::ensure_schemathesis(&root)?;
+    let cluster = if engine.includes_postgres() { Some(start_cluster(&root)?) } else { None };
+    let results = fuzz_stage(&root, schemathesis, engine, cluster.as_ref(), extra);
+    drop(cluster);
     eprintln!("\n==> summary\n{}", summary(&results));
     Ok(results.iter().all(|(_, passed)| *passed))
 }
@@ -367,9 +454,13 @@ fn bench(engine: Engine, suite: Suite, messages: Option<usize>, data: backup_ben
     let cluster = if engine.includes_postgres() {
         let bin = postgres::ensure_binaries()?;
         let run_as = postgres::server_user()?;
-        // The backup bench may keep its cluster elsewhere (XTASK_BENCH_DIR), the others not.
-        let base = if suite.includes_backup() { backup_bench::base_dir(&root) } else { root.join("target") };
-        let layout = postgres::Layout { dir: base.join("xtask-pg-bench") };
+        // The backup bench may keep its cluster where XTASK_BENCH_DIR says, the others not.
+        let layout = match std::env::var_os(backup_bench::DIR_ENV).filter(|d| !d.is_empty()) {
+            Some(_) if suite.includes_backup() => {
+                postgres::Layout::in_dir(backup_bench::base_dir(&root).join("xtask-pg-bench"))
+            }
+            _ => postgres::Layout::bench(&root),
+        };
         let createdb = bin.pg_ctl.with_file_name("createdb");
         Some((postgres::Cluster::start(layout, &bin, run_as)?, createdb))
     } else {
@@ -516,6 +607,7 @@ fn main() -> ExitCode {
             Ok(true)
         }
         Task::Test { engine, extra } => test(engine, &extra),
+        Task::Fuzz { engine, extra } => fuzz(engine, &extra),
         Task::Bench { engine, suite, messages, data } => bench(engine, suite, messages, data),
         Task::PgStart => pg_start().map(|()| true),
         Task::PgStop => pg_stop().map(|()| true),
@@ -564,6 +656,32 @@ mod tests {
         assert_eq!(parse(&args(&["test", "--engine", "all"])), test_task(Engine::All, &[]));
         assert!(parse(&args(&["test", "--engine"])).is_err());
         assert!(parse(&args(&["test", "--engine", "mysql"])).is_err());
+    }
+
+    #[test]
+    fn parses_fuzz() {
+        let fuzz = |engine, extra: &[&str]| Ok(Task::Fuzz { engine, extra: args(extra) });
+        assert_eq!(parse(&args(&["fuzz"])), fuzz(Engine::All, &[]));
+        assert_eq!(parse(&args(&["fuzz", "--engine", "sqlite"])), fuzz(Engine::Sqlite, &[]));
+        assert_eq!(parse(&args(&["fuzz", "--engine=pg"])), fuzz(Engine::Postgres, &[]));
+        assert_eq!(
+            parse(&args(&["fuzz", "--engine", "all", "--", "--include-path-regex", "^/api/v1/tickets"])),
+            fuzz(Engine::All, &["--include-path-regex", "^/api/v1/tickets"])
+        );
+        assert_eq!(parse(&args(&["fuzz", "--help"])), Ok(Task::Help));
+        assert_eq!(parse(&args(&["test", "-h"])), Ok(Task::Help));
+        assert!(parse(&args(&["fuzz", "--engine"])).is_err());
+        assert!(parse(&args(&["fuzz", "--engine", "mysql"])).is_err());
+        assert!(parse(&args(&["fuzz", "--max-examples", "5"])).is_err(), "schemathesis options go after --");
+    }
+
+    #[test]
+    fn help_documents_the_fuzz_stage() {
+        assert!(HELP.contains("cargo xtask fuzz [--engine sqlite|postgres|all]"));
+        assert!(HELP.contains(fuzz::SCHEMATHESIS.requirement));
+        assert!(HELP.contains(&format!("--seed {} --max-examples {}", fuzz::SEED, fuzz::MAX_EXAMPLES)));
+        assert!(HELP.contains(fuzz::CONFIG) && HELP.contains(fuzz::HOOKS));
+        assert!(HELP.contains("127.0.0.1"));
     }
 
     #[test]
@@ -675,6 +793,7 @@ mod tests {
     #[test]
     fn summary_lines() {
         assert_eq!(summary(&[("sqlite", true), ("postgres", false)]), "sqlite: passed\npostgres: FAILED");
+        assert_eq!(summary(&[("fuzz sqlite".to_owned(), false)]), "fuzz sqlite: FAILED");
     }
 
     #[test]

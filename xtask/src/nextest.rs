@@ -48,19 +48,18 @@ pub fn run_args(extra: &[String]) -> Vec<String> {
 }
 
 /// Runs the workspace's tests in `root`, against PostgreSQL at `database_url` or,
-/// without one, on SQLite; with a local S3 server's address when there is one. Returns whether
-/// all passed.
-pub fn run(root: &Path, database_url: Option<&str>, s3_endpoint: Option<&str>, extra: &[String]) -> Result<bool> {
-    let mut cmd = Command::new(cargo());
+/// without one, on SQLite, with the local S3 server at `s3_endpoint`. Returns whether all passed.
+pub fn run(root: &Path, database_url: Option<&str>, s3_endpoint: &str, extra: &[String]) -> Result<bool> {
+    // Without the variables `cargo run` set for xtask (see bench::cargo_command): the test
+    // binaries, the fuzz stage's `aglis` and a build started in a shell then share their
+    // artifacts instead of rebuilding ring and everything above it each time.
+    let mut cmd = crate::bench::cargo_command();
     cmd.current_dir(root).args(run_args(extra));
     match database_url {
         Some(url) => cmd.env(DATABASE_URL_ENV, url),
         None => cmd.env_remove(DATABASE_URL_ENV),
     };
-    match s3_endpoint {
-        Some(url) => cmd.env(crate::s3::ENDPOINT_ENV, url),
-        None => cmd.env_remove(crate::s3::ENDPOINT_ENV),
-    };
+    cmd.env(crate::s3::ENDPOINT_ENV, s3_endpoint);
     Ok(cmd::status(&mut cmd)?.success())
 }
 

@@ -1,7 +1,10 @@
 //! A throwaway PostgreSQL cluster for the test suite: finding (or installing) the
 //! server binaries, choosing the system user it runs as, starting and stopping it.
 //!
-//! The cluster lives in `<workspace>/target/xtask-pg/`:
+//! The cluster lives outside the workspace, in `<tmp>/aglis-xtask-<uid>/pg-<hash>/`, where
+//! `<hash>` names the workspace root: run as root, the server runs as another user, who cannot
+//! reach a clone inside a private directory (`/root/…`, mode 700). `<tmp>/aglis-xtask-<uid>/`
+//! belongs to the user running xtask, mode 711 (others may pass through, not list or write):
 //!
 //! | path           | content                                                      |
 //! |----------------|--------------------------------------------------------------|
@@ -9,7 +12,9 @@
 //! | `sock/`        | the server's Unix socket                                     |
 //! | `postgres.log` | the server log                                               |
 //! | `state`        | how to stop it: `pg_ctl=…`, `user=…`, `port=…` (one per line)  |
-//! | `url`          | the connection URL, `postgres://postgres@127.0.0.1:PORT/postgres` |
+//!
+//! The connection URL, `postgres://postgres@127.0.0.1:PORT/postgres`, goes to
+//! `<workspace>/target/xtask-pg/url`.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -189,18 +194,59 @@ fn last_lines(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// Paths of the cluster directory `<workspace>/target/xtask-pg/`.
-#[derive(Debug, Clone)]
+/// The directory of xtask's clusters: `<tmp>/aglis-xtask-<uid>` (see the module's documentation).
+pub fn runtime_base() -> PathBuf {
+    let uid = cmd::euid().map_or_else(|| "unknown".to_owned(), |u| u.to_string());
+    std::env::temp_dir().join(format!("aglis-xtask-{uid}"))
+}
+
+/// A stable 64-bit FNV-1a hash of `bytes` (std's hasher may change between releases), in hex.
+pub fn stable_hash(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+/// Paths of a cluster: its directory (data, socket, log, state) and the directory of its `url` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
-    /// `target/xtask-pg` itself.
+    /// The cluster's own directory, reachable by the server user.
     pub dir: PathBuf,
+    /// Where the `url` file goes (in the workspace, for people and scripts).
+    pub url_dir: PathBuf,
 }
 
 impl Layout {
-    /// The layout under the workspace at `workspace_root`.
+    /// The test cluster of the workspace at `workspace_root`: `<tmp>/aglis-xtask-<uid>/pg-<hash>`,
+    /// URL in `target/xtask-pg/url`.
     pub fn new(workspace_root: &Path) -> Self {
-        Self { dir: workspace_root.join("target").join("xtask-pg") }
+        Self::named(workspace_root, "pg", "xtask-pg")
     }
+
+    /// The benchmarks' cluster (its own, so that a test run meanwhile keeps its own):
+    /// `<tmp>/aglis-xtask-<uid>/pg-bench-<hash>`, URL in `target/xtask-pg-bench/url`.
+    pub fn bench(workspace_root: &Path) -> Self {
+        Self::named(workspace_root, "pg-bench", "xtask-pg-bench")
+    }
+
+    /// A cluster wholly inside `dir`, `url` file included (a directory the user chose).
+    pub fn in_dir(dir: PathBuf) -> Self {
+        Self { url_dir: dir.clone(), dir }
+    }
+
+    fn named(workspace_root: &Path, prefix: &str, url_dir: &str) -> Self {
+        let hash = stable_hash(workspace_root.as_os_str().as_encoded_bytes());
+        Self {
+            dir: runtime_base().join(format!("{prefix}-{hash}")),
+            url_dir: workspace_root.join("target").join(url_dir),
+        }
+    }
+
+    /// The cluster left by an xtask before the cluster moved out of the workspace (all of it in
+    /// the `url` directory), if there is one there.
+    fn legacy(&self) -> Option<Self> {
+        (self.url_dir != self.dir && self.url_dir.join("state").is_file()).then(|| Self::in_dir(self.url_dir.clone()))
+    }
+
     /// The cluster's data directory.
     pub fn data(&self) -> PathBuf {
         self.dir.join("data")
@@ -215,12 +261,83 @@ impl Layout {
     }
     /// The file holding the connection URL.
     pub fn url_file(&self) -> PathBuf {
-        self.dir.join("url")
+        self.url_dir.join("url")
     }
     /// The file recording how to stop the server (see [`State`]).
     pub fn state_file(&self) -> PathBuf {
         self.dir.join("state")
     }
+
+    /// Creates the parent of [`Layout::dir`] if missing (when `create`). When it is
+    /// [`runtime_base`], in the shared temp directory, it must belong to this user and be
+    /// writable by no one else (others could plant a `state` file there, whose `pg_ctl` xtask
+    /// would run); it is made traversable (mode 711) for the server user.
+    fn prepare_parent(&self, create: bool) -> Result<()> {
+        let Some(parent) = self.dir.parent() else { return Ok(()) };
+        if parent != runtime_base() {
+            return if create {
+                fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))
+            } else {
+                Ok(())
+            };
+        }
+        if create {
+            match fs::create_dir(parent) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(Error::msg(format!("cannot create {}: {e}", parent.display()))),
+            }
+        }
+        let Ok(meta) = fs::symlink_metadata(parent) else {
+            return Ok(()); // Nothing there, nothing to stop.
+        };
+        if let Some(problem) = private_dir_problem(&meta, cmd::euid()) {
+            return Err(Error::msg(format!(
+                "{} {problem}: delete it (xtask creates it afresh) and retry",
+                parent.display()
+            )));
+        }
+        if meta.permissions().mode() & 0o7777 == 0o711 {
+            return Ok(());
+        }
+        fs::set_permissions(parent, fs::Permissions::from_mode(0o711))
+            .with_context(|| format!("cannot make {} traversable", parent.display()))
+    }
+
+    /// Deletes the `url` file and its directory if that is then empty.
+    fn remove_url(&self) {
+        let _ = fs::remove_file(self.url_file());
+        if self.url_dir != self.dir {
+            let _ = fs::remove_dir(&self.url_dir);
+        }
+    }
+}
+
+/// Why a directory with metadata `meta` (not followed if a symbolic link) is not safe for
+/// xtask's clusters: not a directory, owned by another user than `uid`, or writable by others.
+fn private_dir_problem(meta: &fs::Metadata, uid: Option<u32>) -> Option<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    if !meta.file_type().is_dir() {
+        return Some("is not a directory".to_owned());
+    }
+    if uid.is_some_and(|uid| meta.uid() != uid) {
+        return Some(format!("belongs to uid {}, not to you", meta.uid()));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Some(format!("is writable by other users (mode {:o})", meta.mode() & 0o7777));
+    }
+    None
+}
+
+/// The ancestors of `dir` (not `dir` itself) that other users cannot traverse.
+fn untraversable_ancestors(dir: &Path) -> Vec<(PathBuf, u32)> {
+    dir.ancestors()
+        .skip(1)
+        .filter_map(|a| {
+            let mode = fs::metadata(a).ok()?.permissions().mode();
+            (mode & 0o001 == 0).then(|| (a.to_path_buf(), mode & 0o7777))
+        })
+        .collect()
 }
 
 /// What is needed to stop a cluster started by an earlier xtask process.
@@ -298,7 +415,8 @@ fn stop_server(layout: &Layout, pg_ctl: &Path, run_as: &RunAs, mode: &str) -> Re
 /// Stops the server of a cluster left in `layout` (if any) and deletes the directory.
 /// Uses the recorded [`State`] when there is one, else `fallback`. Returns whether there was a directory.
 fn clear(layout: &Layout, fallback: impl FnOnce() -> Result<Option<(PathBuf, RunAs)>>, mode: &str) -> Result<bool> {
-    if !layout.dir.exists() {
+    if fs::symlink_metadata(&layout.dir).is_err() {
+        layout.remove_url();
         return Ok(false);
     }
     let recorded = fs::read_to_string(layout.state_file()).ok().as_deref().and_then(State::parse);
@@ -312,28 +430,31 @@ fn clear(layout: &Layout, fallback: impl FnOnce() -> Result<Option<(PathBuf, Run
         })?;
     }
     fs::remove_dir_all(&layout.dir).with_context(|| format!("cannot delete {}", layout.dir.display()))?;
+    layout.remove_url();
     Ok(true)
 }
 
 /// For `cargo xtask pg stop`: stops the cluster in `layout` and deletes its directory.
 /// Returns whether there was one.
+/// Also stops a cluster an older xtask left in the workspace (see [`Layout::legacy`]).
 pub fn stop_leftover(layout: &Layout) -> Result<bool> {
-    clear(layout, || Ok(find_binaries()?.map(|b| b.pg_ctl).zip(Some(existing_server_user()?))), "fast")
+    let fallback = || Ok(find_binaries()?.map(|b| b.pg_ctl).zip(Some(existing_server_user()?)));
+    layout.prepare_parent(false)?;
+    let legacy = match layout.legacy() {
+        Some(legacy) => clear(&legacy, fallback, "fast")?,
+        None => false,
+    };
+    Ok(clear(layout, fallback, "fast")? || legacy)
 }
 
 /// Warns about ancestors of `dir` that other users cannot traverse (the server user must reach `dir`).
 fn warn_if_not_traversable(dir: &Path, user: &str) {
-    for ancestor in dir.ancestors().skip(1) {
-        if let Ok(meta) = fs::metadata(ancestor)
-            && meta.permissions().mode() & 0o001 == 0
-        {
-            note!(
-                "warning: {} (mode {:o}) is not traversable by other users; user `{user}` may not reach {}",
-                ancestor.display(),
-                meta.permissions().mode() & 0o7777,
-                dir.display()
-            );
-        }
+    for (ancestor, mode) in untraversable_ancestors(dir) {
+        note!(
+            "warning: {} (mode {mode:o}) is not traversable by other users; user `{user}` may not reach {}",
+            ancestor.display(),
+            dir.display()
+        );
     }
 }
 
@@ -353,8 +474,11 @@ impl Cluster {
     /// Wipes any old cluster in `layout`, creates a new one and starts its server on a free port.
     pub fn start(layout: Layout, bin: &PgBin, run_as: RunAs) -> Result<Self> {
         let fallback = || Ok(Some((bin.pg_ctl.clone(), run_as.clone())));
-        if clear(&layout, fallback, "immediate")? {
-            note!("deleted the old cluster in {}", layout.dir.display());
+        layout.prepare_parent(true)?;
+        for old in layout.legacy().iter().chain([&layout]) {
+            if clear(old, fallback, "immediate")? {
+                note!("deleted the old cluster in {}", old.dir.display());
+            }
         }
         let sock = layout.sock();
         fs::create_dir_all(&sock).with_context(|| format!("cannot create {}", sock.display()))?;
@@ -410,6 +534,8 @@ impl Cluster {
             );
             if cmd::status(&mut pg_ctl)?.success() {
                 let url = cluster.url();
+                fs::create_dir_all(&layout.url_dir)
+                    .with_context(|| format!("cannot create {}", layout.url_dir.display()))?;
                 fs::write(layout.url_file(), format!("{url}\n"))
                     .with_context(|| format!("cannot write {}", layout.url_file().display()))?;
                 note!("PostgreSQL server running: {url}");
@@ -468,6 +594,7 @@ impl Drop for Cluster {
         if let Err(e) = fs::remove_dir_all(&self.layout.dir) {
             note!("warning: cannot delete {}: {e}", self.layout.dir.display());
         }
+        self.layout.remove_url();
     }
 }
 
@@ -550,10 +677,85 @@ mod tests {
     }
 
     #[test]
-    fn layout_is_under_target() {
+    fn layout_keeps_the_cluster_outside_the_workspace_and_the_url_inside() {
         let layout = Layout::new(Path::new("/w"));
-        assert_eq!(layout.dir, Path::new("/w/target/xtask-pg"));
-        assert_eq!(layout.data(), Path::new("/w/target/xtask-pg/data"));
+        let base = runtime_base();
+        assert_eq!(layout.dir, base.join(format!("pg-{}", stable_hash(b"/w"))));
+        assert_eq!(layout.data(), layout.dir.join("data"));
+        assert_eq!(layout.state_file(), layout.dir.join("state"));
         assert_eq!(layout.url_file(), Path::new("/w/target/xtask-pg/url"));
+        assert!(socket_dir_fits(&layout.sock()));
+        let bench = Layout::bench(Path::new("/w"));
+        assert_eq!(bench.dir, base.join(format!("pg-bench-{}", stable_hash(b"/w"))));
+        assert_eq!(bench.url_file(), Path::new("/w/target/xtask-pg-bench/url"));
+        assert_ne!(Layout::new(Path::new("/x")).dir, layout.dir, "another clone, another cluster");
+        let chosen = Layout::in_dir(PathBuf::from("/dev/shm/b/xtask-pg-bench"));
+        assert_eq!(chosen.url_file(), Path::new("/dev/shm/b/xtask-pg-bench/url"));
+        assert_eq!(chosen.legacy(), None);
+    }
+
+    #[test]
+    fn stable_hash_is_fnv1a() {
+        assert_eq!(stable_hash(b""), "cbf29ce484222325");
+        assert_eq!(stable_hash(b"a"), "af63dc4c8601ec8c");
+        assert_ne!(stable_hash(b"/root/aglis"), stable_hash(b"/root/aglis2"));
+    }
+
+    /// A clone inside a private directory (`/root/…`, mode 700): the server user (not the
+    /// owner) must still reach the cluster directory, so no ancestor of it may be closed to others.
+    #[test]
+    fn the_cluster_of_a_clone_in_a_private_directory_is_reachable_by_other_users() {
+        let private = std::env::temp_dir().join(format!("xtask-layout-test-{}", std::process::id()));
+        let root = private.join("aglis");
+        fs::create_dir_all(&root).expect("create the clone's directory");
+        fs::set_permissions(&private, fs::Permissions::from_mode(0o700)).expect("chmod 700");
+        let layout = Layout::new(&root);
+        let prepared = layout.prepare_parent(true);
+        let closed = untraversable_ancestors(&layout.dir);
+        let _ = fs::remove_dir_all(&private);
+        assert!(prepared.is_ok(), "{prepared:?}");
+        assert!(!layout.dir.starts_with(&private), "{} is inside the private directory", layout.dir.display());
+        assert_eq!(closed, Vec::new(), "ancestors of {} closed to the server user", layout.dir.display());
+        let parent = fs::metadata(layout.dir.parent().expect("parent")).expect("parent exists");
+        assert_eq!(parent.permissions().mode() & 0o7777, 0o711);
+    }
+
+    #[test]
+    fn a_planted_cluster_parent_is_refused() {
+        let dir = std::env::temp_dir().join(format!("xtask-planted-test-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("dir");
+        let mode = |m| {
+            fs::set_permissions(&dir, fs::Permissions::from_mode(m)).expect("chmod");
+            fs::symlink_metadata(&dir).expect("metadata")
+        };
+        let me = cmd::euid();
+        let open = private_dir_problem(&mode(0o777), me);
+        let mine = private_dir_problem(&mode(0o711), me);
+        let other = private_dir_problem(&mode(0o711), me.map(|uid| uid + 1));
+        let link = dir.join("link");
+        let linked = std::os::unix::fs::symlink("/tmp", &link)
+            .ok()
+            .and_then(|()| fs::symlink_metadata(&link).ok())
+            .and_then(|m| private_dir_problem(&m, me));
+        let _ = fs::remove_dir_all(&dir);
+        assert!(open.is_some_and(|p| p.contains("writable by other users")));
+        assert_eq!(mine, None);
+        assert!(other.is_some_and(|p| p.contains("not to you")));
+        assert!(linked.is_some_and(|p| p.contains("not a directory")));
+    }
+
+    #[test]
+    fn a_cluster_left_in_the_workspace_by_an_older_xtask_is_found() {
+        let root = std::env::temp_dir().join(format!("xtask-legacy-test-{}", std::process::id()));
+        let layout = Layout::new(&root);
+        let before = layout.legacy();
+        fs::create_dir_all(&layout.url_dir).expect("dir");
+        fs::write(layout.url_dir.join("url"), "x").expect("url");
+        let only_url = layout.legacy();
+        fs::write(layout.url_dir.join("state"), "pg_ctl=/x/pg_ctl\n").expect("state");
+        let legacy = layout.legacy();
+        let _ = fs::remove_dir_all(&root);
+        assert_eq!((before, only_url), (None, None));
+        assert_eq!(legacy, Some(Layout::in_dir(root.join("target/xtask-pg"))));
     }
 }

@@ -1,16 +1,26 @@
-//! A local S3-compatible server for the backup tests: moto's server mode, from PyPI, installed
-//! into `target/xtask-s3/venv` on first use and started on a free loopback port. Its address
-//! reaches the tests as `AGLIS_TEST_S3_ENDPOINT`; when it cannot be installed (no Python, no
-//! PyPI), the run goes on and the one test that needs it says why it skipped.
+//! A local S3-compatible server for the tests of attachments on a bucket and of off-site backups:
+//! moto's server mode, from PyPI, installed into `target/xtask-s3/venv` on first use
+//! ([`crate::venv`]) and started on a free loopback port. Its address reaches the tests as
+//! `AGLIS_TEST_S3_ENDPOINT`. It is required: when it cannot be installed or started, the run
+//! fails naming what is missing (the tests that need it fail without it, they do not skip).
 
-use crate::cmd::{self, note};
+use crate::cmd::note;
+use crate::error::{Context, Error, Result};
+use crate::venv::{self, Tool};
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const ENDPOINT_ENV: &str = "AGLIS_TEST_S3_ENDPOINT";
+
+/// moto with its server extras (Flask and friends).
+pub const MOTO: Tool =
+    Tool { name: "moto", requirement: "moto[server]", probe: "import moto.server", min_python: (3, 9) };
+
+/// How long moto may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The running server; stopped when dropped.
 pub struct S3Server {
@@ -23,36 +33,41 @@ impl S3Server {
         &self.endpoint
     }
 
-    /// Installs (once) and starts moto; `None`, after a note saying why, when it cannot.
-    pub fn start(root: &Path) -> Option<S3Server> {
+    /// Installs (once) and starts moto on 127.0.0.1.
+    pub fn start(root: &Path) -> Result<S3Server> {
         let dir = root.join("target/xtask-s3");
-        let python = match python_with_moto(&dir) {
-            Ok(p) => p,
-            Err(why) => {
-                note!("no local S3 server ({why}): the S3 backup test will skip");
-                return None;
-            }
-        };
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).ok()?;
-        let log = File::create(dir.join("moto.log")).ok()?;
+        let python = venv::ensure(&dir.join("venv"), MOTO)
+            .map_err(|e| Error::msg(format!("no local S3 server (moto) for the S3 tests: {e}")))?;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .context("cannot find a free port for moto")?;
+        let log_path = dir.join("moto.log");
+        let log = File::create(&log_path).with_context(|| format!("cannot create {}", log_path.display()))?;
         let child = Command::new(&python)
             .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
-            .stdout(log.try_clone().ok()?)
+            .stdout(log.try_clone().context("cannot share moto's log")?)
             .stderr(log)
             .spawn()
-            .ok()?;
-        let server = S3Server { child, endpoint: format!("http://127.0.0.1:{port}") };
-        let deadline = Instant::now() + Duration::from_secs(30);
+            .with_context(|| format!("cannot start moto ({} -m moto.server)", python.display()))?;
+        let mut server = S3Server { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + START_TIMEOUT;
         while Instant::now() < deadline {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 note!("moto S3 server on {}", server.endpoint);
-                return Some(server);
+                return Ok(server);
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(Error::msg(format!("moto exited ({status}) before listening; see {}", log_path.display())));
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        note!("moto did not start within 30 s (see target/xtask-s3/moto.log): the S3 backup test will skip");
-        None
+        Err(Error::msg(format!(
+            "moto did not listen on port {port} within {} s; see {}",
+            START_TIMEOUT.as_secs(),
+            log_path.display()
+        )))
     }
 }
 
@@ -61,27 +76,4 @@ impl Drop for S3Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A Python that can `import moto.server`: the project's venv, made and filled on first use.
-fn python_with_moto(dir: &Path) -> Result<PathBuf, String> {
-    let venv = dir.join("venv");
-    let python = venv.join("bin/python3");
-    let has_moto = |py: &Path| cmd::succeeds(Command::new(py).args(["-c", "import moto.server"]));
-    if python.is_file() && has_moto(&python) {
-        return Ok(python);
-    }
-    let system = cmd::find_program("python3", &[]).ok_or("python3 is not installed")?;
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    if !python.is_file() && !cmd::succeeds(Command::new(&system).arg("-m").arg("venv").arg(&venv)) {
-        return Err("python3 -m venv failed (Debian: apt-get install python3-venv)".into());
-    }
-    note!("installing moto[server] from PyPI into target/xtask-s3/venv");
-    let mut pip = Command::new(&python);
-    pip.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "moto[server]"]);
-    cmd::stdout_to_stderr(&mut pip);
-    if !cmd::status(&mut pip).is_ok_and(|s| s.success()) || !has_moto(&python) {
-        return Err("pip could not install moto[server]".into());
-    }
-    Ok(python)
 }

@@ -37,6 +37,7 @@ mod scheduler;
 mod security;
 mod sentry;
 mod sla_admin;
+mod storage_s3;
 mod technicians;
 mod templates;
 mod ticket_attachments;
