@@ -483,3 +483,20 @@ mod tests {
         assert_eq!(clip("Mozilla/5.0", 7), "Mozilla");
     }
 }
+
+/// What an audit record is found by: the username, the address and the resource whole
+/// (`customer:5`), and the words of the resource and the details.
+pub fn search_words(username: Option<&str>, ip: Option<&str>, resource: Option<&str>, details: &str) -> Vec<String> {
+    let whole: Vec<String> = [username, ip, resource].into_iter().flatten().map(str::to_owned).collect();
+    crate::search::record_words(&whole, &[resource.unwrap_or_default(), details])
+}
+
+#[cfg(test)]
+mod search_word_tests {
+    #[test]
+    fn a_record_is_found_by_user_address_resource_and_details() {
+        let w = super::search_words(Some("Andi"), Some("203.0.113.7"), Some("customer:5"), r#"{"field":"phone"}"#);
+        assert_eq!(&w[..3], ["andi", "203.0.113.7", "customer:5"]);
+        assert!(w.contains(&"customer".to_owned()) && w.contains(&"phone".to_owned()));
+    }
+}

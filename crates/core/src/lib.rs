@@ -22,6 +22,7 @@ pub mod permission;
 pub mod phone;
 pub mod registration;
 pub mod schedule;
+pub mod search;
 #[macro_use]
 pub mod str_enum;
 pub mod sla;

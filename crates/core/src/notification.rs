@@ -281,3 +281,29 @@ mod tests {
         }
     }
 }
+
+/// What a message is found by in the message history: its recipient whole (a number in both its
+/// `62…` and `0…` forms, an address as it is) and the words of the address, the subject and the
+/// start of the body.
+pub fn search_words(recipient: &str, subject: Option<&str>, body: &str) -> Vec<String> {
+    use crate::search::{phone_words, record_words};
+    let whole = if recipient.chars().all(|c| c.is_ascii_digit()) {
+        phone_words(recipient)
+    } else {
+        vec![recipient.to_lowercase()]
+    };
+    record_words(&whole, &[recipient, subject.unwrap_or_default(), body])
+}
+
+#[cfg(test)]
+mod search_word_tests {
+    #[test]
+    fn a_message_is_found_by_number_address_and_words() {
+        let w = super::search_words("6281234567890", None, "Tagihan internet Anda Rp 185.000");
+        assert_eq!(&w[..2], ["081234567890", "6281234567890"]);
+        assert!(w.contains(&"tagihan".to_owned()) && w.contains(&"185".to_owned()));
+        let w = super::search_words("hendra@contoh.co.id", Some("Laporan harian"), "");
+        assert_eq!(w[0], "hendra@contoh.co.id");
+        assert!(w.contains(&"hendra".to_owned()) && w.contains(&"laporan".to_owned()));
+    }
+}

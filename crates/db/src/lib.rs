@@ -12,6 +12,7 @@ pub mod migration;
 pub mod rate_limit;
 pub mod repo;
 pub mod schedules;
+pub(crate) mod sql;
 
 pub use connection::{
     Engine, PoolUsage, connect, connect_existing, connect_reads, engine, is_aglis_database, pool_usage, sqlite_path,

@@ -26,6 +26,7 @@ mod m0019_two_factor;
 mod m0020_backups;
 mod m0021_monitoring;
 mod m0022_create_settings;
+mod m0023_message_and_audit_words;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0020_backups::Migration),
             Box::new(m0021_monitoring::Migration),
             Box::new(m0022_create_settings::Migration),
+            Box::new(m0023_message_and_audit_words::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@
 //! forks. Call these with no other transaction open on the same connection (on SQLite the writer
 //! is one connection).
 
+use super::word_search::{AUDIT_WORDS, LIST_CAP, Listed, search_records};
 use crate::DbError;
 use crate::entity::audit_head;
 use crate::entity::audit_logs::{self, Column, Entity};
@@ -18,7 +19,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     AccessMode, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
 };
 
 /// A record to append. Values are cut to the column sizes and secrets are removed from `details`
@@ -113,6 +115,13 @@ async fn append_locked(
     }
     .insert(txn)
     .await?;
+    let words = aglis_core::audit::search_words(
+        record.username.as_deref(),
+        record.ip.as_deref(),
+        record.resource.as_deref(),
+        &record.details,
+    );
+    super::word_search::write_words(txn, &super::word_search::AUDIT_WORDS, record.id, words).await?;
     audit_head::Entity::update_many()
         .col_expr(audit_head::Column::LastId, Expr::value(record.id))
         .col_expr(audit_head::Column::LastHash, Expr::value(record.hash.clone()))
@@ -172,6 +181,7 @@ pub async fn purge_before(
             DbError::Corrupt(format!("audit record {last_removed} is missing: run `aglis audit verify`"))
         })?;
     let removed = Entity::delete_many().filter(Column::Id.lte(last_removed)).exec(&txn).await?.rows_affected;
+    super::word_search::delete_words_through(&txn, &super::word_search::AUDIT_WORDS, last_removed).await?;
     let anchor = Anchor { id: last_removed, hash: anchor_hash };
     audit_head::Entity::update_many()
         .col_expr(audit_head::Column::AnchorId, Expr::value(anchor.id))
@@ -197,7 +207,8 @@ pub struct AuditQuery {
     pub q: Option<String>,
 }
 
-fn filtered(f: &AuditQuery) -> Select<Entity> {
+/// The filters of `f` but its text.
+fn condition(f: &AuditQuery) -> Condition {
     let mut cond = Condition::all();
     if let Some(e) = f.event {
         cond = cond.add(Column::Event.eq(e.as_str()));
@@ -206,7 +217,8 @@ fn filtered(f: &AuditQuery) -> Select<Entity> {
         cond = cond.add(Column::Result.eq(r.as_str()));
     }
     if let Some(user) = f.user.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        let by_name = Expr::expr(Func::lower(Expr::col(Column::Username))).eq(user.to_lowercase());
+        // `lower(username)` as ix_audit_logs_username_at indexes it.
+        let by_name = Expr::expr(Func::lower(Expr::col((Entity, Column::Username)))).eq(user.to_lowercase());
         cond = cond.add(match user.parse::<i64>() {
             Ok(id) => Condition::any().add(Column::UserId.eq(id)).add(by_name),
             Err(_) => Condition::all().add(by_name),
@@ -218,32 +230,36 @@ fn filtered(f: &AuditQuery) -> Select<Entity> {
     if let Some(to) = f.to {
         cond = cond.add(Column::At.lte(to));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        cond = cond.add(
-            Condition::any()
-                .add(super::contains_ci(Column::Resource, q))
-                .add(super::contains_ci(Column::Details, q))
-                .add(super::contains_ci(Column::Ip, q)),
-        );
-    }
-    Entity::find().filter(cond).order_by_desc(Column::At).order_by_desc(Column::Id)
+    cond
 }
 
-/// One page of matching records, newest first, and how many match.
+/// One page of matching records, newest first, and how many match: text through `audit_words`
+/// (counted up to 1000), the filters alone through their indexes (counted up to 10000).
 pub async fn list(
     conn: &impl ConnectionTrait,
     f: &AuditQuery,
     page: u64,
     per_page: u64,
-) -> Result<(Vec<AuditRecord>, u64), DbError> {
-    let total = filtered(f).count(conn).await?;
-    let rows = filtered(f).offset(page.saturating_sub(1).saturating_mul(per_page)).limit(per_page).all(conn).await?;
-    Ok((rows.into_iter().map(AuditRecord::from).collect(), total))
+) -> Result<Listed<AuditRecord>, DbError> {
+    let offset = page.saturating_sub(1).saturating_mul(per_page);
+    let found =
+        search_records(conn, &AUDIT_WORDS, "audit_logs", f.q.as_deref(), condition(f), per_page, offset).await?;
+    if let Some((ids, total, exact)) = found {
+        let mut rows = Entity::find().filter(Column::Id.is_in(ids.clone())).all(conn).await?;
+        rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+        return Ok(Listed { items: rows.into_iter().map(AuditRecord::from).collect(), total, exact });
+    }
+    let select = Entity::find().filter(condition(f));
+    let counted = select.clone().select_only().column(Column::Id).limit(LIST_CAP + 1).into_query();
+    let (total, exact) = super::capped_count(conn, counted, LIST_CAP).await?;
+    let rows =
+        select.order_by_desc(Column::At).order_by_desc(Column::Id).offset(offset).limit(per_page).all(conn).await?;
+    Ok(Listed { items: rows.into_iter().map(AuditRecord::from).collect(), total, exact })
 }
 
 /// At most `limit` matching records, newest first (the CSV export).
 pub async fn matching(conn: &impl ConnectionTrait, f: &AuditQuery, limit: u64) -> Result<Vec<AuditRecord>, DbError> {
-    Ok(filtered(f).limit(limit).all(conn).await?.into_iter().map(AuditRecord::from).collect())
+    Ok(list(conn, f, 1, limit).await?.items)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<AuditRecord>, DbError> {

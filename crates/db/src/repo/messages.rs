@@ -1,6 +1,7 @@
 //! Outgoing messages and their timelines. A message is created in the caller's transaction
 //! together with the job that sends it, so it exists iff the change that caused it committed.
 
+use super::word_search::{LIST_CAP, Listed, MESSAGE_WORDS, search_records};
 use crate::DbError;
 use crate::entity::message_events;
 use crate::entity::messages::{self, Column, Entity};
@@ -10,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, QueryTrait, Set,
 };
 
 /// A message as the services and pages see it.
@@ -95,6 +96,8 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewMessage, now: DateTime<
     .insert(conn)
     .await?;
     add_event(conn, model.id, MessageStatus::Queued, None, now).await?;
+    let words = aglis_core::notification::search_words(&model.recipient, model.subject.as_deref(), &model.body);
+    super::word_search::write_words(conn, &super::word_search::MESSAGE_WORDS, model.id, words).await?;
     Message::try_from(model)
 }
 
@@ -240,13 +243,15 @@ pub async fn apply_report(
 pub struct MessageQuery {
     pub status: Option<MessageStatus>,
     pub channel: Option<Channel>,
-    /// Matches the recipient or the body.
+    /// Words of the recipient, the subject or the start of the body, or a phone number.
     pub q: Option<String>,
     pub page: u64,
     pub per_page: u64,
 }
 
-pub async fn list(conn: &impl ConnectionTrait, query: &MessageQuery) -> Result<(Vec<Message>, u64), DbError> {
+/// One page of the history, newest first, and how many match: text through `message_words`
+/// (counted up to 1000), the filters alone through their indexes (counted up to 10000).
+pub async fn list(conn: &impl ConnectionTrait, query: &MessageQuery) -> Result<Listed<Message>, DbError> {
     let mut cond = Condition::all();
     if let Some(s) = query.status {
         cond = cond.add(Column::Status.eq(s.as_str()));
@@ -254,22 +259,28 @@ pub async fn list(conn: &impl ConnectionTrait, query: &MessageQuery) -> Result<(
     if let Some(c) = query.channel {
         cond = cond.add(Column::Channel.eq(c.as_str()));
     }
-    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        cond = cond.add(
-            Condition::any().add(super::contains_ci(Column::Recipient, q)).add(super::contains_ci(Column::Body, q)),
-        );
+    let per_page = std::cmp::max(query.per_page, 1);
+    let offset = query.page.saturating_sub(1) * per_page;
+    let found =
+        search_records(conn, &MESSAGE_WORDS, "messages", query.q.as_deref(), cond.clone(), per_page, offset).await?;
+    if let Some((ids, total, exact)) = found {
+        let mut rows = Entity::find().filter(Column::Id.is_in(ids)).all(conn).await?;
+        rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+        let items = rows.into_iter().map(Message::try_from).collect::<Result<_, _>>()?;
+        return Ok(Listed { items, total, exact });
     }
     let select = Entity::find().filter(cond);
-    let total = select.clone().count(conn).await?;
-    let per_page = std::cmp::max(query.per_page, 1);
+    let counted = select.clone().select_only().column(Column::Id).limit(LIST_CAP + 1).into_query();
+    let (total, exact) = super::capped_count(conn, counted, LIST_CAP).await?;
     let rows = select
         .order_by_desc(Column::CreatedAt)
         .order_by_desc(Column::Id)
-        .offset(query.page.saturating_sub(1) * per_page)
+        .offset(offset)
         .limit(per_page)
         .all(conn)
         .await?;
-    Ok((rows.into_iter().map(Message::try_from).collect::<Result<_, _>>()?, total))
+    let items = rows.into_iter().map(Message::try_from).collect::<Result<_, _>>()?;
+    Ok(Listed { items, total, exact })
 }
 
 /// Puts a dead message back in the queue with a fresh set of attempts. `false` unless it was dead.

@@ -26,6 +26,7 @@ pub mod tickets;
 pub mod two_factor;
 pub mod users;
 pub mod webhook_events;
+pub mod word_search;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr};
 

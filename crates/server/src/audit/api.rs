@@ -81,12 +81,16 @@ async fn list(
     State(state): State<AppState>,
     _s: Staff<perm::AuditView>,
     ApiQuery(filters): ApiQuery<AuditParams>,
-    ApiQuery(p): ApiQuery<PageQuery>,
+    paging: Paging,
 ) -> AppResult<Json<Page<AuditLogOut>>> {
     let query = filters.checked()?;
-    let paging = Paging::parse(p.page, p.per_page)?;
-    let (records, total) = audit_log::list(&state.reads, &query, paging.page, paging.per_page).await?;
-    Ok(Json(Page::new(records.into_iter().map(AuditLogOut::from).collect(), total, paging)))
+    let listed = audit_log::list(&state.reads, &query, paging.page, paging.per_page).await?;
+    Ok(Json(Page::capped(
+        listed.items.into_iter().map(AuditLogOut::from).collect(),
+        listed.total,
+        listed.exact,
+        paging,
+    )))
 }
 
 /// A cell Excel and LibreOffice will not run as a formula.

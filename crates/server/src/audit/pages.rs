@@ -52,6 +52,8 @@ struct ListPage {
     shell: Shell,
     rows: Vec<Row>,
     total: u64,
+    /// `false`: `total` is a cap ("10000+").
+    total_exact: bool,
     page: u64,
     pages: u64,
     /// The filters as typed.
@@ -148,14 +150,16 @@ async fn page(
         Ok(q) => (Some(q), FieldErrors::new()),
         Err(errors) => (None, errors),
     };
-    let (records, total) = match &query {
+    let listed = match &query {
         Some(q) => audit_log::list(&state.reads, q, paging.page, paging.per_page).await?,
-        None => (Vec::new(), 0),
+        None => aglis_db::repo::word_search::Listed { items: Vec::new(), total: 0, exact: true },
     };
+    let (records, total, total_exact) = (listed.items, listed.total, listed.exact);
     let refused = !errors.is_empty();
     let page = ListPage {
         rows: records.into_iter().map(row).collect(),
         total,
+        total_exact,
         page: paging.page,
         pages: paging.pages(total),
         base_query: f.query_string(),

@@ -186,8 +186,8 @@ async fn list(
 ) -> AppResult<Json<Page<MessageOut>>> {
     let query =
         MessageQuery { status: p.status, channel: p.channel, q: p.q, page: paging.page, per_page: paging.per_page };
-    let (items, total) = messages::list(&state.db, &query).await?;
-    Ok(Json(Page::new(items.into_iter().map(MessageOut::from).collect(), total, paging)))
+    let listed = messages::list(&state.reads, &query).await?;
+    Ok(Json(Page::capped(listed.items.into_iter().map(MessageOut::from).collect(), listed.total, listed.exact, paging)))
 }
 
 /// Puts a dead message back in the queue with a fresh set of attempts.

@@ -37,7 +37,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     }
     // One call per seeded message that left the queue, as the dispatcher records them.
     let query = MessageQuery { page: 1, per_page: 500, ..MessageQuery::default() };
-    let (history, _) = messages::list(&state.db, &query).await?;
+    let history = messages::list(&state.db, &query).await?.items;
     let mut calls = Vec::new();
     for m in history {
         let attempt = |provider: &str, error: Option<&str>| NewAttempt {

@@ -47,6 +47,8 @@ struct ListPage {
     shell: Shell,
     messages: Vec<Message>,
     total: u64,
+    /// `false`: `total` is a cap ("10000+").
+    total_exact: bool,
     page: u64,
     pages: u64,
     q: String,
@@ -78,7 +80,8 @@ async fn list(
         page: paging.page,
         per_page: paging.per_page,
     };
-    let (messages, total) = messages::list(&state.db, &query).await?;
+    let listed = messages::list(&state.reads, &query).await?;
+    let (messages, total, total_exact) = (listed.items, listed.total, listed.exact);
     let day = messages::status_counts(&state.db, state.now() - chrono::Duration::hours(24)).await?;
     let count = |wanted: &[MessageStatus]| day.iter().filter(|(s, _)| wanted.contains(s)).map(|(_, n)| n).sum::<i64>();
     let delivered = count(&[MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read]);
@@ -90,6 +93,7 @@ async fn list(
         shell,
         messages,
         total,
+        total_exact,
         page: paging.page,
         pages: paging.pages(total),
         q,

@@ -99,7 +99,7 @@ pub async fn collect(state: &AppState) -> AppResult<QueueStats> {
         .collect();
     let dead_query =
         MessageQuery { status: Some(MessageStatus::Dead), page: 1, per_page: 1, ..MessageQuery::default() };
-    let (_, dead) = messages::list(&state.db, &dead_query).await?;
+    let dead = messages::list(&state.reads, &dead_query).await?.total;
     Ok(QueueStats { depth, sent_per_minute, windows, failures, dead })
 }
 
@@ -198,7 +198,7 @@ async fn page(
     let last_minute = stats.sent_per_minute.last().copied().unwrap_or(0);
     let dead_query =
         MessageQuery { status: Some(MessageStatus::Dead), page: 1, per_page: 10, ..MessageQuery::default() };
-    let (dead_letters, _) = messages::list(&state.db, &dead_query).await?;
+    let dead_letters = messages::list(&state.reads, &dead_query).await?.items;
     let mut held = Vec::new();
     for channel in state.notifier.unserved() {
         let why_key = match channel {

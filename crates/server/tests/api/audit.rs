@@ -60,7 +60,7 @@ async fn api_records(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
 
 async fn records_of(app: &TestApp, event: AuditEvent) -> Vec<aglis_core::audit::AuditRecord> {
     let q = AuditQuery { event: Some(event), ..AuditQuery::default() };
-    audit_log::list(&app.state.db, &q, 1, 200).await.expect("list").0
+    audit_log::list(&app.state.db, &q, 1, 200).await.expect("list").items
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -504,7 +504,7 @@ async fn a_flood_of_forged_webhooks_does_not_hold_up_audited_staff_actions() {
     })
     .await;
     let (_, token) = app.user_with_token("andi", Role::Admin).await;
-    let total = || async { audit_log::list(&app.state.db, &AuditQuery::default(), 1, 1).await.expect("count").1 };
+    let total = || async { audit_log::list(&app.state.db, &AuditQuery::default(), 1, 1).await.expect("count").total };
     let before = total().await;
     // 300 forged calls from 300 addresses, all at once.
     let mut calls = tokio::task::JoinSet::new();
@@ -558,7 +558,7 @@ async fn the_demo_log_goes_through_the_chain() {
     ] {
         assert!(!records_of(&app, event).await.is_empty(), "{event}");
     }
-    let (page, _) = audit_log::list(&app.state.db, &AuditQuery::default(), 1, 200).await.expect("list");
+    let page = audit_log::list(&app.state.db, &AuditQuery::default(), 1, 200).await.expect("list").items;
     assert!(page.iter().all(|r| r.at < app.state.now()), "dated in the past weeks");
     assert!(page.windows(2).all(|w| w[0].id > w[1].id), "appended oldest first");
     let logins = records_of(&app, AuditEvent::LoginSucceeded).await;

@@ -159,13 +159,13 @@ fn received_counts(fake: &FakeFonnte) -> BTreeMap<usize, usize> {
 /// The messages recorded as `sending`: their attempt started, the outcome never recorded.
 async fn sending(db: &DatabaseConnection) -> BTreeSet<usize> {
     let q = MessageQuery { status: Some(MessageStatus::Sending), page: 1, per_page: 1000, ..Default::default() };
-    let (items, _) = messages::list(db, &q).await.expect("list sending messages");
+    let items = messages::list(db, &q).await.expect("list sending messages").items;
     items.iter().map(|m| number_in(&m.body).expect("marker in the body")).collect()
 }
 
 async fn status_count(db: &DatabaseConnection, status: MessageStatus) -> usize {
     let q = MessageQuery { status: Some(status), page: 1, per_page: 1, ..Default::default() };
-    usize::try_from(messages::list(db, &q).await.expect("count messages").1).expect("count")
+    usize::try_from(messages::list(db, &q).await.expect("count messages").total).expect("count")
 }
 
 /// Send jobs not finished yet (queued or running).
@@ -275,7 +275,7 @@ async fn a_killed_server_loses_no_message_and_duplicates_at_most_the_one_in_flig
     assert!(duplicates <= KILLS * IN_FLIGHT_PER_PROCESS, "{duplicates} duplicates");
     for n in &duplicated {
         let q = MessageQuery { q: Some(marker(*n)), page: 1, per_page: 2, ..Default::default() };
-        let (items, _) = messages::list(&db, &q).await.expect("find the message");
+        let items = messages::list(&db, &q).await.expect("find the message").items;
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].attempts, 2, "the attempt cut short by the kill, then the one that went through");
     }

@@ -507,7 +507,7 @@ async fn messages_to(app: &TestApp, phone: &str) -> Vec<String> {
     let mut bodies: Vec<(i64, String)> = aglis_db::repo::messages::list(&app.state.db, &query)
         .await
         .expect("db")
-        .0
+        .items
         .into_iter()
         .map(|m| (m.id, m.body))
         .collect();

@@ -29,7 +29,7 @@ async fn fail_times(app: &TestApp, username: &str, n: usize) -> Vec<Value> {
 /// Messages queued to `recipient`.
 async fn messages_to(app: &TestApp, recipient: &str) -> Vec<messages::Message> {
     let query = MessageQuery { q: Some(recipient.to_owned()), page: 1, per_page: 100, ..Default::default() };
-    let (items, _) = messages::list(&app.state.db, &query).await.expect("messages");
+    let items = messages::list(&app.state.db, &query).await.expect("messages").items;
     items.into_iter().filter(|m| m.recipient == recipient).collect()
 }
 

@@ -41,7 +41,7 @@ fn location(res: &reqwest::Response) -> String {
 
 async fn audit_count(app: &TestApp, event: AuditEvent) -> u64 {
     let q = AuditQuery { event: Some(event), ..AuditQuery::default() };
-    audit_log::list(&app.state.db, &q, 1, 10).await.expect("audit").1
+    audit_log::list(&app.state.db, &q, 1, 10).await.expect("audit").total
 }
 
 /// Records an occurrence of a new error group seen at the app's clock.

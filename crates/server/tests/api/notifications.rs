@@ -246,7 +246,7 @@ async fn the_demo_has_a_message_history_in_every_delivery_state() {
             per_page: 1,
             ..Default::default()
         };
-        let (_, n) = messages::list(&state.db, &q).await.expect("list");
+        let n = messages::list(&state.db, &q).await.expect("list").total;
         assert!(n > 0, "no {status} message in the demo");
     }
 }
@@ -312,4 +312,74 @@ async fn the_history_page_counts_the_last_day_per_status() {
     let browser = app.browser_login("dewi").await;
     let html = browser.get(app.url("/notifications?lang=en")).send().await.expect("page").text().await.expect("html");
     assert!(html.contains("100% sent successfully"), "{html}");
+}
+
+#[tokio::test]
+async fn the_history_is_searched_by_word_and_number_through_its_word_index_with_a_capped_count() {
+    use aglis_core::job::JobPriority;
+    use aglis_db::repo::messages::{MessageQuery, NewMessage};
+    use sea_orm::TransactionTrait;
+    let app = spawn_app().await;
+    let now = app.state.now();
+    let new = |recipient: &str, body: &str| NewMessage {
+        channel: Channel::Whatsapp,
+        recipient: recipient.into(),
+        subject: None,
+        body: body.into(),
+        template_code: None,
+        variables: None,
+        priority: JobPriority::Normal,
+        created_by: None,
+    };
+    let txn = app.state.db.begin().await.expect("begin");
+    messages::create(&txn, new("6281234567890", "Yth. Bapak Hendra, tagihan Rp 185.000 jatuh tempo."), now)
+        .await
+        .expect("one");
+    messages::create(&txn, new("6285700001111", "Perbaikan redaman di Telukjambe Timur selesai."), now)
+        .await
+        .expect("two");
+    // A broadcast: more matches than a search counts.
+    for i in 0..1_005 {
+        messages::create(&txn, new(&format!("62813{i:08}"), "Gangguan massal area Cikarang, sedang ditangani."), now)
+            .await
+            .expect("broadcast");
+    }
+    txn.commit().await.expect("commit");
+    let find = |q: &str| {
+        let query = MessageQuery { q: Some(q.into()), page: 1, per_page: 25, ..MessageQuery::default() };
+        let db = app.state.reads.clone();
+        async move { messages::list(&db, &query).await.expect("list") }
+    };
+    // By the number as people type it, and by the start of a word, in any case.
+    for q in ["0812-3456-7890", "+62 812 3456 7890", "HENDRA", "tagih"] {
+        let found = find(q).await;
+        assert_eq!((found.total, found.items.len()), (1, 1), "{q}");
+        assert_eq!(found.items[0].recipient, "6281234567890", "{q}");
+    }
+    let both = find("redaman teluk").await;
+    assert_eq!((both.total, both.items[0].recipient.as_str()), (1, "6285700001111"), "every word must match");
+    assert_eq!(find("x").await.total, 0, "one letter finds nothing rather than everything");
+    let many = find("gangguan").await;
+    assert_eq!((many.total, many.exact, many.items.len()), (1_000, false, 25), "counted up to 1000");
+    assert!(many.items.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    // The filters alone read an index range, never the whole table.
+    let unfiltered =
+        messages::list(&app.state.reads, &MessageQuery { page: 1, per_page: 25, ..MessageQuery::default() })
+            .await
+            .expect("list");
+    assert_eq!((unfiltered.total, unfiltered.exact), (1_007, true));
+    if !crate::helpers::on_postgres() {
+        use sea_orm::ConnectionTrait;
+        let plan = app
+            .state
+            .reads
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Sqlite,
+                "EXPLAIN QUERY PLAN SELECT id FROM messages WHERE status = 'queued' ORDER BY created_at DESC, id DESC LIMIT 25",
+            ))
+            .await
+            .expect("plan");
+        let text: Vec<String> = plan.iter().filter_map(|r| r.try_get_by_index::<String>(3).ok()).collect();
+        assert!(text.iter().any(|l| l.contains("ix_messages_status_created")), "{text:?}");
+    }
 }

@@ -104,7 +104,7 @@ async fn an_applicant_signs_up_with_the_code_sent_by_whatsapp_and_tracks_it() {
 
     // The confirmation with the tracking link is queued too.
     let q = MessageQuery { q: Some(number.clone()), page: 1, per_page: 10, ..MessageQuery::default() };
-    let (msgs, _) = messages::list(&app.state.db, &q).await.expect("db");
+    let msgs = messages::list(&app.state.db, &q).await.expect("db").items;
     assert!(
         msgs.iter()
             .any(|m| m.template_code.as_deref() == Some("registration_confirmation")
@@ -181,8 +181,10 @@ async fn bots_and_bad_input_are_turned_away_without_a_registration() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.expect("html");
     assert!(html.contains("Jl. Kenanga 5"), "what was typed is kept");
-    let (_, total) =
-        messages::list(&app.state.db, &MessageQuery { page: 1, per_page: 5, ..Default::default() }).await.expect("db");
+    let total = messages::list(&app.state.db, &MessageQuery { page: 1, per_page: 5, ..Default::default() })
+        .await
+        .expect("db")
+        .total;
     assert_eq!(total, 0, "no code was sent");
 }
 
@@ -252,8 +254,10 @@ async fn registration(app: &TestApp, phone: &str) -> i64 {
     )
     .await
     .expect("started");
-    let (msgs, _) =
-        messages::list(&app.state.db, &MessageQuery { page: 1, per_page: 1, ..Default::default() }).await.expect("db");
+    let msgs = messages::list(&app.state.db, &MessageQuery { page: 1, per_page: 1, ..Default::default() })
+        .await
+        .expect("db")
+        .items;
     let code = msgs[0].body.split('*').nth(1).expect("code").to_owned();
     aglis_server::registrations::service::confirm_signup(&app.state, &token, &code, aglis_server::i18n::Lang::Id)
         .await
@@ -343,7 +347,7 @@ async fn each_step_needs_its_role_and_what_it_records_and_ends_in_an_active_cust
     );
     // The applicant heard of every step after the code: confirmation plus seven updates.
     let q = MessageQuery { q: Some("6281287654321".into()), page: 1, per_page: 50, ..MessageQuery::default() };
-    let (msgs, _) = messages::list(&app.state.db, &q).await.expect("db");
+    let msgs = messages::list(&app.state.db, &q).await.expect("db").items;
     assert_eq!(msgs.iter().filter(|m| m.template_code.as_deref() == Some("registration_status")).count(), 7);
 }
 

@@ -185,7 +185,7 @@ async fn steps_are_checked_by_status_role_and_what_they_need() {
     )
     .await
     .expect("db")
-    .0;
+    .items;
     assert_eq!(phone_messages.len(), 3, "created, on the way, resolved");
 }
 
@@ -341,7 +341,7 @@ async fn tickets_escalate_at_80_and_90_percent_once_and_the_breach_is_recorded()
             per_page: 20,
             ..Default::default()
         };
-        let sent = aglis_db::repo::messages::list(&app.state.db, &q).await.expect("db").0;
+        let sent = aglis_db::repo::messages::list(&app.state.db, &q).await.expect("db").items;
         let warnings = sent.iter().filter(|m| m.body.contains("SLA")).count();
         assert_eq!(warnings, 2, "{phone}: {:?}", sent.iter().map(|m| &m.body).collect::<Vec<_>>());
     }
