@@ -79,8 +79,6 @@ pub enum CustomerValueError {
     Ktp,
     #[error("customer codes look like AGLS202611250001")]
     Code,
-    #[error("more than 9,999 customers today: the daily counter is full")]
-    CounterFull,
 }
 
 /// Checks a status change.
@@ -115,17 +113,9 @@ pub fn code_prefix(now: DateTime<Utc>) -> String {
     format!("AGLS{}", local.format("%Y%m%d"))
 }
 
-/// The next code after the day's highest one (`None`: the first of the day).
-pub fn next_code(now: DateTime<Utc>, highest_today: Option<&str>) -> Result<String, CustomerValueError> {
-    let prefix = code_prefix(now);
-    let n = match highest_today {
-        None => 0,
-        Some(code) => code.strip_prefix(&prefix).and_then(|s| s.parse::<u32>().ok()).ok_or(CustomerValueError::Code)?,
-    };
-    if n >= 9_999 {
-        return Err(CustomerValueError::CounterFull);
-    }
-    Ok(format!("{prefix}{:04}", n + 1))
+/// The day's customer codes: `AGLS` + the date in Indonesia + 4 digits.
+pub fn code_series(now: DateTime<Utc>) -> crate::codes::Series {
+    crate::codes::Series::new(code_prefix(now), 4, 9_999)
 }
 
 /// Whether `raw` is a customer code (`AGLS` + 12 digits), upper-cased.
@@ -175,10 +165,10 @@ mod tests {
         // 17:30 UTC is already the next day in Jakarta (UTC+7).
         let t = at("2026-11-25T17:30:00Z");
         assert_eq!(code_prefix(t), "AGLS20261126");
-        assert_eq!(next_code(t, None), Ok("AGLS202611260001".into()));
-        assert_eq!(next_code(t, Some("AGLS202611260041")), Ok("AGLS202611260042".into()));
-        assert_eq!(next_code(t, Some("AGLS202611269999")), Err(CustomerValueError::CounterFull));
-        assert_eq!(next_code(t, Some("AGLS20261126x")), Err(CustomerValueError::Code));
+        let s = code_series(t);
+        assert_eq!(s.code(1).as_deref(), Ok("AGLS202611260001"));
+        assert_eq!(s.number_of("AGLS202611260041"), Some(41));
+        assert!(s.code(10_000).is_err(), "9,999 a day");
         assert_eq!(parse_code(" agls202611260042"), Ok("AGLS202611260042".into()));
         assert!(parse_code("AGLS2026").is_err());
     }

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod backup_retention;
 pub mod circuit;
 pub mod clock;
+pub mod codes;
 pub mod customer;
 pub mod job;
 pub mod lockout;

@@ -191,15 +191,9 @@ pub fn number_prefix(now: DateTime<Utc>) -> String {
     format!("REG{}", local.format("%Y%m%d"))
 }
 
-/// The next number after the day's highest (`None`: the first of the day); `None` when the day's
-/// 999 numbers are used up.
-pub fn next_number(now: DateTime<Utc>, highest_today: Option<&str>) -> Option<String> {
-    let prefix = number_prefix(now);
-    let n = match highest_today {
-        None => 0,
-        Some(s) => s.strip_prefix(&prefix)?.parse::<u32>().ok()?,
-    };
-    (n < 999).then(|| format!("{prefix}{:03}", n + 1))
+/// The day's registration numbers: `REG` + the date in Indonesia + 3 digits (999 a day).
+pub fn number_series(now: DateTime<Utc>) -> crate::codes::Series {
+    crate::codes::Series::new(number_prefix(now), 3, 999)
 }
 
 #[cfg(test)]
@@ -247,8 +241,9 @@ mod tests {
 
     #[test]
     fn numbers_count_per_jakarta_day() {
-        assert_eq!(next_number(now(), None).as_deref(), Some("REG20261125001"));
-        assert_eq!(next_number(now(), Some("REG20261125041")).as_deref(), Some("REG20261125042"));
-        assert_eq!(next_number(now(), Some("REG20261125999")), None);
+        let s = number_series(now());
+        assert_eq!(s.code(1).as_deref(), Ok("REG20261125001"));
+        assert_eq!(s.number_of("REG20261125041"), Some(41));
+        assert!(s.code(1_000).is_err(), "999 a day");
     }
 }

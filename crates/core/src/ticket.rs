@@ -160,16 +160,11 @@ pub fn number_prefix(now: DateTime<Utc>) -> String {
     format!("TKT{}", now.with_timezone(&crate::schedule::JAKARTA).format("%Y%m%d"))
 }
 
-/// The number after the day's highest (`None`: the first of the day). The spec's 3-digit counter
-/// grows to 4 digits past 999 a day (1 M tickets over two years is 1,400 a day), so "the day's
-/// highest" must compare by length first: `…1000` sorts before `…999` as text.
-pub fn next_number(now: DateTime<Utc>, highest_today: Option<&str>) -> Option<String> {
-    let prefix = number_prefix(now);
-    let n = match highest_today {
-        None => 0,
-        Some(s) => s.strip_prefix(&prefix)?.parse::<u32>().ok()?,
-    };
-    (n < 9_999).then(|| format!("{prefix}{:03}", n + 1))
+/// The day's ticket numbers: `TKT` + the date in Indonesia + 3 digits, growing to 4 past 999 a
+/// day (1 M tickets over two years is 1,400 a day), so "the day's highest" must compare by length
+/// first: `…1000` sorts before `…999` as text.
+pub fn number_series(now: DateTime<Utc>) -> crate::codes::Series {
+    crate::codes::Series::new(number_prefix(now), 3, 9_999)
 }
 
 /// Longest word kept for search; longer ones are cut (a pasted URL, a serial number).
@@ -317,9 +312,9 @@ mod tests {
     fn numbers_count_per_jakarta_day() {
         // 2026-11-25 20:00 UTC is already the 26th in Jakarta.
         let late: DateTime<Utc> = "2026-11-25T20:00:00Z".parse().expect("time");
-        assert_eq!(next_number(late, None).as_deref(), Some("TKT20261126001"));
-        assert_eq!(next_number(late, Some("TKT20261126041")).as_deref(), Some("TKT20261126042"));
-        assert_eq!(next_number(late, Some("TKT20261126999")).as_deref(), Some("TKT202611261000"));
-        assert_eq!(next_number(late, Some("TKT20261125041")), None, "another day's number is not ours");
+        let s = number_series(late);
+        assert_eq!(s.code(1).as_deref(), Ok("TKT20261126001"));
+        assert_eq!(s.code(1_000).as_deref(), Ok("TKT202611261000"));
+        assert_eq!(s.number_of("TKT20261125041"), None, "another day's number is not ours");
     }
 }

@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP. Repository functions take the connection or transaction explicitly
 //! (`&impl ConnectionTrait`), so services decide where transactions begin and end.
 
+pub mod codes;
 pub mod connection;
 pub mod entity;
 pub mod error;

@@ -107,6 +107,12 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<aglis_core::codes::SeriesFull> for AppError {
+    fn from(e: aglis_core::codes::SeriesFull) -> Self {
+        AppError::Conflict { detail: format!("{e}; try again tomorrow"), fields: FieldErrors::new() }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(anyhow::Error::new(e).context("rendering a template"))

@@ -27,6 +27,7 @@ mod m0020_backups;
 mod m0021_monitoring;
 mod m0022_create_settings;
 mod m0023_message_and_audit_words;
+mod m0024_code_counters;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_monitoring::Migration),
             Box::new(m0022_create_settings::Migration),
             Box::new(m0023_message_and_audit_words::Migration),
+            Box::new(m0024_code_counters::Migration),
         ]
     }
 }

@@ -285,6 +285,16 @@ pub async fn by_user(conn: &impl ConnectionTrait, user_id: i64) -> Result<Option
     Entity::find().filter(Column::UserId.eq(user_id)).one(conn).await?.map(Customer::try_from).transpose()
 }
 
+/// The next customer code of the day at `now` (see [`crate::codes::next`]).
+pub async fn next_code(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Result<String, aglis_core::codes::SeriesFull>, DbError> {
+    let series = aglis_core::customer::code_series(now);
+    let highest = highest_code(conn, &series.prefix).await?;
+    crate::codes::next(conn, &series, highest.as_deref()).await
+}
+
 /// The day's highest customer code starting with `prefix` (`AGLS20261125`).
 pub async fn highest_code(conn: &impl ConnectionTrait, prefix: &str) -> Result<Option<String>, DbError> {
     Ok(Entity::find()

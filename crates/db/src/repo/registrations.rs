@@ -207,6 +207,17 @@ pub async fn open_for_phone(conn: &impl ConnectionTrait, phone: &str) -> Result<
         .collect()
 }
 
+/// The next registration number of the day at `now` (see [`crate::codes::next`]).
+pub async fn next_number(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Result<String, aglis_core::codes::SeriesFull>, DbError> {
+    let series = aglis_core::registration::number_series(now);
+    let highest = highest_number(conn, &series.prefix).await?;
+    crate::codes::next(conn, &series, highest.as_deref()).await
+}
+
+/// The day's highest registration number starting with `prefix` (`REG20261125`).
 pub async fn highest_number(conn: &impl ConnectionTrait, prefix: &str) -> Result<Option<String>, DbError> {
     Ok(Entity::find()
         .select_only()

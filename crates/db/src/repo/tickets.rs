@@ -179,6 +179,16 @@ pub async fn create(
     Ticket::try_from(model)
 }
 
+/// The next ticket number of the day at `now` (see [`crate::codes::next`]).
+pub async fn next_number(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Result<String, aglis_core::codes::SeriesFull>, DbError> {
+    let series = aglis_core::ticket::number_series(now);
+    let highest = highest_number(conn, &series.prefix).await?;
+    crate::codes::next(conn, &series, highest.as_deref()).await
+}
+
 /// The day's highest ticket number starting with `prefix` (`TKT20261125`), longest first: past
 /// 999 a day the counter has four digits, and `…1000` sorts before `…999` as text.
 pub async fn highest_number(conn: &impl ConnectionTrait, prefix: &str) -> Result<Option<String>, DbError> {

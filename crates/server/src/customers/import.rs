@@ -5,7 +5,7 @@
 use crate::customers::service::{ProfileInput, check_profile};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use aglis_core::customer::{self as cust, CustomerStatus};
+use aglis_core::customer::CustomerStatus;
 use aglis_db::repo::customers;
 use aglis_db::repo::packages;
 use aglis_db::{DbError, TransactionTrait};
@@ -210,17 +210,10 @@ pub async fn run(
     }
     let now = state.now();
     let txn = state.db.begin().await.map_err(DbError::from)?;
-    let prefix = cust::code_prefix(now);
-    let mut highest = customers::highest_code(&txn, &prefix).await?;
     for (code, profile, status) in checked {
         let code = match code {
             Some(c) => c,
-            None => {
-                let next = cust::next_code(now, highest.as_deref())
-                    .map_err(|e| AppError::Conflict { detail: e.to_string(), fields: Default::default() })?;
-                highest = Some(next.clone());
-                next
-            }
+            None => customers::next_code(&txn, now).await??,
         };
         let start = if status == CustomerStatus::Prospect { CustomerStatus::Prospect } else { CustomerStatus::Active };
         let c = customers::create(&txn, &code, profile, start, Some(actor), now).await?;

@@ -132,34 +132,20 @@ fn phone_taken(e: DbError) -> AppError {
     }
 }
 
-/// Creates a customer with the next code of the day (retried if another request took it).
+/// Creates a customer with the next code of the day.
 pub async fn create(
     state: &AppState,
     input: &ProfileInput,
     status: CustomerStatus,
     actor: Option<i64>,
 ) -> AppResult<Customer> {
-    for _ in 0..5 {
-        let now = state.now();
-        let txn = state.db.begin().await.map_err(DbError::from)?;
-        let profile = check_profile(&txn, input, None).await?;
-        let prefix = customer::code_prefix(now);
-        let highest = customers::highest_code(&txn, &prefix).await?;
-        let code = customer::next_code(now, highest.as_deref())
-            .map_err(|e| AppError::Conflict { detail: e.to_string(), fields: FieldErrors::new() })?;
-        match customers::create(&txn, &code, profile, status, actor, now).await {
-            Ok(c) => {
-                txn.commit().await.map_err(DbError::from)?;
-                return Ok(c);
-            }
-            Err(e) if e.is_unique_on("code") => continue,
-            Err(e) => return Err(phone_taken(e)),
-        }
-    }
-    Err(AppError::Conflict {
-        detail: "too many customers created at once; try again".into(),
-        fields: FieldErrors::new(),
-    })
+    let now = state.now();
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    let profile = check_profile(&txn, input, None).await?;
+    let code = customers::next_code(&txn, now).await??;
+    let c = customers::create(&txn, &code, profile, status, actor, now).await.map_err(phone_taken)?;
+    txn.commit().await.map_err(DbError::from)?;
+    Ok(c)
 }
 
 /// What changed between two profiles, for the history.

@@ -2,7 +2,7 @@
 //! all have something to show.
 
 use crate::state::AppState;
-use aglis_core::customer::{CustomerStatus, code_prefix, next_code};
+use aglis_core::customer::CustomerStatus;
 use aglis_core::notification_catalog::Language;
 use aglis_core::registration::{RegistrationStatus, number_prefix};
 use aglis_db::repo::customers::{self, Profile};
@@ -83,8 +83,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 }
                 RegistrationStatus::Approved => {
                     // The next code of the day, as an approval in the workflow would take it.
-                    let highest = customers::highest_code(&state.db, &code_prefix(now)).await?;
-                    let code = next_code(now, highest.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let code = customers::next_code(&state.db, now).await??;
                     let profile = Profile {
                         name: reg.full_name.clone(),
                         phone: reg.phone.clone(),

@@ -217,7 +217,7 @@ pub async fn confirm_signup(state: &AppState, token: &str, code: &str, lang: Lan
     }
     let app: Application = serde_json::from_str(&request.payload).map_err(|e| AppError::Internal(e.into()))?;
     let package = packages::get(&state.db, app.package_id).await?;
-    for _ in 0..5 {
+    {
         let txn = state.db.begin().await.map_err(DbError::from)?;
         if !registrations::confirm_request(&txn, request.id, now).await? {
             return Err(AppError::Conflict {
@@ -225,16 +225,8 @@ pub async fn confirm_signup(state: &AppState, token: &str, code: &str, lang: Lan
                 fields: FieldErrors::new(),
             });
         }
-        let highest = registrations::highest_number(&txn, &registration::number_prefix(now)).await?;
-        let number = registration::next_number(now, highest.as_deref()).ok_or_else(|| AppError::Conflict {
-            detail: "no more registrations can be taken today; try tomorrow".into(),
-            fields: FieldErrors::new(),
-        })?;
-        let reg = match registrations::create(&txn, &number, app.clone(), now).await {
-            Ok(r) => r,
-            Err(e) if e.is_unique_on("number") => continue,
-            Err(e) => return Err(e.into()),
-        };
+        let number = registrations::next_number(&txn, now).await??;
+        let reg = registrations::create(&txn, &number, app.clone(), now).await?;
         let values: BTreeMap<String, String> = [
             ("customerName", reg.full_name.clone()),
             ("registrationNumber", reg.number.clone()),
@@ -256,9 +248,8 @@ pub async fn confirm_signup(state: &AppState, token: &str, code: &str, lang: Lan
         )
         .await?;
         txn.commit().await.map_err(DbError::from)?;
-        return Ok(reg);
+        Ok(reg)
     }
-    Err(AppError::Conflict { detail: "too many sign-ups at once; try again".into(), fields: FieldErrors::new() })
 }
 
 /// Takes one workflow step as `actor`. Approval creates the customer (a prospect); activation
@@ -325,8 +316,7 @@ pub async fn step(
                     fields: FieldErrors::new(),
                 });
             }
-            let code = cust::next_code(now, customers::highest_code(&txn, &cust::code_prefix(now)).await?.as_deref())
-                .map_err(|e| AppError::Conflict { detail: e.to_string(), fields: FieldErrors::new() })?;
+            let code = customers::next_code(&txn, now).await??;
             let c = customers::create(&txn, &code, profile, CustomerStatus::Prospect, Some(actor.user.id), now).await?;
             fields.customer_id = Some(c.id);
             let install = aglis_db::repo::tickets::NewTicket {

@@ -3,7 +3,7 @@
 //! technician's queue and the escalation figures all have something to show.
 
 use crate::state::AppState;
-use aglis_core::ticket::{self, Priority, TicketStatus, TicketType};
+use aglis_core::ticket::{Priority, TicketStatus, TicketType};
 use aglis_core::ticket_sla;
 use aglis_db::repo::customers::{CustomerQuery, list as list_customers};
 use aglis_db::repo::technicians::{self, Profile};
@@ -175,9 +175,7 @@ async fn open_ticket(
         .ok_or_else(|| anyhow::anyhow!("no SLA row"))?;
     let cal = crate::tickets::service::calendar(&state.db, targets.calendar).await?;
     let due = cal.add_working(created, targets.resolution);
-    let prefix = ticket::number_prefix(created);
-    let number = ticket::next_number(created, tickets::highest_number(&state.db, &prefix).await?.as_deref())
-        .ok_or_else(|| anyhow::anyhow!("numbers"))?;
+    let number = tickets::next_number(&state.db, created).await??;
     let new = NewTicket {
         customer_id: Some(customer.id),
         registration_id: None,

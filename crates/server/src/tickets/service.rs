@@ -87,8 +87,7 @@ async fn promises(
 }
 
 /// Creates an open ticket with the next number of the day inside `txn` (which the caller
-/// commits): one try, so a number taken meanwhile by another instance is a 409 to retry.
-/// The customer (if any) is told its number by WhatsApp.
+/// commits). The customer (if any) is told its number by WhatsApp.
 pub async fn create_in(
     txn: &impl ConnectionTrait,
     base_url: &str,
@@ -97,14 +96,8 @@ pub async fn create_in(
     now: DateTime<Utc>,
 ) -> AppResult<Ticket> {
     let (targets, due) = promises(txn, &new, now).await?;
-    let highest = tickets::highest_number(txn, &ticket::number_prefix(now)).await?;
-    let number = ticket::next_number(now, highest.as_deref())
-        .ok_or_else(|| conflict("no more tickets can be numbered today"))?;
-    let t = match tickets::create(txn, &number, new, targets, due, actor, now).await {
-        Ok(t) => t,
-        Err(e) if e.is_unique_on("number") => return Err(conflict("another ticket took this number; try again")),
-        Err(e) => return Err(e.into()),
-    };
+    let number = tickets::next_number(txn, now).await??;
+    let t = tickets::create(txn, &number, new, targets, due, actor, now).await?;
     if let Some(cid) = t.customer_id
         && let Some(c) = customers::get(txn, cid).await?
     {
@@ -119,20 +112,12 @@ pub async fn create_in(
     Ok(t)
 }
 
-/// Creates an open ticket, retrying when another instance took the number first.
+/// Creates an open ticket.
 pub async fn create(state: &AppState, new: NewTicket, actor: Option<i64>) -> AppResult<Ticket> {
-    for _ in 0..5 {
-        let txn = state.db.begin().await.map_err(DbError::from)?;
-        match create_in(&txn, &state.config.base_url, new.clone(), actor, state.now()).await {
-            Ok(t) => {
-                txn.commit().await.map_err(DbError::from)?;
-                return Ok(t);
-            }
-            Err(AppError::Conflict { .. }) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(conflict("too many tickets at once; try again"))
+    let txn = state.db.begin().await.map_err(DbError::from)?;
+    let t = create_in(&txn, &state.config.base_url, new, actor, state.now()).await?;
+    txn.commit().await.map_err(DbError::from)?;
+    Ok(t)
 }
 
 fn vars<const N: usize>(pairs: [(&str, String); N]) -> BTreeMap<String, String> {

@@ -572,3 +572,61 @@ async fn a_customer_hears_of_their_tickets_in_their_language() {
     let res = app.send_json(Method::PUT, &format!("/api/v1/customers/{}", john["id"]), Some(&admin), &body).await;
     assert_eq!(res.json::<Value>().await.expect("json")["language"], "en");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_customers_and_tickets_get_consecutive_codes_without_a_conflict() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    let pkg = package(&app, &admin, "Home Silver 50M", 199_900).await;
+    let mut customers = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let body = json!({"name": format!("Pelanggan {i}"), "phone": format!("0812-7000-{i:04}"),
+            "address": "Perum Galuh Mas Blok C2 No. 7", "package_id": pkg});
+        customers.spawn(app.api.post(app.url("/api/v1/customers")).bearer_auth(&admin).json(&body).send());
+    }
+    let mut codes = Vec::new();
+    let mut ids = Vec::new();
+    while let Some(res) = customers.join_next().await {
+        let res = res.expect("task").expect("request");
+        assert_eq!(res.status(), StatusCode::CREATED, "no 409 to retry");
+        let c: Value = res.json().await.expect("json");
+        codes.push(c["code"].as_str().expect("code").to_owned());
+        ids.push(c["id"].as_i64().expect("id"));
+    }
+    codes.sort();
+    let prefix = aglis_core::customer::code_prefix(crate::helpers::ClockExt::now_utc(&app.clock));
+    let expected: Vec<String> = (1..=16).map(|n| format!("{prefix}{n:04}")).collect();
+    assert_eq!(codes, expected, "distinct and without gaps");
+
+    let mut tickets = tokio::task::JoinSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        let body = json!({"customer_id": id, "type": "repair", "priority": "normal",
+            "title": format!("Internet mati {i}"), "description": "Lampu LOS merah sejak pagi."});
+        tickets.spawn(app.api.post(app.url("/api/v1/tickets")).bearer_auth(&admin).json(&body).send());
+    }
+    let mut numbers = Vec::new();
+    while let Some(res) = tickets.join_next().await {
+        let res = res.expect("task").expect("request");
+        assert_eq!(res.status(), StatusCode::CREATED, "no 409 to retry: {:?}", res.text().await);
+        let t: Value = res.json().await.expect("json");
+        numbers.push(t["number"].as_str().expect("number").to_owned());
+    }
+    numbers.sort();
+    let prefix = aglis_core::ticket::number_prefix(crate::helpers::ClockExt::now_utc(&app.clock));
+    let expected: Vec<String> = (1..=16).map(|n| format!("{prefix}{n:03}")).collect();
+    assert_eq!(numbers, expected, "distinct and without gaps");
+}
+
+#[tokio::test]
+async fn a_rolled_back_creation_gives_its_number_back() {
+    use sea_orm::TransactionTrait;
+    let app = spawn_app().await;
+    let now = crate::helpers::ClockExt::now_utc(&app.clock);
+    let txn = app.state.db.begin().await.expect("begin");
+    let first = aglis_db::repo::tickets::next_number(&txn, now).await.expect("db").expect("number");
+    txn.rollback().await.expect("rollback");
+    let again = aglis_db::repo::tickets::next_number(&app.state.db, now).await.expect("db").expect("number");
+    assert_eq!(first, again, "no gap");
+    let next = aglis_db::repo::tickets::next_number(&app.state.db, now).await.expect("db").expect("number");
+    assert!(next > again);
+}
