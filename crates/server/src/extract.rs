@@ -45,22 +45,44 @@ fn body_error(e: BytesRejection) -> AppError {
 }
 
 /// Deserialises JSON, telling syntax errors (400) from values of the wrong shape (422, by field).
+/// Before the shape is checked the document is normalised ([`normalise`]): NUL characters are
+/// dropped from strings (no text column can hold them, PostgreSQL refuses them) and whole numbers
+/// written as decimals (`93.0`, valid JSON Schema integers) count as integers.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    normalise(&mut value);
+    match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Ok(v),
         Err(err) => {
             let path = err.path().to_string();
-            let inner = err.into_inner();
-            match inner.classify() {
-                serde_json::error::Category::Syntax
-                | serde_json::error::Category::Eof
-                | serde_json::error::Category::Io => {
-                    Err(AppError::BadRequest(format!("the body is not valid JSON: {inner}")))
-                }
-                serde_json::error::Category::Data => Err(field_error(&path, &inner.to_string())),
+            Err(field_error(&path, &err.into_inner().to_string()))
+        }
+    }
+}
+
+/// See [`parse_json`].
+fn normalise(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => s.retain(|c| c != '\0'),
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15) {
+                // Exact: |f| < 2^53.
+                *value = Value::from(f as i64);
             }
         }
+        Value::Array(items) => items.iter_mut().for_each(normalise),
+        Value::Object(map) => {
+            let keys: Vec<String> = map.keys().filter(|k| k.contains('\0')).cloned().collect();
+            for k in keys {
+                if let Some(v) = map.remove(&k) {
+                    map.insert(k.replace('\0', ""), v);
+                }
+            }
+            map.values_mut().for_each(normalise);
+        }
+        Value::String(_) | Value::Null | Value::Bool(_) => {}
     }
 }
 
@@ -88,15 +110,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
         let query = parts.uri.query().unwrap_or_default();
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query.as_bytes()));
+        let query = without_nul(query.as_bytes());
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&query));
         serde_path_to_error::deserialize::<_, T>(de)
             .map(ApiQuery)
             .map_err(|e| field_error(&e.path().to_string(), &e.into_inner().to_string()))
     }
 }
 
-fn form_urlencoded_parse(input: &[u8]) -> form_urlencoded::Parse<'_> {
-    form_urlencoded::parse(input)
+/// A query string or form body with NUL characters dropped from its names and values (see
+/// [`parse_json`]), re-encoded only when it holds one.
+fn without_nul(input: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let has_nul = input.contains(&0) || input.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    if !has_nul {
+        return std::borrow::Cow::Borrowed(input);
+    }
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(input) {
+        out.append_pair(&k.replace('\0', ""), &v.replace('\0', ""));
+    }
+    std::borrow::Cow::Owned(out.finish().into_bytes())
 }
 
 /// A form body (`application/x-www-form-urlencoded`).
@@ -108,7 +141,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiForm<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(&bytes));
+        let bytes = without_nul(&bytes);
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes));
         serde_path_to_error::deserialize::<_, T>(de)
             .map(ApiForm)
             .map_err(|e| field_error(&e.path().to_string(), &e.into_inner().to_string()))
@@ -220,5 +254,27 @@ mod tests {
             Err(AppError::Validation { fields, .. }) => assert!(fields.contains_key("body"), "{fields:?}"),
             other => panic!("expected 422, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn nul_characters_leave_query_strings_and_forms() {
+        assert_eq!(without_nul(b"q=budi&page=2").as_ref(), b"q=budi&page=2");
+        assert_eq!(without_nul(b"q=bu%00di&x%00=1").as_ref(), b"q=budi&x=1");
+    }
+
+    #[test]
+    fn nul_characters_are_dropped_and_whole_decimals_are_integers() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Item {
+            name: String,
+            speed: i32,
+            tags: Vec<String>,
+        }
+        let item: Item = parse_json(br#"{"name": "Bu\u0000di", "speed": 93.0, "tags": ["a\u0000"]}"#).expect("parsed");
+        assert_eq!(item, Item { name: "Budi".into(), speed: 93, tags: vec!["a".into()] });
+        assert!(matches!(
+            parse_json::<Item>(br#"{"name": "x", "speed": 93.5, "tags": []}"#),
+            Err(AppError::Validation { .. })
+        ));
     }
 }
