@@ -27,6 +27,20 @@ macro_rules! str_enum {
             }
         }
 
+        /// In the OpenAPI document: a string with exactly these values (feature `openapi`).
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
+
         impl std::str::FromStr for $name {
             type Err = $crate::notification::UnknownValue;
             fn from_str(s: &str) -> Result<Self, Self::Err> {

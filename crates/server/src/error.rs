@@ -179,6 +179,11 @@ impl IntoResponse for AppError {
                 ("an unexpected error occurred; it has been logged with the request id".to_owned(), FieldErrors::new())
             }
         };
+        // Message tokens (validation rules) read in English in the API; pages render the field
+        // errors in their own language before they get here.
+        let lang = crate::i18n::Lang::En;
+        let detail = lang.render(&detail);
+        let errors = errors.into_iter().map(|(k, msgs)| (k, msgs.iter().map(|m| lang.render(m)).collect())).collect();
         let info = ErrorInfo { status: status.as_u16(), title, detail, errors };
         let mut response = problem_response(&info, None);
         if let Some(secs) = retry_after {

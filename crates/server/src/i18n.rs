@@ -66,6 +66,99 @@ impl Lang {
     }
 }
 
+/// A message for a person, rendered in the reader's language: `@key` or `@key|name=value|…`,
+/// whose text is the locale's `key` with each `{name}` replaced by its value. Validation messages
+/// travel as these through [`crate::error::FieldErrors`]; pages render them in the page's
+/// language, the API in English (see [`Lang::render`]).
+pub fn msg(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut out = format!("@{key}");
+    for (name, value) in args {
+        out.push('|');
+        out.push_str(name);
+        out.push('=');
+        out.push_str(&encode_arg(&value.to_string()));
+    }
+    out
+}
+
+/// `%`, `|`, `=`, `;`, `,` and whitespace in a value, percent-encoded so that a message stays
+/// one token.
+fn encode_arg(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '%' | '|' | '=' | ';' | ',' => out.push_str(&format!("%{:02X}", c as u32)),
+            c if c.is_whitespace() => out.push_str(&format!("%{:02X}", u32::from(c).min(0xff))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn decode_arg(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = value.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl Lang {
+    /// `text` with every message token ([`msg`]) in it replaced by its text in this language;
+    /// anything else is kept as it is (a token's key must exist, so an address such as
+    /// `budi@contoh.id` is never taken for one).
+    pub fn render(self, text: &str) -> String {
+        if !text.contains('@') {
+            return text.to_owned();
+        }
+        let mut out = String::with_capacity(text.len() + 32);
+        let mut rest = text;
+        while let Some(at) = rest.find('@') {
+            let starts_token =
+                at == 0 || rest[..at].ends_with(|c: char| c.is_whitespace() || matches!(c, ':' | '(' | ','));
+            let token_len = rest[at + 1..]
+                .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ')'))
+                .unwrap_or(rest.len() - at - 1);
+            let token = &rest[at + 1..at + 1 + token_len];
+            let mut parts = token.split('|');
+            let key = parts.next().unwrap_or_default();
+            let table = match self {
+                Lang::Id => &*ID,
+                Lang::En => &*EN,
+            };
+            match table.get(key).filter(|_| starts_token && !key.is_empty()) {
+                Some(template) => {
+                    out.push_str(&rest[..at]);
+                    let mut text = (*template).to_owned();
+                    for part in parts {
+                        if let Some((name, value)) = part.split_once('=') {
+                            text = text.replace(&format!("{{{name}}}"), &decode_arg(value));
+                        }
+                    }
+                    out.push_str(&text);
+                    rest = &rest[at + 1 + token_len..];
+                }
+                None => {
+                    out.push_str(&rest[..=at]);
+                    rest = &rest[at + 1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 fn leak_key(key: &str) -> &'static str {
     static MISSING: LazyLock<std::sync::Mutex<HashMap<String, &'static str>>> = LazyLock::new(Default::default);
     let mut map = MISSING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -158,6 +251,20 @@ mod tests {
             }
         }
         assert!(checked > 10, "found the template keys");
+    }
+
+    #[test]
+    fn messages_render_in_the_readers_language_with_their_values() {
+        let m = msg("val.length", &[("min", &2), ("max", &100)]);
+        assert_eq!(m, "@val.length|min=2|max=100");
+        assert_eq!(Lang::En.render(&m), "must be 2–100 characters");
+        assert_eq!(Lang::Id.render(&m), "harus 2–100 karakter");
+        assert_eq!(Lang::En.render(&format!("name: {m}")), "name: must be 2–100 characters");
+        // Values with separators survive; text that is not a message is left alone.
+        let odd = msg("val.package.not_sold", &[("name", &"Home, Silver|50 = x")]);
+        assert!(Lang::En.render(&odd).contains("Home, Silver|50 = x"), "{}", Lang::En.render(&odd));
+        assert_eq!(Lang::Id.render("budi@contoh.id @ok"), "budi@contoh.id @ok");
+        assert_eq!(Lang::Id.render("@no.such.key"), "@no.such.key");
     }
 
     #[test]

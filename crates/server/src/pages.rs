@@ -123,6 +123,21 @@ impl Shell {
         local_phone(stored)
     }
 
+    /// The messages of `field` in `errors`, in the page's language, joined (empty when none).
+    pub fn field_error(&self, errors: &crate::error::FieldErrors, field: &str) -> String {
+        errors.get(field).map(|m| m.iter().map(|t| self.say(t)).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+    }
+
+    /// Every message of `errors`, in the page's language, joined.
+    pub fn all_errors(&self, errors: &crate::error::FieldErrors) -> String {
+        errors.values().flatten().map(|t| self.say(t)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// One message in the page's language.
+    pub fn say(&self, message: &str) -> String {
+        self.lang.render(message)
+    }
+
     /// The title of an HTTP status in the page's language.
     pub fn status_title(&self, status: impl std::borrow::Borrow<u16>) -> &'static str {
         self.lang.t(&format!("error.status.{}", status.borrow()))

@@ -80,7 +80,7 @@ impl SecurityPage {
     }
 
     fn field_error(&self, field: &str) -> String {
-        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+        self.shell.field_error(&self.errors, field)
     }
 }
 

@@ -88,7 +88,7 @@ async fn import_upload(
                 .into_response())
         }
         Err(AppError::Validation { fields, .. }) => {
-            let error = fields.values().flatten().cloned().collect::<Vec<_>>().join(", ");
+            let error = shell.all_errors(&fields);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&ImportPage { shell, filename, report: None, error })?)
                 .into_response())
         }
@@ -200,7 +200,7 @@ struct ShowPage {
 
 impl ShowPage {
     fn error(&self, field: &str) -> String {
-        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+        self.shell.field_error(&self.errors, field)
     }
 }
 
@@ -398,7 +398,7 @@ struct FormPage {
 
 impl FormPage {
     fn error(&self, field: &str) -> String {
-        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+        self.shell.field_error(&self.errors, field)
     }
 }
 

@@ -2,7 +2,9 @@
 //! accounts. Every change writes the customer's history in the same transaction.
 
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::i18n::msg;
 use crate::state::AppState;
+use crate::validation::{Explain, push};
 use aglis_core::customer::{self, CustomerStatus};
 use aglis_core::network::{OdpStatus, check_location, check_port};
 use aglis_core::notification_catalog::Language;
@@ -13,10 +15,6 @@ use aglis_db::repo::customers::{self, Customer, Profile};
 use aglis_db::repo::{odps, packages};
 use aglis_db::{DbError, TransactionTrait};
 use sea_orm::ConnectionTrait;
-
-fn push(errors: &mut FieldErrors, field: &str, msg: impl ToString) {
-    errors.entry(field.to_owned()).or_default().push(msg.to_string());
-}
 
 /// A profile as typed, before it is checked.
 #[derive(Debug, Clone, Default)]
@@ -47,54 +45,60 @@ pub async fn check_profile(
     existing: Option<&Customer>,
 ) -> AppResult<Profile> {
     let mut e = FieldErrors::new();
-    let name = customer::parse_name(&input.name).map_err(|err| push(&mut e, "name", err)).ok();
-    let phone =
-        Phone::parse(&input.phone).map(|p| p.as_str().to_owned()).map_err(|err| push(&mut e, "phone", err)).ok();
-    let email =
-        optional(&input.email).map(parse_email).transpose().map_err(|err| push(&mut e, "email", err)).ok().flatten();
+    let name = customer::parse_name(&input.name).map_err(|err| push(&mut e, "name", err.explain())).ok();
+    let phone = Phone::parse(&input.phone)
+        .map(|p| p.as_str().to_owned())
+        .map_err(|err| push(&mut e, "phone", err.explain()))
+        .ok();
+    let email = optional(&input.email)
+        .map(parse_email)
+        .transpose()
+        .map_err(|err| push(&mut e, "email", err.explain()))
+        .ok()
+        .flatten();
     let ktp = optional(&input.ktp)
         .map(customer::parse_ktp)
         .transpose()
-        .map_err(|err| push(&mut e, "ktp", err))
+        .map_err(|err| push(&mut e, "ktp", err.explain()))
         .ok()
         .flatten();
-    let address = customer::parse_address(&input.address).map_err(|err| push(&mut e, "address", err)).ok();
+    let address = customer::parse_address(&input.address).map_err(|err| push(&mut e, "address", err.explain())).ok();
     let city = optional(&input.city).unwrap_or("Karawang").to_owned();
     if city.chars().count() > 100 {
-        push(&mut e, "city", "the city is longer than 100 characters");
+        push(&mut e, "city", msg("val.city.long", &[]));
     }
     match (input.latitude, input.longitude) {
         (Some(lat), Some(lon)) => {
             if let Err(err) = check_location(lat, lon) {
-                push(&mut e, "latitude", err);
+                push(&mut e, "latitude", err.explain());
             }
         }
         (None, None) => {}
-        _ => push(&mut e, "latitude", "give both latitude and longitude, or neither"),
+        _ => push(&mut e, "latitude", msg("val.location_pair", &[])),
     }
     let language = match optional(&input.language) {
         None => existing.map(|c| c.language).unwrap_or_default(),
         Some(raw) => raw.parse::<Language>().unwrap_or_else(|_| {
-            push(&mut e, "language", "choose id (Bahasa Indonesia) or en (English)");
+            push(&mut e, "language", msg("val.language", &[]));
             Language::Id
         }),
     };
     let notes = optional(&input.notes).unwrap_or_default().to_owned();
     if notes.chars().count() > 2000 {
-        push(&mut e, "notes", "the notes are longer than 2000 characters");
+        push(&mut e, "notes", msg("val.notes.long", &[]));
     }
     let package_id = match input.package_id {
         None => {
-            push(&mut e, "package_id", "choose a package");
+            push(&mut e, "package_id", msg("val.package.choose", &[]));
             None
         }
         Some(id) => match packages::get(conn, id).await? {
             None => {
-                push(&mut e, "package_id", format!("there is no package {id}"));
+                push(&mut e, "package_id", msg("val.package.unknown", &[("id", &id)]));
                 None
             }
             Some(p) if !p.is_active && existing.is_none_or(|c| c.package_id != id) => {
-                push(&mut e, "package_id", format!("{} is no longer sold", p.name));
+                push(&mut e, "package_id", msg("val.package.not_sold", &[("name", &p.name)]));
                 None
             }
             Some(p) => Some(p.id),
@@ -104,7 +108,7 @@ pub async fn check_profile(
         && let Some(other) = customers::by_phone(conn, phone).await?
         && existing.is_none_or(|c| c.id != other.id)
     {
-        push(&mut e, "phone", format!("this number already belongs to {} ({})", other.name, other.code));
+        push(&mut e, "phone", msg("val.phone.taken_by", &[("name", &other.name), ("code", &other.code)]));
     }
     match (name, phone, address, package_id) {
         (Some(name), Some(phone), Some(address), Some(package_id)) if e.is_empty() => Ok(Profile {
@@ -125,11 +129,7 @@ pub async fn check_profile(
 }
 
 fn phone_taken(e: DbError) -> AppError {
-    if e.is_unique_on("phone") {
-        AppError::field("phone", "this number already belongs to another customer")
-    } else {
-        e.into()
-    }
+    if e.is_unique_on("phone") { AppError::field("phone", msg("val.phone.taken", &[])) } else { e.into() }
 }
 
 /// Creates a customer with the next code of the day.

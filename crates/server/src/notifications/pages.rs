@@ -218,7 +218,7 @@ struct NewPage {
 
 impl NewPage {
     fn error(&self, field: &str) -> String {
-        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+        self.shell.field_error(&self.errors, field)
     }
 
     async fn build(state: &AppState, shell: Shell, form: ComposeForm, errors: FieldErrors) -> AppResult<Self> {

@@ -59,7 +59,7 @@ struct SignupPage {
 
 impl SignupPage {
     fn error(&self, field: &str) -> String {
-        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+        self.shell.field_error(&self.errors, field)
     }
 }
 
@@ -153,7 +153,7 @@ async fn confirm(State(state): State<AppState>, shell: Shell, ApiForm(f): ApiFor
     match service::confirm_signup(&state, &f.token, &f.code, shell.lang).await {
         Ok(reg) => render(&ConfirmPage { shell, token: String::new(), error: String::new(), done: Some(reg) }),
         Err(AppError::Validation { fields, .. }) => {
-            let error = fields.values().flatten().cloned().collect::<Vec<_>>().join(", ");
+            let error = shell.all_errors(&fields);
             let page = ConfirmPage { shell, token: f.token, error, done: None };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }

@@ -5,8 +5,10 @@ use crate::auth::session::Authenticated;
 use crate::auth::token::{constant_time_eq, hash_token, random_token};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::i18n::Lang;
+use crate::i18n::msg;
 use crate::notifications::service::queue_event;
 use crate::state::AppState;
+use crate::validation::{Explain, push};
 use aglis_core::customer::{self as cust, CustomerStatus};
 use aglis_core::job::JobPriority;
 use aglis_core::money::Rupiah;
@@ -31,10 +33,6 @@ pub const MAX_CODE_ATTEMPTS: i32 = 5;
 pub const SIGNUPS_PER_IP_HOUR: u32 = 5;
 pub const SIGNUPS_PER_PHONE_HOUR: u32 = 3;
 pub const TRACKS_PER_IP: u32 = 10;
-
-fn push(e: &mut FieldErrors, field: &str, msg: impl ToString) {
-    e.entry(field.to_owned()).or_default().push(msg.to_string());
-}
 
 /// The sign-up form as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -61,55 +59,52 @@ pub struct ApplicationInput {
 /// registration or a subscription with, a package on sale, a place on the map if given.
 pub async fn check_application(conn: &impl ConnectionTrait, i: &ApplicationInput) -> AppResult<Application> {
     let mut e = FieldErrors::new();
-    let full_name = cust::parse_name(&i.full_name).map_err(|err| push(&mut e, "full_name", err)).ok();
-    let phone = Phone::parse(&i.phone).map(|p| p.as_str().to_owned()).map_err(|err| push(&mut e, "phone", err)).ok();
+    let full_name = cust::parse_name(&i.full_name).map_err(|err| push(&mut e, "full_name", err.explain())).ok();
+    let phone =
+        Phone::parse(&i.phone).map(|p| p.as_str().to_owned()).map_err(|err| push(&mut e, "phone", err.explain())).ok();
     let email = Some(i.email.trim())
         .filter(|s| !s.is_empty())
         .map(parse_email)
         .transpose()
-        .map_err(|err| push(&mut e, "email", err))
+        .map_err(|err| push(&mut e, "email", err.explain()))
         .ok()
         .flatten();
-    let address = cust::parse_address(&i.address).map_err(|err| push(&mut e, "address", err)).ok();
+    let address = cust::parse_address(&i.address).map_err(|err| push(&mut e, "address", err.explain())).ok();
     let city = i.city.trim().to_owned();
     if !(2..=100).contains(&city.chars().count()) {
-        push(&mut e, "city", "give the city or regency, e.g. Karawang");
+        push(&mut e, "city", msg("val.city.required", &[]));
     }
     let coord = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(|s| s.replace(',', ".").parse::<f64>());
     let (latitude, longitude) = match (coord(&i.latitude), coord(&i.longitude)) {
         (None, None) => (None, None),
         (Some(Ok(lat)), Some(Ok(lon))) if check_location(lat, lon).is_ok() => (Some(lat), Some(lon)),
         _ => {
-            push(&mut e, "latitude", "the map position is not valid; pick it again or leave it empty");
+            push(&mut e, "latitude", msg("val.location", &[]));
             (None, None)
         }
     };
     let package_id = match i.package_id.trim().parse::<i64>() {
         Err(_) => {
-            push(&mut e, "package_id", "choose a package");
+            push(&mut e, "package_id", msg("val.package.choose", &[]));
             None
         }
         Ok(id) => match packages::get(conn, id).await? {
             Some(p) if p.is_active => Some(id),
-            _ => {
-                push(&mut e, "package_id", "this package is not on sale; choose another");
+            Some(p) => {
+                push(&mut e, "package_id", msg("val.package.not_sold", &[("name", &p.name)]));
+                None
+            }
+            None => {
+                push(&mut e, "package_id", msg("val.package.choose", &[]));
                 None
             }
         },
     };
     if let Some(p) = &phone {
         if let Some(r) = registrations::open_for_phone(conn, p).await?.first() {
-            push(
-                &mut e,
-                "phone",
-                format!("this number already has registration {} in progress; track it instead", r.number),
-            );
+            push(&mut e, "phone", msg("val.phone.registration_open", &[("number", &r.number)]));
         } else if customers::by_phone(conn, p).await?.is_some() {
-            push(
-                &mut e,
-                "phone",
-                "this number already belongs to a customer; contact customer service to change your package",
-            );
+            push(&mut e, "phone", msg("val.phone.customer_exists", &[]));
         }
     }
     match (full_name, phone, address, package_id) {

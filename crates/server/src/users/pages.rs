@@ -121,7 +121,7 @@ struct NewPage {
 
 impl NewPage {
     fn error(&self, field: &str) -> String {
-        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+        self.shell.field_error(&self.errors, field)
     }
 }
 
@@ -219,7 +219,7 @@ impl EditPage {
     }
 
     fn error(&self, field: &str) -> String {
-        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+        self.shell.field_error(&self.errors, field)
     }
 }
 

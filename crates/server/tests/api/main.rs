@@ -46,3 +46,4 @@ mod ticket_search;
 mod tickets;
 mod two_factor;
 mod users;
+mod validation_language;

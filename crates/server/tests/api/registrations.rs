@@ -379,7 +379,8 @@ async fn a_not_feasible_survey_cannot_be_approved_and_a_number_signs_up_once_at_
     let err = aglis_server::registrations::service::check_application(&app.state.db, &input)
         .await
         .expect_err("open one exists");
-    assert!(format!("{err:?}").contains("in progress"), "{err:?} ({other})");
+    let said = aglis_server::i18n::Lang::En.render(&format!("{err:?}"));
+    assert!(said.contains("in progress"), "{said} ({other})");
 }
 
 #[tokio::test]

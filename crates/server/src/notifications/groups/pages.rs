@@ -118,7 +118,7 @@ struct FormPage {
 
 impl FormPage {
     fn error(&self, field: &str) -> String {
-        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+        self.shell.field_error(&self.errors, field)
     }
 }
 

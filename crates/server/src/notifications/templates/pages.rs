@@ -89,7 +89,7 @@ struct EditPage {
 
 impl EditPage {
     fn error(&self, field: &str) -> String {
-        self.errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
+        self.shell.field_error(&self.errors, field)
     }
 }
 
