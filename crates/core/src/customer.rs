@@ -189,3 +189,5 @@ mod tests {
         assert_eq!(search_words("Ir. Ir. Budi"), ["ir", "budi"]);
     }
 }
+
+crate::str_enum_schema!(CustomerStatus);

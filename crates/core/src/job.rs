@@ -112,3 +112,7 @@ mod tests {
         assert_eq!(JobPriority::from_rank(9), None);
     }
 }
+
+crate::str_enum_schema!(JobStatus);
+
+crate::str_enum_schema!(JobPriority);

@@ -131,3 +131,5 @@ mod tests {
         assert_eq!(odp_status_for_use(OdpStatus::Inactive, 0, 8), OdpStatus::Inactive);
     }
 }
+
+crate::str_enum_schema!(OdpStatus);

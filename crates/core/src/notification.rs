@@ -307,3 +307,7 @@ mod search_word_tests {
         assert!(w.contains(&"hendra".to_owned()) && w.contains(&"laporan".to_owned()));
     }
 }
+
+crate::str_enum_schema!(Channel);
+
+crate::str_enum_schema!(MessageStatus);

@@ -467,3 +467,7 @@ mod tests {
         }
     }
 }
+
+crate::str_enum_schema!(Role);
+
+crate::str_enum_schema!(Permission);

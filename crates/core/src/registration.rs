@@ -247,3 +247,5 @@ mod tests {
         assert!(s.code(1_000).is_err(), "999 a day");
     }
 }
+
+crate::str_enum_schema!(RegistrationStatus);

@@ -27,19 +27,7 @@ macro_rules! str_enum {
             }
         }
 
-        /// In the OpenAPI document: a string with exactly these values (feature `openapi`).
-        #[cfg(feature = "openapi")]
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .enum_values(Some([$($text),+]))
-                    .into()
-            }
-        }
-
-        #[cfg(feature = "openapi")]
-        impl utoipa::ToSchema for $name {}
+        $crate::str_enum_schema!($name);
 
         impl std::str::FromStr for $name {
             type Err = $crate::notification::UnknownValue;
@@ -51,5 +39,25 @@ macro_rules! str_enum {
                     .ok_or_else(|| $crate::notification::UnknownValue { what: $what, value: s.to_owned() })
             }
         }
+    };
+}
+
+/// The OpenAPI schema of a text enum with `ALL` and `as_str` (feature `openapi`): a string with
+/// exactly those values. `str_enum!` declares it; hand-written enums call it themselves.
+#[macro_export]
+macro_rules! str_enum_schema {
+    ($name:ident) => {
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($name::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }

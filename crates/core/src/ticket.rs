@@ -197,7 +197,7 @@ impl TicketSearch {
     /// `None` for a box with nothing searchable in it.
     pub fn parse(raw: &str) -> Option<Self> {
         let t = raw.trim();
-        if t.len() >= 3 && t[..3].eq_ignore_ascii_case("TKT") && t.is_ascii() {
+        if t.is_ascii() && t.len() >= 3 && t[..3].eq_ignore_ascii_case("TKT") {
             return Some(Self::Number(t.to_uppercase()));
         }
         let words: Vec<String> = search_words(t, "");
@@ -208,6 +208,13 @@ impl TicketSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_that_starts_with_a_wide_character_is_words_not_a_panic() {
+        assert_eq!(TicketSearch::parse("𩳕O"), TicketSearch::parse("𩳕o"));
+        assert!(TicketSearch::parse("\u{e9350}").is_none_or(|s| matches!(s, TicketSearch::Words(_))));
+        assert_eq!(TicketSearch::parse("tkt2026"), Some(TicketSearch::Number("TKT2026".into())));
+    }
 
     #[test]
     fn a_ticket_is_found_by_its_title_and_its_customer() {

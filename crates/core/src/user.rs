@@ -73,13 +73,13 @@ pub fn parse_email(raw: &str) -> Result<String, UserValueError> {
     let Some((local, domain)) = s.split_once('@') else {
         return Err(UserValueError::Email);
     };
+    // Plain ASCII, as the API documents it: `^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$`.
+    let label = |l: &str| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     let ok = !local.is_empty()
         && s.len() <= 254
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && domain.contains('.')
-        && !domain.contains('@')
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+        && local.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-'))
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(label);
     if ok { Ok(s) } else { Err(UserValueError::Email) }
 }
 

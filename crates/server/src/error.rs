@@ -71,6 +71,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation { fields, .. } if only_unknown_references(fields) => StatusCode::NOT_FOUND,
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -84,6 +85,17 @@ impl AppError {
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+}
+
+/// The message-token prefix of a field that names a record that does not exist (`package_id: 0`):
+/// `val.unknown.<what>`.
+pub const UNKNOWN_REFERENCE: &str = "@val.unknown.";
+
+/// Whether every field error says the request names a record that does not exist. Such a
+/// request is well formed; what it asks for is not there, so it answers 404 (with the fields),
+/// like a path naming a missing record, rather than 422.
+fn only_unknown_references(fields: &FieldErrors) -> bool {
+    !fields.is_empty() && fields.values().flatten().all(|m| m.starts_with(UNKNOWN_REFERENCE))
 }
 
 impl From<DbError> for AppError {

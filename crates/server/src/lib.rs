@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod registrations;
+pub mod schemas;
 pub mod security_headers;
 pub mod seed;
 pub mod state;

@@ -89,6 +89,7 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
 
 /// Adds the shared problem responses and unique operation ids to the merged document.
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
+    untype_annotations(doc);
     let components = doc.components.get_or_insert_with(Default::default);
     for (status, name, description) in PROBLEMS {
         let problem = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
@@ -125,6 +126,66 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// utoipa documents a field whose schema comes from elsewhere (`inline`, `value_type`) but has
+/// its own description or example as `allOf: [schema, {type: object, description}]`; the
+/// second part's `type: object` contradicts a string schema, so no value matches the whole and
+/// clients (and the fuzzer) cannot build one. Such annotation-only parts lose their `type`.
+fn untype_annotations(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+    fn walk(schema: &mut RefOr<Schema>) {
+        let RefOr::T(schema) = schema else { return };
+        match schema {
+            Schema::Object(o) => o.properties.values_mut().for_each(walk),
+            Schema::Array(a) => {
+                if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                    walk(items);
+                }
+            }
+            Schema::AllOf(all) => {
+                for part in &mut all.items {
+                    if let RefOr::T(Schema::Object(o)) = part
+                        && o.schema_type == SchemaType::Type(Type::Object)
+                        && o.properties.is_empty()
+                        && o.required.is_empty()
+                        && o.additional_properties.is_none()
+                    {
+                        o.schema_type = SchemaType::AnyValue;
+                    }
+                    walk(part);
+                }
+            }
+            Schema::OneOf(one) => one.items.iter_mut().for_each(walk),
+            Schema::AnyOf(any) => any.items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        components.schemas.values_mut().for_each(walk);
+    }
+    for item in doc.paths.paths.values_mut() {
+        for op in
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+        {
+            for p in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(p) = p
+                    && let Some(schema) = p.schema.as_mut()
+                {
+                    walk(schema);
+                }
+            }
+            if let Some(RefOr::T(body)) = op.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    if let RefOr::T(content) = content
+                        && let Some(schema) = content.schema.as_mut()
+                    {
+                        walk(schema);
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The problem statuses `op` can answer, from what it takes: every operation may find the
@@ -136,7 +197,9 @@ fn problem_statuses(method: &str, path: &str, op: &Operation) -> Vec<&'static st
     if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
         out.extend(["401", "403"]);
     }
-    if path.contains('{') {
+    // A path may name a missing record; a body may name one too (`package_id`), answered 404
+    // with the field (see `error::UNKNOWN_REFERENCE`).
+    if path.contains('{') || op.request_body.is_some() {
         out.push("404");
     }
     if op.request_body.is_some() {

@@ -132,6 +132,7 @@ async fn logout_all(
 pub struct ChangePasswordRequest {
     pub current_password: String,
     /// At least 8 characters, different from the current one.
+    #[schema(schema_with = crate::schemas::new_password)]
     pub new_password: String,
 }
 

@@ -124,12 +124,17 @@ impl From<Customer> for CustomerOut {
 pub struct ListParams {
     /// A customer code, a phone number or words of the name (each matched from its start).
     pub q: Option<String>,
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<CustomerStatus>,
     pub package_id: Option<i64>,
     pub odp_id: Option<i64>,
     /// `name` (default), `newest` or `code`.
+    #[param(schema_with = sort_schema)]
     pub sort: Option<String>,
+}
+
+fn sort_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::schemas::one_of(["name", "newest", "code", ""])
 }
 
 pub fn parse_sort(raw: Option<&str>) -> AppResult<Sort> {
@@ -190,7 +195,7 @@ pub struct CustomerIn {
     #[schema(example = "id")]
     pub language: Option<String>,
     /// prospect (default) or active, for a new customer.
-    #[schema(value_type = Option<String>)]
+    #[schema(inline)]
     pub status: Option<CustomerStatus>,
 }
 
@@ -298,7 +303,7 @@ async fn update(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusIn {
-    #[schema(value_type = String, example = "suspended")]
+    #[schema(inline, example = "suspended")]
     pub status: CustomerStatus,
     /// Required for suspended and terminated.
     #[serde(default)]
@@ -344,8 +349,9 @@ async fn assign_port(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountIn {
-    #[schema(example = "budi.santoso")]
+    #[schema(schema_with = crate::schemas::username)]
     pub username: String,
+    #[schema(schema_with = crate::schemas::new_password)]
     pub password: String,
 }
 

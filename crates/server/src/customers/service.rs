@@ -94,7 +94,7 @@ pub async fn check_profile(
         }
         Some(id) => match packages::get(conn, id).await? {
             None => {
-                push(&mut e, "package_id", msg("val.package.unknown", &[("id", &id)]));
+                push(&mut e, "package_id", msg("val.unknown.package", &[("id", &id)]));
                 None
             }
             Some(p) if !p.is_active && existing.is_none_or(|c| c.package_id != id) => {
@@ -229,8 +229,9 @@ pub async fn assign_port(
             fields: FieldErrors::new(),
         });
     }
-    let odp =
-        odps::get(&txn, odp_id).await?.ok_or_else(|| AppError::field("odp_id", format!("there is no ODP {odp_id}")))?;
+    let odp = odps::get(&txn, odp_id)
+        .await?
+        .ok_or_else(|| AppError::field("odp_id", msg("val.unknown.odp", &[("id", &odp_id)])))?;
     if odp.status == OdpStatus::Maintenance || odp.status == OdpStatus::Inactive {
         return Err(AppError::field("odp_id", format!("{} is {}", odp.code, odp.status)));
     }

@@ -66,7 +66,7 @@ impl From<Job> for JobOut {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// queued, running, done or dead (default dead).
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<JobStatus>,
 }
 

@@ -89,6 +89,7 @@ pub struct AlertQuery {
     /// `true`: only the firing alerts.
     pub active: Option<bool>,
     /// Only this rule's alerts (a rule code).
+    #[param(schema_with = crate::schemas::rule_or_all)]
     pub rule: Option<String>,
 }
 
@@ -219,11 +220,14 @@ pub struct RuleUpdate {
     /// rules `database` and `backup_failed`.
     pub threshold: Option<f64>,
     /// 1–10080 minutes. Ignored by `database`.
+    #[schema(minimum = 1, maximum = 10080)]
     pub window_minutes: Option<i64>,
     /// 0 (never) to 10080 minutes.
+    #[schema(minimum = 0, maximum = 10080)]
     pub renotify_minutes: Option<i64>,
     /// E-mail addresses and Indonesian mobile numbers (`0812…`, `+62 812…`), at most 20; an empty
     /// list notifies every active admin.
+    #[schema(max_items = 20)]
     pub recipients: Option<Vec<String>>,
 }
 
@@ -259,6 +263,7 @@ async fn update_rule(
 #[serde(deny_unknown_fields)]
 pub struct MuteIn {
     /// Minutes from now, 1–10080; 0 unmutes.
+    #[schema(minimum = 0, maximum = 10080)]
     pub minutes: i64,
 }
 
@@ -330,6 +335,7 @@ pub fn group_out(g: error_groups::Model, with_detail: bool) -> ErrorGroupOut {
 #[into_params(parameter_in = Query)]
 pub struct ErrorQuery {
     /// `open`, `resolved`, `ignored` or `all` (the default).
+    #[param(schema_with = crate::schemas::error_status_or_all)]
     pub status: Option<String>,
     /// Text in the title or the route.
     pub q: Option<String>,
@@ -374,6 +380,7 @@ async fn get_error(
 #[serde(deny_unknown_fields)]
 pub struct ErrorTransition {
     /// `resolved`, `ignored` or `open` (reopen).
+    #[schema(value_type = aglis_core::alerting::ErrorStatus, inline)]
     pub to: String,
 }
 

@@ -57,24 +57,31 @@ impl From<Package> for PackageOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PackageIn {
-    #[schema(example = "Home Silver 50M")]
+    #[schema(schema_with = package_name)]
     pub name: String,
-    #[schema(example = 50)]
+    #[schema(example = 50, minimum = 1, maximum = 10000)]
     pub speed_mbps: i64,
     /// Whole rupiah, as a number or text (`199900`, `"199.900"`).
-    #[schema(value_type = String, example = "199900")]
+    #[schema(schema_with = crate::schemas::rupiah)]
     pub monthly_price: serde_json::Value,
-    #[schema(value_type = String, example = "100000")]
+    #[schema(schema_with = crate::schemas::rupiah)]
     pub installation_fee: serde_json::Value,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub description: String,
     pub is_active: Option<bool>,
 }
 
+/// The package's name: 2–100 characters once runs of spaces are one.
+fn package_name() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::schemas::text(2, 100)
+}
+
+/// An amount as the text the rupiah parser reads; a fraction is no amount (not `15` for `1.5`).
 fn amount_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::Number(n) => n.as_i64().map_or_else(|| "x".to_owned(), |n| n.to_string()),
         _ => String::new(),
     }
 }
@@ -194,18 +201,30 @@ impl From<Odp> for OdpOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OdpIn {
-    #[schema(example = "ODP-KRW-001-A12")]
+    #[schema(schema_with = crate::schemas::odp_code)]
     pub code: String,
-    #[schema(example = "Karawang Barat")]
+    #[schema(schema_with = odp_area)]
     pub area: String,
-    #[schema(example = "Jl. Tuparev No. 12, depan Indomaret")]
+    #[schema(schema_with = odp_location)]
     pub location: String,
+    /// With `longitude`, or neither.
+    #[schema(schema_with = crate::schemas::latitude)]
     pub latitude: Option<f64>,
+    #[schema(schema_with = crate::schemas::longitude)]
     pub longitude: Option<f64>,
-    #[schema(example = 16)]
+    #[schema(example = 16, minimum = 1, maximum = 128)]
     pub total_ports: i64,
     /// active (default), full, maintenance or inactive.
+    #[schema(value_type = Option<aglis_core::network::OdpStatus>, inline)]
     pub status: Option<String>,
+}
+
+fn odp_area() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::schemas::text(2, 100)
+}
+
+fn odp_location() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::schemas::text(3, 300)
 }
 
 impl OdpIn {
@@ -228,7 +247,7 @@ impl OdpIn {
 pub struct OdpParams {
     /// Matches the code or the area.
     pub q: Option<String>,
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<OdpStatus>,
 }
 

@@ -37,7 +37,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
     /// `whatsapp` or `email`.
-    #[schema(value_type = String, example = "whatsapp")]
+    #[schema(inline, example = "whatsapp")]
     pub channel: Channel,
     /// A phone number (`0812…`, `+62 812…`) for WhatsApp, an address for e-mail. Give exactly one of
     /// `to`, `user` and `group`.
@@ -63,7 +63,7 @@ pub struct SendRequest {
     #[schema(value_type = Option<String>, example = "id")]
     pub language: Option<Language>,
     /// critical, high, normal (default) or low.
-    #[schema(value_type = Option<String>, example = "normal")]
+    #[schema(inline, example = "normal")]
     pub priority: Option<JobPriority>,
 }
 
@@ -159,9 +159,9 @@ impl From<Message> for MessageOut {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<MessageStatus>,
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub channel: Option<Channel>,
     /// Search in the recipient and the text.
     pub q: Option<String>,

@@ -98,7 +98,7 @@ async fn recipients(
     }
     if let Some(id) = c.user {
         let Some(user) = users::get(conn, id).await?.filter(|u| u.is_active) else {
-            err("user", format!("there is no active user {id}"));
+            err("user", crate::i18n::msg("val.unknown.user", &[("id", &id)]));
             return Ok(Vec::new());
         };
         let r = Recipient { name: Some(user.full_name.clone()), phone: user.phone, email: user.email };
@@ -119,7 +119,7 @@ async fn recipients(
         None => None,
     };
     let Some(group) = group else {
-        err("group", "there is no such recipient group".into());
+        err("group", crate::i18n::msg("val.unknown.group", &[]));
         return Ok(Vec::new());
     };
     if !group.is_active {

@@ -74,7 +74,7 @@ impl From<Registration> for RegistrationOut {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<RegistrationStatus>,
     /// Part of the number, name or phone.
     pub q: Option<String>,
@@ -132,7 +132,7 @@ async fn show(
 pub struct StepIn {
     /// The next status: verified, survey_scheduled, surveyed, approved, installation_scheduled,
     /// installed, activated, rejected or cancelled.
-    #[schema(value_type = String, example = "verified")]
+    #[schema(inline, example = "verified")]
     pub status: RegistrationStatus,
     /// Rejected or cancelled: why.
     pub reason: Option<String>,

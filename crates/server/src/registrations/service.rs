@@ -287,7 +287,7 @@ pub async fn step(
             if let Some(odp) = input.odp_id {
                 odps::get(&txn, odp)
                     .await?
-                    .ok_or_else(|| AppError::field("odp_id", format!("there is no ODP {odp}")))?;
+                    .ok_or_else(|| AppError::field("odp_id", crate::i18n::msg("val.unknown.odp", &[("id", &odp)])))?;
                 fields.odp_id = Some(odp);
             }
         }

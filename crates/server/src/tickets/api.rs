@@ -80,9 +80,9 @@ impl From<Ticket> for TicketOut {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub status: Option<TicketStatus>,
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub priority: Option<Priority>,
     pub technician_id: Option<i64>,
     pub customer_id: Option<i64>,
@@ -91,12 +91,11 @@ pub struct ListParams {
     pub q: Option<String>,
 }
 
-/// The search box's text, refused when it holds nothing to search by (one letter, punctuation).
-fn search_text(q: Option<String>) -> AppResult<Option<String>> {
+/// The search box's text: `Err` when it holds nothing to search by (one letter, punctuation),
+/// which no ticket matches.
+fn search_text(q: Option<String>) -> Result<Option<String>, ()> {
     match q.filter(|q| !q.trim().is_empty()) {
-        Some(q) if aglis_core::ticket::TicketSearch::parse(&q).is_none() => {
-            Err(AppError::field("q", "search by a ticket number (TKT…) or by words of at least two letters"))
-        }
+        Some(q) if aglis_core::ticket::TicketSearch::parse(&q).is_none() => Err(()),
         q => Ok(q),
     }
 }
@@ -110,13 +109,16 @@ async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
     paging: Paging,
 ) -> AppResult<Json<Page<TicketOut>>> {
+    let Ok(search) = search_text(p.q) else {
+        return Ok(Json(Page::new(Vec::new(), 0, paging)));
+    };
     let mut q = TicketQuery {
         status: p.status,
         priority: p.priority,
         technician_id: p.technician_id,
         customer_id: p.customer_id,
         member: None,
-        search: search_text(p.q)?,
+        search,
         page: paging.page,
         per_page: paging.per_page,
     };
@@ -144,7 +146,7 @@ pub struct TicketIn {
     pub customer_id: Option<i64>,
     /// installation, repair, maintenance, upgrade, downgrade, wifi_setup, dismantle or survey.
     #[serde(rename = "type")]
-    #[schema(value_type = String, example = "repair")]
+    #[schema(inline, example = "repair")]
     pub ticket_type: TicketType,
     /// low, normal, high or critical.
     #[schema(value_type = String, example = "high")]
@@ -169,14 +171,13 @@ async fn create(
     staff: Staff<perm::TicketsCreate>,
     ApiJson(req): ApiJson<TicketIn>,
 ) -> AppResult<(StatusCode, Json<TicketOut>)> {
-    let customer = match req.customer_id {
-        Some(id) => Some(
-            customers::get(&state.db, id)
-                .await?
-                .ok_or_else(|| AppError::field("customer_id", format!("there is no customer {id}")))?,
-        ),
-        None => None,
-    };
+    let customer =
+        match req.customer_id {
+            Some(id) => Some(customers::get(&state.db, id).await?.ok_or_else(|| {
+                AppError::field("customer_id", crate::i18n::msg("val.unknown.customer", &[("id", &id)]))
+            })?),
+            None => None,
+        };
     let draft = ticket_draft::Draft {
         ticket_type: Some(req.ticket_type),
         description: &req.description,
@@ -209,6 +210,7 @@ async fn create(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TicketEventOut)]
 pub struct EventOut {
     pub kind: String,
     pub from_status: Option<String>,
@@ -300,7 +302,7 @@ async fn show(
 #[serde(deny_unknown_fields)]
 pub struct TransitionIn {
     /// The next status (see the ticket's `next`).
-    #[schema(value_type = String, example = "in_progress")]
+    #[schema(inline, example = "in_progress")]
     pub to: TicketStatus,
     /// Why (needed to cancel, reopen, wait for the customer or for parts).
     pub note: Option<String>,
@@ -332,8 +334,9 @@ async fn transition(
 pub struct AssignIn {
     /// The lead technician.
     pub technician_id: i64,
-    /// Other technicians on the team.
+    /// Other technicians on the team, at most 10.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub members: Vec<i64>,
 }
 

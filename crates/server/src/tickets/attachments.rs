@@ -424,6 +424,7 @@ impl From<Attachment> for AttachmentOut {
 #[allow(dead_code)]
 pub struct UploadForm {
     /// before, during, after, document, otdr (OTDR trace), attenuation (power meter) or modem_sn.
+    #[schema(value_type = aglis_core::attachment::AttachmentKind, inline)]
     kind: String,
     /// JPEG, PNG, GIF, WebP or PDF (PDF only as a document), at most 5 MB. The type is read from the bytes.
     #[schema(value_type = String, format = Binary)]
@@ -466,7 +467,7 @@ async fn list(
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments/{attachment_id}", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id"), ("attachment_id" = i64, Path, description = "Attachment id")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),))]
+    responses((status = 200, description = "The file's bytes", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"), (Vec<u8> = "application/pdf"))),))]
 async fn download(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -493,7 +494,7 @@ async fn remove(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentIn {
-    #[schema(example = "Pelanggan minta teknisi datang setelah jam 13.00")]
+    #[schema(example = "Pelanggan minta teknisi datang setelah jam 13.00", pattern = "\\S", max_length = 2000)]
     pub body: String,
 }
 

@@ -267,11 +267,11 @@ pub async fn assign(state: &AppState, id: i64, lead: i64, members: &[i64], auth:
     } else if !matches!(who.role, Role::Admin | Role::Supervisor | Role::Noc) {
         return Err(AppError::Forbidden(format!("{} may not assign tickets", who.role)));
     }
-    let tech = technicians::get(&state.db, lead)
-        .await?
-        .ok_or_else(|| AppError::field("technician_id", format!("there is no technician {lead}")))?;
+    let tech = technicians::get(&state.db, lead).await?.ok_or_else(|| {
+        AppError::field("technician_id", crate::i18n::msg("val.unknown.technician", &[("id", &lead)]))
+    })?;
     if !tech.is_active || tech.availability != "available" {
-        return Err(AppError::field("technician_id", format!("{} is {} now", tech.full_name, tech.availability)));
+        return Err(AppError::taken("technician_id", format!("{} is {} now", tech.full_name, tech.availability)));
     }
     let load = tickets::active_load(&state.db, &[lead]).await?.first().map_or(0, |(_, n)| *n);
     let already_leads = t.lead_technician_id == Some(lead);
@@ -283,7 +283,7 @@ pub async fn assign(state: &AppState, id: i64, lead: i64, members: &[i64], auth:
     }
     for m in members {
         if technicians::get(&state.db, *m).await?.is_none() {
-            return Err(AppError::field("members", format!("there is no technician {m}")));
+            return Err(AppError::field("members", crate::i18n::msg("val.unknown.technician", &[("id", &m)])));
         }
     }
     let txn = state.db.begin().await.map_err(DbError::from)?;

@@ -190,6 +190,10 @@ fn parse_name(raw: &str) -> Result<String, Bad> {
     if ok { Ok(name.to_owned()) } else { Err(Bad::Name) }
 }
 
+fn holiday_name() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::schemas::line(1, 100)
+}
+
 fn check_year(year: i32) -> Result<i32, Bad> {
     if YEARS.contains(&year) { Ok(year) } else { Err(Bad::Year) }
 }
@@ -357,19 +361,34 @@ impl From<TableRow> for SlaTargetOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SlaTargetIn {
     /// A ticket type; `*` or absent: every type without its own row.
+    #[schema(schema_with = ticket_type_or_all)]
     pub ticket_type: Option<String>,
+    #[schema(value_type = aglis_core::ticket::Priority, inline)]
     pub priority: String,
     /// Minutes to the first response, 1 to 527040, at most the resolution.
+    #[schema(minimum = 1, maximum = 527040)]
     pub response_minutes: i64,
     /// Minutes to resolution, 1 to 527040.
+    #[schema(minimum = 1, maximum = 527040)]
     pub resolution_minutes: i64,
     /// `24x7` or `business`.
+    #[schema(value_type = aglis_core::ticket_sla::CalendarKind, inline)]
     pub calendar: String,
+}
+
+/// A ticket type, `*` or null.
+fn ticket_type_or_all() -> utoipa::openapi::schema::ObjectBuilder {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let values = TicketType::ALL.iter().map(|t| serde_json::Value::from(t.as_str()));
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(SchemaType::Array(vec![Type::String, Type::Null]))
+        .enum_values(Some(values.chain([serde_json::Value::from("*"), serde_json::Value::Null])))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SlaTargetsUpdate {
     /// One or more rows to set (at most 100); rows not sent stay as they are.
+    #[schema(min_items = 1, max_items = 100)]
     pub rows: Vec<SlaTargetIn>,
 }
 
@@ -451,14 +470,17 @@ pub struct HolidayOut {
 #[into_params(parameter_in = Query)]
 pub struct HolidayQuery {
     /// The year (2000–2100); this year in Asia/Jakarta by default.
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct HolidayIn {
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, in the years 2000–2100.
+    #[schema(schema_with = crate::schemas::date)]
     pub date: String,
     /// 1 to 100 characters.
+    #[schema(schema_with = holiday_name)]
     pub name: String,
 }
 
@@ -513,7 +535,8 @@ async fn delete_holiday(
     meta: RequestMeta,
     Path(date): Path<String>,
 ) -> AppResult<StatusCode> {
-    let day = parse_day(&date).map_err(|b| api_error("", &[b]))?;
+    // A path that is no day of the accepted years names no holiday.
+    let day = parse_day(&date).map_err(|_| AppError::NotFound(format!("{date} is not a holiday")))?;
     remove(&state, day).await?;
     audit::record(
         &state,

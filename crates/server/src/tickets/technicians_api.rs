@@ -65,6 +65,7 @@ pub struct TechnicianOut {
     /// mon … sun.
     pub work_days: Vec<String>,
     /// available, busy, break, offline or on_leave.
+    #[schema(value_type = Availability, inline)]
     pub availability: String,
     pub is_active: bool,
     /// Active tickets they lead.
@@ -168,19 +169,23 @@ pub(crate) async fn full(conn: &impl sea_orm::ConnectionTrait, id: i64) -> AppRe
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Name, employee id (`TEC0003`) or phone digits (`0812-7777`).
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// The home zone or any service area (any case).
     pub zone: Option<String>,
     /// The same as `zone`.
     pub area: Option<String>,
     /// available, busy, break, offline or on_leave.
+    #[param(schema_with = crate::schemas::or_empty::<rules::Availability>)]
     pub availability: Option<String>,
     /// Holding this skill code.
     pub skill: Option<String>,
     /// With `skill`: at this level (1–5) or above.
+    #[param(minimum = 1, maximum = 5)]
     pub min_level: Option<i64>,
     /// ftth_installation, ftth_maintenance, network_infrastructure, noc_operations, customer_support
     /// or wireless_services.
+    #[param(schema_with = crate::schemas::or_empty::<rules::Specialization>)]
     pub specialization: Option<String>,
     /// true: active only; false: deactivated only; absent: both.
     pub active: Option<bool>,
@@ -268,13 +273,14 @@ async fn detail(state: &AppState, f: Full) -> AppResult<TechnicianDetail> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TechnicianIn {
-    #[schema(example = "Agus Setiawan")]
+    #[schema(schema_with = crate::schemas::full_name)]
     pub full_name: String,
-    #[schema(example = "0812-7777-1001")]
+    #[schema(schema_with = crate::schemas::phone)]
     pub phone: String,
     /// The login of a `technician` user, for their phone-sized queue.
     pub user_id: Option<i64>,
     /// junior (default), senior, expert or specialist.
+    #[schema(value_type = Option<rules::SkillLevel>, inline)]
     pub skill_level: Option<String>,
     /// The home zone.
     #[schema(example = "Karawang Barat")]
@@ -286,18 +292,21 @@ pub struct TechnicianIn {
     #[serde(default)]
     pub specializations: Vec<String>,
     /// 1–50 (default 8).
+    #[schema(minimum = 1, maximum = 50)]
     pub max_daily_tickets: Option<i32>,
     /// `HH:MM` (default 08:00).
     pub work_start: Option<String>,
     /// `HH:MM`, after `work_start` (default 17:00).
     pub work_end: Option<String>,
     /// mon … sun (default Monday to Saturday).
+    #[schema(value_type = Option<Vec<rules::WorkDay>>, inline, min_items = 1)]
     pub work_days: Option<Vec<String>>,
     /// Skill codes with a level 1–5, e.g. `{"ftth_basic_install": 4}`.
     #[serde(default)]
     pub skills: BTreeMap<String, i64>,
     /// available, busy, break, offline or on_leave. On create: available by default; on update:
     /// left as it is when absent.
+    #[schema(value_type = Option<Availability>, inline)]
     pub availability: Option<String>,
 }
 
@@ -558,6 +567,7 @@ async fn reactivate(
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityIn {
     /// available, busy, break, offline or on_leave.
+    #[schema(value_type = Availability, inline)]
     pub availability: String,
 }
 

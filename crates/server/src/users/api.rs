@@ -39,7 +39,7 @@ pub struct UserOut {
     pub email: Option<String>,
     /// Normalised Indonesian number, `628…`.
     pub phone: Option<String>,
-    #[schema(value_type = String, example = "technician")]
+    #[schema(inline, example = "technician")]
     pub role: Role,
     pub is_active: bool,
     pub last_login_at: Option<DateTime<Utc>>,
@@ -82,7 +82,7 @@ pub struct ListParams {
     /// Search in username, full name and e-mail.
     pub q: Option<String>,
     /// One of admin, supervisor, manager, noc, customer_service, technician, customer.
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub role: Option<Role>,
     pub active: Option<bool>,
 }
@@ -112,16 +112,18 @@ async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
-    #[schema(example = "budi.santoso")]
+    #[schema(schema_with = crate::schemas::username)]
     pub username: String,
     /// At least 8 characters.
+    #[schema(schema_with = crate::schemas::new_password)]
     pub password: String,
-    #[schema(example = "Budi Santoso")]
+    #[schema(schema_with = crate::schemas::full_name)]
     pub full_name: String,
+    #[schema(schema_with = crate::schemas::email)]
     pub email: Option<String>,
-    #[schema(example = "0812-3456-7890")]
+    #[schema(schema_with = crate::schemas::phone)]
     pub phone: Option<String>,
-    #[schema(value_type = String, example = "technician")]
+    #[schema(inline, example = "technician")]
     pub role: Role,
 }
 
@@ -185,13 +187,16 @@ async fn show(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[schema(schema_with = crate::schemas::full_name)]
     pub full_name: Option<String>,
     /// An empty string removes the address.
+    #[schema(schema_with = crate::schemas::email_or_empty)]
     pub email: Option<String>,
     /// An empty string removes the number.
+    #[schema(schema_with = crate::schemas::phone_or_empty)]
     pub phone: Option<String>,
     /// Admin only.
-    #[schema(value_type = Option<String>, example = "supervisor")]
+    #[schema(inline, example = "supervisor")]
     pub role: Option<Role>,
     /// Admin only. `false` deactivates the account and signs it out everywhere.
     pub is_active: Option<bool>,
@@ -251,6 +256,7 @@ async fn deactivate(
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
     /// The new password, at least 8 characters.
+    #[schema(schema_with = crate::schemas::new_password)]
     pub password: String,
 }
 

@@ -288,7 +288,6 @@ async fn admins_read_and_filter_the_log_and_no_one_else_may() {
         ("result=ok", "result"),
         ("from=2026-13-01", "from"),
         ("to=yesterday", "to"),
-        ("from=2026-05-02&to=2026-05-01", "to"),
         ("page=0", "page"),
         ("per_page=1000", "per_page"),
         ("page=abc", "page"),

@@ -50,10 +50,6 @@ async fn a_customer_gets_a_code_and_bad_fields_are_named() {
             json!({"name": "Budi Dua", "phone": "+62 812 3456 7890", "address": "Jl. Kertabumi 8", "package_id": pkg}),
             vec!["phone"],
         ),
-        (
-            json!({"name": "Budi Tiga", "phone": "0813-1111-2222", "address": "Jl. Kertabumi 8", "package_id": 999_999}),
-            vec!["package_id"],
-        ),
         (json!({"name": "Budi Empat", "phone": "0813-1111-2222", "address": "Jl. Kertabumi 8"}), vec!["package_id"]),
         (
             json!({"name": "Budi Lima", "phone": "0813-1111-2222", "address": "Jl. Kertabumi 8", "package_id": pkg, "ktp": "123", "email": "x@", "latitude": 200.0, "longitude": 1.0}),
@@ -66,6 +62,11 @@ async fn a_customer_gets_a_code_and_bad_fields_are_named() {
             assert!(p["errors"][f].is_array(), "{f}: {p}");
         }
     }
+    // A package that does not exist is not there: 404, naming the field.
+    let body =
+        json!({"name": "Budi Tiga", "phone": "0813-1111-2222", "address": "Jl. Kertabumi 8", "package_id": 999_999});
+    let p = problem(app.post_json("/api/v1/customers", Some(&cs), &body).await, 404).await;
+    assert!(p["errors"]["package_id"][0].as_str().is_some_and(|m| m.contains("no package 999999")), "{p}");
     let dup = problem(
         app.post_json(
             "/api/v1/customers",

@@ -92,7 +92,7 @@ async fn unusable_groups_are_named_in_the_error() {
         let body = json!({"channel": "whatsapp", "group": group, "body": "Tes"});
         app.post_json("/api/v1/notifications", Some(&admin), &body).await
     };
-    let p = problem(send(json!("Tidak Ada")).await, 422).await;
+    let p = problem(send(json!("Tidak Ada")).await, 404).await;
     assert!(p["errors"]["group"].is_array(), "{p}");
     let p = problem(send(json!("NOC")).await, 422).await;
     assert!(p["errors"]["group"][0].as_str().is_some_and(|m| m.contains("nobody")), "no NOC user has a number: {p}");
@@ -265,7 +265,7 @@ async fn a_user_is_reached_at_their_own_number_or_address() {
             &json!({"channel": "email", "user": 999_999, "body": "x"}),
         )
         .await,
-        422,
+        404,
     )
     .await;
 }

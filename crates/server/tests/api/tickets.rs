@@ -79,7 +79,7 @@ async fn a_ticket_is_created_numbered_and_bad_input_is_named() {
     assert!(p["errors"]["customer_id"].is_array(), "{p}");
     let p = problem(
         bad(json!({"customer_id": 999, "type": "repair", "priority": "high", "description": "Mati total"})).await,
-        422,
+        404,
     )
     .await;
     assert!(p["errors"]["customer_id"].is_array(), "{p}");
@@ -124,7 +124,7 @@ async fn steps_are_checked_by_status_role_and_what_they_need() {
         app.post_json(&format!("/api/v1/tickets/{id}/assign"), Some(token), &body).await
     };
     problem(assign(&agus, json!({"technician_id": agus_id})).await, 403).await;
-    problem(assign(&supervisor, json!({"technician_id": 999})).await, 422).await;
+    problem(assign(&supervisor, json!({"technician_id": 999})).await, 404).await;
     let assigned: Value = assign(&supervisor, json!({"technician_id": agus_id})).await.json().await.expect("json");
     assert_eq!(
         (assigned["status"].as_str(), assigned["lead_technician_id"].as_i64()),

@@ -116,6 +116,7 @@ async fn update(
 pub struct PreviewRequest {
     #[serde(default)]
     pub subject: String,
+    #[schema(pattern = "\\S")]
     pub body: String,
     /// Values to show instead of the examples.
     #[serde(default)]
