@@ -8,6 +8,29 @@ use serde_json::Value;
 
 /// The completion photos a ticket of type `t` needs before it can be resolved (spec §2.8: an
 /// installation needs all three; a repair's power-meter photo is optional, so nothing else needs one).
+/// Readings that are the customer's secrets (their Wi-Fi password).
+pub const SECRET_READINGS: &[&str] = &["wifi_password"];
+
+/// Whether `actor` may read the secret readings: the team that set them up, supervisors and
+/// admins, and the customer; not customer service, NOC or managers.
+pub fn may_see_secrets(actor: crate::ticket::Actor) -> bool {
+    use crate::permission::Role;
+    actor.on_team || actor.own_customer || matches!(actor.role, Role::Admin | Role::Supervisor)
+}
+
+/// `completion` without the secret readings.
+pub fn without_secrets(completion: &Value) -> Value {
+    match completion {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !SECRET_READINGS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 pub fn required_photos(t: TicketType) -> &'static [AttachmentKind] {
     match t {
         TicketType::Installation => &[AttachmentKind::Otdr, AttachmentKind::Attenuation, AttachmentKind::ModemSn],
@@ -86,6 +109,22 @@ pub fn check(t: TicketType, data: Option<&Value>) -> Result<(), (String, String)
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_wifi_password_is_for_the_team_supervisors_admins_and_the_customer() {
+        use crate::permission::Role;
+        use crate::ticket::Actor;
+        let who = |role, on_team, own_customer| may_see_secrets(Actor { role, on_team, own_customer });
+        assert!(
+            who(Role::Technician, true, false) && who(Role::Supervisor, false, false) && who(Role::Admin, false, false)
+        );
+        assert!(who(Role::Customer, false, true));
+        for role in [Role::CustomerService, Role::Noc, Role::Manager, Role::Technician] {
+            assert!(!who(role, false, false), "{role:?}");
+        }
+        let kept = without_secrets(&json!({"wifi_name": "Rina_Home", "wifi_password": "marlina2026"}));
+        assert_eq!(kept, json!({"wifi_name": "Rina_Home"}));
+    }
 
     #[test]
     fn an_installation_needs_its_readings() {

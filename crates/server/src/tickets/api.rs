@@ -294,7 +294,13 @@ async fn show(
         due_at: clock.due_at,
         calendar: t.targets.calendar.as_str().to_owned(),
     };
-    let completion = t.completion.clone();
+    let who = service::actor(&state.reads, &auth, &t).await?;
+    let completion = match &t.completion {
+        Some(c) if !aglis_core::ticket_completion::may_see_secrets(who) => {
+            Some(aglis_core::ticket_completion::without_secrets(c))
+        }
+        other => other.clone(),
+    };
     Ok(Json(TicketDetail { ticket: t.into(), team, sla, completion, first_response, history }))
 }
 

@@ -6,6 +6,7 @@ pub mod completion;
 pub mod demo_seed;
 pub mod escalation;
 pub mod escalation_board;
+pub mod history;
 pub mod holiday_cache;
 pub mod pages;
 pub mod service;

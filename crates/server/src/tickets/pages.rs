@@ -367,7 +367,8 @@ struct ResponseView {
 struct EventRow {
     at: DateTime<Utc>,
     kind: String,
-    to: String,
+    /// What happened, in the page's language (statuses by name).
+    title: String,
     detail: String,
     actor: String,
 }
@@ -388,6 +389,10 @@ struct ShowPage {
     can_resolve: bool,
     /// The readings resolving needs for this type.
     needed: &'static [&'static str],
+    /// Readings chosen from a list (the ODP, the new package): value and label of each option.
+    choices: BTreeMap<&'static str, Vec<(String, String)>>,
+    /// The option chosen before anything is typed (the customer's own ODP).
+    preselected: BTreeMap<&'static str, String>,
     can_assign: bool,
     /// Active technicians with their load, for the assignment form.
     candidates: Vec<(Technician, i64)>,
@@ -418,6 +423,16 @@ impl ShowPage {
 
     fn typed_reading(&self, key: &str) -> &str {
         self.typed(&format!("completion.{key}"))
+    }
+
+    /// The options of a reading chosen from a list.
+    fn choices(&self, key: &str) -> Option<&Vec<(String, String)>> {
+        self.choices.get(key)
+    }
+
+    fn is_chosen(&self, key: &str, value: &str) -> bool {
+        let typed = self.typed_reading(key);
+        if typed.is_empty() { self.preselected.get(key).is_some_and(|v| v == value) } else { typed == value }
     }
 
     fn reading_error(&self, key: &str) -> String {
@@ -577,12 +592,6 @@ async fn show_page(
             team.push((x, role));
         }
     }
-    let readings = match &t.completion {
-        Some(serde_json::Value::Object(m)) => {
-            m.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned))).collect()
-        }
-        _ => Vec::new(),
-    };
     let mut actors: BTreeMap<i64, String> = BTreeMap::new();
     let mut history = Vec::new();
     for e in children.events {
@@ -597,10 +606,14 @@ async fn show_page(
             },
             None => String::new(),
         };
-        history.push(EventRow { at: e.at, kind: e.kind, to: e.to_status.unwrap_or_default(), detail: e.detail, actor });
+        let change = e.from_status.as_deref().zip(e.to_status.as_deref());
+        let said = crate::tickets::history::describe(shell.lang, &e.kind, change, &e.detail);
+        history.push(EventRow { at: e.at, kind: e.kind, title: said.title, detail: said.detail, actor });
     }
     // The steps the person's role allows from here; assignment from open has its own form.
     let who = service::actor(&state.db, auth, &t).await?;
+    let readings = readings_view(state, &shell, t.completion.as_ref(), who).await?;
+    let needed = ticket_completion::required(t.ticket_type);
     let facts = StepFacts { has_lead: true, has_reason: true };
     let allowed =
         |to: TicketStatus| !matches!(ticket::check_step(t.status, to, who, facts), Err(StepRefused::Role { .. }));
@@ -631,6 +644,8 @@ async fn show_page(
     } else {
         Vec::new()
     };
+    let (choices, preselected) =
+        if can_resolve { reading_choices(state, needed, customer.as_ref()).await? } else { Default::default() };
     let (files, upload_kinds, photos) = files_of(state, auth, &t, who.on_team, &mut actors).await?;
     let first = response_view(&shell, &crate::tickets::attachments::first_response_on(&cal, &t, &pauses, now));
     // Errors no form on the page shows by its field go in the message at the top.
@@ -644,7 +659,9 @@ async fn show_page(
     let message =
         errors.iter().filter(|(f, _)| !shown(f)).flat_map(|(_, m)| m.iter().cloned()).collect::<Vec<_>>().join(", ");
     Ok(ShowPage {
-        needed: ticket_completion::required(t.ticket_type),
+        needed,
+        choices,
+        preselected,
         files,
         upload_kinds,
         photos,
@@ -719,6 +736,69 @@ fn one(fields: &Fields, name: &str) -> String {
 }
 
 /// The typed readings as the service takes them: whole numbers and dBm as numbers, blanks left out.
+/// The lists the resolve form offers for readings that name a record: ODPs with a free port
+/// (and the customer's own, chosen first) and the packages on sale.
+async fn reading_choices(
+    state: &AppState,
+    needed: &[&str],
+    customer: Option<&Customer>,
+) -> AppResult<(BTreeMap<&'static str, Vec<(String, String)>>, BTreeMap<&'static str, String>)> {
+    let mut choices = BTreeMap::new();
+    let mut preselected = BTreeMap::new();
+    if needed.contains(&"odp_id") {
+        let mut odps = aglis_db::repo::odps::with_free_ports(&state.db).await?;
+        if let Some(own) = customer.and_then(|c| c.odp_id) {
+            if !odps.iter().any(|o| o.id == own)
+                && let Some(o) = aglis_db::repo::odps::get(&state.db, own).await?
+            {
+                odps.insert(0, o);
+            }
+            preselected.insert("odp_id", own.to_string());
+        }
+        choices.insert(
+            "odp_id",
+            odps.into_iter().map(|o| (o.id.to_string(), format!("{} · {}", o.code, o.area))).collect(),
+        );
+    }
+    if needed.contains(&"new_package_id") {
+        let packages = aglis_db::repo::packages::list(&state.db, true).await?;
+        choices.insert("new_package_id", packages.into_iter().map(|p| (p.id.to_string(), p.name)).collect());
+    }
+    Ok((choices, preselected))
+}
+
+/// The readings as people read them: the ODP by its code, the package by its name, and the
+/// Wi-Fi password only for those who may see it.
+async fn readings_view(
+    state: &AppState,
+    shell: &Shell,
+    completion: Option<&serde_json::Value>,
+    who: ticket::Actor,
+) -> AppResult<Vec<(String, String)>> {
+    let Some(serde_json::Value::Object(m)) = completion else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for (k, v) in m {
+        let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        let id = v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()));
+        let row = match (k.as_str(), id) {
+            ("odp_id", Some(id)) => {
+                let code = aglis_db::repo::odps::get(&state.db, id).await?.map_or(text, |o| o.code);
+                ("odp_id".to_owned(), code)
+            }
+            ("new_package_id", Some(id)) => {
+                let name = aglis_db::repo::packages::get(&state.db, id).await?.map_or(text, |p| p.name);
+                ("new_package_id".to_owned(), name)
+            }
+            (k, _) if ticket_completion::SECRET_READINGS.contains(&k) && !ticket_completion::may_see_secrets(who) => {
+                (k.to_owned(), shell.t("ticket.reading.hidden").to_owned())
+            }
+            (k, _) => (k.to_owned(), text),
+        };
+        out.push(row);
+    }
+    Ok(out)
+}
+
 fn readings(fields: &Fields) -> Option<serde_json::Value> {
     let mut map = serde_json::Map::new();
     for (k, v) in fields {

@@ -254,3 +254,47 @@ async fn a_technician_works_a_ticket_from_the_phone_queue() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&app.t("ticket.no_profile")));
 }
+
+/// What the ticket page says of a resolved demo ticket to `username`.
+async fn resolved_ticket_page(app: &TestApp, admin: &str, username: &str) -> (i64, String) {
+    let list: Value =
+        app.get("/api/v1/tickets?status=resolved&per_page=1", Some(admin)).await.json().await.expect("json");
+    let id = list["items"][0]["id"].as_i64().expect("a resolved demo ticket");
+    let browser = app.browser_login(username).await;
+    let (status, html) = page(&browser, app.url(&format!("/tickets/{id}?lang=id"))).await;
+    assert_eq!(status, StatusCode::OK);
+    (id, html)
+}
+
+#[tokio::test]
+async fn the_ticket_page_names_statuses_odps_and_packages_and_keeps_the_wifi_password_for_the_team() {
+    let app = crate::helpers::spawn_demo_app(|_| {}).await;
+    let (_, admin) = app.user_with_token("andi.admin", Role::Admin).await;
+    app.insert_user("rina.cs", Role::CustomerService).await;
+    app.insert_user("sari.spv", Role::Supervisor).await;
+
+    let (id, html) = resolved_ticket_page(&app, &admin, "rina.cs").await;
+    let history = html.split("id=\"history\"").nth(1).expect("history");
+    for code in ["on_the_way", "in_progress", " → resolved", "assigned →"] {
+        assert!(!history.contains(code), "no status code {code:?} in the history");
+    }
+    assert!(history.contains(&app.t("ticket.status.resolved")), "statuses by name");
+    let detail: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&admin)).await.json().await.expect("json");
+    let odp_id = detail["completion"]["odp_id"].as_i64().expect("odp");
+    let code = aglis_db::repo::odps::get(&app.state.db, odp_id).await.expect("db").expect("the ODP").code;
+    assert!(html.contains(code.as_str()), "the ODP by its code {code}");
+    assert!(!html.contains("ID ODP") && !html.contains("ID paket"), "no ids as labels");
+    let package = aglis_db::repo::packages::get(&app.state.db, 2).await.expect("db").expect("package 2");
+    assert!(html.contains(&package.name.replace('&', "&amp;")), "the package by its name");
+    assert!(!html.contains("rahasia2026"), "customer service does not see the Wi-Fi password");
+    assert!(html.contains(&app.t("ticket.reading.hidden")));
+
+    let (_, html) = resolved_ticket_page(&app, &admin, "sari.spv").await;
+    assert!(html.contains("rahasia2026"), "a supervisor does");
+
+    // The API keeps the same secret from the same people.
+    let (_, cs_token) = app.user_with_token("yuli.cs", Role::CustomerService).await;
+    let seen: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&cs_token)).await.json().await.expect("json");
+    assert!(seen["completion"]["wifi_name"].is_string() && seen["completion"].get("wifi_password").is_none(), "{seen}");
+    assert_eq!(detail["completion"]["wifi_password"], "rahasia2026", "an admin reads it");
+}
