@@ -56,18 +56,21 @@ struct Browser {
 }
 
 impl Browser {
-    async fn open(driver: &Driver, lang: &str) -> Browser {
-        Browser::open_sized(driver, lang, (1280, 900)).await
-    }
-
-    /// A window of `size` (width, height): `(390, 844)` is a phone.
+    /// A window of `size` (width, height): `(390, 844)` is a phone. Chromium's windows are at
+    /// least 500 px wide, so a narrower one is an emulated phone screen (touch, device pixels).
     async fn open_sized(driver: &Driver, lang: &str, size: (u32, u32)) -> Browser {
         let http = reqwest::Client::new();
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        let mut options = json!({
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--lang={lang}"),
-                format!("--window-size={},{}", size.0, size.1)]
-        }, "goog:loggingPrefs": {"browser": "ALL"}}}});
+                format!("--window-size={},{}", size.0.max(500), size.1)]
+        });
+        if size.0 < 500 {
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": size.0, "height": size.1, "pixelRatio": 3.0, "touch": true}});
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options,
+            "goog:loggingPrefs": {"browser": "ALL"}}}});
         let res: Value = http
             .post(format!("{}/session", driver.url))
             .json(&caps)
@@ -123,8 +126,26 @@ impl Browser {
         }
     }
 
+    /// Opens `url` and checks that the page fits the window.
     async fn go(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({"url": url})).await;
+        self.fits().await;
+    }
+
+    /// Fails when the page is wider than the window (a phone would have to scroll sideways, or
+    /// could not reach what is cut off), naming the elements that stick out.
+    async fn fits(&self) {
+        let script = "const w = window.innerWidth; \
+            const out = [...document.querySelectorAll('body *')].filter(e => { \
+              const r = e.getBoundingClientRect(); \
+              return r.width > 0 && r.right > w + 1 && getComputedStyle(e).position !== 'fixed' \
+                && !e.closest('.table-wrap, .scroll-x, pre'); }) \
+              .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().replace(/ +/g, '.') : '') \
+                + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)'); \
+            return {scroll: document.documentElement.scrollWidth, width: w, url: location.pathname + location.search, out: out};";
+        let v = self.call(reqwest::Method::POST, "/execute/sync", json!({"script": script, "args": []})).await;
+        let (scroll, width) = (v["scroll"].as_i64().unwrap_or(0), v["width"].as_i64().unwrap_or(0));
+        assert!(scroll <= width, "{} is {scroll} px wide in a {width} px window: {}", v["url"], v["out"]);
     }
 
     async fn find(&self, css: &str) -> String {
@@ -158,6 +179,7 @@ impl Browser {
             assert!(Instant::now() < deadline, "never reached {part}: at {}", self.url().await);
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        self.fits().await;
     }
 
     /// Ends the session after checking the console: a page whose script or style the
@@ -194,8 +216,21 @@ async fn drain(app: &TestApp) {
     while runner.run_once().await.expect("run").claimed > 0 {}
 }
 
+/// The two window sizes every journey runs at: a laptop and a phone.
+const LAPTOP: (u32, u32) = (1366, 768);
+const PHONE: (u32, u32) = (390, 844);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_applicant_signs_up_in_the_browser_and_sees_staff_approve_the_next_step() {
+async fn an_applicant_signs_up_on_a_laptop_and_sees_staff_approve_the_next_step() {
+    signup_journey(LAPTOP).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_signs_up_on_a_phone_and_sees_staff_approve_the_next_step() {
+    signup_journey(PHONE).await;
+}
+
+async fn signup_journey(size: (u32, u32)) {
     let fake = FakeFonnte::start("token-browser").await.expect("fake");
     let url = fake.url.clone();
     let app = spawn_app_with(move |env| {
@@ -214,7 +249,7 @@ async fn an_applicant_signs_up_in_the_browser_and_sees_staff_approve_the_next_st
     let driver = Driver::start().await;
 
     // The applicant.
-    let b = Browser::open(&driver, "id").await;
+    let b = Browser::open_sized(&driver, "id", size).await;
     b.go(&app.url("/signup")).await;
     b.click("input[name=package_id]").await;
     b.fill("input[name=full_name]", "Rudi Hartono").await;
@@ -241,7 +276,7 @@ async fn an_applicant_signs_up_in_the_browser_and_sees_staff_approve_the_next_st
     let done_before = b.text("ol.steps").await;
 
     // Staff verify it in their browser.
-    let staff = Browser::open(&driver, "id").await;
+    let staff = Browser::open_sized(&driver, "id", size).await;
     staff.go(&app.url("/login")).await;
     staff.fill("input[name=username]", "dewi").await;
     staff.fill("input[name=password]", crate::helpers::PASSWORD).await;
@@ -271,7 +306,17 @@ async fn an_applicant_signs_up_in_the_browser_and_sees_staff_approve_the_next_st
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_supervisor_assigns_and_the_technician_resolves_on_a_phone_and_the_customer_hears() {
+async fn a_supervisor_assigns_on_a_laptop_and_the_technician_resolves_and_the_customer_hears() {
+    field_journey(LAPTOP).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_assigns_on_a_phone_and_the_technician_resolves_and_the_customer_hears() {
+    field_journey(PHONE).await;
+}
+
+/// The supervisor's desk at `size`; the technician always works from a phone.
+async fn field_journey(size: (u32, u32)) {
     let fake = FakeFonnte::start("token-tickets").await.expect("fake");
     let url = fake.url.clone();
     let app = spawn_app_with(move |env| {
@@ -290,6 +335,14 @@ async fn a_supervisor_assigns_and_the_technician_resolves_on_a_phone_and_the_cus
         .json()
         .await
         .expect("json");
+    let odp = app
+        .post_json(
+            "/api/v1/odps",
+            Some(&admin),
+            &json!({"code": "ODP-KRW-001-A03", "area": "Karawang Barat", "location": "Jl. Tuparev tiang 3", "total_ports": 8}),
+        )
+        .await;
+    assert_eq!(odp.status(), reqwest::StatusCode::CREATED);
     let customer: Value = app
         .post_json(
             "/api/v1/customers",
@@ -329,7 +382,7 @@ async fn a_supervisor_assigns_and_the_technician_resolves_on_a_phone_and_the_cus
     let driver = Driver::start().await;
 
     // The supervisor assigns Agus on the ticket's page.
-    let desk = Browser::open(&driver, "id").await;
+    let desk = Browser::open_sized(&driver, "id", size).await;
     sign_in(&desk, &app, "sari").await;
     desk.go(&app.url(&format!("/tickets/{id}"))).await;
     desk.click(&format!("select[name=technician_id] option[value='{}']", tech["id"])).await;
@@ -342,7 +395,7 @@ async fn a_supervisor_assigns_and_the_technician_resolves_on_a_phone_and_the_cus
     desk.close().await;
 
     // Agus, on his phone, finds it in his queue and works it to resolved.
-    let phone = Browser::open_sized(&driver, "id", (390, 844)).await;
+    let phone = Browser::open_sized(&driver, "id", PHONE).await;
     sign_in(&phone, &app, "agus").await;
     phone.go(&app.url("/my/tickets")).await;
     assert!(phone.text("a.ticket-card").await.contains(&number));
@@ -384,7 +437,8 @@ async fn a_supervisor_assigns_and_the_technician_resolves_on_a_phone_and_the_cus
     phone.wait_url("#files").await;
     phone.find(&format!("img[src^='/tickets/{id}/attachments/']")).await; // the thumbnail shows
     let _ = std::fs::remove_file(&photo);
-    phone.fill("input[name='completion.odp_id']", "3").await;
+    // The ODP is chosen from the list (the first with a free port).
+    phone.click("select[name='completion.odp_id'] option:nth-child(2)").await;
     phone.fill("input[name='completion.final_attenuation']", "-19,5").await;
     phone.click(".resolve-form button[type=submit]").await;
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -410,4 +464,60 @@ async fn a_supervisor_assigns_and_the_technician_resolves_on_a_phone_and_the_cus
     assert_eq!(to_customer.len(), 3, "{to_customer:?}");
     assert!(to_customer.iter().all(|m| m.contains(&number)));
     assert!(to_customer[2].contains(&app.t("ticket.status.resolved")), "{to_customer:?}");
+}
+
+/// Every page in `username`'s menu on the demo data, at a laptop's and a phone's width, in
+/// Indonesian and in English: each fits its window and answers without an error.
+async fn tour(role: Role) {
+    let app = crate::helpers::spawn_demo_app(|_| {}).await;
+    let username = format!("tour.{}", role.as_str());
+    app.insert_user(&username, role).await;
+    let driver = Driver::start().await;
+    for (size, lang) in [(LAPTOP, "id"), (PHONE, "id"), (PHONE, "en")] {
+        let b = Browser::open_sized(&driver, lang, size).await;
+        sign_in(&b, &app, &username).await;
+        b.go(&app.url(&format!("/?lang={lang}"))).await;
+        let links = b
+            .call(
+                reqwest::Method::POST,
+                "/execute/sync",
+                json!({"script": "return [...document.querySelectorAll('nav.sidebar a[href^=\"/\"]')].map(a => a.getAttribute('href'));", "args": []}),
+            )
+            .await;
+        let links: Vec<String> =
+            links.as_array().expect("links").iter().filter_map(|l| l.as_str()).map(str::to_owned).collect();
+        assert!(links.len() >= 2, "{username} has a menu: {links:?}");
+        for link in links.iter().filter(|l| !l.starts_with("/logout")) {
+            b.go(&app.url(link)).await;
+            let title = b.call(reqwest::Method::GET, "/title", Value::Null).await;
+            assert!(!title.as_str().unwrap_or_default().contains("500"), "{link}: {title}");
+        }
+        b.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_admin_page_fits_a_laptop_and_a_phone() {
+    tour(Role::Admin).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_supervisor_page_fits_a_laptop_and_a_phone() {
+    tour(Role::Supervisor).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_customer_service_page_fits_a_laptop_and_a_phone() {
+    tour(Role::CustomerService).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_technician_page_fits_a_laptop_and_a_phone() {
+    tour(Role::Technician).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_manager_and_noc_page_fits_a_laptop_and_a_phone() {
+    tour(Role::Manager).await;
+    tour(Role::Noc).await;
 }
