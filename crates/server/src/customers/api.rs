@@ -9,7 +9,7 @@ use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use aglis_core::customer::CustomerStatus;
 use aglis_core::permission::Permission;
-use aglis_db::repo::customers::{self, Customer, CustomerQuery, Sort};
+use aglis_db::repo::customers::{self, Customer, CustomerQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -137,15 +137,6 @@ fn sort_schema() -> utoipa::openapi::schema::ObjectBuilder {
     crate::schemas::one_of(["name", "newest", "code", ""])
 }
 
-pub fn parse_sort(raw: Option<&str>) -> AppResult<Sort> {
-    match raw.unwrap_or("name") {
-        "name" | "" => Ok(Sort::Name),
-        "newest" => Ok(Sort::Newest),
-        "code" => Ok(Sort::Code),
-        other => Err(AppError::field("sort", format!("`{other}` is not name, newest or code"))),
-    }
-}
-
 /// The customer list: search, filters, sort and pages.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(ListParams, PageQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<CustomerOut>),))]
@@ -160,7 +151,7 @@ async fn list(
         status: p.status,
         package_id: p.package_id,
         odp_id: p.odp_id,
-        sort: parse_sort(p.sort.as_deref())?,
+        sort: super::service::parse_sort(p.sort.as_deref())?,
         page: paging.page,
         per_page: paging.per_page,
     };

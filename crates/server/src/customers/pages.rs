@@ -2,7 +2,7 @@
 //! portal account) and the create/edit form.
 
 use crate::auth::extract::{Staff, perm};
-use crate::customers::api::parse_sort;
+use crate::customers::service::parse_sort;
 use crate::customers::service::{self, ProfileInput};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};

@@ -294,3 +294,14 @@ pub async fn create_account(
     txn.commit().await.map_err(DbError::from)?;
     customers::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("customer"))
 }
+
+/// The list order a query string names: `name` (default), `newest` or `code`.
+pub fn parse_sort(raw: Option<&str>) -> AppResult<aglis_db::repo::customers::Sort> {
+    use aglis_db::repo::customers::Sort;
+    match raw.unwrap_or("name") {
+        "name" | "" => Ok(Sort::Name),
+        "newest" => Ok(Sort::Newest),
+        "code" => Ok(Sort::Code),
+        other => Err(AppError::field("sort", format!("`{other}` is not name, newest or code"))),
+    }
+}

@@ -1,7 +1,7 @@
 //! `/api/v1/jobs`: the queue by state, and re-queueing dead jobs.
 
 use crate::auth::extract::{Staff, perm};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::extract::{ApiQuery, IdPath};
 use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
@@ -126,19 +126,5 @@ async fn requeue(
     _staff: Staff<perm::JobsManage>,
     IdPath(id): IdPath,
 ) -> AppResult<Json<JobOut>> {
-    requeue_dead(&state, id).await.map(|j| Json(JobOut::from(j)))
-}
-
-/// Shared by the API and the page: 404 for no such job, 409 when it is not dead.
-pub async fn requeue_dead(state: &AppState, id: i64) -> AppResult<Job> {
-    if !jobs::requeue_dead(&state.db, id, state.now()).await? {
-        return Err(match jobs::get(&state.db, id).await? {
-            None => AppError::not_found("job"),
-            Some(j) => AppError::Conflict {
-                detail: format!("job {id} is {}, not dead; only dead jobs can be re-queued", j.status),
-                fields: Default::default(),
-            },
-        });
-    }
-    jobs::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("job"))
+    super::service::requeue_dead(&state, id).await.map(|j| Json(JobOut::from(j)))
 }

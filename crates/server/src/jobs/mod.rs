@@ -7,6 +7,7 @@ pub mod registry;
 pub mod runner;
 pub mod scheduler;
 pub mod schedules;
+pub mod service;
 
 pub use pages::router;
 pub use registry::{Registry, builtin_registry};

@@ -3,7 +3,7 @@
 use crate::auth::extract::{Staff, perm};
 use crate::error::AppResult;
 use crate::extract::{ApiQuery, IdPath};
-use crate::jobs::api::requeue_dead;
+use crate::jobs::service::requeue_dead;
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
 use crate::state::AppState;

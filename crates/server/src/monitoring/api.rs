@@ -23,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use super::service::*;
+use super::service::*;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -187,15 +187,6 @@ pub fn rule_out(code: RuleCode, r: Rule, now: DateTime<Utc>) -> RuleOut {
     }
 }
 
-/// The stored rules with their codes, in the order of [`RuleCode::ALL`].
-pub async fn rules_with_codes(state: &AppState) -> AppResult<Vec<(RuleCode, Rule)>> {
-    Ok(alerts::rules(&state.reads)
-        .await?
-        .into_iter()
-        .filter_map(|r| RuleCode::from_str(&r.code).ok().map(|c| (c, r)))
-        .collect())
-}
-
 /// Every alert rule with its settings.
 #[utoipa::path(get, path = "/api/v1/monitoring/rules", tag = "monitoring", params(PageQuery),
     security(("bearer" = [])),
@@ -340,9 +331,6 @@ pub struct ErrorQuery {
     /// Text in the title or the route.
     pub q: Option<String>,
 }
-
-/// The longest search text used (longer ones are cut).
-pub const MAX_Q: usize = 200;
 
 /// The error inbox, most recently seen first.
 #[utoipa::path(get, path = "/api/v1/monitoring/errors", tag = "monitoring", params(ErrorQuery, PageQuery),

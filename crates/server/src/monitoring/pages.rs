@@ -16,9 +16,9 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::i18n::Lang;
 use crate::listing::Paging;
-use crate::monitoring::api::{self as monitoring_api};
 use crate::monitoring::charts::{self, Chart};
 use crate::monitoring::health::{self, CheckStatus};
+use crate::monitoring::service as monitoring_service;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use aglis_core::alerting::{AlertStatus, ErrorStatus, RuleCode, duration};
@@ -371,8 +371,8 @@ async fn errors_page(
 ) -> AppResult<Response> {
     let paging = Paging::parse(p.page, p.per_page)?;
     let raw_status = p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("open");
-    let status = monitoring_api::status_filter(Some(raw_status))?;
-    let q: String = p.q.unwrap_or_default().trim().chars().take(monitoring_api::MAX_Q).collect();
+    let status = monitoring_service::status_filter(Some(raw_status))?;
+    let q: String = p.q.unwrap_or_default().trim().chars().take(monitoring_service::MAX_Q).collect();
     let text = Some(q.as_str()).filter(|q| !q.is_empty());
     let (rows, total) = error_groups::list(&state.reads, status, text, paging.page, paging.per_page).await?;
     let mut counts = Vec::new();
@@ -478,7 +478,7 @@ async fn error_transition(
         .as_deref()
         .and_then(|t| ErrorStatus::from_str(t.trim()).ok())
         .ok_or_else(|| AppError::field("to", "must be resolved, ignored or open"))?;
-    monitoring_api::transition(&state, s.auth(), &meta, id, to).await?;
+    monitoring_service::transition(&state, s.auth(), &meta, id, to).await?;
     Ok(Redirect::to(&format!("/admin/monitoring/errors/{id}?done={to}")).into_response())
 }
 
@@ -523,7 +523,7 @@ async fn alerts_page(
     ApiQuery(p): ApiQuery<AlertsParams>,
 ) -> AppResult<Response> {
     let paging = Paging::parse(p.page, p.per_page)?;
-    let rule = monitoring_api::rule_filter(p.rule.as_deref())?;
+    let rule = monitoring_service::rule_filter(p.rule.as_deref())?;
     let (list, total) = alerts::history(&state.reads, rule, paging.page, paging.per_page).await?;
     let base_query = {
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -566,7 +566,7 @@ async fn acknowledge_form(
     meta: RequestMeta,
     ApiForm(form): ApiForm<BackForm>,
 ) -> AppResult<Response> {
-    monitoring_api::acknowledge(&state, s.auth(), &meta, id).await?;
+    monitoring_service::acknowledge(&state, s.auth(), &meta, id).await?;
     Ok(Redirect::to(&with_done(&back_to(form.back.as_deref()), "acknowledged")).into_response())
 }
 

@@ -7,8 +7,8 @@ use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiForm, ApiQuery};
 use crate::i18n::Lang;
-use crate::monitoring::api::{self as monitoring_api, Bad, CodePath, RuleInput, rules_with_codes};
 use crate::monitoring::charts;
+use crate::monitoring::service::{self as monitoring_service, Bad, CodePath, RuleInput, rules_with_codes};
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use aglis_core::alerting::{RuleCode, muted};
@@ -84,7 +84,7 @@ fn rule_view(code: RuleCode, r: &Rule, now: DateTime<Utc>, shell: &Shell) -> Rul
         threshold: charts::number(r.threshold, 2, lang),
         window: r.window_minutes.to_string(),
         renotify: r.renotify_minutes.to_string(),
-        recipients: monitoring_api::stored_recipients(r)
+        recipients: monitoring_service::stored_recipients(r)
             .iter()
             .map(|l| crate::pages::local_phone(l))
             .collect::<Vec<_>>()
@@ -227,9 +227,9 @@ async fn save_rule_form(
     ApiForm(form): ApiForm<RuleForm>,
 ) -> AppResult<Response> {
     let current = alerts::rule(&state.db, code).await?.ok_or_else(|| AppError::not_found("alert rule"))?;
-    match monitoring_api::check_rule(code, &current, &form.input()) {
+    match monitoring_service::check_rule(code, &current, &form.input()) {
         Ok(settings) => {
-            monitoring_api::save_rule(&state, s.auth(), &meta, code, &settings).await?;
+            monitoring_service::save_rule(&state, s.auth(), &meta, code, &settings).await?;
             Ok(Redirect::to(&format!("/admin/monitoring/rules?done=saved#rule-{code}")).into_response())
         }
         Err(bad) => rules_view(&state, shell, true, "", Some(Refused { code, form, bad })).await,
@@ -253,7 +253,7 @@ async fn mute_form(
         .as_deref()
         .and_then(|m| m.trim().parse::<i64>().ok())
         .ok_or_else(|| AppError::field("minutes", "choose how long to mute the rule"))?;
-    monitoring_api::mute(&state, s.auth(), &meta, code, minutes).await?;
+    monitoring_service::mute(&state, s.auth(), &meta, code, minutes).await?;
     let done = if minutes > 0 { "muted" } else { "unmuted" };
     Ok(Redirect::to(&format!("/admin/monitoring/rules?done={done}#rule-{code}")).into_response())
 }

@@ -23,6 +23,9 @@ pub const MAX_MUTE_MINUTES: i64 = 10_080;
 /// Recipients of one rule, at most.
 pub const MAX_RECIPIENTS: usize = 20;
 
+/// The longest error-inbox search text used (longer ones are cut).
+pub const MAX_Q: usize = 200;
+
 /// What is wrong with a rule's settings: the field, an English message for the API and a locale
 /// key for the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,6 +346,15 @@ pub async fn transition(
         .details(json!({ "from": from, "to": to.as_str() }));
     record(state, entry).await?;
     Ok(group)
+}
+
+/// The stored rules with their codes, in the order of [`RuleCode::ALL`].
+pub async fn rules_with_codes(state: &AppState) -> AppResult<Vec<(RuleCode, Rule)>> {
+    Ok(alerts::rules(&state.reads)
+        .await?
+        .into_iter()
+        .filter_map(|r| RuleCode::from_str(&r.code).ok().map(|c| (c, r)))
+        .collect())
 }
 
 #[cfg(test)]
