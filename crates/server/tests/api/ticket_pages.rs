@@ -225,7 +225,10 @@ async fn a_technician_works_a_ticket_from_the_phone_queue() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.expect("html").contains("value=\"4\""), "the readings typed are kept");
+    // The readings typed are kept (the ODP is chosen from a list of the ODPs that exist).
+    let html = res.text().await.expect("html");
+    assert!(html.contains("name=\"completion.final_attenuation\" value=\"5\""), "the readings typed are kept");
+    assert!(html.contains("<select name=\"completion.odp_id\""), "the ODP is chosen from a list");
     let res = post(&app, &browser, &step, &[("to", "waiting_customer"), ("note", " ")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = post(
