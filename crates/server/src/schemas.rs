@@ -129,15 +129,12 @@ pub fn email() -> ObjectBuilder {
 
 /// A phone number, or an empty text that removes it.
 pub fn phone_or_empty() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::String).pattern(Some("^$|^(\\+62|62|0)[1-9][0-9]{8,12}$"))
+    ObjectBuilder::new().schema_type(Type::String).pattern(Some(format!("^$|{PHONE}")))
 }
 
 /// An e-mail address, or an empty text that removes it.
 pub fn email_or_empty() -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .max_length(Some(254))
-        .pattern(Some("^$|^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$"))
+    ObjectBuilder::new().schema_type(Type::String).max_length(Some(254)).pattern(Some(format!("^$|{EMAIL}")))
 }
 
 /// A login name: 3–50 of `a-z 0-9 . _ -`, starting with a letter or digit (any case: stored lowercase).
