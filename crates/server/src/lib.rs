@@ -28,6 +28,7 @@ pub mod security_headers;
 pub mod seed;
 pub mod state;
 pub mod storage;
+pub mod technicians;
 pub mod telemetry;
 pub mod tickets;
 pub mod users;

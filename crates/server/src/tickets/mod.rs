@@ -1,4 +1,4 @@
-//! Tickets and the technicians who work them: the life cycle, assignment, SLA clocks.
+//! Tickets: the life cycle, assignment, comments, attachments, SLA clocks and escalation.
 
 pub mod api;
 pub mod attachments;
@@ -11,23 +11,16 @@ pub mod holiday_cache;
 pub mod pages;
 pub mod service;
 pub mod sla_admin;
-pub mod technicians_api;
-pub mod technicians_pages;
 
 /// The ticket API routes.
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
     api::api_router()
-        .merge(technicians_api::api_router())
         .merge(attachments::api_router())
         .merge(sla_admin::api_router())
         .merge(escalation_board::api_router())
 }
 
-/// The ticket pages (`/tickets`, `/my/tickets`, `/technicians`, `/escalations`, `/admin/sla`).
+/// The ticket pages (`/tickets`, `/my/tickets`, `/escalations`, `/admin/sla`).
 pub fn router() -> axum::Router<crate::state::AppState> {
-    pages::router()
-        .merge(attachments::router())
-        .merge(sla_admin::router())
-        .merge(escalation_board::router())
-        .merge(technicians_pages::router())
+    pages::router().merge(attachments::router()).merge(sla_admin::router()).merge(escalation_board::router())
 }

@@ -681,8 +681,8 @@ async fn technicians_and_customers_cannot_edit_on_the_pages() {
 async fn the_demo_profiles_have_areas_specialisations_and_a_spread_of_availability() {
     let app = spawn_app().await;
     aglis_server::demo::seed(&app.state).await.expect("seed");
-    aglis_server::tickets::technicians_pages::seed_demo_profiles(&app.state).await.expect("profiles");
-    aglis_server::tickets::technicians_pages::seed_demo_profiles(&app.state).await.expect("twice is the same");
+    aglis_server::technicians::demo_seed::seed_demo_profiles(&app.state).await.expect("profiles");
+    aglis_server::technicians::demo_seed::seed_demo_profiles(&app.state).await.expect("twice is the same");
     let (_, admin) = app.user_with_token("andi.demo", Role::Admin).await;
     let (all, total) = list(&app, &admin, "").await;
     assert_eq!(total, 5);

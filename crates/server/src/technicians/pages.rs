@@ -7,18 +7,17 @@
 //! Access: `technicians.view` (every staff role) reads; `technicians.edit` changes profiles; a
 //! technician may set their own availability. Customers get 403.
 
+use super::form::{Fields, TechForm};
+use super::service::{self, Full};
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
-use crate::tickets::technicians_api::{self as api, Full, LinkProblem};
 use aglis_core::permission::{Permission, Role};
-use aglis_core::technician::{
-    self as rules, Availability, KNOWN_SKILLS, RawProfile, SkillLevel, Specialization, TechnicianError, WorkDay,
-};
-use aglis_db::repo::technicians::{self, Extras, TechnicianQuery};
+use aglis_core::technician::{self as rules, Availability, KNOWN_SKILLS, TechnicianError};
+use aglis_db::repo::technicians::{self, TechnicianQuery};
 use aglis_db::repo::users::{self, User, UserQuery};
 use askama::Template;
 use axum::Router;
@@ -161,8 +160,7 @@ async fn list(
         },
         paging: Some((paging.page, paging.per_page)),
     };
-    let (found, total) = technicians::search(&state.reads, &query).await?;
-    let rows = api::complete(&state.reads, found).await?;
+    let (rows, total) = service::list(&state, &query).await?;
     let everyone = technicians::list(&state.reads, None, None).await?;
     let counts = Availability::ALL
         .iter()
@@ -241,14 +239,11 @@ async fn show_page(
     id: i64,
     errors: FieldErrors,
 ) -> AppResult<ShowPage> {
-    let f = api::full(&state.db, id).await?;
-    let user = match f.t.user_id {
-        Some(u) => users::get(&state.db, u).await?,
-        None => None,
-    };
+    let f = service::full(&state.db, id).await?;
+    let user = service::linked_user(state, &f).await?;
     Ok(ShowPage {
         can_edit: role.can(Permission::TechniciansEdit),
-        can_set_availability: api::may_set_availability(role, me, &f.t),
+        can_set_availability: service::may_set_availability(role, me, &f.t),
         shell,
         f,
         user,
@@ -280,13 +275,10 @@ async fn set_availability(
     ApiForm(form): ApiForm<AvailabilityForm>,
 ) -> AppResult<Response> {
     let me = &staff.auth().user;
-    let t = technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
-    if !api::may_set_availability(me.role, me.id, &t) {
-        return Err(AppError::Forbidden("only supervisors or the technician themself".into()));
-    }
+    service::check_availability_change(&state, me.role, me.id, id).await?;
     match rules::parse_availability(&form.availability) {
         Ok(a) => {
-            technicians::set_availability(&state.db, id, a.as_str(), state.now()).await?;
+            service::set_availability(&state, me.role, me.id, id, a).await?;
             Ok(Redirect::to(&format!("/technicians/{id}")).into_response())
         }
         Err(e) => {
@@ -298,196 +290,11 @@ async fn set_availability(
 }
 
 /// A rule's message in the page's language, naming the value it is about.
-fn message(shell: &Shell, e: &TechnicianError) -> String {
+pub(super) fn message(shell: &Shell, e: &TechnicianError) -> String {
     let text = shell.t_prefixed("techmgmt.err.", e.code());
     match e.subject().filter(|s| !s.is_empty()) {
         Some(s) => format!("{text} ({s})"),
         None => text.to_owned(),
-    }
-}
-
-/// The profile form as typed. Repeated names (`work_days`, `specializations`, the custom skill
-/// rows) come in as they were sent.
-#[derive(Debug, Clone, Default)]
-struct TechForm {
-    full_name: String,
-    phone: String,
-    work_zone: String,
-    /// Separated by commas or lines.
-    areas: String,
-    skill_level: String,
-    max_daily_tickets: String,
-    work_start: String,
-    work_end: String,
-    work_days: Vec<String>,
-    specializations: Vec<String>,
-    /// Catalogue skill code → the level chosen (`""`: none).
-    skills: BTreeMap<String, String>,
-    /// Other skills: (code, level) rows.
-    custom: Vec<(String, String)>,
-    user_id: String,
-    availability: String,
-}
-
-/// A form's fields in order, repeated names kept.
-type Fields = Vec<(String, String)>;
-
-/// Empty rows for skills outside the catalogue.
-const BLANK_SKILL_ROWS: usize = 2;
-
-impl TechForm {
-    fn from_fields(fields: &Fields) -> Self {
-        let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-        let all = |name: &str| fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
-        let codes = all("custom_skill");
-        let levels = all("custom_level");
-        TechForm {
-            full_name: one("full_name"),
-            phone: one("phone"),
-            work_zone: one("work_zone"),
-            areas: one("areas"),
-            skill_level: one("skill_level"),
-            max_daily_tickets: one("max_daily_tickets"),
-            work_start: one("work_start"),
-            work_end: one("work_end"),
-            work_days: all("work_days"),
-            specializations: all("specializations"),
-            skills: fields
-                .iter()
-                .filter_map(|(k, v)| Some((k.strip_prefix("skill.")?.to_owned(), v.trim().to_owned())))
-                .filter(|(_, v)| !v.is_empty())
-                .collect(),
-            custom: codes
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| (c.trim().to_owned(), levels.get(i).cloned().unwrap_or_default()))
-                .filter(|(c, _)| !c.is_empty())
-                .collect(),
-            user_id: one("user_id"),
-            availability: one("availability"),
-        }
-    }
-
-    fn from_full(f: &Full) -> Self {
-        let known = |c: &str| KNOWN_SKILLS.iter().any(|(k, _)| *k == c);
-        TechForm {
-            full_name: f.t.full_name.clone(),
-            phone: crate::pages::local_phone(&f.t.phone),
-            work_zone: f.t.work_zone.clone(),
-            areas: f.extras.areas.join(", "),
-            skill_level: f.t.skill_level.clone(),
-            max_daily_tickets: f.t.max_daily_tickets.to_string(),
-            work_start: f.t.work_start.clone(),
-            work_end: f.t.work_end.clone(),
-            work_days: f.work_days().iter().map(|d| d.as_str().to_owned()).collect(),
-            specializations: f.extras.specializations.iter().map(|s| s.as_str().to_owned()).collect(),
-            skills: f.skills.iter().filter(|(c, _)| known(c)).map(|(c, l)| (c.clone(), l.to_string())).collect(),
-            custom: f.skills.iter().filter(|(c, _)| !known(c)).map(|(c, l)| (c.clone(), l.to_string())).collect(),
-            user_id: f.t.user_id.map(|u| u.to_string()).unwrap_or_default(),
-            availability: f.t.availability.clone(),
-        }
-    }
-
-    fn blank() -> Self {
-        TechForm {
-            skill_level: SkillLevel::Junior.as_str().into(),
-            max_daily_tickets: rules::DEFAULT_CAPACITY.to_string(),
-            work_start: rules::DEFAULT_WORK_START.into(),
-            work_end: rules::DEFAULT_WORK_END.into(),
-            work_days: rules::DEFAULT_WORK_DAYS.iter().map(|d| d.as_str().to_owned()).collect(),
-            availability: Availability::Available.as_str().into(),
-            ..TechForm::default()
-        }
-    }
-
-    /// The typed profile for the rules (a level or number that is not one fails their range).
-    fn raw(&self) -> RawProfile {
-        let level = |v: &str| v.trim().parse::<i64>().unwrap_or(0);
-        let capacity = self.max_daily_tickets.trim();
-        RawProfile {
-            full_name: self.full_name.clone(),
-            phone: self.phone.clone(),
-            work_zone: self.work_zone.clone(),
-            areas: rules::split_list(&self.areas),
-            skill_level: Some(self.skill_level.clone()),
-            max_daily_tickets: (!capacity.is_empty()).then(|| capacity.parse::<i64>().unwrap_or(0)),
-            work_start: Some(self.work_start.clone()),
-            work_end: Some(self.work_end.clone()),
-            skills: self
-                .skills
-                .iter()
-                .map(|(c, l)| (c.clone(), level(l)))
-                .chain(self.custom.iter().map(|(c, l)| (c.clone(), level(l))))
-                .collect(),
-            specializations: self.specializations.clone(),
-            work_days: Some(self.work_days.clone()),
-        }
-    }
-
-    /// The profile, the account to link and the availability, or the errors in the page's language.
-    async fn check(
-        &self,
-        state: &AppState,
-        shell: &Shell,
-        this: Option<i64>,
-    ) -> AppResult<Result<(rules::CheckedProfile, Option<i64>, Availability), FieldErrors>> {
-        let mut errors = FieldErrors::new();
-        let mut add = |field: &str, text: String| errors.entry(field.to_owned()).or_default().push(text);
-        let profile = match rules::check_profile(&self.raw()) {
-            Ok(p) => Some(p),
-            Err(list) => {
-                for e in &list {
-                    add(e.field(), message(shell, e));
-                }
-                None
-            }
-        };
-        let availability = match rules::parse_availability(&self.availability) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                add(e.field(), message(shell, &e));
-                None
-            }
-        };
-        let user_id = match self.user_id.trim() {
-            "" => None,
-            raw => {
-                let link = match raw.parse::<i64>() {
-                    Ok(uid) => api::check_link(state, uid, this).await?.map(|()| uid),
-                    Err(_) => Err(LinkProblem::NoUser(0)),
-                };
-                match link {
-                    Ok(uid) => Some(uid),
-                    Err(p) => {
-                        add("user_id", shell.t_prefixed("techmgmt.err.", p.code()).to_owned());
-                        None
-                    }
-                }
-            }
-        };
-        Ok(match (profile, availability) {
-            (Some(p), Some(a)) if errors.is_empty() => Ok((p, user_id, a)),
-            _ => Err(errors),
-        })
-    }
-
-    fn has_day(&self, d: &WorkDay) -> bool {
-        self.work_days.iter().any(|x| x == d.as_str())
-    }
-
-    fn has_specialization(&self, s: &Specialization) -> bool {
-        self.specializations.iter().any(|x| x == s.as_str())
-    }
-
-    fn level_of(&self, code: &str) -> &str {
-        self.skills.get(code).map_or("", String::as_str)
-    }
-
-    /// The custom rows: those typed, then blanks.
-    fn custom_rows(&self) -> Vec<(String, String)> {
-        let mut rows = self.custom.clone();
-        rows.extend(std::iter::repeat_n((String::new(), String::new()), BLANK_SKILL_ROWS));
-        rows
     }
 }
 
@@ -554,7 +361,7 @@ async fn create(
         Ok(ok) => ok,
         Err(errors) => return form_page(&state, shell, None, form, errors).await,
     };
-    match api::create_technician(&state, &profile, user_id, Some(availability)).await {
+    match service::create_technician(&state, &profile, user_id, Some(availability)).await {
         Ok(t) => Ok(Redirect::to(&format!("/technicians/{}", t.id)).into_response()),
         Err(e) => form_page(&state, shell, None, form, refused(e)?).await,
     }
@@ -566,7 +373,7 @@ async fn edit_form(
     _staff: Staff<perm::TechniciansEdit>,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    let f = api::full(&state.db, id).await?;
+    let f = service::full(&state.db, id).await?;
     let form = TechForm::from_full(&f);
     form_page(&state, shell, Some(f), form, FieldErrors::new()).await
 }
@@ -578,13 +385,13 @@ async fn edit(
     IdPath(id): IdPath,
     ApiForm(fields): ApiForm<Fields>,
 ) -> AppResult<Response> {
-    let f = api::full(&state.db, id).await?;
+    let f = service::full(&state.db, id).await?;
     let form = TechForm::from_fields(&fields);
     let (profile, user_id, availability) = match form.check(&state, &shell, Some(id)).await? {
         Ok(ok) => ok,
         Err(errors) => return form_page(&state, shell, Some(f), form, errors).await,
     };
-    match api::update_technician(&state, id, &profile, user_id, Some(availability)).await {
+    match service::update_technician(&state, id, &profile, user_id, Some(availability)).await {
         Ok(_) => Ok(Redirect::to(&format!("/technicians/{id}")).into_response()),
         Err(e) => form_page(&state, shell, Some(f), form, refused(e)?).await,
     }
@@ -605,7 +412,7 @@ async fn confirm_deactivate(
     _staff: Staff<perm::TechniciansEdit>,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    let f = api::full(&state.db, id).await?;
+    let f = service::full(&state.db, id).await?;
     render(&ConfirmPage { shell, f, refusal: String::new() })
 }
 
@@ -615,10 +422,10 @@ async fn deactivate(
     _staff: Staff<perm::TechniciansEdit>,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    match api::deactivate_technician(&state, id).await {
+    match service::deactivate_technician(&state, id).await {
         Ok(_) => Ok(Redirect::to(&format!("/technicians/{id}")).into_response()),
         Err(AppError::Conflict { .. }) => {
-            let f = api::full(&state.db, id).await?;
+            let f = service::full(&state.db, id).await?;
             let refusal = shell.t("techmgmt.deactivate_refused").replace("{n}", &f.load.to_string());
             Ok((StatusCode::CONFLICT, render(&ConfirmPage { shell, f, refusal })?).into_response())
         }
@@ -631,69 +438,6 @@ async fn reactivate(
     _staff: Staff<perm::TechniciansEdit>,
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
-    if !technicians::reactivate(&state.db, id, state.now()).await? {
-        return Err(AppError::not_found("technician"));
-    }
+    service::reactivate(&state, id).await?;
     Ok(Redirect::to(&format!("/technicians/{id}")).into_response())
-}
-
-/// The demo technicians' further areas, specialisations, work days and a spread of availability
-/// (by username; those missing are skipped). Run after the demo technicians exist; idempotent.
-pub async fn seed_demo_profiles(state: &AppState) -> anyhow::Result<()> {
-    use Specialization::*;
-    use WorkDay::*;
-    const WEEKDAYS: &[WorkDay] = &[Mon, Tue, Wed, Thu, Fri];
-    const MON_SAT: &[WorkDay] = &[Mon, Tue, Wed, Thu, Fri, Sat];
-    const TUE_SUN: &[WorkDay] = &[Tue, Wed, Thu, Fri, Sat, Sun];
-    type Demo = (&'static str, &'static [&'static str], &'static [Specialization], &'static [WorkDay], Availability);
-    let people: &[Demo] = &[
-        (
-            "technician",
-            &["Karawang Timur", "Telukjambe Barat"],
-            &[FtthInstallation, FtthMaintenance],
-            MON_SAT,
-            Availability::Available,
-        ),
-        (
-            "teknisi.karawang1",
-            &["Klari", "Cikampek"],
-            &[FtthMaintenance, NetworkInfrastructure],
-            WEEKDAYS,
-            Availability::Available,
-        ),
-        (
-            "teknisi.karawang2",
-            &["Telukjambe Timur", "Karawang Barat"],
-            &[FtthInstallation],
-            MON_SAT,
-            Availability::Break,
-        ),
-        (
-            "teknisi.bekasi1",
-            &["Bekasi Utara", "Tambun Selatan"],
-            &[FtthInstallation, WirelessServices, CustomerSupport],
-            MON_SAT,
-            Availability::Busy,
-        ),
-        (
-            "teknisi.bekasi2",
-            &["Cikarang Barat", "Cikarang Utara", "Cibitung"],
-            &[NetworkInfrastructure, FtthMaintenance],
-            TUE_SUN,
-            Availability::Available,
-        ),
-    ];
-    let now = state.now();
-    for (username, areas, specs, days, availability) in people {
-        let Some((user, _)) = users::find_credentials(&state.db, username).await? else { continue };
-        let Some(t) = technicians::by_user(&state.db, user.id).await? else { continue };
-        let extras = Extras {
-            areas: areas.iter().map(|a| (*a).to_owned()).collect(),
-            specializations: specs.to_vec(),
-            work_days: days.to_vec(),
-        };
-        technicians::set_extras(&state.db, t.id, &extras).await?;
-        technicians::set_availability(&state.db, t.id, availability.as_str(), now).await?;
-    }
-    Ok(())
 }

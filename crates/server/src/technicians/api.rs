@@ -1,23 +1,19 @@
 //! `/api/v1/technicians`: the field team (profile, skills, areas, specialisations, work hours and
 //! days, capacity, availability and load): a filtered list, one profile, create, update, deactivate.
 //!
-//! The write paths ([`create_technician`], [`update_technician`], [`deactivate_technician`]) are
-//! shared with the pages; the rules on each value live in `aglis_core::technician`.
+//! Thin: the use cases live in [`super::service`], shared with the pages.
 
+use super::service::{self, Full};
 use crate::auth::extract::{CurrentUser, Staff, perm};
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
-use aglis_core::permission::{Permission, Role};
 use aglis_core::technician::{self as rules, Availability, CheckedProfile, RawProfile, TechnicianError};
-use aglis_db::DbError;
-use aglis_db::repo::technicians::{self, Deactivation, Extras, Profile, Technician, TechnicianQuery};
-use aglis_db::repo::{tickets, users};
+use aglis_db::repo::technicians::TechnicianQuery;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -93,33 +89,10 @@ pub struct TechnicianDetail {
     pub user: Option<LinkedUser>,
 }
 
-/// A technician with their load, skills and extras, as every answer shows them.
-pub(crate) struct Full {
-    pub t: Technician,
-    pub load: i64,
-    pub skills: Vec<(String, i32)>,
-    pub extras: Extras,
-}
-
-impl Full {
-    /// Work days, Monday to Saturday when never set.
-    pub fn work_days(&self) -> Vec<rules::WorkDay> {
-        if self.extras.work_days.is_empty() { rules::DEFAULT_WORK_DAYS.to_vec() } else { self.extras.work_days.clone() }
-    }
-
-    pub fn load_percent(&self) -> u32 {
-        rules::load_percent(self.load, self.t.max_daily_tickets)
-    }
-
-    pub fn assignable(&self) -> bool {
-        self.t.is_active
-            && self.t.availability.parse::<Availability>().is_ok_and(Availability::takes_work)
-            && rules::has_room(self.load, self.t.max_daily_tickets)
-    }
-
-    fn out(self) -> TechnicianOut {
-        let work_days = self.work_days().iter().map(|d| d.as_str().to_owned()).collect();
-        let Full { t, load, skills, extras } = self;
+impl From<Full> for TechnicianOut {
+    fn from(f: Full) -> Self {
+        let work_days = f.work_days().iter().map(|d| d.as_str().to_owned()).collect();
+        let Full { t, load, skills, extras } = f;
         TechnicianOut {
             id: t.id,
             employee_id: t.employee_id,
@@ -140,29 +113,6 @@ impl Full {
             load,
         }
     }
-}
-
-/// `list` with their loads, skills and extras, in three queries whatever its length.
-pub(crate) async fn complete(conn: &impl sea_orm::ConnectionTrait, list: Vec<Technician>) -> AppResult<Vec<Full>> {
-    let ids: Vec<i64> = list.iter().map(|t| t.id).collect();
-    let loads: BTreeMap<i64, i64> = tickets::active_load(conn, &ids).await?.into_iter().collect();
-    let mut skills = technicians::skills_of(conn, &ids).await?;
-    let mut extras = technicians::extras_of(conn, &ids).await?;
-    Ok(list
-        .into_iter()
-        .map(|t| Full {
-            load: loads.get(&t.id).copied().unwrap_or(0),
-            skills: skills.remove(&t.id).unwrap_or_default(),
-            extras: extras.remove(&t.id).unwrap_or_default(),
-            t,
-        })
-        .collect())
-}
-
-pub(crate) async fn full(conn: &impl sea_orm::ConnectionTrait, id: i64) -> AppResult<Full> {
-    let t = technicians::get(conn, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
-    let mut all = complete(conn, vec![t]).await?;
-    all.pop().ok_or_else(|| AppError::not_found("technician"))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -239,9 +189,8 @@ async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
     paging: Paging,
 ) -> AppResult<Json<Page<TechnicianOut>>> {
-    let (found, total) = technicians::search(&state.reads, &p.query(paging)?).await?;
-    let all = complete(&state.reads, found).await?;
-    Ok(Json(Page::new(all.into_iter().map(Full::out).collect(), total, paging)))
+    let (all, total) = service::list(&state, &p.query(paging)?).await?;
+    Ok(Json(Page::new(all.into_iter().map(TechnicianOut::from).collect(), total, paging)))
 }
 
 /// One technician: profile, skills with levels, areas, hours, availability, load and linked account.
@@ -253,21 +202,18 @@ async fn show(
     _staff: Staff<perm::TechniciansView>,
     IdPath(id): IdPath,
 ) -> AppResult<Json<TechnicianDetail>> {
-    Ok(Json(detail(&state, full(&state.db, id).await?).await?))
+    Ok(Json(detail(&state, service::full(&state.db, id).await?).await?))
 }
 
 async fn detail(state: &AppState, f: Full) -> AppResult<TechnicianDetail> {
-    let user = match f.t.user_id {
-        Some(u) => users::get(&state.db, u).await?.map(|u| LinkedUser {
-            id: u.id,
-            username: u.username,
-            full_name: u.full_name,
-            role: u.role.as_str().to_owned(),
-            is_active: u.is_active,
-        }),
-        None => None,
-    };
-    Ok(TechnicianDetail { load_percent: f.load_percent(), assignable: f.assignable(), user, technician: f.out() })
+    let user = service::linked_user(state, &f).await?.map(|u| LinkedUser {
+        id: u.id,
+        username: u.username,
+        full_name: u.full_name,
+        role: u.role.as_str().to_owned(),
+        is_active: u.is_active,
+    });
+    Ok(TechnicianDetail { load_percent: f.load_percent(), assignable: f.assignable(), user, technician: f.into() })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -332,175 +278,9 @@ impl TechnicianIn {
             (profile, availability) => {
                 let mut errors = profile.err().unwrap_or_default();
                 errors.extend(availability.err());
-                Err(invalid(&errors))
+                Err(service::invalid(&errors))
             }
         }
-    }
-}
-
-/// A 422 listing every problem under its field, in English.
-pub(crate) fn invalid(errors: &[TechnicianError]) -> AppError {
-    let mut fields = FieldErrors::new();
-    for e in errors {
-        fields.entry(e.field().to_owned()).or_default().push(e.to_string());
-    }
-    AppError::fields(fields)
-}
-
-/// Why a user account cannot be linked to a profile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum LinkProblem {
-    NoUser(i64),
-    NotTechnician { username: String, role: Role },
-    Taken { username: String, employee_id: String },
-}
-
-impl LinkProblem {
-    /// The key of the translated message (`techmgmt.err.<code>`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            LinkProblem::NoUser(_) => "user_missing",
-            LinkProblem::NotTechnician { .. } => "user_role",
-            LinkProblem::Taken { .. } => "user_taken",
-        }
-    }
-
-    pub fn message(&self) -> String {
-        match self {
-            LinkProblem::NoUser(id) => format!("there is no user {id}"),
-            LinkProblem::NotTechnician { username, role } => format!("{username} is a {role}, not a technician"),
-            LinkProblem::Taken { username, employee_id } => {
-                format!("{username} is already linked to technician {employee_id}")
-            }
-        }
-    }
-}
-
-/// Whether user `user_id` may be linked to technician `this` (`None`: a new profile).
-pub(crate) async fn check_link(
-    state: &AppState,
-    user_id: i64,
-    this: Option<i64>,
-) -> AppResult<Result<(), LinkProblem>> {
-    let Some(user) = users::get(&state.db, user_id).await? else {
-        return Ok(Err(LinkProblem::NoUser(user_id)));
-    };
-    if user.role != Role::Technician {
-        return Ok(Err(LinkProblem::NotTechnician { username: user.username, role: user.role }));
-    }
-    if let Some(other) = technicians::by_user(&state.db, user_id).await?
-        && Some(other.id) != this
-    {
-        return Ok(Err(LinkProblem::Taken { username: user.username, employee_id: other.employee_id }));
-    }
-    Ok(Ok(()))
-}
-
-async fn link_or_refuse(state: &AppState, user_id: Option<i64>, this: Option<i64>) -> AppResult<()> {
-    if let Some(uid) = user_id
-        && let Err(p) = check_link(state, uid, this).await?
-    {
-        return Err(AppError::field("user_id", p.message()));
-    }
-    Ok(())
-}
-
-fn split(p: &CheckedProfile, user_id: Option<i64>) -> (Profile, Extras) {
-    (
-        Profile {
-            user_id,
-            full_name: p.full_name.clone(),
-            phone: p.phone.clone(),
-            skill_level: p.skill_level.as_str().to_owned(),
-            work_zone: p.work_zone.clone(),
-            max_daily_tickets: p.max_daily_tickets,
-            work_start: p.work_start.clone(),
-            work_end: p.work_end.clone(),
-            skills: p.skills.clone(),
-        },
-        Extras { areas: p.areas.clone(), specializations: p.specializations.clone(), work_days: p.work_days.clone() },
-    )
-}
-
-fn user_taken(e: &DbError) -> bool {
-    e.is_unique_on("user_id")
-}
-
-/// Adds a technician, employee id `TECnnnn` given in order; the user link is checked here.
-pub(crate) async fn create_technician(
-    state: &AppState,
-    p: &CheckedProfile,
-    user_id: Option<i64>,
-    availability: Option<Availability>,
-) -> AppResult<Technician> {
-    link_or_refuse(state, user_id, None).await?;
-    let (profile, extras) = split(p, user_id);
-    let now = state.now();
-    for _ in 0..5 {
-        let n = technicians::highest_employee_number(&state.db).await? + 1;
-        let txn = state.db.begin().await.map_err(DbError::from)?;
-        let t = match technicians::create(&txn, &format!("TEC{n:04}"), profile.clone(), now).await {
-            Ok(t) => t,
-            Err(e) if user_taken(&e) => {
-                return Err(AppError::field("user_id", "this user already has a technician profile"));
-            }
-            Err(e) if e.is_unique_on("employee_id") => continue,
-            Err(e) => return Err(e.into()),
-        };
-        technicians::set_extras(&txn, t.id, &extras).await?;
-        if let Some(a) = availability.filter(|a| *a != Availability::Available) {
-            technicians::set_availability(&txn, t.id, a.as_str(), now).await?;
-        }
-        txn.commit().await.map_err(DbError::from)?;
-        return Ok(technicians::get(&state.db, t.id).await?.unwrap_or(t));
-    }
-    Err(AppError::Conflict { detail: "too many at once; try again".into(), fields: Default::default() })
-}
-
-/// Replaces technician `id`'s profile (and availability when given).
-pub(crate) async fn update_technician(
-    state: &AppState,
-    id: i64,
-    p: &CheckedProfile,
-    user_id: Option<i64>,
-    availability: Option<Availability>,
-) -> AppResult<Technician> {
-    technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
-    link_or_refuse(state, user_id, Some(id)).await?;
-    let (profile, extras) = split(p, user_id);
-    let now = state.now();
-    let txn = state.db.begin().await.map_err(DbError::from)?;
-    match technicians::update(&txn, id, profile, now).await {
-        Ok(true) => {}
-        Ok(false) => return Err(AppError::not_found("technician")),
-        Err(e) if user_taken(&e) => {
-            return Err(AppError::field("user_id", "this user already has a technician profile"));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    technicians::set_extras(&txn, id, &extras).await?;
-    if let Some(a) = availability {
-        technicians::set_availability(&txn, id, a.as_str(), now).await?;
-    }
-    txn.commit().await.map_err(DbError::from)?;
-    technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))
-}
-
-/// Marks technician `id` inactive; 409 saying how many active tickets they lead, if any.
-pub(crate) async fn deactivate_technician(state: &AppState, id: i64) -> AppResult<Technician> {
-    let t = technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
-    match technicians::deactivate(&state.db, id, state.now()).await? {
-        Deactivation::Done => technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician")),
-        Deactivation::Missing => Err(AppError::not_found("technician")),
-        Deactivation::Leading(n) => Err(AppError::Conflict {
-            detail: format!(
-                "{} leads {n} active ticket{}; reassign or finish {} before deactivating",
-                t.full_name,
-                if n == 1 { "" } else { "s" },
-                if n == 1 { "it" } else { "them" }
-            ),
-            fields: FieldErrors::from([("active_tickets".to_owned(), vec![n.to_string()])]),
-        }),
     }
 }
 
@@ -513,8 +293,8 @@ async fn create(
     ApiJson(req): ApiJson<TechnicianIn>,
 ) -> AppResult<(StatusCode, Json<TechnicianOut>)> {
     let (profile, user_id, availability) = req.check()?;
-    let t = create_technician(&state, &profile, user_id, availability).await?;
-    Ok((StatusCode::CREATED, Json(full(&state.db, t.id).await?.out())))
+    let t = service::create_technician(&state, &profile, user_id, availability).await?;
+    Ok((StatusCode::CREATED, Json(service::full(&state.db, t.id).await?.into())))
 }
 
 /// Replaces a technician's profile: the body is the whole profile, as on create (fields left out
@@ -528,10 +308,10 @@ async fn update(
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<TechnicianIn>,
 ) -> AppResult<Json<TechnicianDetail>> {
-    technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
+    service::full(&state.db, id).await?;
     let (profile, user_id, availability) = req.check()?;
-    update_technician(&state, id, &profile, user_id, availability).await?;
-    Ok(Json(detail(&state, full(&state.db, id).await?).await?))
+    service::update_technician(&state, id, &profile, user_id, availability).await?;
+    Ok(Json(detail(&state, service::full(&state.db, id).await?).await?))
 }
 
 /// Deactivates a technician (kept for the history, no longer assignable). Refused with 409 while
@@ -544,8 +324,8 @@ async fn deactivate(
     _staff: Staff<perm::TechniciansEdit>,
     IdPath(id): IdPath,
 ) -> AppResult<Json<TechnicianOut>> {
-    let t = deactivate_technician(&state, id).await?;
-    Ok(Json(full(&state.db, t.id).await?.out()))
+    let t = service::deactivate_technician(&state, id).await?;
+    Ok(Json(service::full(&state.db, t.id).await?.into()))
 }
 
 /// Makes a deactivated technician active again.
@@ -557,10 +337,8 @@ async fn reactivate(
     _staff: Staff<perm::TechniciansEdit>,
     IdPath(id): IdPath,
 ) -> AppResult<Json<TechnicianOut>> {
-    if !technicians::reactivate(&state.db, id, state.now()).await? {
-        return Err(AppError::not_found("technician"));
-    }
-    Ok(Json(full(&state.db, id).await?.out()))
+    service::reactivate(&state, id).await?;
+    Ok(Json(service::full(&state.db, id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -569,12 +347,6 @@ pub struct AvailabilityIn {
     /// available, busy, break, offline or on_leave.
     #[schema(value_type = Availability, inline)]
     pub availability: String,
-}
-
-/// Whether `role`/`user_id` may change technician `t`'s availability: supervisors for anyone, a
-/// technician for themself.
-pub(crate) fn may_set_availability(role: Role, user_id: i64, t: &Technician) -> bool {
-    t.user_id == Some(user_id) || role.can(Permission::TechniciansEdit)
 }
 
 /// Sets availability: supervisors for anyone, a technician for themself.
@@ -587,11 +359,8 @@ async fn set_availability(
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<AvailabilityIn>,
 ) -> AppResult<StatusCode> {
-    let t = technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
-    if !may_set_availability(auth.user.role, auth.user.id, &t) {
-        return Err(AppError::Forbidden("only supervisors or the technician themself".into()));
-    }
+    service::check_availability_change(&state, auth.user.role, auth.user.id, id).await?;
     let a = rules::parse_availability(&req.availability).map_err(|e| AppError::field("availability", e.to_string()))?;
-    technicians::set_availability(&state.db, id, a.as_str(), state.now()).await?;
+    service::set_availability(&state, auth.user.role, auth.user.id, id, a).await?;
     Ok(StatusCode::NO_CONTENT)
 }
