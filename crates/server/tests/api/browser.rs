@@ -117,8 +117,15 @@ impl Browser {
             match result {
                 Ok(v) => return v,
                 Err(e) if Instant::now() < deadline => {
-                    let kind = e["value"]["error"].as_str().unwrap_or_default().to_owned();
-                    assert!(kind == "stale element reference" || kind == "no such element", "{css}{action}: {e}");
+                    let kind = e["value"]["error"].as_str().unwrap_or_default();
+                    // Chromium also answers "unknown error … Node with given id does not belong to
+                    // the document" when the page is replaced between the find and the action.
+                    let replaced =
+                        e["value"]["message"].as_str().is_some_and(|m| m.contains("does not belong to the document"));
+                    assert!(
+                        kind == "stale element reference" || kind == "no such element" || replaced,
+                        "{css}{action}: {e}"
+                    );
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(e) => panic!("{css}{action}: {e}"),
