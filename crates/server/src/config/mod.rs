@@ -274,6 +274,9 @@ pub struct Config {
     pub monitoring: crate::monitoring::config::MonitoringConfig,
     /// Set by `aglis demo`: demo accounts are created and printed.
     pub demo: bool,
+    /// A fixed percentage of disk used, instead of reading the file systems (never from the
+    /// environment: the test suite sets it, so that no test depends on how full the host is).
+    pub disk_used_pct: Option<f64>,
 }
 
 impl fmt::Debug for Config {
@@ -513,6 +516,7 @@ pub fn load_with(env: &BTreeMap<String, String>, options: LoadOptions) -> Result
         monitoring: crate::monitoring::config::parse(&get)?,
         sources: std::sync::Arc::new(sources),
         demo: false,
+        disk_used_pct: None,
     })
 }
 

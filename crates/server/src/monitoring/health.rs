@@ -297,7 +297,8 @@ pub fn disk_used_pct(path: &Path) -> Option<f64> {
 pub fn disks(state: &AppState) -> [(&'static str, &Path, Option<f64>); 2] {
     let data = state.config.data_dir.as_path();
     let backups = state.config.backup.dir.as_path();
-    [("data", data, disk_used_pct(data)), ("backups", backups, disk_used_pct(backups))]
+    let used = |p: &Path| state.config.disk_used_pct.or_else(|| disk_used_pct(p));
+    [("data", data, used(data)), ("backups", backups, used(backups))]
 }
 
 fn disk(state: &AppState) -> Check {

@@ -23,6 +23,17 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub db_url: String,
     pub api: reqwest::Client,
+    /// What the app wrote under the temp dir (its data directory and, on SQLite, its database),
+    /// removed when it is dropped so that repeated runs do not fill the disk.
+    scratch: Vec<std::path::PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for dir in &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 fn init_logs() {
@@ -124,15 +135,22 @@ async fn spawn_inner(
     // provider tests remove this to see them held.
     env.insert("AGLIS_NOTIFY_LOG_PROVIDER".to_owned(), "true".to_owned());
     customise(&mut env);
+    // The fresh database's directory (unused when `customise` named another database).
+    let own_sqlite_dir =
+        aglis_db::sqlite_path(&db_url).and_then(|file| file.parent().map(std::path::Path::to_path_buf));
     let mut config = aglis_server::config::load(&env).expect("test configuration");
     config.demo = demo;
+    // The health check and the disk rule read this instead of the host's disks.
+    config.disk_used_pct = Some(42.0);
     let clock = ManualClock::new(start_time());
     let mut app = Application::build(config, Arc::new(clock.clone())).await.expect("build the app");
     app.extra_routes = extra;
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { address, state, clock, db_url, api: reqwest::Client::new() }
+    let mut scratch = vec![data_dir];
+    scratch.extend(own_sqlite_dir);
+    TestApp { address, state, clock, db_url, api: reqwest::Client::new(), scratch }
 }
 
 impl TestApp {
