@@ -27,6 +27,7 @@ pub mod search;
 #[macro_use]
 pub mod str_enum;
 pub mod sla;
+pub mod sla_input;
 pub mod technician;
 pub mod ticket;
 pub mod ticket_assign;

@@ -46,6 +46,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::registrations::router())
         .merge(crate::tickets::router())
         .merge(crate::technicians::router())
+        .merge(crate::sla::router())
         .merge(crate::network::pages::router())
         .merge(crate::audit::router())
         .merge(crate::backup::pages::router())

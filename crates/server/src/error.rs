@@ -98,6 +98,51 @@ fn only_unknown_references(fields: &FieldErrors) -> bool {
     !fields.is_empty() && fields.values().flatten().all(|m| m.starts_with(UNKNOWN_REFERENCE))
 }
 
+/// A core validation error that names the field it is about; its `Display` is the API's English
+/// message. Each converts into a 422 in one place ([`From`] below) instead of at every call site.
+pub trait FieldProblem: std::fmt::Display {
+    fn field(&self) -> &'static str;
+}
+
+impl FieldProblem for aglis_core::sla_input::SlaInputError {
+    fn field(&self) -> &'static str {
+        aglis_core::sla_input::SlaInputError::field(*self)
+    }
+}
+
+impl FieldProblem for aglis_core::technician::TechnicianError {
+    fn field(&self) -> &'static str {
+        aglis_core::technician::TechnicianError::field(self)
+    }
+}
+
+/// `errors` by field, each field's name after `prefix` (`rows[2].`), in English.
+pub fn field_problems<E: FieldProblem>(prefix: &str, errors: &[E]) -> FieldErrors {
+    let mut fields = FieldErrors::new();
+    for e in errors {
+        fields.entry(format!("{prefix}{}", e.field())).or_default().push(e.to_string());
+    }
+    fields
+}
+
+impl<E: FieldProblem> From<Vec<E>> for AppError {
+    fn from(errors: Vec<E>) -> Self {
+        AppError::fields(field_problems("", &errors))
+    }
+}
+
+macro_rules! one_field_problem {
+    ($($error:ty),*) => {$(
+        impl From<$error> for AppError {
+            fn from(e: $error) -> Self {
+                AppError::from(vec![e])
+            }
+        }
+    )*};
+}
+
+one_field_problem!(aglis_core::sla_input::SlaInputError, aglis_core::technician::TechnicianError);
+
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         use sea_orm::DbErr;

@@ -26,6 +26,7 @@ pub mod registrations;
 pub mod schemas;
 pub mod security_headers;
 pub mod seed;
+pub mod sla;
 pub mod state;
 pub mod storage;
 pub mod technicians;

@@ -61,6 +61,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::registrations::api_router())
         .merge(crate::tickets::api_router())
         .merge(crate::technicians::api_router())
+        .merge(crate::sla::api_router())
         .merge(crate::dashboard::api::api_router())
         .merge(crate::audit::api_router())
         .merge(crate::backup::api::api_router())

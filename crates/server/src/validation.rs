@@ -72,6 +72,24 @@ impl Explain for NetworkError {
     }
 }
 
+impl Explain for aglis_core::sla_input::SlaInputError {
+    fn explain(&self) -> String {
+        use aglis_core::sla_input::SlaInputError as E;
+        let key = match self {
+            E::Type => "slaadm.err.type",
+            E::Priority | E::Twice => "slaadm.err.priority",
+            E::Calendar => "slaadm.err.calendar",
+            E::Response | E::Resolution => "slaadm.err.minutes",
+            E::ResponseAfterResolution => "slaadm.err.order",
+            E::Date => "slaadm.err.date",
+            E::Name => "slaadm.err.name",
+            E::Year => "slaadm.err.year",
+            E::Taken => "slaadm.err.taken",
+        };
+        msg(key, &[])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,7 +123,8 @@ mod tests {
             NetworkError::Location.explain(),
             NetworkError::Speed.explain(),
         ];
-        for t in tokens {
+        let sla = aglis_core::sla_input::SlaInputError::ALL.iter().map(Explain::explain);
+        for t in tokens.into_iter().chain(sla) {
             for lang in [Lang::Id, Lang::En] {
                 let text = lang.render(&t);
                 assert!(!text.starts_with('@') && !text.contains('{'), "{t} in {lang:?}: {text}");

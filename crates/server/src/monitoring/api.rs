@@ -245,7 +245,7 @@ async fn update_rule(
         renotify_minutes: req.renotify_minutes,
         recipients: req.recipients,
     };
-    let settings = check_rule(code, &current, &input).map_err(|bad| api_error(&bad))?;
+    let settings = check_rule(code, &current, &input)?;
     let rule = save_rule(&state, s.auth(), &meta, code, &settings).await?;
     Ok(Json(rule_out(code, rule, state.now())))
 }

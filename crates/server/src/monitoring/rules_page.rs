@@ -8,9 +8,10 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{ApiForm, ApiQuery};
 use crate::i18n::Lang;
 use crate::monitoring::charts;
-use crate::monitoring::service::{self as monitoring_service, Bad, CodePath, RuleInput, rules_with_codes};
+use crate::monitoring::service::{self as monitoring_service, CodePath, RuleInput, RuleInputError, rules_with_codes};
 use crate::pages::{Shell, render};
 use crate::state::AppState;
+use crate::validation::Explain;
 use aglis_core::alerting::{RuleCode, muted};
 use aglis_db::repo::alerts::{self, Rule};
 use askama::Template;
@@ -117,7 +118,7 @@ impl RulesPage {
 struct Refused {
     code: RuleCode,
     form: RuleForm,
-    bad: Vec<Bad>,
+    bad: Vec<RuleInputError>,
 }
 
 async fn rules_view(
@@ -150,10 +151,7 @@ async fn rules_view(
                 v.recipients = r;
             }
             for b in &bad {
-                let text = match b {
-                    Bad::Recipient(line) => format!("{} {line}", shell.t(b.key())),
-                    other => shell.t(other.key()).to_owned(),
-                };
+                let text = shell.say(&b.explain());
                 let entry = v.errors.entry(b.field()).or_default();
                 if !entry.is_empty() {
                     entry.push(' ');

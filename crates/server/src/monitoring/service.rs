@@ -26,10 +26,10 @@ pub const MAX_RECIPIENTS: usize = 20;
 /// The longest error-inbox search text used (longer ones are cut).
 pub const MAX_Q: usize = 200;
 
-/// What is wrong with a rule's settings: the field, an English message for the API and a locale
-/// key for the page.
+/// What is wrong with a rule's settings: its field and, as `Display`, the English message of the
+/// API; the page says it in its language ([`Explain`](crate::validation::Explain)).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Bad {
+pub enum RuleInputError {
     /// Not a number, not finite, or below 0.
     Threshold,
     /// A percentage above 100.
@@ -41,39 +41,54 @@ pub enum Bad {
     TooManyRecipients,
 }
 
-impl Bad {
+impl RuleInputError {
     pub fn field(&self) -> &'static str {
         match self {
-            Bad::Threshold | Bad::Percent => "threshold",
-            Bad::Window => "window_minutes",
-            Bad::Renotify => "renotify_minutes",
-            Bad::Recipient(_) | Bad::TooManyRecipients => "recipients",
+            RuleInputError::Threshold | RuleInputError::Percent => "threshold",
+            RuleInputError::Window => "window_minutes",
+            RuleInputError::Renotify => "renotify_minutes",
+            RuleInputError::Recipient(_) | RuleInputError::TooManyRecipients => "recipients",
         }
     }
+}
 
-    pub fn message(&self) -> String {
-        match self {
-            Bad::Threshold => "must be a number of 0 or more".into(),
-            Bad::Percent => "is a percentage: it must be from 0 to 100".into(),
-            Bad::Window => format!("must be a whole number of minutes from 1 to {MAX_MINUTES}"),
-            Bad::Renotify => format!("must be a whole number of minutes from 0 (never) to {MAX_MINUTES}"),
-            Bad::Recipient(line) => {
+impl std::fmt::Display for RuleInputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text: String = match self {
+            RuleInputError::Threshold => "must be a number of 0 or more".into(),
+            RuleInputError::Percent => "is a percentage: it must be from 0 to 100".into(),
+            RuleInputError::Window => format!("must be a whole number of minutes from 1 to {MAX_MINUTES}"),
+            RuleInputError::Renotify => format!("must be a whole number of minutes from 0 (never) to {MAX_MINUTES}"),
+            RuleInputError::Recipient(line) => {
                 format!("`{line}` is neither an e-mail address nor an Indonesian mobile number (08…)")
             }
-            Bad::TooManyRecipients => format!("at most {MAX_RECIPIENTS} recipients"),
+            RuleInputError::TooManyRecipients => format!("at most {MAX_RECIPIENTS} recipients"),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl crate::validation::Explain for RuleInputError {
+    /// The page's text (a recipient's error is followed by the line).
+    fn explain(&self) -> String {
+        let key = match self {
+            RuleInputError::Threshold => "monitoring.err.threshold",
+            RuleInputError::Percent => "monitoring.err.percent",
+            RuleInputError::Window => "monitoring.err.window",
+            RuleInputError::Renotify => "monitoring.err.renotify",
+            RuleInputError::Recipient(_) => "monitoring.err.recipient",
+            RuleInputError::TooManyRecipients => "monitoring.err.too_many",
+        };
+        match self {
+            RuleInputError::Recipient(line) => format!("{} {line}", crate::i18n::msg(key, &[])),
+            _ => crate::i18n::msg(key, &[]),
         }
     }
+}
 
-    /// The page's text (a recipient's error is followed by the line).
-    pub fn key(&self) -> &'static str {
-        match self {
-            Bad::Threshold => "monitoring.err.threshold",
-            Bad::Percent => "monitoring.err.percent",
-            Bad::Window => "monitoring.err.window",
-            Bad::Renotify => "monitoring.err.renotify",
-            Bad::Recipient(_) => "monitoring.err.recipient",
-            Bad::TooManyRecipients => "monitoring.err.too_many",
-        }
+impl crate::error::FieldProblem for RuleInputError {
+    fn field(&self) -> &'static str {
+        RuleInputError::field(self)
     }
 }
 
@@ -103,18 +118,18 @@ pub fn parse_recipient(raw: &str) -> Option<String> {
 }
 
 /// The recipients, normalised and without repeats, or every line that is wrong.
-pub fn parse_recipients<S: AsRef<str>>(lines: &[S]) -> Result<Vec<String>, Vec<Bad>> {
+pub fn parse_recipients<S: AsRef<str>>(lines: &[S]) -> Result<Vec<String>, Vec<RuleInputError>> {
     let mut out: Vec<String> = Vec::new();
     let mut bad = Vec::new();
     for line in lines.iter().map(|l| l.as_ref().trim()).filter(|l| !l.is_empty()) {
         match parse_recipient(line) {
             Some(r) if !out.contains(&r) => out.push(r),
             Some(_) => {}
-            None => bad.push(Bad::Recipient(line.chars().take(60).collect())),
+            None => bad.push(RuleInputError::Recipient(line.chars().take(60).collect())),
         }
     }
     if out.len() > MAX_RECIPIENTS {
-        bad.push(Bad::TooManyRecipients);
+        bad.push(RuleInputError::TooManyRecipients);
     }
     if bad.is_empty() { Ok(out) } else { Err(bad) }
 }
@@ -127,16 +142,16 @@ pub fn stored_recipients(rule: &Rule) -> Vec<String> {
 /// The settings to store for `code`, from `input` over the stored `current`, or everything wrong.
 /// The threshold of a yes/no rule and the window of the database rule are not editable: what is
 /// sent for them is ignored.
-pub fn check_rule(code: RuleCode, current: &Rule, input: &RuleInput) -> Result<RuleSettings, Vec<Bad>> {
+pub fn check_rule(code: RuleCode, current: &Rule, input: &RuleInput) -> Result<RuleSettings, Vec<RuleInputError>> {
     let mut bad = Vec::new();
     let threshold = match input.threshold.filter(|_| code.has_threshold()) {
         None => current.threshold,
         Some(t) if !t.is_finite() || t < 0.0 => {
-            bad.push(Bad::Threshold);
+            bad.push(RuleInputError::Threshold);
             current.threshold
         }
         Some(t) if code.unit() == "%" && t > 100.0 => {
-            bad.push(Bad::Percent);
+            bad.push(RuleInputError::Percent);
             current.threshold
         }
         Some(t) => t,
@@ -146,7 +161,7 @@ pub fn check_rule(code: RuleCode, current: &Rule, input: &RuleInput) -> Result<R
         Some(w) => match i32::try_from(w).ok().filter(|w| (1..=MAX_MINUTES).contains(&i64::from(*w))) {
             Some(w) => w,
             None => {
-                bad.push(Bad::Window);
+                bad.push(RuleInputError::Window);
                 current.window_minutes
             }
         },
@@ -156,7 +171,7 @@ pub fn check_rule(code: RuleCode, current: &Rule, input: &RuleInput) -> Result<R
         Some(r) => match i32::try_from(r).ok().filter(|r| (0..=MAX_MINUTES).contains(&i64::from(*r))) {
             Some(r) => r,
             None => {
-                bad.push(Bad::Renotify);
+                bad.push(RuleInputError::Renotify);
                 current.renotify_minutes
             }
         },
@@ -181,15 +196,6 @@ pub fn check_rule(code: RuleCode, current: &Rule, input: &RuleInput) -> Result<R
         renotify_minutes,
         recipients,
     })
-}
-
-/// A 422 naming every field, in English.
-pub fn api_error(bad: &[Bad]) -> AppError {
-    let mut fields = FieldErrors::new();
-    for b in bad {
-        fields.entry(b.field().to_owned()).or_default().push(b.message());
-    }
-    AppError::fields(fields)
 }
 
 /// A rule's code in the path; an unknown one is a 404.
@@ -376,8 +382,8 @@ mod tests {
         }
     }
 
-    fn fields(r: Result<RuleSettings, Vec<Bad>>) -> Vec<&'static str> {
-        r.err().unwrap_or_default().iter().map(Bad::field).collect()
+    fn fields(r: Result<RuleSettings, Vec<RuleInputError>>) -> Vec<&'static str> {
+        r.err().unwrap_or_default().iter().map(RuleInputError::field).collect()
     }
 
     #[test]
@@ -426,7 +432,7 @@ mod tests {
         );
         assert_eq!(
             check_rule(RuleCode::Disk, &current, &input(100.5, 10_081, 10_081)).err(),
-            Some(vec![Bad::Percent, Bad::Window, Bad::Renotify])
+            Some(vec![RuleInputError::Percent, RuleInputError::Window, RuleInputError::Renotify])
         );
         assert_eq!(fields(check_rule(RuleCode::Disk, &current, &input(f64::INFINITY, 1, 0))), ["threshold"]);
         assert_eq!(fields(check_rule(RuleCode::Disk, &current, &input(-0.1, 1, 0))), ["threshold"]);
@@ -455,11 +461,32 @@ mod tests {
         assert_eq!(parse_recipient("a@b"), None);
         assert_eq!(
             parse_recipients(&["ok@isp.id", "budi", "0812"]).err(),
-            Some(vec![Bad::Recipient("budi".into()), Bad::Recipient("0812".into())])
+            Some(vec![RuleInputError::Recipient("budi".into()), RuleInputError::Recipient("0812".into())])
         );
         let many: Vec<String> = (0..=MAX_RECIPIENTS).map(|i| format!("noc{i}@isp.id")).collect();
-        assert_eq!(parse_recipients(&many).err(), Some(vec![Bad::TooManyRecipients]));
+        assert_eq!(parse_recipients(&many).err(), Some(vec![RuleInputError::TooManyRecipients]));
         assert_eq!(parse_recipients(&["a@isp.id", "A@isp.id"]).ok(), Some(vec!["a@isp.id".to_owned()]));
-        assert!(Bad::Recipient("x".into()).message().contains("`x`"));
+        assert!(RuleInputError::Recipient("x".into()).to_string().contains("`x`"));
+    }
+
+    #[test]
+    fn every_refusal_reads_in_both_languages_and_names_the_line() {
+        use crate::i18n::Lang;
+        use crate::validation::Explain;
+        let all = [
+            RuleInputError::Threshold,
+            RuleInputError::Percent,
+            RuleInputError::Window,
+            RuleInputError::Renotify,
+            RuleInputError::Recipient("budi".into()),
+            RuleInputError::TooManyRecipients,
+        ];
+        for e in &all {
+            for lang in [Lang::Id, Lang::En] {
+                let text = lang.render(&e.explain());
+                assert!(!text.contains('@') && !text.contains("monitoring."), "{e:?} in {lang:?}: {text}");
+            }
+        }
+        assert!(Lang::Id.render(&all[4].explain()).ends_with(" budi"));
     }
 }

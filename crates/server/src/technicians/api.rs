@@ -145,10 +145,7 @@ impl ListParams {
     /// The query for page `paging`, or 422 naming the filter.
     fn query(self, paging: Paging) -> AppResult<TechnicianQuery> {
         let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        let availability = blank(self.availability)
-            .map(|a| rules::parse_availability(&a))
-            .transpose()
-            .map_err(|e| AppError::field("availability", e.to_string()))?;
+        let availability = blank(self.availability).map(|a| rules::parse_availability(&a)).transpose()?;
         let specialization = blank(self.specialization)
             .map(|s| s.parse::<rules::Specialization>().map_err(|_| TechnicianError::Specialization(s)))
             .transpose()
@@ -278,7 +275,7 @@ impl TechnicianIn {
             (profile, availability) => {
                 let mut errors = profile.err().unwrap_or_default();
                 errors.extend(availability.err());
-                Err(service::invalid(&errors))
+                Err(errors.into())
             }
         }
     }
@@ -360,7 +357,7 @@ async fn set_availability(
     ApiJson(req): ApiJson<AvailabilityIn>,
 ) -> AppResult<StatusCode> {
     service::check_availability_change(&state, auth.user.role, auth.user.id, id).await?;
-    let a = rules::parse_availability(&req.availability).map_err(|e| AppError::field("availability", e.to_string()))?;
+    let a = rules::parse_availability(&req.availability)?;
     service::set_availability(&state, auth.user.role, auth.user.id, id, a).await?;
     Ok(StatusCode::NO_CONTENT)
 }

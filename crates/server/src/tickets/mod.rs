@@ -10,17 +10,13 @@ pub mod history;
 pub mod holiday_cache;
 pub mod pages;
 pub mod service;
-pub mod sla_admin;
 
 /// The ticket API routes.
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
-    api::api_router()
-        .merge(attachments::api_router())
-        .merge(sla_admin::api_router())
-        .merge(escalation_board::api_router())
+    api::api_router().merge(attachments::api_router()).merge(escalation_board::api_router())
 }
 
-/// The ticket pages (`/tickets`, `/my/tickets`, `/escalations`, `/admin/sla`).
+/// The ticket pages (`/tickets`, `/my/tickets`, `/escalations`).
 pub fn router() -> axum::Router<crate::state::AppState> {
-    pages::router().merge(attachments::router()).merge(sla_admin::router()).merge(escalation_board::router())
+    pages::router().merge(attachments::router()).merge(escalation_board::router())
 }
