@@ -3,7 +3,6 @@
 
 use crate::DbError;
 use crate::entity::ticket_attachments::{self, Column, Entity};
-use crate::entity::tickets;
 use aglis_core::attachment::{AttachmentKind, FileType};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -117,23 +116,4 @@ pub async fn kinds(conn: &impl ConnectionTrait, ticket_id: i64) -> Result<Vec<At
 /// Removes the row; `false` when it was gone already.
 pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbError> {
     Ok(Entity::delete_by_id(id).exec(conn).await?.rows_affected == 1)
-}
-
-/// Stamps the ticket's first response at `at` unless it has an earlier one; `true` when this was it.
-pub async fn mark_first_response(
-    conn: &impl ConnectionTrait,
-    ticket_id: i64,
-    at: DateTime<Utc>,
-) -> Result<bool, DbError> {
-    let r = tickets::Entity::update_many()
-        .col_expr(tickets::Column::FirstResponseAt, Expr::value(at))
-        .filter(tickets::Column::Id.eq(ticket_id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(tickets::Column::FirstResponseAt.is_null())
-                .add(tickets::Column::FirstResponseAt.gt(at)),
-        )
-        .exec(conn)
-        .await?;
-    Ok(r.rows_affected == 1)
 }

@@ -570,3 +570,18 @@ pub async fn figures(
         escalations_7d,
     })
 }
+
+/// Stamps the ticket's first response at `at` unless it has an earlier one; `true` when this was it.
+pub async fn mark_first_response(
+    conn: &impl ConnectionTrait,
+    ticket_id: i64,
+    at: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let r = Entity::update_many()
+        .col_expr(Column::FirstResponseAt, Expr::value(at))
+        .filter(Column::Id.eq(ticket_id))
+        .filter(sea_orm::Condition::any().add(Column::FirstResponseAt.is_null()).add(Column::FirstResponseAt.gt(at)))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected == 1)
+}

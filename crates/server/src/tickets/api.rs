@@ -247,7 +247,7 @@ pub struct TicketDetail {
     pub sla: SlaOut,
     pub completion: Option<serde_json::Value>,
     /// The first-response promise: the first assignment, status step or comment by staff.
-    pub first_response: crate::tickets::attachments::FirstResponseOut,
+    pub first_response: crate::tickets::first_response::FirstResponseOut,
     /// Newest first (comments are entries of kind `comment`).
     pub history: Vec<EventOut>,
 }
@@ -271,7 +271,7 @@ async fn show(
     let children = aglis_db::repo::ticket_detail::children(&state.reads, id).await?;
     let pauses = service::to_pauses(&children.pauses);
     let clock = service::clock_on(&cal, &t, &pauses, now);
-    let first_response = crate::tickets::attachments::first_response_on(&cal, &t, &pauses, now).into();
+    let first_response = crate::tickets::first_response::first_response_on(&cal, &t, &pauses, now).into();
     let team = children.team.into_iter().map(|(technician_id, role)| MemberOut { technician_id, role }).collect();
     let history = children
         .events

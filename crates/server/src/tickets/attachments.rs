@@ -1,10 +1,10 @@
-//! A ticket's photos and documents, its comments, and its first-response clock.
+//! A ticket's photos and documents.
 //!
 //! Files go to the object store ([`crate::storage`]) under a key made of the ticket id and a
 //! random UUID, never the client's name; the type is read from the file's first bytes. The object
-//! is written before its row, and removed again when the row cannot be written. Comments are
-//! `ticket_events` of kind `comment`. Whoever may see a ticket sees its files and comments (a
-//! customer only their own; anything else is a 404, as for the ticket itself).
+//! is written before its row, and removed again when the row cannot be written. Whoever may see a
+//! ticket sees its files (a customer only their own; anything else is a 404, as for the ticket
+//! itself).
 
 mod demo;
 mod pages;
@@ -12,14 +12,13 @@ mod pages;
 use crate::auth::extract::CurrentUser;
 use crate::auth::session::Authenticated;
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::extract::{ApiJson, IdPath};
+use crate::extract::IdPath;
 use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use crate::tickets::service;
 use aglis_core::attachment::{self as rules, AttachmentKind, Refused};
 use aglis_core::permission::Role;
 use aglis_core::ticket_completion;
-use aglis_core::ticket_response::{self, FirstResponse};
 use aglis_db::repo::ticket_attachments::{self as repo, Attachment, NewAttachment};
 use aglis_db::repo::tickets::{self, Ticket};
 use aglis_db::{DbError, TransactionTrait};
@@ -32,7 +31,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -48,22 +47,12 @@ pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload, list))
         .routes(routes!(download, remove))
-        .routes(routes!(comment))
         .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
 }
 
 /// Page routes.
 pub fn router() -> axum::Router<AppState> {
     pages::router()
-}
-
-/// A ticket `auth` may see, else a 404.
-pub(crate) async fn visible(conn: &impl ConnectionTrait, auth: &Authenticated, id: i64) -> AppResult<Ticket> {
-    let t = tickets::get(conn, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
-    if !service::may_see(conn, auth, &t).await? {
-        return Err(AppError::not_found("ticket"));
-    }
-    Ok(t)
 }
 
 /// A file as received.
@@ -141,7 +130,7 @@ fn storage_down(e: crate::storage::StorageError) -> AppError {
 /// Stores `up` on ticket `id` as `auth`: 404 for a ticket they may not see, 403 when their role
 /// may not add this kind, 413 over 5 MB, 415 for a file that is not a photo or PDF.
 pub async fn add(state: &AppState, auth: &Authenticated, id: i64, up: Upload) -> AppResult<Attachment> {
-    let t = visible(&state.db, auth, id).await?;
+    let t = service::visible(&state.db, auth, id).await?;
     let kind: AttachmentKind = up.kind.parse().map_err(|_| {
         let kinds: Vec<&str> = AttachmentKind::ALL.iter().map(|k| k.as_str()).collect();
         AppError::field("kind", format!("say what the file shows: one of {}", kinds.join(", ")))
@@ -195,7 +184,7 @@ pub async fn add(state: &AppState, auth: &Authenticated, id: i64, up: Upload) ->
 
 /// The attachment and its bytes, for `auth` (404 when either is not theirs to see or is gone).
 pub async fn fetch(state: &AppState, auth: &Authenticated, id: i64, aid: i64) -> AppResult<(Attachment, Bytes)> {
-    let t = visible(&state.reads, auth, id).await?;
+    let t = service::visible(&state.reads, auth, id).await?;
     let a = repo::get(&state.reads, t.id, aid).await?.ok_or_else(|| AppError::not_found("attachment"))?;
     match state.storage.get(&a.object_key).await.map_err(storage_down)? {
         Some(bytes) => Ok((a, bytes)),
@@ -208,7 +197,7 @@ pub async fn fetch(state: &AppState, auth: &Authenticated, id: i64, aid: i64) ->
 
 /// Removes an attachment: its uploader while the ticket is worked, a supervisor or admin always.
 pub async fn delete(state: &AppState, auth: &Authenticated, id: i64, aid: i64) -> AppResult<()> {
-    let t = visible(&state.db, auth, id).await?;
+    let t = service::visible(&state.db, auth, id).await?;
     let a = repo::get(&state.db, t.id, aid).await?.ok_or_else(|| AppError::not_found("attachment"))?;
     let mine = a.uploaded_by == Some(auth.user.id);
     if !rules::may_delete(auth.user.role, mine, t.status.is_active()) {
@@ -228,42 +217,6 @@ pub async fn delete(state: &AppState, auth: &Authenticated, id: i64, aid: i64) -
     // The row is gone first: a failed delete leaves an unreferenced object, never a dead link.
     if let Err(e) = state.storage.delete(&a.object_key).await {
         tracing::warn!(error = ?e, "a removed attachment's object stays in storage");
-    }
-    Ok(())
-}
-
-/// Most characters a comment keeps.
-pub const COMMENT_MAX: usize = 2_000;
-
-/// Adds a comment as `auth`. A comment by staff or a technician is the ticket's first response
-/// if nothing came before it.
-pub async fn add_comment(state: &AppState, auth: &Authenticated, id: i64, body: &str) -> AppResult<()> {
-    let t = visible(&state.db, auth, id).await?;
-    let body = body.trim();
-    if body.is_empty() {
-        return Err(AppError::field("body", "write the comment"));
-    }
-    if body.chars().count() > COMMENT_MAX {
-        return Err(AppError::field("body", format!("at most {COMMENT_MAX} characters")));
-    }
-    let now = state.now();
-    let txn = state.db.begin().await.map_err(DbError::from)?;
-    tickets::add_event(&txn, t.id, "comment", None, body, Some(auth.user.id), now).await?;
-    responded(&txn, auth, t.id, now).await?;
-    txn.commit().await.map_err(DbError::from)?;
-    Ok(())
-}
-
-/// Records an action by `auth` on ticket `id` at `now` as its first response, if it is the
-/// first by someone other than the customer.
-pub async fn responded(
-    conn: &impl ConnectionTrait,
-    auth: &Authenticated,
-    id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    if auth.user.role != Role::Customer {
-        repo::mark_first_response(conn, id, now).await?;
     }
     Ok(())
 }
@@ -291,53 +244,6 @@ pub async fn check_photos(conn: &impl ConnectionTrait, t: &Ticket) -> AppResult<
         })
         .collect();
     Err(AppError::fields(fields))
-}
-
-/// The first-response clock of `t` at `now`.
-pub async fn first_response(conn: &impl ConnectionTrait, t: &Ticket, now: DateTime<Utc>) -> AppResult<FirstResponse> {
-    let cal = service::calendar(conn, t.targets.calendar).await?;
-    let pauses = service::pauses(conn, t.id).await?;
-    Ok(first_response_on(&cal, t, &pauses, now))
-}
-
-/// [`first_response`] on a calendar and pauses already read.
-pub fn first_response_on(
-    cal: &aglis_core::sla::Calendar,
-    t: &Ticket,
-    pauses: &[aglis_core::sla::Pause],
-    now: DateTime<Utc>,
-) -> FirstResponse {
-    ticket_response::measure(cal, t.created_at, t.targets.first_response, pauses, t.first_response_at, now)
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FirstResponseOut {
-    pub target_minutes: i64,
-    /// When the first response is due (none while the SLA clock is paused).
-    pub due_at: Option<DateTime<Utc>>,
-    /// The first action by staff or a technician (assignment, status step or comment).
-    pub responded_at: Option<DateTime<Utc>>,
-    /// `pending`, `met` or `breached`.
-    pub state: String,
-    pub met: bool,
-    pub breached: bool,
-    /// Working minutes left (negative: how late); once answered, the margin it was answered with.
-    pub minutes_left: i64,
-}
-
-impl From<FirstResponse> for FirstResponseOut {
-    fn from(r: FirstResponse) -> Self {
-        use aglis_core::ticket_response::ResponseState;
-        FirstResponseOut {
-            target_minutes: r.target.num_minutes(),
-            due_at: r.due_at,
-            responded_at: r.responded_at,
-            state: r.state.as_str().to_owned(),
-            met: r.state == ResponseState::Met,
-            breached: r.state == ResponseState::Breached,
-            minutes_left: r.left.num_minutes(),
-        }
-    }
 }
 
 /// The response to a download: the stored type, a safe file name, never sniffed by the browser.
@@ -457,7 +363,7 @@ async fn list(
     IdPath(id): IdPath,
     paging: Paging,
 ) -> AppResult<Json<Page<AttachmentOut>>> {
-    let t = visible(&state.reads, &auth, id).await?;
+    let t = service::visible(&state.reads, &auth, id).await?;
     let items: Vec<AttachmentOut> = repo::list(&state.reads, t.id).await?.into_iter().map(Into::into).collect();
     Ok(Json(Page::of_all(items, paging)))
 }
@@ -489,35 +395,4 @@ async fn remove(
 ) -> AppResult<StatusCode> {
     delete(&state, &auth, id, aid).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CommentIn {
-    #[schema(example = "Pelanggan minta teknisi datang setelah jam 13.00", pattern = "\\S", max_length = 2000)]
-    pub body: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CommentOut {
-    pub ticket_id: i64,
-    pub body: String,
-    pub actor_id: i64,
-    pub at: DateTime<Utc>,
-}
-
-/// Comments on a ticket; it shows in the ticket's history (kind `comment`). A comment by staff
-/// or a technician counts as the first response.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets", request_body = CommentIn,
-    params(("id" = i64, Path, description = "Ticket id")), security(("bearer" = [])),
-    responses((status = 201, body = CommentOut),))]
-async fn comment(
-    State(state): State<AppState>,
-    CurrentUser(auth): CurrentUser,
-    IdPath(id): IdPath,
-    ApiJson(req): ApiJson<CommentIn>,
-) -> AppResult<(StatusCode, Json<CommentOut>)> {
-    add_comment(&state, &auth, id, &req.body).await?;
-    let out = CommentOut { ticket_id: id, body: req.body.trim().to_owned(), actor_id: auth.user.id, at: state.now() };
-    Ok((StatusCode::CREATED, Json(out)))
 }

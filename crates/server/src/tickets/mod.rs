@@ -2,10 +2,12 @@
 
 pub mod api;
 pub mod attachments;
+pub mod comments;
 pub mod completion;
 pub mod demo_seed;
 pub mod escalation;
 pub mod escalation_board;
+pub mod first_response;
 pub mod history;
 pub mod holiday_cache;
 pub mod pages;
@@ -13,7 +15,10 @@ pub mod service;
 
 /// The ticket API routes.
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
-    api::api_router().merge(attachments::api_router()).merge(escalation_board::api_router())
+    api::api_router()
+        .merge(attachments::api_router())
+        .merge(comments::api_router())
+        .merge(escalation_board::api_router())
 }
 
 /// The ticket pages (`/tickets`, `/my/tickets`, `/escalations`).

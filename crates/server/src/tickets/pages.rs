@@ -647,7 +647,7 @@ async fn show_page(
     let (choices, preselected) =
         if can_resolve { reading_choices(state, needed, customer.as_ref()).await? } else { Default::default() };
     let (files, upload_kinds, photos) = files_of(state, auth, &t, who.on_team, &mut actors).await?;
-    let first = response_view(&shell, &crate::tickets::attachments::first_response_on(&cal, &t, &pauses, now));
+    let first = response_view(&shell, &crate::tickets::first_response::first_response_on(&cal, &t, &pauses, now));
     // Errors no form on the page shows by its field go in the message at the top.
     let shown = |field: &str| {
         (field == "note" && !steps.is_empty())
@@ -666,7 +666,7 @@ async fn show_page(
         upload_kinds,
         photos,
         first,
-        comment_max: crate::tickets::attachments::COMMENT_MAX,
+        comment_max: crate::tickets::comments::COMMENT_MAX,
         back: if auth.user.role == Role::Technician { "/my/tickets" } else { "/tickets" },
         shell,
         customer,

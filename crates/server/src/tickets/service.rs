@@ -141,6 +141,15 @@ pub async fn actor(conn: &impl ConnectionTrait, auth: &Authenticated, t: &Ticket
 }
 
 /// May `auth` see ticket `t`? Staff other than technicians see every ticket; a technician sees
+/// A ticket `auth` may see, else a 404.
+pub async fn visible(conn: &impl ConnectionTrait, auth: &Authenticated, id: i64) -> AppResult<Ticket> {
+    let t = tickets::get(conn, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
+    if !may_see(conn, auth, &t).await? {
+        return Err(AppError::not_found("ticket"));
+    }
+    Ok(t)
+}
+
 /// those they lead or work on as a team member; a customer sees their own.
 pub async fn may_see(conn: &impl ConnectionTrait, auth: &Authenticated, t: &Ticket) -> AppResult<bool> {
     Ok(match auth.user.role {
@@ -195,7 +204,7 @@ pub async fn step(
         None => format!("{} → {}", t.status, to),
     };
     tickets::add_event(&txn, t.id, "status", Some((t.status, to)), &detail, Some(auth.user.id), now).await?;
-    crate::tickets::attachments::responded(&txn, auth, t.id, now).await?;
+    crate::tickets::first_response::responded(&txn, auth, t.id, now).await?;
     let moved = tickets::get(&txn, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
     refresh_due(&txn, &moved, now).await?;
     if to == TicketStatus::Resolved && moved.breached_at.is_none() {
@@ -288,7 +297,7 @@ pub async fn assign(state: &AppState, id: i64, lead: i64, members: &[i64], auth:
     }
     let txn = state.db.begin().await.map_err(DbError::from)?;
     tickets::set_team(&txn, id, lead, members, now).await?;
-    crate::tickets::attachments::responded(&txn, auth, id, now).await?;
+    crate::tickets::first_response::responded(&txn, auth, id, now).await?;
     let detail = format!("lead {} ({})", tech.full_name, tech.employee_id);
     if moves {
         let fresh = Ticket { lead_technician_id: Some(lead), ..t.clone() };

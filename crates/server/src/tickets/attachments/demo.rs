@@ -76,7 +76,7 @@ async fn comment(
     let at = at.min(state.now());
     tickets::add_event(&state.db, t.id, "comment", None, body, actor, at).await?;
     if actor.is_some() {
-        repo::mark_first_response(&state.db, t.id, at).await?;
+        aglis_db::repo::tickets::mark_first_response(&state.db, t.id, at).await?;
     }
     Ok(())
 }

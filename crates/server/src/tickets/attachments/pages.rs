@@ -2,12 +2,13 @@
 //! remove (confirmed), comment; each goes back to the ticket, or shows it again with the message.
 //! Downloads for the page (`<img src>`, links) are served here too, with the API's checks.
 
-use super::{UPLOAD_BODY_LIMIT, add, add_comment, delete, fetch, file_response, read_upload};
+use super::{UPLOAD_BODY_LIMIT, add, delete, fetch, file_response, read_upload};
 use crate::auth::extract::{CurrentUser, Staff, perm};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiForm, IdPath};
 use crate::pages::Shell;
 use crate::state::AppState;
+use crate::tickets::comments::add_comment;
 use crate::tickets::pages::after_action;
 use axum::Router;
 use axum::extract::multipart::MultipartRejection;
