@@ -1,14 +1,12 @@
 //! `GET /api/v1/backups` (the sets, newest first, with their verification and table counts) and
 //! `POST /api/v1/backups` ("back up now": queues a backup job). Admins only.
 
-use crate::audit::{Entry, RequestMeta, record};
+use super::service;
+use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
-use crate::auth::session::Authenticated;
 use crate::error::{AppResult, Problem};
 use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
-use aglis_core::audit::{AuditEvent, AuditResult};
-use aglis_core::backup::{Manifest, PartKind};
 use aglis_db::entity::backups::Model;
 use aglis_db::repo::backups;
 use axum::Json;
@@ -68,21 +66,14 @@ pub struct BackupOut {
     pub tables: Vec<TableRowsOut>,
 }
 
-/// The set's manifest, when it has a readable one.
-pub fn manifest_of(m: &Model) -> Option<Manifest> {
-    m.manifest.as_deref().and_then(|text| serde_json::from_str(text).ok())
-}
-
 impl From<Model> for BackupOut {
     fn from(m: Model) -> Self {
-        let manifest = manifest_of(&m);
+        let facts = service::facts(&m);
         BackupOut {
-            duration_ms: m.finished_at.map(|f| (f - m.started_at).num_milliseconds().max(0)),
-            database_bytes: manifest.as_ref().and_then(|x| x.part(PartKind::Database)).map(|p| p.size),
-            files: manifest.as_ref().map(|x| x.files),
-            tables: manifest
-                .map(|x| x.tables.into_iter().map(|t| TableRowsOut { table: t.table, rows: t.rows }).collect())
-                .unwrap_or_default(),
+            duration_ms: facts.duration_ms,
+            database_bytes: facts.database_bytes,
+            files: facts.files,
+            tables: facts.tables.into_iter().map(|t| TableRowsOut { table: t.table, rows: t.rows }).collect(),
             name: m.name,
             trigger: m.trigger,
             status: m.status,
@@ -110,19 +101,6 @@ pub struct BackupQueued {
     pub next_run_at: Option<DateTime<Utc>>,
 }
 
-/// Queues a backup for `auth` and records the request (`backup.requested`); `false` when one was
-/// already queued this minute.
-pub async fn request_backup(state: &AppState, auth: &Authenticated, meta: &RequestMeta, via: &str) -> AppResult<bool> {
-    let queued = crate::backup::jobs::enqueue_now(&state.db, Some(auth.user.id), state.now()).await?;
-    let entry = Entry::new(AuditEvent::BackupRequested, AuditResult::Success)
-        .by(auth)
-        .meta(meta)
-        .resource("backup")
-        .details(serde_json::json!({ "queued": queued, "via": via }));
-    record(state, entry).await?;
-    Ok(queued)
-}
-
 /// The backup sets not yet removed by retention, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/backups", tag = "backups", params(PageQuery),
     security(("bearer" = [])),
@@ -148,7 +126,7 @@ async fn request(
     s: Staff<perm::BackupsManage>,
     meta: RequestMeta,
 ) -> AppResult<(StatusCode, Json<BackupQueued>)> {
-    let queued = request_backup(&state, s.auth(), &meta, "api").await?;
+    let queued = service::request_backup(&state, s.auth(), &meta, "api").await?;
     let next_run_at = crate::backup::jobs::next_run(&state.reads).await?;
     Ok((StatusCode::ACCEPTED, Json(BackupQueued { queued, next_run_at })))
 }

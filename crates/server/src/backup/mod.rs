@@ -30,6 +30,7 @@ pub mod progress;
 pub mod remote;
 pub mod restore;
 pub mod retention;
+pub mod service;
 pub mod set;
 pub mod settings;
 pub mod verify;

@@ -5,8 +5,8 @@
 
 use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
-use crate::backup::api::{BackupOut, request_backup};
 use crate::backup::jobs::{CREATE_JOB, next_run};
+use crate::backup::service;
 use crate::error::AppResult;
 use crate::extract::ApiQuery;
 use crate::i18n::Lang;
@@ -14,6 +14,7 @@ use crate::listing::Paging;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use aglis_core::schedule::JAKARTA;
+use aglis_db::entity::backups::Model;
 use aglis_db::repo::backups;
 use askama::Template;
 use axum::Router;
@@ -79,7 +80,9 @@ pub fn span(ms: i64, lang: Lang) -> String {
 
 /// A set as the table shows it.
 struct Row {
-    b: BackupOut,
+    b: Model,
+    /// Uploaded files in the set, from its manifest.
+    files: Option<u64>,
     started: String,
     duration: String,
     size: String,
@@ -88,13 +91,15 @@ struct Row {
     verify_took: String,
 }
 
-fn row(b: BackupOut, lang: Lang) -> Row {
+fn row(b: Model, lang: Lang) -> Row {
     let size = |n: Option<u64>| n.map(|n| human_size(n, lang)).unwrap_or_default();
+    let facts = service::facts(&b);
     Row {
         started: wib(&b.started_at),
-        duration: b.duration_ms.map(|ms| span(ms, lang)).unwrap_or_default(),
+        duration: facts.duration_ms.map(|ms| span(ms, lang)).unwrap_or_default(),
         size: size(b.size_bytes.and_then(|n| u64::try_from(n).ok())),
-        database: size(b.database_bytes),
+        database: size(facts.database_bytes),
+        files: facts.files,
         verified: b.verified_at.as_ref().map(wib).unwrap_or_default(),
         verify_took: b.verify_ms.map(|ms| span(ms, lang)).unwrap_or_default(),
         b,
@@ -122,7 +127,7 @@ async fn summary(state: &AppState, lang: Lang) -> AppResult<Summary> {
     let stale = last.as_ref().is_none_or(|b| now - b.started_at > Duration::hours(i64::from(max_age_hours)));
     let last = last.map(|b| {
         let age = span((now - b.finished_at.unwrap_or(b.started_at)).num_milliseconds(), lang);
-        (row(BackupOut::from(b), lang), lang.t("backups.ago").replace("{age}", &age))
+        (row(b, lang), lang.t("backups.ago").replace("{age}", &age))
     });
     let kept: Vec<Option<i64>> = backups::kept(&state.reads)
         .await?
@@ -304,7 +309,7 @@ async fn page(
         summary: summary(&state, lang).await?,
         panel: panel(&state, lang).await?,
         chart: chart(&recent, now.with_timezone(&JAKARTA).date_naive(), lang),
-        rows: sets.into_iter().map(|b| row(BackupOut::from(b), lang)).collect(),
+        rows: sets.into_iter().map(|b| row(b, lang)).collect(),
         total,
         page: paging.page,
         pages: paging.pages(total),
@@ -320,7 +325,7 @@ async fn back_up_now(
     s: Staff<perm::BackupsManage>,
     meta: RequestMeta,
 ) -> AppResult<Response> {
-    let queued = request_backup(&state, s.auth(), &meta, "page").await?;
+    let queued = service::request_backup(&state, s.auth(), &meta, "page").await?;
     Ok(Redirect::to(if queued { "/admin/backups?queued=1" } else { "/admin/backups?queued=0" }).into_response())
 }
 
