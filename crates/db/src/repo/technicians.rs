@@ -98,6 +98,14 @@ pub async fn skills(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<(String,
         .collect())
 }
 
+/// The technicians `ids` (those that exist), in one query.
+pub async fn get_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Technician>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Entity::find().filter(Column::Id.is_in(ids.to_vec())).all(conn).await?)
+}
+
 /// Technicians (a small table: a few hundred at most), optionally of one zone or availability.
 pub async fn list(
     conn: &impl ConnectionTrait,

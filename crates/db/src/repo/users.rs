@@ -133,6 +133,25 @@ pub async fn usernames(
     Ok(rows.into_iter().collect())
 }
 
+/// The full names of the accounts `ids`, in one query (ids without an account are left out).
+pub async fn full_names(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::BTreeMap<i64, String>, DbError> {
+    if ids.is_empty() {
+        return Ok(std::collections::BTreeMap::new());
+    }
+    let rows: Vec<(i64, String)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::FullName)
+        .filter(Column::Id.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The account and its password hash, for checking a login.
 pub async fn find_credentials(conn: &impl ConnectionTrait, username: &str) -> Result<Option<(User, String)>, DbError> {
     let Some(model) = Entity::find().filter(Column::Username.eq(username)).one(conn).await? else {

@@ -261,19 +261,9 @@ async fn show(
     CurrentUser(auth): CurrentUser,
     IdPath(id): IdPath,
 ) -> AppResult<Json<TicketDetail>> {
-    let t = tickets::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
-    if !service::may_see(&state.reads, &auth, &t).await? {
-        return Err(AppError::not_found("ticket"));
-    }
-    // Both clocks on one calendar and one set of pauses; team, pauses and history in one read.
-    let now = state.now();
-    let cal = service::calendar_for_view(&state, t.targets.calendar).await?;
-    let children = aglis_db::repo::ticket_detail::children(&state.reads, id).await?;
-    let pauses = service::to_pauses(&children.pauses);
-    let clock = service::clock_on(&cal, &t, &pauses, now);
-    let first_response = crate::tickets::first_response::first_response_on(&cal, &t, &pauses, now).into();
-    let team = children.team.into_iter().map(|(technician_id, role)| MemberOut { technician_id, role }).collect();
-    let history = children
+    let v = crate::tickets::view::view(&state, &state.reads, &auth, id).await?;
+    let team = v.team.into_iter().map(|(technician_id, role)| MemberOut { technician_id, role }).collect();
+    let history = v
         .events
         .into_iter()
         .map(|e| EventOut {
@@ -286,22 +276,16 @@ async fn show(
         })
         .collect();
     let sla = SlaOut {
-        target_minutes: clock.target.num_minutes(),
-        elapsed_minutes: clock.elapsed.num_minutes(),
-        percent_elapsed: clock.percent_elapsed(),
-        paused: clock.paused,
-        breached: clock.breached(),
-        due_at: clock.due_at,
-        calendar: t.targets.calendar.as_str().to_owned(),
+        target_minutes: v.clock.target.num_minutes(),
+        elapsed_minutes: v.clock.elapsed.num_minutes(),
+        percent_elapsed: v.clock.percent_elapsed(),
+        paused: v.clock.paused,
+        breached: v.clock.breached(),
+        due_at: v.clock.due_at,
+        calendar: v.t.targets.calendar.as_str().to_owned(),
     };
-    let who = service::actor(&state.reads, &auth, &t).await?;
-    let completion = match &t.completion {
-        Some(c) if !aglis_core::ticket_completion::may_see_secrets(who) => {
-            Some(aglis_core::ticket_completion::without_secrets(c))
-        }
-        other => other.clone(),
-    };
-    Ok(Json(TicketDetail { ticket: t.into(), team, sla, completion, first_response, history }))
+    let (first_response, completion) = (v.first_response.into(), v.completion);
+    Ok(Json(TicketDetail { ticket: v.t.into(), team, sla, completion, first_response, history }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -12,6 +12,7 @@ pub mod history;
 pub mod holiday_cache;
 pub mod pages;
 pub mod service;
+pub mod view;
 
 /// The ticket API routes.
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {

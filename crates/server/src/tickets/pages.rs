@@ -501,27 +501,21 @@ fn span(shell: &Shell, d: Duration) -> String {
     }
 }
 
-/// The ticket's files for the page, the kinds `auth` may add, and its completion photos.
-async fn files_of(
-    state: &AppState,
+/// A completion photo the ticket's type needs, and the newest file of that kind.
+type CompletionPhoto = (AttachmentKind, Option<i64>);
+
+/// The ticket's files for the page (`name` gives an uploader's name), the kinds `auth` may add,
+/// and its completion photos.
+fn files_of(
     auth: &Authenticated,
     t: &Ticket,
     on_team: bool,
-    names: &mut BTreeMap<i64, String>,
-) -> AppResult<(Vec<FileRow>, Vec<AttachmentKind>, Vec<(AttachmentKind, Option<i64>)>)> {
+    list: Vec<aglis_db::repo::ticket_attachments::Attachment>,
+    name: impl Fn(i64) -> String,
+) -> (Vec<FileRow>, Vec<AttachmentKind>, Vec<CompletionPhoto>) {
     let mut files = Vec::new();
-    for a in aglis_db::repo::ticket_attachments::list(&state.db, t.id).await? {
-        let by = match a.uploaded_by {
-            Some(u) => match names.get(&u) {
-                Some(n) => n.clone(),
-                None => {
-                    let name = users::get(&state.db, u).await?.map(|x| x.full_name).unwrap_or_default();
-                    names.insert(u, name.clone());
-                    name
-                }
-            },
-            None => String::new(),
-        };
+    for a in list {
+        let by = a.uploaded_by.map(&name).unwrap_or_default();
         let mine = a.uploaded_by == Some(auth.user.id);
         let can_delete = attachment::may_delete(auth.user.role, mine, t.status.is_active());
         files.push(FileRow { a, by, can_delete });
@@ -532,7 +526,7 @@ async fn files_of(
         .iter()
         .map(|k| (*k, files.iter().rev().find(|f| f.a.kind == *k).map(|f| f.a.id)))
         .collect();
-    Ok((files, upload_kinds, photos))
+    (files, upload_kinds, photos)
 }
 
 fn response_view(shell: &Shell, r: &FirstResponse) -> ResponseView {
@@ -545,15 +539,6 @@ fn response_view(shell: &Shell, r: &FirstResponse) -> ResponseView {
     }
 }
 
-/// A ticket `auth` may see, else a 404.
-async fn visible(state: &AppState, auth: &Authenticated, id: i64) -> AppResult<Ticket> {
-    let t = tickets::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
-    if !service::may_see(&state.db, auth, &t).await? {
-        return Err(AppError::not_found("ticket"));
-    }
-    Ok(t)
-}
-
 async fn show_page(
     state: &AppState,
     shell: Shell,
@@ -562,13 +547,8 @@ async fn show_page(
     typed: BTreeMap<String, String>,
     errors: FieldErrors,
 ) -> AppResult<ShowPage> {
-    let t = visible(state, auth, id).await?;
-    let now = state.now();
-    // Both clocks on one calendar and one set of pauses; team, pauses and history in one read.
-    let cal = service::calendar_for_view(state, t.targets.calendar).await?;
-    let children = aglis_db::repo::ticket_detail::children(&state.db, id).await?;
-    let pauses = service::to_pauses(&children.pauses);
-    let clock = service::clock_on(&cal, &t, &pauses, now);
+    let v = crate::tickets::view::view(state, &state.db, auth, id).await?;
+    let (t, clock, who) = (v.t, v.clock, v.who);
     let sla = SlaView {
         target: span(&shell, clock.target),
         elapsed: span(&shell, clock.elapsed),
@@ -586,32 +566,31 @@ async fn show_page(
         Some(c) => customers::get(&state.db, c).await?,
         None => None,
     };
-    let mut team = Vec::new();
-    for (tech, role) in children.team {
-        if let Some(x) = technicians::get(&state.db, tech).await? {
-            team.push((x, role));
-        }
-    }
-    let mut actors: BTreeMap<i64, String> = BTreeMap::new();
-    let mut history = Vec::new();
-    for e in children.events {
-        let actor = match e.actor_id {
-            Some(a) => match actors.get(&a) {
-                Some(n) => n.clone(),
-                None => {
-                    let name = users::get(&state.db, a).await?.map(|u| u.full_name).unwrap_or_default();
-                    actors.insert(a, name.clone());
-                    name
-                }
-            },
-            None => String::new(),
-        };
-        let change = e.from_status.as_deref().zip(e.to_status.as_deref());
-        let said = crate::tickets::history::describe(shell.lang, &e.kind, change, &e.detail);
-        history.push(EventRow { at: e.at, kind: e.kind, title: said.title, detail: said.detail, actor });
-    }
+    let ids: Vec<i64> = v.team.iter().map(|(tech, _)| *tech).collect();
+    let mut found = technicians::get_many(&state.db, &ids).await?;
+    let team: Vec<(Technician, String)> = v
+        .team
+        .into_iter()
+        .filter_map(|(tech, role)| found.iter().position(|x| x.id == tech).map(|i| (found.swap_remove(i), role)))
+        .collect();
+    // The names of everyone in the history and of every uploader, in one query.
+    let files = aglis_db::repo::ticket_attachments::list(&state.db, t.id).await?;
+    let mut people: Vec<i64> =
+        v.events.iter().filter_map(|e| e.actor_id).chain(files.iter().filter_map(|a| a.uploaded_by)).collect();
+    people.sort_unstable();
+    people.dedup();
+    let names = users::full_names(&state.db, &people).await?;
+    let name = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
+    let history = v
+        .events
+        .into_iter()
+        .map(|e| {
+            let change = e.from_status.as_deref().zip(e.to_status.as_deref());
+            let said = crate::tickets::history::describe(shell.lang, &e.kind, change, &e.detail);
+            EventRow { at: e.at, actor: name(e.actor_id), kind: e.kind, title: said.title, detail: said.detail }
+        })
+        .collect();
     // The steps the person's role allows from here; assignment from open has its own form.
-    let who = service::actor(&state.db, auth, &t).await?;
     let readings = readings_view(state, &shell, t.completion.as_ref(), who).await?;
     let needed = ticket_completion::required(t.ticket_type);
     let facts = StepFacts { has_lead: true, has_reason: true };
@@ -631,14 +610,9 @@ async fn show_page(
         let techs: Vec<Technician> =
             technicians::list(&state.db, None, None).await?.into_iter().filter(|x| x.is_active).collect();
         let ids: Vec<i64> = techs.iter().map(|x| x.id).collect();
-        let loads = tickets::active_load(&state.db, &ids).await?;
-        let mut c: Vec<(Technician, i64)> = techs
-            .into_iter()
-            .map(|x| {
-                let load = loads.iter().find(|(id, _)| *id == x.id).map_or(0, |(_, n)| *n);
-                (x, load)
-            })
-            .collect();
+        let loads: BTreeMap<i64, i64> = tickets::active_load(&state.db, &ids).await?.into_iter().collect();
+        let mut c: Vec<(Technician, i64)> =
+            techs.into_iter().map(|x| (x.id, x)).map(|(id, x)| (x, loads.get(&id).copied().unwrap_or(0))).collect();
         c.sort_by_key(|(x, load)| (x.availability != "available", *load >= i64::from(x.max_daily_tickets)));
         c
     } else {
@@ -646,8 +620,8 @@ async fn show_page(
     };
     let (choices, preselected) =
         if can_resolve { reading_choices(state, needed, customer.as_ref()).await? } else { Default::default() };
-    let (files, upload_kinds, photos) = files_of(state, auth, &t, who.on_team, &mut actors).await?;
-    let first = response_view(&shell, &crate::tickets::first_response::first_response_on(&cal, &t, &pauses, now));
+    let (files, upload_kinds, photos) = files_of(auth, &t, who.on_team, files, |id| name(Some(id)));
+    let first = response_view(&shell, &v.first_response);
     // Errors no form on the page shows by its field go in the message at the top.
     let shown = |field: &str| {
         (field == "note" && !steps.is_empty())
