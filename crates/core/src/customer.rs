@@ -1,35 +1,20 @@
 //! Customers (subscribers): their status life cycle, the customer code `AGLSyyyymmddNNNN`, the
 //! values checked on every profile, and the words a name is found by.
 
-use crate::notification::UnknownValue;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
-/// `prospect` (signed, not yet installed) → `active` ↔ `suspended`; anything → `terminated`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CustomerStatus {
-    Prospect,
-    Active,
-    Suspended,
-    Terminated,
+crate::str_enum! {
+    "customer status",
+    /// `prospect` (signed, not yet installed) → `active` ↔ `suspended`; anything → `terminated`.
+    pub enum CustomerStatus {
+        Prospect = "prospect",
+        Active = "active",
+        Suspended = "suspended",
+        Terminated = "terminated",
+    }
 }
 
 impl CustomerStatus {
-    pub const ALL: [CustomerStatus; 4] =
-        [CustomerStatus::Prospect, CustomerStatus::Active, CustomerStatus::Suspended, CustomerStatus::Terminated];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CustomerStatus::Prospect => "prospect",
-            CustomerStatus::Active => "active",
-            CustomerStatus::Suspended => "suspended",
-            CustomerStatus::Terminated => "terminated",
-        }
-    }
-
     /// The statuses a customer may move to from this one.
     pub fn next(self) -> &'static [CustomerStatus] {
         use CustomerStatus::*;
@@ -48,22 +33,6 @@ impl CustomerStatus {
     /// Whether the customer holds an ODP port (a terminated customer frees theirs).
     pub fn holds_port(self) -> bool {
         self != CustomerStatus::Terminated
-    }
-}
-
-impl fmt::Display for CustomerStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for CustomerStatus {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CustomerStatus::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownValue { what: "customer status", value: s.to_owned() })
     }
 }
 
@@ -154,7 +123,7 @@ mod tests {
         assert_eq!(transition(Suspended, Active), Ok(Active));
         assert!(transition(Active, Prospect).is_err());
         assert!(transition(Prospect, Suspended).is_err());
-        for s in CustomerStatus::ALL {
+        for &s in CustomerStatus::ALL {
             assert_eq!(s.can_become(Terminated), s != Terminated, "{s}");
             assert!(!Terminated.can_become(s));
         }
@@ -189,5 +158,3 @@ mod tests {
         assert_eq!(search_words("Ir. Ir. Budi"), ["ir", "budi"]);
     }
 }
-
-crate::str_enum_schema!(CustomerStatus);

@@ -1,47 +1,14 @@
 //! The sellable network: internet packages and ODPs (optical distribution points, where a
 //! customer's drop cable is spliced onto a port).
 
-use crate::notification::UnknownValue;
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-
-/// An ODP's state. Only `active` ODPs with a free port take new customers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OdpStatus {
-    Active,
-    Full,
-    Maintenance,
-    Inactive,
-}
-
-impl OdpStatus {
-    pub const ALL: [OdpStatus; 4] = [OdpStatus::Active, OdpStatus::Full, OdpStatus::Maintenance, OdpStatus::Inactive];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OdpStatus::Active => "active",
-            OdpStatus::Full => "full",
-            OdpStatus::Maintenance => "maintenance",
-            OdpStatus::Inactive => "inactive",
-        }
-    }
-}
-
-impl fmt::Display for OdpStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for OdpStatus {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        OdpStatus::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownValue { what: "ODP status", value: s.to_owned() })
+crate::str_enum! {
+    "ODP status",
+    /// An ODP's state. Only `active` ODPs with a free port take new customers.
+    pub enum OdpStatus {
+        Active = "active",
+        Full = "full",
+        Maintenance = "maintenance",
+        Inactive = "inactive",
     }
 }
 
@@ -131,5 +98,3 @@ mod tests {
         assert_eq!(odp_status_for_use(OdpStatus::Inactive, 0, 8), OdpStatus::Inactive);
     }
 }
-
-crate::str_enum_schema!(OdpStatus);

@@ -1,95 +1,45 @@
 //! Notification vocabulary and rules: channels, message statuses that never move backwards, and
 //! `{{variable}}` templates whose missing variables are caught when the template is saved.
 
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
-use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Whatsapp,
-    Email,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Whatsapp, Channel::Email];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Whatsapp => "whatsapp",
-            Channel::Email => "email",
-        }
-    }
-}
-
-impl fmt::Display for Channel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::str_enum! {
+    "channel",
+    pub enum Channel {
+        Whatsapp = "whatsapp",
+        Email = "email",
     }
 }
 
 /// A value that is not one of an enum's names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} `{value}`")]
+#[error("unknown {what} `{value}`; expected one of {}", expected.join(", "))]
 pub struct UnknownValue {
     pub what: &'static str,
     pub value: String,
+    /// Every name the enum has.
+    pub expected: &'static [&'static str],
 }
 
-impl FromStr for Channel {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Channel::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| UnknownValue { what: "channel", value: s.to_owned() })
+crate::str_enum! {
+    "message status",
+    /// A message's life: `queued → sending → sent → delivered → read`, or `failed` (will retry) and
+    /// finally `dead` (retries used up; re-queueable by hand). `held`: no provider serves its channel;
+    /// it waits, never marked sent, and goes out once one is configured.
+    pub enum MessageStatus {
+        Queued = "queued",
+        /// Waiting for a provider: nothing is configured for its channel. It goes out once one is.
+        Held = "held",
+        Sending = "sending",
+        Sent = "sent",
+        Delivered = "delivered",
+        Read = "read",
+        Failed = "failed",
+        Dead = "dead",
     }
-}
-
-/// A message's life: `queued → sending → sent → delivered → read`, or `failed` (will retry) and
-/// finally `dead` (retries used up; re-queueable by hand). `held`: no provider serves its channel;
-/// it waits, never marked sent, and goes out once one is configured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MessageStatus {
-    Queued,
-    /// Waiting for a provider: nothing is configured for its channel. It goes out once one is.
-    Held,
-    Sending,
-    Sent,
-    Delivered,
-    Read,
-    Failed,
-    Dead,
 }
 
 impl MessageStatus {
-    pub const ALL: [MessageStatus; 8] = [
-        MessageStatus::Queued,
-        MessageStatus::Held,
-        MessageStatus::Sending,
-        MessageStatus::Sent,
-        MessageStatus::Delivered,
-        MessageStatus::Read,
-        MessageStatus::Failed,
-        MessageStatus::Dead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageStatus::Queued => "queued",
-            MessageStatus::Held => "held",
-            MessageStatus::Sending => "sending",
-            MessageStatus::Sent => "sent",
-            MessageStatus::Delivered => "delivered",
-            MessageStatus::Read => "read",
-            MessageStatus::Failed => "failed",
-            MessageStatus::Dead => "dead",
-        }
-    }
-
     /// How far delivery has progressed once the provider accepted the message.
     fn delivery_rank(self) -> Option<u8> {
         match self {
@@ -98,22 +48,6 @@ impl MessageStatus {
             MessageStatus::Read => Some(3),
             _ => None,
         }
-    }
-}
-
-impl fmt::Display for MessageStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for MessageStatus {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        MessageStatus::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| UnknownValue { what: "message status", value: s.to_owned() })
     }
 }
 
@@ -215,10 +149,10 @@ mod tests {
 
     #[test]
     fn text_forms_round_trip() {
-        for s in MessageStatus::ALL {
+        for &s in MessageStatus::ALL {
             assert_eq!(s.as_str().parse::<MessageStatus>(), Ok(s));
         }
-        for c in Channel::ALL {
+        for &c in Channel::ALL {
             assert_eq!(c.as_str().parse::<Channel>(), Ok(c));
         }
         assert!("sms".parse::<Channel>().is_err());
@@ -307,7 +241,3 @@ mod search_word_tests {
         assert!(w.contains(&"hendra".to_owned()) && w.contains(&"laporan".to_owned()));
     }
 }
-
-crate::str_enum_schema!(Channel);
-
-crate::str_enum_schema!(MessageStatus);

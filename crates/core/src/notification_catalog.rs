@@ -4,50 +4,21 @@
 //! else is refused when it is saved.
 
 use crate::notification::{TemplateError, check_template};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
-/// The language of a template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Language {
-    Id,
-    En,
+crate::str_enum! {
+    "language",
+    /// The language of a template.
+    pub enum Language {
+        Id = "id",
+        En = "en",
+    }
 }
 
 impl Default for Language {
     /// Indonesian: the customers' language unless they choose English.
     fn default() -> Self {
         Language::Id
-    }
-}
-
-impl Language {
-    pub const ALL: [Language; 2] = [Language::Id, Language::En];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Language::Id => "id",
-            Language::En => "en",
-        }
-    }
-}
-
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Language {
-    type Err = crate::notification::UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Language::ALL
-            .into_iter()
-            .find(|l| l.as_str() == s)
-            .ok_or_else(|| crate::notification::UnknownValue { what: "language", value: s.to_owned() })
     }
 }
 
@@ -329,7 +300,7 @@ mod tests {
     #[test]
     fn every_default_text_is_valid_and_renders_with_the_examples() {
         for e in EVENTS {
-            for lang in Language::ALL {
+            for &lang in Language::ALL {
                 let (subject, body) = e.default_text(lang);
                 assert_eq!(e.check(subject, body), Ok(()), "{} {lang}", e.code);
                 let text = render(body, &e.examples()).expect("examples fill every variable");

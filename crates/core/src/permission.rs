@@ -5,47 +5,25 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
-/// A user's role. Stored as its short text form ([`Role::as_str`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Supervisor,
-    Manager,
-    Noc,
-    CustomerService,
-    Technician,
-    Customer,
+crate::str_enum! {
+    "role",
+    /// A user's role. Stored as its short text form ([`Role::as_str`]).
+    pub enum Role {
+        Admin = "admin",
+        Supervisor = "supervisor",
+        Manager = "manager",
+        Noc = "noc",
+        CustomerService = "customer_service",
+        Technician = "technician",
+        Customer = "customer",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Admin,
-        Role::Supervisor,
-        Role::Manager,
-        Role::Noc,
-        Role::CustomerService,
-        Role::Technician,
-        Role::Customer,
-    ];
-
     /// The six staff roles (everyone but the customer).
     pub const STAFF: [Role; 6] =
         [Role::Admin, Role::Supervisor, Role::Manager, Role::Noc, Role::CustomerService, Role::Technician];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Supervisor => "supervisor",
-            Role::Manager => "manager",
-            Role::Noc => "noc",
-            Role::CustomerService => "customer_service",
-            Role::Technician => "technician",
-            Role::Customer => "customer",
-        }
-    }
 
     pub fn is_staff(self) -> bool {
         self != Role::Customer
@@ -54,24 +32,6 @@ impl Role {
     /// Whether this role holds `permission` according to the matrix.
     pub fn can(self, permission: Permission) -> bool {
         self == Role::Admin || grants(self).contains(&permission)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A role name that is not one of [`Role::ALL`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role `{0}`; expected one of admin, supervisor, manager, noc, customer_service, technician, customer")]
-pub struct UnknownRole(pub String);
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -366,7 +326,7 @@ mod tests {
 
     #[test]
     fn role_text_round_trips_and_rejects_unknown() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
         assert!("root".parse::<Role>().is_err());
@@ -393,7 +353,7 @@ mod tests {
 
     #[test]
     fn grants_have_no_duplicates() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let set: HashSet<_> = grants(role).iter().collect();
             assert_eq!(set.len(), grants(role).len(), "{role} lists a grant twice");
         }
@@ -462,12 +422,10 @@ mod tests {
 
     #[test]
     fn only_admin_changes_role_or_active() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(may_change_role_or_active(role), role == Role::Admin);
         }
     }
 }
-
-crate::str_enum_schema!(Role);
 
 crate::str_enum_schema!(Permission);

@@ -3,42 +3,26 @@
 //! installed → activated; rejected (with a reason) or cancelled on the way. Each step is taken
 //! by a role holding its permission.
 
-use crate::notification::UnknownValue;
 use crate::permission::Permission;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RegistrationStatus {
-    Submitted,
-    Verified,
-    SurveyScheduled,
-    Surveyed,
-    Approved,
-    InstallationScheduled,
-    Installed,
-    Activated,
-    Rejected,
-    Cancelled,
+crate::str_enum! {
+    "registration status",
+    pub enum RegistrationStatus {
+        Submitted = "submitted",
+        Verified = "verified",
+        SurveyScheduled = "survey_scheduled",
+        Surveyed = "surveyed",
+        Approved = "approved",
+        InstallationScheduled = "installation_scheduled",
+        Installed = "installed",
+        Activated = "activated",
+        Rejected = "rejected",
+        Cancelled = "cancelled",
+    }
 }
 
 impl RegistrationStatus {
-    pub const ALL: [RegistrationStatus; 10] = [
-        RegistrationStatus::Submitted,
-        RegistrationStatus::Verified,
-        RegistrationStatus::SurveyScheduled,
-        RegistrationStatus::Surveyed,
-        RegistrationStatus::Approved,
-        RegistrationStatus::InstallationScheduled,
-        RegistrationStatus::Installed,
-        RegistrationStatus::Activated,
-        RegistrationStatus::Rejected,
-        RegistrationStatus::Cancelled,
-    ];
-
     /// The steps of the happy path, in order (the tracking page's timeline).
     pub const PATH: [RegistrationStatus; 8] = [
         RegistrationStatus::Submitted,
@@ -50,21 +34,6 @@ impl RegistrationStatus {
         RegistrationStatus::Installed,
         RegistrationStatus::Activated,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RegistrationStatus::Submitted => "submitted",
-            RegistrationStatus::Verified => "verified",
-            RegistrationStatus::SurveyScheduled => "survey_scheduled",
-            RegistrationStatus::Surveyed => "surveyed",
-            RegistrationStatus::Approved => "approved",
-            RegistrationStatus::InstallationScheduled => "installation_scheduled",
-            RegistrationStatus::Installed => "installed",
-            RegistrationStatus::Activated => "activated",
-            RegistrationStatus::Rejected => "rejected",
-            RegistrationStatus::Cancelled => "cancelled",
-        }
-    }
 
     pub fn is_final(self) -> bool {
         matches!(self, RegistrationStatus::Activated | RegistrationStatus::Rejected | RegistrationStatus::Cancelled)
@@ -94,22 +63,6 @@ impl RegistrationStatus {
             Approved | InstallationScheduled | Installed | Activated => Permission::RegistrationsApprove,
             Rejected => Permission::RegistrationsReject,
         }
-    }
-}
-
-impl fmt::Display for RegistrationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for RegistrationStatus {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        RegistrationStatus::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownValue { what: "registration status", value: s.to_owned() })
     }
 }
 
@@ -210,7 +163,7 @@ mod tests {
         for pair in RegistrationStatus::PATH.windows(2) {
             assert!(pair[0].next().contains(&pair[1]), "{} → {}", pair[0], pair[1]);
         }
-        for s in RegistrationStatus::ALL {
+        for &s in RegistrationStatus::ALL {
             assert_eq!(s.next().is_empty(), s.is_final(), "{s}");
         }
     }
@@ -247,5 +200,3 @@ mod tests {
         assert!(s.code(1_000).is_err(), "999 a day");
     }
 }
-
-crate::str_enum_schema!(RegistrationStatus);

@@ -36,7 +36,11 @@ macro_rules! str_enum {
                     .iter()
                     .copied()
                     .find(|v| v.as_str() == s)
-                    .ok_or_else(|| $crate::notification::UnknownValue { what: $what, value: s.to_owned() })
+                    .ok_or_else(|| $crate::notification::UnknownValue {
+                        what: $what,
+                        value: s.to_owned(),
+                        expected: &[$($text),+],
+                    })
             }
         }
     };

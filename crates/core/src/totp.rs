@@ -274,7 +274,7 @@ mod tests {
 
     #[test]
     fn admins_and_supervisors_need_a_second_factor() {
-        let required: Vec<Role> = Role::ALL.into_iter().filter(|r| role_requires_two_factor(*r)).collect();
+        let required: Vec<Role> = Role::ALL.iter().copied().filter(|r| role_requires_two_factor(*r)).collect();
         assert_eq!(required, vec![Role::Admin, Role::Supervisor]);
     }
 

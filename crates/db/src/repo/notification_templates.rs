@@ -15,7 +15,7 @@ pub type Template = notification_templates::Model;
 pub async fn ensure_defaults(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<usize, DbError> {
     let mut inserted = 0;
     for event in EVENTS {
-        for language in Language::ALL {
+        for &language in Language::ALL {
             let (subject, body) = event.default_text(language);
             let model = notification_templates::ActiveModel {
                 event: Set(event.code.to_owned()),

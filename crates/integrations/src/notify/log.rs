@@ -61,7 +61,7 @@ mod tests {
         };
         let r = LogProvider::default().send(&m).await.expect("accepted");
         assert_eq!(r, Receipt { provider: "log".into(), provider_message_id: Some("log-7".into()) });
-        assert_eq!(LogProvider::default().channels(), &Channel::ALL);
+        assert_eq!(LogProvider::default().channels(), Channel::ALL);
         assert_eq!(LogProvider::for_channels(&[Channel::Email]).channels(), &[Channel::Email]);
     }
 }

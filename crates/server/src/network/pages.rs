@@ -248,7 +248,7 @@ struct OdpsPage {
     q: String,
     status: String,
     base_query: String,
-    statuses: [OdpStatus; 4],
+    statuses: &'static [OdpStatus],
     editing: Option<Odp>,
     form: OdpForm,
     errors: FieldErrors,

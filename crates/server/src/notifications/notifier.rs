@@ -91,7 +91,7 @@ impl Notifier {
             })?));
         }
         let unserved: Vec<Channel> =
-            Channel::ALL.into_iter().filter(|c| !providers.iter().any(|p| p.channels().contains(c))).collect();
+            Channel::ALL.iter().copied().filter(|c| !providers.iter().any(|p| p.channels().contains(c))).collect();
         if !unserved.is_empty() && config.uses_log_provider() {
             providers.push(Arc::new(LogProvider::for_channels(&unserved)));
         }
@@ -106,7 +106,7 @@ impl Notifier {
 
     /// The channels no provider serves.
     pub fn unserved(&self) -> Vec<Channel> {
-        Channel::ALL.into_iter().filter(|c| !self.serves(*c)).collect()
+        Channel::ALL.iter().copied().filter(|c| !self.serves(*c)).collect()
     }
 
     /// Only the `log` provider: messages are recorded as sent (demo, fresh installs).

@@ -54,7 +54,7 @@ struct ListPage {
     q: String,
     status: String,
     channel: String,
-    statuses: [MessageStatus; 8],
+    statuses: &'static [MessageStatus],
     can_send: bool,
     base_query: String,
     /// Messages of the last 24 hours per status.

@@ -48,7 +48,7 @@ struct ListPage {
     q: String,
     role: String,
     status: String,
-    roles: [Role; 7],
+    roles: &'static [Role],
     can_create: bool,
     /// The query string without `page`, for the pager links.
     base_query: String,
@@ -116,7 +116,7 @@ struct NewPage {
     shell: Shell,
     form: UserForm,
     errors: FieldErrors,
-    roles: [Role; 7],
+    roles: &'static [Role],
 }
 
 impl NewPage {
@@ -177,7 +177,7 @@ struct EditPage {
     user: User,
     form: UserForm,
     errors: FieldErrors,
-    roles: [Role; 7],
+    roles: &'static [Role],
     message: Option<&'static str>,
     can_admin: bool,
     is_self: bool,

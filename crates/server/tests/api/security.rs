@@ -288,7 +288,7 @@ async fn app_without_login_limit() -> TestApp {
 }
 
 fn roles() -> Vec<Option<Role>> {
-    std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect()
+    std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)).collect()
 }
 
 fn username(role: Role) -> String {
@@ -318,7 +318,7 @@ async fn every_api_route_answers_each_role_as_the_matrix_says() {
     assert!(stale.is_empty(), "the access table lists routes that do not exist: {stale:?}");
 
     let mut tokens = Vec::new();
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let name = username(role);
         app.insert_user(&name, role).await;
         tokens.push((role, app.token(&name).await));
@@ -478,7 +478,7 @@ async fn every_page_answers_each_role_as_the_matrix_says() {
     let anonymous = app.browser();
     let login = anonymous.get(app.url("/login")).send().await.expect("login page").text().await.expect("html");
     let mut callers = vec![(None, anonymous, csrf_token(&login))];
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let (browser, token) = browser_of(&app, role).await;
         callers.push((Some(role), browser, token));
     }
