@@ -44,8 +44,9 @@ USAGE:
                     a throwaway cluster in <tmp>/aglis-xtask-<uid>/pg-<hash of the
                     workspace path>/ (reachable by the server user wherever the clone
                     is), removed afterwards
-        then the fuzz stage on the same engines (see `cargo xtask fuzz`; the arguments after
-        `--` are not passed to it). The default engine is `all`. Exits 1 if any run fails.
+        then `cargo check -p aglis-server --no-default-features` (a production build without
+        the demo), then the fuzz stage on the same engines (see `cargo xtask fuzz`; the arguments
+        after `--` are not passed to it). The default engine is `all`. Exits 1 if any run fails.
         Example: cargo xtask test --engine postgres -- -E 'test(invoice)'
 
     cargo xtask fuzz [--engine sqlite|postgres|all] [-- <schemathesis run args>...]
@@ -371,6 +372,8 @@ fn test(engine: Engine, extra: &[String]) -> Result<bool> {
         results.push(("postgres".to_owned(), nextest::run(&root, Some(&cluster.url()), s3.endpoint(), extra)?));
     }
     drop(s3);
+    eprintln!("\n==> a production build: the server without its `demo` feature\n");
+    results.push(("build without demo".to_owned(), nextest::check_without_demo(&root)?));
     results.extend(fuzz_stage(&root, schemathesis, engine, cluster.as_ref(), &[]));
     drop(cluster);
 

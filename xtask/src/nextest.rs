@@ -63,6 +63,14 @@ pub fn run(root: &Path, database_url: Option<&str>, s3_endpoint: &str, extra: &[
     Ok(cmd::status(&mut cmd)?.success())
 }
 
+/// Checks that the server builds without its default `demo` feature (a production build leaves
+/// the demo data and the fake providers out). Returns whether it did.
+pub fn check_without_demo(root: &Path) -> Result<bool> {
+    let mut cmd = crate::bench::cargo_command();
+    cmd.current_dir(root).args(["check", "-p", "aglis-server", "--no-default-features", "--lib", "--bins"]);
+    Ok(cmd::status(&mut cmd)?.success())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,14 +107,23 @@ impl Application {
     /// Connects, migrates, installs the built-in schedules and default message texts, seeds the demo
     /// data in demo mode and
     /// binds the listener (port 0 picks a free port).
-    pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| anyhow::anyhow!("AGLIS_DATA_DIR: cannot create {}: {e}", config.data_dir.display()))?;
         let db = aglis_db::connect(&config.database_url, config.db_max_connections).await.map_err(|e| {
             anyhow::anyhow!("AGLIS_DATABASE_URL: cannot open {}: {e}", crate::config::redact_url(&config.database_url))
         })?;
         aglis_db::migration::run(&db).await?;
+        #[cfg(not(feature = "demo"))]
+        if config.demo {
+            anyhow::bail!(
+                "this aglis was built without the `demo` feature: build it with default features to run the demo"
+            );
+        }
         // The demo without a real WhatsApp gateway sends through its own local one.
+        #[cfg(feature = "demo")]
+        let mut config = config;
+        #[cfg(feature = "demo")]
         let demo_gateway = if config.demo && config.fonnte_token.is_none() {
             let gateway = crate::monitoring::demo_gateway::DemoGateway::start().await?;
             config.fonnte_token = Some(crate::monitoring::demo_gateway::TOKEN.into());
@@ -129,8 +138,11 @@ impl Application {
         let reads = aglis_db::connect_reads(&config.database_url, &db, config.db_max_connections.min(8)).await?;
         let storage = crate::storage::Storage::from_config(&config.storage)?;
         tracing::info!(at = storage.describe(), "file storage");
-        let mut monitor = crate::monitoring::Monitor::new(&config, clock.now())?;
-        monitor.demo_gateway = demo_gateway;
+        #[cfg(feature = "demo")]
+        let monitor =
+            crate::monitoring::Monitor { demo_gateway, ..crate::monitoring::Monitor::new(&config, clock.now())? };
+        #[cfg(not(feature = "demo"))]
+        let monitor = crate::monitoring::Monitor::new(&config, clock.now())?;
         let monitor = Arc::new(monitor);
         let state = AppState {
             db,
@@ -147,6 +159,7 @@ impl Application {
         jobs::install_builtin_schedules(&state).await?;
         aglis_db::repo::alerts::ensure_rules(&state.db, state.now()).await?;
         aglis_db::repo::notification_templates::ensure_defaults(&state.db, state.now()).await?;
+        #[cfg(feature = "demo")]
         if state.config.demo {
             crate::demo::seed(&state).await?;
         }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod customers;
 pub mod dashboard;
 pub mod deadline;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
 pub mod extract;

@@ -3,7 +3,7 @@
 use aglis_core::clock::{Clock, SystemClock};
 use aglis_server::app::Application;
 use aglis_server::config::{self, Config};
-use aglis_server::{demo, telemetry};
+use aglis_server::telemetry;
 use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::process::ExitCode;
@@ -172,7 +172,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let engine = aglis_db::engine(&app.state.db).as_str();
     tracing::info!(%url, engine, "AGLIS listening");
     if demo {
-        println!("{}", demo::banner(&url, &app.state.config.data_dir));
+        #[cfg(feature = "demo")]
+        println!("{}", aglis_server::demo::banner(&url, &app.state.config.data_dir));
     } else if aglis_db::repo::settings::get(&app.state.db, aglis_db::repo::settings::INSTALLATION).await?.as_deref()
         == Some(aglis_db::repo::settings::DEMO)
     {

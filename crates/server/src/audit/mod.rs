@@ -7,6 +7,7 @@
 //! verifiable from an anchor.
 
 pub mod api;
+#[cfg(feature = "demo")]
 mod demo;
 pub mod filter;
 pub mod pages;
@@ -14,6 +15,7 @@ pub mod purge;
 pub mod refusals;
 pub mod sites;
 
+#[cfg(feature = "demo")]
 pub use demo::seed_demo;
 
 use crate::auth::session::Authenticated;

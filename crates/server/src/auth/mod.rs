@@ -6,6 +6,7 @@
 pub mod account;
 pub mod api;
 pub mod csrf;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod extract;
 pub mod lockout;

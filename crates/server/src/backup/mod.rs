@@ -22,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod create;
 pub mod database;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod files;
 pub mod jobs;

@@ -2,6 +2,7 @@
 //! history, and the link to a portal account.
 
 pub mod api;
+#[cfg(feature = "demo")]
 pub mod demo_seed;
 pub mod import;
 pub mod pages;

@@ -6,7 +6,9 @@ pub mod alerting;
 pub mod api;
 pub mod charts;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
+#[cfg(feature = "demo")]
 pub mod demo_gateway;
 pub mod errors;
 pub mod health;
@@ -37,6 +39,7 @@ pub struct Monitor {
     /// The WhatsApp providers' last status checks.
     pub probes: probe::ProbeCache,
     /// `aglis demo` only: the local WhatsApp gateway the monitoring page can break and repair.
+    #[cfg(feature = "demo")]
     pub demo_gateway: Option<demo_gateway::DemoGateway>,
     /// Pings the database; alerts directly when it is down.
     pub watchdog: watchdog::Watchdog,
@@ -54,9 +57,28 @@ impl Monitor {
             figures: metrics::Figures::default(),
             sentry: sentry::SentryReporter::from_config(&config.monitoring)?,
             probes: probe::ProbeCache::default(),
+            #[cfg(feature = "demo")]
             demo_gateway: None,
             watchdog: watchdog::Watchdog::default(),
         })
+    }
+
+    /// Whether the demo WhatsApp gateway is broken (`None`: there is none, outside `aglis demo`).
+    pub fn demo_gateway_broken(&self) -> Option<bool> {
+        #[cfg(feature = "demo")]
+        return self.demo_gateway.as_ref().map(|g| g.is_broken());
+        #[cfg(not(feature = "demo"))]
+        None
+    }
+
+    /// Breaks or repairs the demo WhatsApp gateway, if there is one.
+    pub fn set_demo_gateway_broken(&self, broken: bool) {
+        #[cfg(feature = "demo")]
+        if let Some(g) = &self.demo_gateway {
+            g.set_broken(broken);
+        }
+        #[cfg(not(feature = "demo"))]
+        let _ = broken;
     }
 
     pub fn uptime_secs(&self) -> u64 {

@@ -291,7 +291,7 @@ async fn overview(
         charts: charts::charts(&series, &queue, now, shell.lang),
         errors: open.iter().map(|g| error_row(&shell, g)).collect(),
         open_errors,
-        demo: state.monitor.demo_gateway.as_ref().map(|g| g.is_broken()),
+        demo: state.monitor.demo_gateway_broken(),
         done: done_key(q.done.as_deref()),
         shell,
     })
@@ -315,15 +315,15 @@ async fn demo_gateway(
     meta: RequestMeta,
     ApiForm(form): ApiForm<DemoForm>,
 ) -> AppResult<Response> {
-    let Some(gateway) = state.monitor.demo_gateway.as_ref() else {
+    if state.monitor.demo_gateway_broken().is_none() {
         return Err(AppError::NotFound("there is no demo gateway outside `aglis demo`".into()));
-    };
+    }
     let broken = match form.action.as_deref().map(str::trim) {
         Some("break") => true,
         Some("repair") => false,
         _ => return Err(AppError::field("action", "must be break or repair")),
     };
-    gateway.set_broken(broken);
+    state.monitor.set_demo_gateway_broken(broken);
     let entry = Entry::new(AuditEvent::DemoGatewayToggled, AuditResult::Success)
         .by(s.auth())
         .meta(&meta)

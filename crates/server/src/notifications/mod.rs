@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod compose;
+#[cfg(feature = "demo")]
 pub mod demo_seed;
 pub mod dispatch;
 pub mod groups;

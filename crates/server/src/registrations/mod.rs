@@ -2,6 +2,7 @@
 //! submitted to an active customer, and the public tracking page.
 
 pub mod api;
+#[cfg(feature = "demo")]
 pub mod demo_seed;
 pub mod pages;
 pub mod public;

@@ -2,6 +2,7 @@
 //! availability and load, for supervisors and for the technicians themselves.
 
 pub mod api;
+#[cfg(feature = "demo")]
 pub mod demo_seed;
 mod form;
 pub mod pages;

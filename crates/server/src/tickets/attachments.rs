@@ -6,6 +6,7 @@
 //! ticket sees its files (a customer only their own; anything else is a 404, as for the ticket
 //! itself).
 
+#[cfg(feature = "demo")]
 mod demo;
 mod pages;
 
@@ -36,6 +37,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+#[cfg(feature = "demo")]
 pub use demo::seed_demo;
 
 /// Largest upload request read (and drained, so an oversized file still gets its 413 answer

@@ -4,6 +4,7 @@ pub mod api;
 pub mod attachments;
 pub mod comments;
 pub mod completion;
+#[cfg(feature = "demo")]
 pub mod demo_seed;
 pub mod escalation;
 pub mod escalation_board;
