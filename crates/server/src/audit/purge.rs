@@ -36,8 +36,8 @@ pub async fn run(state: &AppState) -> AppResult<u64> {
 }
 
 /// The job handler.
-pub async fn purge_job(state: AppState, _payload: serde_json::Value) -> Result<(), String> {
-    let removed = run(&state).await.map_err(|e| format!("audit purge: {e}"))?;
+pub async fn purge_job(state: AppState, _payload: serde_json::Value) -> Result<(), crate::jobs::registry::JobError> {
+    let removed = run(&state).await?;
     tracing::info!(removed, "audit log purged");
     Ok(())
 }

@@ -39,7 +39,7 @@ pub async fn enqueue_now(
     user_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let job = NewJob::new(CREATE_JOB, json!({ "trigger": "manual", "user_id": user_id }))
+    let job = NewJob::new(CREATE_JOB, json!(CreatePayload { trigger: Some("manual".into()), user_id }))
         .priority(aglis_core::job::JobPriority::High)
         .max_attempts(1)
         .dedup_key(format!("backup-now:{}", now.format("%Y%m%dT%H%M")));
@@ -140,22 +140,37 @@ async fn alert(ctx: &Ctx, kind: &str, detail: &str, dedup: &str) {
         .replace("{detail}", detail)
         .replace("{host}", &super::host_name())
         .replace("{base_url}", &ctx.config.base_url);
-    let job = NewJob::new(ALERT_JOB, json!({ "subject": subject, "body": body }))
-        .priority(JobPriority::High)
-        .dedup_key(dedup);
+    let job =
+        NewJob::new(ALERT_JOB, json!(AlertPayload { subject, body })).priority(JobPriority::High).dedup_key(dedup);
     tracing::error!(kind, detail, "backup alert");
     if let Err(e) = jobs::enqueue(&ctx.db, job, ctx.now()).await {
         tracing::error!(error = %e, "the backup alert could not be queued");
     }
 }
 
+/// The payload of [`CREATE_JOB`]: `manual` and who asked, or nothing (the schedule's `{}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CreatePayload {
+    #[serde(default)]
+    pub trigger: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<i64>,
+}
+
+/// The payload of [`ALERT_JOB`]: the message to the admins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AlertPayload {
+    pub subject: String,
+    pub body: String,
+}
+
 /// Job `backup.create`.
-pub async fn create_job(state: AppState, payload: serde_json::Value) -> Result<(), JobError> {
-    let trigger = match payload.get("trigger").and_then(|t| t.as_str()) {
+pub async fn create_job(state: AppState, payload: CreatePayload) -> Result<(), JobError> {
+    let trigger = match payload.trigger.as_deref() {
         Some("manual") => Trigger::Manual,
         _ => Trigger::Schedule,
     };
-    let user = payload.get("user_id").and_then(serde_json::Value::as_i64);
+    let user = payload.user_id;
     let ctx = Ctx::from_state(&state);
     match run_backup(&ctx, trigger, user, Arc::new(Silent)).await {
         Ok(o) => {
@@ -187,17 +202,16 @@ pub async fn verify_job(state: AppState, _payload: serde_json::Value) -> Result<
 
 /// Job `backup.watch`: alerts when the newest complete backup is older than the limit (or there
 /// is none and the installation is older than it).
-pub async fn watch_job(state: AppState, _payload: serde_json::Value) -> Result<(), String> {
+pub async fn watch_job(state: AppState, _payload: serde_json::Value) -> Result<(), JobError> {
     let ctx = Ctx::from_state(&state);
     let now = ctx.now();
     let limit = chrono::Duration::hours(i64::from(ctx.config.backup.max_age_hours));
-    let latest = backups::latest_complete(&ctx.db).await.map_err(|e| e.to_string())?;
+    let latest = backups::latest_complete(&ctx.db).await?;
     let since = match &latest {
         Some(row) => row.finished_at.unwrap_or(row.started_at),
         None => {
             let installed = aglis_db::schedules::list(&ctx.db)
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .into_iter()
                 .find(|s| s.name == SCHEDULE_NAME)
                 .map(|s| s.created_at);
@@ -222,12 +236,11 @@ pub async fn watch_job(state: AppState, _payload: serde_json::Value) -> Result<(
 }
 
 /// Job `backup.alert`: the alert to every active admin, by e-mail and by WhatsApp.
-pub async fn alert_job(state: AppState, payload: serde_json::Value) -> Result<(), String> {
-    let subject = payload.get("subject").and_then(|s| s.as_str()).unwrap_or("AGLIS backup").to_owned();
-    let body = payload.get("body").and_then(|s| s.as_str()).unwrap_or_default().to_owned();
+pub async fn alert_job(state: AppState, payload: AlertPayload) -> Result<(), JobError> {
+    let AlertPayload { subject, body } = payload;
     let now = state.now();
-    let admins = users::active_admins(&state.db).await.map_err(|e| e.to_string())?;
-    let txn = sea_orm::TransactionTrait::begin(&state.db).await.map_err(|e| e.to_string())?;
+    let admins = users::active_admins(&state.db).await?;
+    let txn = sea_orm::TransactionTrait::begin(&state.db).await.map_err(aglis_db::DbError::from)?;
     for admin in admins {
         let targets = [(Channel::Email, admin.email.clone()), (Channel::Whatsapp, admin.phone.clone())];
         for (channel, to) in targets {
@@ -242,9 +255,9 @@ pub async fn alert_job(state: AppState, payload: serde_json::Value) -> Result<()
                 priority: JobPriority::High,
                 created_by: None,
             };
-            crate::notifications::service::queue(&txn, new, now).await.map_err(|e| e.to_string())?;
+            crate::notifications::service::queue(&txn, new, now).await?;
         }
     }
-    txn.commit().await.map_err(|e| e.to_string())?;
+    txn.commit().await.map_err(aglis_db::DbError::from)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! idempotent: a retry after a crash runs it again.
 
 use crate::state::AppState;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -32,6 +33,41 @@ impl From<&str> for JobError {
     }
 }
 
+/// `e` and every cause under it, `outer: inner: root`, as the job's last error.
+pub fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.ends_with(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A failed database step: retried (the database may be back by then), with its causes.
+impl From<aglis_db::DbError> for JobError {
+    fn from(e: aglis_db::DbError) -> Self {
+        JobError::Failed(cause_chain(&e))
+    }
+}
+
+/// A failed use case (its cause chain kept): retried.
+impl From<crate::error::AppError> for JobError {
+    fn from(e: crate::error::AppError) -> Self {
+        JobError::Failed(cause_chain(&e))
+    }
+}
+
+impl From<anyhow::Error> for JobError {
+    fn from(e: anyhow::Error) -> Self {
+        JobError::Failed(format!("{e:#}"))
+    }
+}
+
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
 pub type Handler = Arc<dyn Fn(AppState, serde_json::Value) -> JobFuture + Send + Sync>;
 
@@ -57,6 +93,31 @@ impl Registry {
         );
     }
 
+    /// Registers `f` for `kind` with its payload decoded as `P` (the type its producer enqueues).
+    /// A payload that is not a `P` makes the job dead at once, saying why: no retry can fix it.
+    pub fn register_typed<P, F, Fut, E>(&mut self, kind: &str, f: F)
+    where
+        P: DeserializeOwned + Send + 'static,
+        F: Fn(AppState, P) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<JobError> + 'static,
+    {
+        let name = kind.to_owned();
+        self.handlers.insert(
+            kind.to_owned(),
+            Arc::new(move |s, p| match serde_json::from_value::<P>(p) {
+                Ok(payload) => {
+                    let fut = f(s, payload);
+                    Box::pin(async move { fut.await.map_err(Into::into) })
+                }
+                Err(e) => {
+                    let why = format!("the payload of a `{name}` job is not valid: {e}");
+                    Box::pin(async move { Err(JobError::GiveUp(why)) })
+                }
+            }),
+        );
+    }
+
     pub fn get(&self, kind: &str) -> Option<Handler> {
         self.handlers.get(kind).cloned()
     }
@@ -75,21 +136,24 @@ pub fn builtin_registry() -> Registry {
     let mut r = Registry::default();
     r.register(PURGE_EXPIRED_SESSIONS, purge_expired_sessions);
     r.register(crate::tickets::escalation::SLA_CHECK_JOB, crate::tickets::escalation::sla_check_job);
-    r.register(crate::notifications::service::SEND_JOB, crate::notifications::dispatch::send_job);
-    r.register(crate::notifications::webhooks::APPLY_FONNTE_JOB, crate::notifications::webhooks::apply_fonnte);
-    r.register(crate::notifications::meta_webhook::APPLY_META_JOB, crate::notifications::meta_webhook::apply_meta);
+    r.register_typed(crate::notifications::service::SEND_JOB, crate::notifications::dispatch::send_job);
+    r.register_typed(crate::notifications::webhooks::APPLY_FONNTE_JOB, crate::notifications::webhooks::apply_fonnte);
+    r.register_typed(
+        crate::notifications::meta_webhook::APPLY_META_JOB,
+        crate::notifications::meta_webhook::apply_meta,
+    );
     r.register(crate::audit::purge::PURGE_JOB, crate::audit::purge::purge_job);
-    r.register(crate::backup::jobs::CREATE_JOB, crate::backup::jobs::create_job);
+    r.register_typed(crate::backup::jobs::CREATE_JOB, crate::backup::jobs::create_job);
     r.register(crate::backup::jobs::VERIFY_JOB, crate::backup::jobs::verify_job);
     r.register(crate::backup::jobs::WATCH_JOB, crate::backup::jobs::watch_job);
-    r.register(crate::backup::jobs::ALERT_JOB, crate::backup::jobs::alert_job);
+    r.register_typed(crate::backup::jobs::ALERT_JOB, crate::backup::jobs::alert_job);
     r.register(crate::monitoring::alerting::EVALUATE_JOB, crate::monitoring::alerting::evaluate_job);
     r
 }
 
 /// Deletes login sessions and API tokens that have expired.
-async fn purge_expired_sessions(state: AppState, _payload: serde_json::Value) -> Result<(), String> {
-    let n = aglis_db::repo::sessions::purge_expired(&state.db, state.now()).await.map_err(|e| e.to_string())?;
+async fn purge_expired_sessions(state: AppState, _payload: serde_json::Value) -> Result<(), JobError> {
+    let n = aglis_db::repo::sessions::purge_expired(&state.db, state.now()).await?;
     tracing::info!(deleted = n, "expired sessions purged");
     Ok(())
 }

@@ -241,7 +241,7 @@ pub async fn evaluate_job(state: AppState, _payload: serde_json::Value) -> Resul
     if let Err(e) = state.monitor.figures.flush(&state.db, &state.monitor.instance).await {
         tracing::warn!(error = %e, "metrics: this instance's figures could not be flushed");
     }
-    evaluate(&state).await.map(|_| ()).map_err(|e| JobError::Failed(e.to_string()))
+    evaluate(&state).await.map(|_| ()).map_err(JobError::from)
 }
 
 #[cfg(test)]

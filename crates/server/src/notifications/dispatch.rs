@@ -26,9 +26,9 @@ pub fn no_provider(channel: Channel) -> String {
     }
 }
 
-pub async fn send_job(state: AppState, payload: serde_json::Value) -> Result<(), JobError> {
-    let id = payload["message_id"].as_i64().ok_or("payload has no message_id")?;
-    let db_err = |e: aglis_db::DbError| JobError::Failed(e.to_string());
+pub async fn send_job(state: AppState, payload: super::service::SendPayload) -> Result<(), JobError> {
+    let id = payload.message_id;
+    let db_err = JobError::from;
     let Some(pending) = messages::get(&state.db, id).await.map_err(db_err)? else { return Ok(()) };
     if !matches!(
         pending.status,

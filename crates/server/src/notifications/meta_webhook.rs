@@ -6,10 +6,10 @@
 use crate::auth::token::constant_time_eq;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiQuery;
+use crate::jobs::registry::JobError;
 use crate::notifications::webhooks::store_event;
 use crate::state::AppState;
 use aglis_core::notification::MessageStatus;
-use aglis_db::DbError;
 use aglis_db::repo::{messages, webhook_events};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -126,10 +126,10 @@ fn meta_status(word: &str) -> Option<MessageStatus> {
 }
 
 /// The job: applies the `statuses[]` of one stored Cloud API event.
-pub async fn apply_meta(state: AppState, payload: serde_json::Value) -> Result<(), String> {
-    let event_id = payload["event_id"].as_i64().ok_or("payload has no event_id")?;
+pub async fn apply_meta(state: AppState, payload: super::webhooks::EventPayload) -> Result<(), JobError> {
+    let event_id = payload.event_id;
     let db = &state.db;
-    let e = |e: DbError| e.to_string();
+    let e = JobError::from;
     let Some(event) = webhook_events::get(db, event_id).await.map_err(e)? else { return Ok(()) };
     if event.processed_at.is_some() {
         return Ok(());

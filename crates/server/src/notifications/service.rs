@@ -63,8 +63,16 @@ impl SendMessage {
     }
 }
 
+/// The payload of a [`SEND_JOB`]: the message to deliver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SendPayload {
+    pub message_id: i64,
+}
+
 fn send_job(id: i64, priority: JobPriority) -> NewJob {
-    NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id })).priority(priority).max_attempts(SEND_JOB_ATTEMPTS)
+    NewJob::new(SEND_JOB, serde_json::json!(SendPayload { message_id: id }))
+        .priority(priority)
+        .max_attempts(SEND_JOB_ATTEMPTS)
 }
 
 /// Re-queues a dead message with a new delivery job. 404 when it does not exist, 409 unless dead.

@@ -6,6 +6,7 @@
 use crate::auth::token::constant_time_eq;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiQuery;
+use crate::jobs::registry::JobError;
 use crate::state::AppState;
 use aglis_core::notification::MessageStatus;
 use aglis_db::jobs::{self, NewJob};
@@ -67,13 +68,19 @@ async fn fonnte_delivery(
     Ok(Json(serde_json::json!({ "status": true })))
 }
 
+/// The payload of the jobs that apply a stored provider callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EventPayload {
+    pub event_id: i64,
+}
+
 /// Stores a provider callback exactly as received, together with the job that applies it.
 pub async fn store_event(state: &AppState, source: &str, body: &[u8], job_kind: &str) -> AppResult<i64> {
     let payload = String::from_utf8_lossy(body).into_owned();
     let now = state.now();
     let txn = state.db.begin().await.map_err(DbError::from)?;
     let event_id = webhook_events::store(&txn, source, &payload, now).await?;
-    jobs::enqueue(&txn, NewJob::new(job_kind, serde_json::json!({ "event_id": event_id })), now).await?;
+    jobs::enqueue(&txn, NewJob::new(job_kind, serde_json::json!(EventPayload { event_id })), now).await?;
     txn.commit().await.map_err(DbError::from)?;
     Ok(event_id)
 }
@@ -98,10 +105,10 @@ fn text(v: &serde_json::Value) -> Option<String> {
 }
 
 /// The job: applies one stored Fonnte callback.
-pub async fn apply_fonnte(state: AppState, payload: serde_json::Value) -> Result<(), String> {
-    let event_id = payload["event_id"].as_i64().ok_or("payload has no event_id")?;
+pub async fn apply_fonnte(state: AppState, payload: EventPayload) -> Result<(), JobError> {
+    let event_id = payload.event_id;
     let db = &state.db;
-    let e = |e: DbError| e.to_string();
+    let e = JobError::from;
     let Some(event) = webhook_events::get(db, event_id).await.map_err(e)? else { return Ok(()) };
     if event.processed_at.is_some() {
         return Ok(());

@@ -31,8 +31,11 @@ pub struct Checked {
 }
 
 /// The job handler.
-pub async fn sla_check_job(state: AppState, _payload: serde_json::Value) -> Result<(), String> {
-    let done = check(&state).await.map_err(|e| e.to_string())?;
+pub async fn sla_check_job(
+    state: AppState,
+    _payload: serde_json::Value,
+) -> Result<(), crate::jobs::registry::JobError> {
+    let done = check(&state).await?;
     if done.escalations + done.breaches > 0 {
         tracing::info!(tickets = done.tickets, escalations = done.escalations, breaches = done.breaches, "SLA check");
     }

@@ -324,7 +324,9 @@ async fn one_backup_at_a_time_and_the_second_is_not_a_failure() {
     let err = jobs::run_backup(&ctx, Trigger::Manual, None, Arc::new(Silent)).await.expect_err("busy");
     assert!(err.downcast_ref::<create::Busy>().is_some(), "{err:#}");
     // The job of a backup whose lock expired while it still runs stands down quietly.
-    jobs::create_job(app.state.clone(), serde_json::json!({"trigger": "schedule"})).await.expect("skipped, not failed");
+    jobs::create_job(app.state.clone(), jobs::CreatePayload { trigger: Some("schedule".into()), user_id: None })
+        .await
+        .expect("skipped, not failed");
     assert!(alert_jobs(&app).await.is_empty(), "no alert for a backup that is running");
     assert!(LocalSets::new(&backup_dir).list().expect("list").is_empty(), "nothing was written");
     lease.release().await;

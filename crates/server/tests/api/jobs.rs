@@ -167,6 +167,29 @@ async fn a_panicking_handler_is_a_failed_attempt() {
     assert_eq!(r.retried, 1);
 }
 
+/// A job whose payload is not what its kind takes is dead at once, saying why; a database error
+/// in a handler is a failed attempt that keeps its cause.
+#[tokio::test]
+async fn a_malformed_payload_is_dead_at_once_and_says_why() {
+    let app = spawn_app().await;
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    let now = app.state.now();
+    let kind = aglis_server::notifications::service::SEND_JOB;
+    let Enqueued::Created(id) =
+        jobs::enqueue(&app.state.db, NewJob::new(kind, json!({"message": "12"})).max_attempts(5), now)
+            .await
+            .expect("e")
+    else {
+        panic!("not created");
+    };
+    let r = runner.run_once().await.expect("run");
+    assert_eq!((r.dead, r.retried), (1, 0), "{r:?}");
+    let job = jobs::get(&app.state.db, id).await.expect("db").expect("job");
+    assert_eq!(job.status, JobStatus::Dead);
+    let why = job.last_error.unwrap_or_default();
+    assert!(why.contains("payload") && why.contains("message_id"), "{why}");
+}
+
 /// Two runners with their own connections drain 1,000 jobs concurrently: each runs exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_runners_never_run_the_same_job() {

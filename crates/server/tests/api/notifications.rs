@@ -157,7 +157,12 @@ async fn three_retries_then_dead_and_a_sent_message_is_never_sent_again() {
     // a stray run of the job does not resurrect a dead message
     let up = Arc::new(Flaky { name: "up", failures: 0, calls: AtomicUsize::new(0) });
     let state = with_providers(&app, vec![up.clone()]);
-    aglis_server::notifications::dispatch::send_job(state.clone(), json!({"message_id": id})).await.expect("no-op");
+    aglis_server::notifications::dispatch::send_job(
+        state.clone(),
+        aglis_server::notifications::service::SendPayload { message_id: id },
+    )
+    .await
+    .expect("no-op");
     assert_eq!(up.calls.load(Ordering::SeqCst), 0);
 
     // re-queued through the API, it is sent exactly once
