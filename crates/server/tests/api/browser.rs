@@ -119,9 +119,12 @@ impl Browser {
                 Err(e) if Instant::now() < deadline => {
                     let kind = e["value"]["error"].as_str().unwrap_or_default();
                     // Chromium also answers "unknown error … Node with given id does not belong to
-                    // the document" when the page is replaced between the find and the action.
-                    let replaced =
-                        e["value"]["message"].as_str().is_some_and(|m| m.contains("does not belong to the document"));
+                    // the document" or "aborted by navigation" when the page is replaced between
+                    // the find and the action.
+                    let replaced = kind == "aborted by navigation"
+                        || e["value"]["message"]
+                            .as_str()
+                            .is_some_and(|m| m.contains("does not belong to the document"));
                     assert!(
                         kind == "stale element reference" || kind == "no such element" || replaced,
                         "{css}{action}: {e}"
@@ -173,6 +176,20 @@ impl Browser {
 
     async fn text(&self, css: &str) -> String {
         self.on(css, reqwest::Method::GET, "/text", Value::Null).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The text of `css` once it contains `needle` (the next page has loaded), or a failure
+    /// showing what it said instead after 10 s.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text(css).await;
+            if text.to_lowercase().contains(&needle.to_lowercase()) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "{css} never said {needle:?}: {text:?} at {}", self.url().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn url(&self) -> String {
@@ -273,13 +290,13 @@ async fn signup_journey(size: (u32, u32)) {
     let code = sent[0].fields["message"].split('*').nth(1).expect("code").to_owned();
     b.fill("input[name=code]", &code).await;
     b.click("form[action='/signup/confirm'] button").await;
-    let number = b.text(".big-number code").await;
+    let number = b.wait_text(".big-number code", "REG").await;
     assert!(number.starts_with("REG"), "{number}");
 
     b.click("a.button.primary").await;
     b.fill("input[name=phone]", "0812-5555-7788").await;
     b.click("form[action='/track'] button").await;
-    assert!(b.text("h2").await.contains("Rudi Hartono"));
+    b.wait_text("h2", "Rudi Hartono").await;
     let done_before = b.text("ol.steps").await;
 
     // Staff verify it in their browser.
@@ -296,8 +313,7 @@ async fn signup_journey(size: (u32, u32)) {
     staff.go(&app.url("/registrations?status=submitted")).await;
     staff.click("table a").await;
     staff.click("form[action$='/steps'] button").await; // the first next step: verified
-    let pill = staff.text(".page-head .pill").await;
-    assert!(pill.to_lowercase().contains("verifi"), "{pill} at {}", staff.url().await);
+    staff.wait_text(".page-head .pill", "verifi").await;
 
     // The applicant sees the new step.
     b.go(&app.url(&format!("/track?number={number}"))).await;
