@@ -133,6 +133,14 @@ pub fn parse_row(
     }
 }
 
+/// A holiday as typed: its day and name, or everything wrong with them.
+pub fn parse_holiday(date: &str, name: &str) -> Result<(NaiveDate, String), Vec<SlaInputError>> {
+    match (parse_day(date), parse_name(name)) {
+        (Ok(day), Ok(name)) => Ok((day, name)),
+        (d, n) => Err([d.err(), n.err()].into_iter().flatten().collect()),
+    }
+}
+
 /// A real date, `YYYY-MM-DD`, in [`YEARS`].
 pub fn parse_day(raw: &str) -> Result<NaiveDate, SlaInputError> {
     let raw = raw.trim();
@@ -197,6 +205,11 @@ mod tests {
         assert_eq!(parse_name(&"x".repeat(101)), Err(SlaInputError::Name));
         assert_eq!(parse_name("a\u{0}b"), Err(SlaInputError::Name));
         assert_eq!((check_year(2026), check_year(1999)), (Ok(2026), Err(SlaInputError::Year)));
+        assert_eq!(
+            parse_holiday("2026-08-17", " HUT RI "),
+            Ok((NaiveDate::from_ymd_opt(2026, 8, 17).expect("day"), "HUT RI".into()))
+        );
+        assert_eq!(parse_holiday("2026-02-30", ""), Err(vec![SlaInputError::Date, SlaInputError::Name]));
     }
 
     #[test]

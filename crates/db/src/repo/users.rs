@@ -119,18 +119,7 @@ pub async fn usernames(
     conn: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<std::collections::BTreeMap<i64, String>, DbError> {
-    if ids.is_empty() {
-        return Ok(std::collections::BTreeMap::new());
-    }
-    let rows: Vec<(i64, String)> = Entity::find()
-        .select_only()
-        .column(Column::Id)
-        .column(Column::Username)
-        .filter(Column::Id.is_in(ids.to_vec()))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
+    text_by_id(conn, ids, Column::Username).await
 }
 
 /// The full names of the accounts `ids`, in one query (ids without an account are left out).
@@ -138,13 +127,22 @@ pub async fn full_names(
     conn: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<std::collections::BTreeMap<i64, String>, DbError> {
+    text_by_id(conn, ids, Column::FullName).await
+}
+
+/// One text column of the accounts `ids`, by id.
+async fn text_by_id(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+    column: Column,
+) -> Result<std::collections::BTreeMap<i64, String>, DbError> {
     if ids.is_empty() {
         return Ok(std::collections::BTreeMap::new());
     }
     let rows: Vec<(i64, String)> = Entity::find()
         .select_only()
         .column(Column::Id)
-        .column(Column::FullName)
+        .column(column)
         .filter(Column::Id.is_in(ids.to_vec()))
         .into_tuple()
         .all(conn)

@@ -203,10 +203,7 @@ async fn add_holiday(
     meta: RequestMeta,
     ApiJson(req): ApiJson<HolidayIn>,
 ) -> AppResult<(StatusCode, Json<HolidayOut>)> {
-    let (day, name) = match (sla_input::parse_day(&req.date), sla_input::parse_name(&req.name)) {
-        (Ok(day), Ok(name)) => (day, name),
-        (d, n) => return Err([d.err(), n.err()].into_iter().flatten().collect::<Vec<_>>().into()),
-    };
+    let (day, name) = sla_input::parse_holiday(&req.date, &req.name)?;
     service::add(&state, day, &name).await?;
     audit::record(
         &state,

@@ -289,9 +289,9 @@ async fn add_holiday_form(
         };
         admin_page(&state, shell.clone(), year, s).await
     };
-    let (day, name) = match (sla_input::parse_day(&form.date), sla_input::parse_name(&form.name)) {
-        (Ok(day), Ok(name)) => (day, name),
-        (d, n) => return refuse([d.err(), n.err()].into_iter().flatten().collect(), service::this_year(&state)).await,
+    let (day, name) = match sla_input::parse_holiday(&form.date, &form.name) {
+        Ok(holiday) => holiday,
+        Err(bad) => return refuse(bad, service::this_year(&state)).await,
     };
     match service::add(&state, day, &name).await {
         Ok(()) => {

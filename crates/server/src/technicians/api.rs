@@ -356,8 +356,6 @@ async fn set_availability(
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<AvailabilityIn>,
 ) -> AppResult<StatusCode> {
-    service::check_availability_change(&state, auth.user.role, auth.user.id, id).await?;
-    let a = rules::parse_availability(&req.availability)?;
-    service::set_availability(&state, auth.user.role, auth.user.id, id, a).await?;
+    service::set_availability(&state, auth.user.role, auth.user.id, id, &req.availability).await??;
     Ok(StatusCode::NO_CONTENT)
 }

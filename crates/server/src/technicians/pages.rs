@@ -275,12 +275,8 @@ async fn set_availability(
     ApiForm(form): ApiForm<AvailabilityForm>,
 ) -> AppResult<Response> {
     let me = &staff.auth().user;
-    service::check_availability_change(&state, me.role, me.id, id).await?;
-    match rules::parse_availability(&form.availability) {
-        Ok(a) => {
-            service::set_availability(&state, me.role, me.id, id, a).await?;
-            Ok(Redirect::to(&format!("/technicians/{id}")).into_response())
-        }
+    match service::set_availability(&state, me.role, me.id, id, &form.availability).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/technicians/{id}")).into_response()),
         Err(e) => {
             let errors = FieldErrors::from([("availability".to_owned(), vec![message(&shell, &e)])]);
             let page = show_page(&state, shell, me.role, me.id, id, errors).await?;

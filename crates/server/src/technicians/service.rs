@@ -243,27 +243,26 @@ pub async fn linked_user(state: &AppState, f: &Full) -> AppResult<Option<User>> 
     })
 }
 
-/// 404 when technician `id` does not exist, 403 when `role`/`user_id` may not change their
-/// availability (see [`may_set_availability`]).
-pub async fn check_availability_change(state: &AppState, role: Role, user_id: i64, id: i64) -> AppResult<()> {
-    let t = technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
-    if !may_set_availability(role, user_id, &t) {
-        return Err(AppError::Forbidden("only supervisors or the technician themself".into()));
-    }
-    Ok(())
-}
-
-/// Sets technician `id`'s availability for `role`/`user_id` (see [`check_availability_change`]).
+/// Sets technician `id`'s availability to `raw` for `role`/`user_id`: 404 when there is no such
+/// technician, 403 when they may not (see [`may_set_availability`]), in that order before the value
+/// is read; a value that is no availability comes back as the inner error for the caller to say.
 pub async fn set_availability(
     state: &AppState,
     role: Role,
     user_id: i64,
     id: i64,
-    availability: Availability,
-) -> AppResult<()> {
-    check_availability_change(state, role, user_id, id).await?;
+    raw: &str,
+) -> AppResult<Result<(), TechnicianError>> {
+    let t = technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
+    if !may_set_availability(role, user_id, &t) {
+        return Err(AppError::Forbidden("only supervisors or the technician themself".into()));
+    }
+    let availability = match rules::parse_availability(raw) {
+        Ok(a) => a,
+        Err(e) => return Ok(Err(e)),
+    };
     technicians::set_availability(&state.db, id, availability.as_str(), state.now()).await?;
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// Makes deactivated technician `id` active again.
