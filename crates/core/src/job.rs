@@ -14,28 +14,13 @@ crate::str_enum! {
 
 crate::str_enum! {
     "job priority",
-    /// How urgent a job is. Claimed strictly in this order (critical first), then by due time.
+    /// How urgent a job is. Claimed strictly in this order (critical first), then by due time: stored as
+    /// its rank, lower first, so `ORDER BY priority` is an index scan.
     pub enum JobPriority {
-        Critical = "critical",
-        High = "high",
-        Normal = "normal",
-        Low = "low",
-    }
-}
-
-impl JobPriority {
-    /// The stored rank: lower runs first, so `ORDER BY priority` is an index scan.
-    pub fn rank(self) -> i16 {
-        match self {
-            JobPriority::Critical => 0,
-            JobPriority::High => 1,
-            JobPriority::Normal => 2,
-            JobPriority::Low => 3,
-        }
-    }
-
-    pub fn from_rank(rank: i16) -> Option<Self> {
-        JobPriority::ALL.iter().copied().find(|p| p.rank() == rank)
+        Critical = "critical" @ 0,
+        High = "high" @ 1,
+        Normal = "normal" @ 2,
+        Low = "low" @ 3,
     }
 }
 

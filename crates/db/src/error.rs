@@ -15,6 +15,10 @@ pub enum DbError {
 
 impl From<DbErr> for DbError {
     fn from(err: DbErr) -> Self {
+        if let DbErr::Type(msg) = err {
+            // A stored value that is not one of its enum's values (see `aglis_core::str_enum!`).
+            return DbError::Corrupt(msg);
+        }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(msg)) => DbError::Unique(msg),
             _ => DbError::Db(err),

@@ -71,49 +71,13 @@ pub enum Enqueued {
     Duplicate,
 }
 
-/// A job as the runner and the admin pages see it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Job {
-    pub id: i64,
-    pub kind: String,
-    pub payload: serde_json::Value,
-    pub priority: JobPriority,
-    pub status: JobStatus,
-    pub run_at: DateTime<Utc>,
-    /// Attempts started so far, including a running one.
-    pub attempts: i32,
-    pub max_attempts: i32,
-    pub locked_until: Option<DateTime<Utc>>,
-    pub locked_by: Option<String>,
-    pub last_error: Option<String>,
-    pub dedup_key: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-}
+/// A job as the runner and the admin pages see it: its row, with status and priority typed (string- and rank-backed enums); the payload stays the JSON text it was stored as.
+pub use crate::entity::jobs::Model as Job;
 
-impl TryFrom<jobs::Model> for Job {
-    type Error = DbError;
-    fn try_from(m: jobs::Model) -> Result<Self, DbError> {
-        Ok(Job {
-            payload: serde_json::from_str(&m.payload)
-                .map_err(|e| DbError::Corrupt(format!("job {} payload: {e}", m.id)))?,
-            priority: JobPriority::from_rank(m.priority)
-                .ok_or_else(|| DbError::Corrupt(format!("job {} priority {}", m.id, m.priority)))?,
-            status: m.status.parse().map_err(|e| DbError::Corrupt(format!("job {}: {e}", m.id)))?,
-            id: m.id,
-            kind: m.kind,
-            run_at: m.run_at,
-            attempts: m.attempts,
-            max_attempts: m.max_attempts,
-            locked_until: m.locked_until,
-            locked_by: m.locked_by,
-            last_error: m.last_error,
-            dedup_key: m.dedup_key,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-            finished_at: m.finished_at,
-        })
+impl jobs::Model {
+    /// The payload as JSON. A stored payload that is not JSON fails this job only, not the claim.
+    pub fn payload_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(&self.payload)
     }
 }
 
@@ -122,8 +86,8 @@ pub async fn enqueue(conn: &impl ConnectionTrait, job: NewJob, now: DateTime<Utc
     let model = jobs::ActiveModel {
         kind: Set(job.kind),
         payload: Set(job.payload.to_string()),
-        priority: Set(job.priority.rank()),
-        status: Set(JobStatus::Queued.as_str().to_owned()),
+        priority: Set(job.priority),
+        status: Set(JobStatus::Queued),
         run_at: Set(job.run_at.unwrap_or(now)),
         attempts: Set(0),
         max_attempts: Set(job.max_attempts),
@@ -150,12 +114,7 @@ pub async fn claim(
 ) -> Result<Vec<Job>, DbError> {
     bury_exhausted(conn, now).await?;
     let stmt = claim_statement(conn.get_database_backend(), worker, limit, lock_for, now);
-    let mut claimed = jobs::Model::find_by_statement(stmt)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Job::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut claimed = jobs::Model::find_by_statement(stmt).all(conn).await?;
     claimed.sort_by_key(|j| (j.priority, j.run_at, j.id));
     Ok(claimed)
 }
@@ -308,7 +267,7 @@ pub async fn requeue_dead(conn: &impl ConnectionTrait, id: i64, now: DateTime<Ut
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Job>, DbError> {
-    Entity::find_by_id(id).one(conn).await?.map(Job::try_from).transpose()
+    Ok(Entity::find_by_id(id).one(conn).await?)
 }
 
 /// Number of jobs in each state, in life-cycle order (queued, running, done, dead), zeros included.
@@ -361,7 +320,7 @@ pub async fn list(
         .limit(per_page)
         .all(conn)
         .await?;
-    let jobs = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>, _>>()?;
+    let jobs = rows;
     Ok((jobs, total))
 }
 

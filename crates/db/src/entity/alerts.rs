@@ -1,3 +1,4 @@
+use aglis_core::alerting::AlertStatus;
 use sea_orm::entity::prelude::*;
 
 /// One incident of one rule: from firing to resolved.
@@ -7,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub rule: String,
-    pub status: String,
+    pub status: AlertStatus,
     /// The measured value when it fired (`2.5 %`).
     pub value: String,
     pub detail: String,

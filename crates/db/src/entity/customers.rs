@@ -1,3 +1,5 @@
+use aglis_core::customer::CustomerStatus;
+use aglis_core::notification_catalog::Language;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -19,7 +21,7 @@ pub struct Model {
     pub package_id: i64,
     pub odp_id: Option<i64>,
     pub odp_port: Option<i32>,
-    pub status: String,
+    pub status: CustomerStatus,
     /// The portal account (role `customer`), when linked.
     pub user_id: Option<i64>,
     pub notes: String,
@@ -28,7 +30,7 @@ pub struct Model {
     pub suspended_at: Option<DateTimeUtc>,
     pub terminated_at: Option<DateTimeUtc>,
     /// `id` or `en`: the language messages to them are written in.
-    pub language: String,
+    pub language: Language,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,3 +1,4 @@
+use aglis_core::job::{JobPriority, JobStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,9 +9,9 @@ pub struct Model {
     pub kind: String,
     /// JSON text.
     pub payload: String,
-    /// [`aglis_core::job::JobPriority::rank`]: lower runs first.
-    pub priority: i16,
-    pub status: String,
+    /// Stored as its rank: lower runs first.
+    pub priority: JobPriority,
+    pub status: JobStatus,
     pub run_at: DateTimeUtc,
     pub attempts: i32,
     pub max_attempts: i32,

@@ -1,3 +1,4 @@
+use aglis_core::notification::MessageStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub message_id: i64,
-    pub status: String,
+    pub status: MessageStatus,
     pub detail: Option<String>,
     pub created_at: DateTimeUtc,
 }

@@ -1,3 +1,5 @@
+use aglis_core::job::JobPriority;
+use aglis_core::notification::{Channel, MessageStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -5,7 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub channel: String,
+    pub channel: Channel,
     /// `628…` for WhatsApp, an address for e-mail.
     pub recipient: String,
     pub subject: Option<String>,
@@ -13,8 +15,8 @@ pub struct Model {
     pub template_code: Option<String>,
     /// JSON object of the template's values.
     pub variables: Option<String>,
-    pub priority: i16,
-    pub status: String,
+    pub priority: JobPriority,
+    pub status: MessageStatus,
     pub provider: Option<String>,
     pub provider_message_id: Option<String>,
     /// Fonnte's `stateid`, bound by the first status callback that carries it.

@@ -1,3 +1,4 @@
+use aglis_core::network::OdpStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -12,7 +13,7 @@ pub struct Model {
     pub longitude: Option<f64>,
     pub total_ports: i32,
     pub used_ports: i32,
-    pub status: String,
+    pub status: OdpStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,3 +1,4 @@
+use aglis_core::registration::RegistrationStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub registration_id: i64,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub detail: String,
     pub actor_id: Option<i64>,
     pub at: DateTimeUtc,

@@ -1,3 +1,5 @@
+use aglis_core::notification_catalog::Language;
+use aglis_core::registration::RegistrationStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -15,7 +17,7 @@ pub struct Model {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub package_id: i64,
-    pub status: String,
+    pub status: RegistrationStatus,
     /// Why it was rejected or cancelled.
     pub reason: Option<String>,
     pub survey_at: Option<DateTimeUtc>,
@@ -25,7 +27,7 @@ pub struct Model {
     /// Set on approval: the customer (a prospect until activated).
     pub customer_id: Option<i64>,
     /// `id` or `en`: the language messages to them are written in.
-    pub language: String,
+    pub language: Language,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

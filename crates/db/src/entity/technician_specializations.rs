@@ -1,3 +1,4 @@
+use aglis_core::technician::Specialization;
 use sea_orm::entity::prelude::*;
 
 /// A field of work a technician specialises in (`aglis_core::technician::Specialization`).
@@ -7,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub technician_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub specialization: String,
+    pub specialization: Specialization,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,3 +1,4 @@
+use aglis_core::technician::WorkDay;
 use sea_orm::entity::prelude::*;
 
 /// A day of the week a technician works (`aglis_core::technician::WorkDay`); none stored means Monday to Saturday.
@@ -7,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub technician_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub day: String,
+    pub day: WorkDay,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

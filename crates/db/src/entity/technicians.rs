@@ -1,3 +1,4 @@
+use aglis_core::technician::{Availability, SkillLevel};
 use sea_orm::entity::prelude::*;
 
 /// Field technicians: a profile (linked to a user account when they log in), zone, capacity, availability.
@@ -10,12 +11,12 @@ pub struct Model {
     pub employee_id: String,
     pub full_name: String,
     pub phone: String,
-    pub skill_level: String,
+    pub skill_level: SkillLevel,
     pub work_zone: String,
     pub max_daily_tickets: i32,
     pub work_start: String,
     pub work_end: String,
-    pub availability: String,
+    pub availability: Availability,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

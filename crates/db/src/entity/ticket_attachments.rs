@@ -1,3 +1,4 @@
+use aglis_core::attachment::{AttachmentKind, FileType};
 use sea_orm::entity::prelude::*;
 
 /// A file attached to a ticket: the row names the object in the object store.
@@ -10,8 +11,9 @@ pub struct Model {
     pub object_key: String,
     pub filename: String,
     pub size: i64,
-    pub mime_type: String,
-    pub kind: String,
+    #[sea_orm(column_name = "mime_type")]
+    pub file_type: FileType,
+    pub kind: AttachmentKind,
     pub uploaded_by: Option<i64>,
     pub created_at: DateTimeUtc,
 }

@@ -1,3 +1,4 @@
+use aglis_core::ticket::TicketStatus;
 use sea_orm::entity::prelude::*;
 
 /// A ticket's history: creation, status changes, assignment, comments, escalations.
@@ -8,8 +9,8 @@ pub struct Model {
     pub id: i64,
     pub ticket_id: i64,
     pub kind: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<TicketStatus>,
+    pub to_status: Option<TicketStatus>,
     pub detail: String,
     pub actor_id: Option<i64>,
     pub at: DateTimeUtc,

@@ -1,3 +1,5 @@
+use aglis_core::ticket::{Priority, TicketStatus, TicketType};
+use aglis_core::ticket_sla::CalendarKind;
 use sea_orm::entity::prelude::*;
 
 /// Tickets; SLA targets are fixed at creation, `sla_due_at` is the resolution deadline as last computed.
@@ -9,10 +11,10 @@ pub struct Model {
     pub number: String,
     pub customer_id: Option<i64>,
     pub registration_id: Option<i64>,
-    pub ticket_type: String,
+    pub ticket_type: TicketType,
     pub category: String,
-    pub priority: String,
-    pub status: String,
+    pub priority: Priority,
+    pub status: TicketStatus,
     pub title: String,
     pub description: String,
     pub location: String,
@@ -20,7 +22,7 @@ pub struct Model {
     pub longitude: Option<f64>,
     pub lead_technician_id: Option<i64>,
     pub created_by: Option<i64>,
-    pub sla_calendar: String,
+    pub sla_calendar: CalendarKind,
     pub response_minutes: i32,
     pub resolution_minutes: i32,
     pub sla_due_at: Option<DateTimeUtc>,

@@ -1,3 +1,4 @@
+use aglis_core::permission::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub email: Option<String>,
     pub full_name: String,
     pub phone: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub is_active: bool,
     pub password_hash: String,
     pub failed_logins: i32,

@@ -125,7 +125,7 @@ pub async fn open(
 ) -> Result<Option<Alert>, DbError> {
     let res = alerts::ActiveModel {
         rule: Set(code.as_str().to_owned()),
-        status: Set(AlertStatus::Firing.as_str().to_owned()),
+        status: Set(AlertStatus::Firing),
         value: Set(value.chars().take(100).collect()),
         detail: Set(detail.chars().take(4000).collect()),
         started_at: Set(now),
@@ -210,7 +210,7 @@ pub async fn record_direct(conn: &impl ConnectionTrait, i: DirectIncident<'_>) -
     let status = if i.resolved_at.is_some() { AlertStatus::Resolved } else { AlertStatus::Firing };
     Ok(alerts::ActiveModel {
         rule: Set(i.code.as_str().to_owned()),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         value: Set(i.value.chars().take(100).collect()),
         detail: Set(i.detail.chars().take(4000).collect()),
         started_at: Set(i.started_at),

@@ -11,64 +11,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Customer {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub phone: String,
-    pub email: Option<String>,
-    pub ktp: Option<String>,
-    pub address: String,
-    pub city: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub package_id: i64,
-    pub odp_id: Option<i64>,
-    pub odp_port: Option<i32>,
-    pub status: CustomerStatus,
-    pub user_id: Option<i64>,
-    pub notes: String,
-    /// The language messages to them are written in.
-    pub language: Language,
-    pub registered_at: DateTime<Utc>,
-    pub activated_at: Option<DateTime<Utc>>,
-    pub suspended_at: Option<DateTime<Utc>>,
-    pub terminated_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<customers::Model> for Customer {
-    type Error = DbError;
-    fn try_from(m: customers::Model) -> Result<Self, DbError> {
-        Ok(Customer {
-            status: m.status.parse().map_err(|e| DbError::Corrupt(format!("customer {}: {e}", m.id)))?,
-            language: m.language.parse().map_err(|e| DbError::Corrupt(format!("customer {}: {e}", m.id)))?,
-            id: m.id,
-            code: m.code,
-            name: m.name,
-            phone: m.phone,
-            email: m.email,
-            ktp: m.ktp,
-            address: m.address,
-            city: m.city,
-            latitude: m.latitude,
-            longitude: m.longitude,
-            package_id: m.package_id,
-            odp_id: m.odp_id,
-            odp_port: m.odp_port,
-            user_id: m.user_id,
-            notes: m.notes,
-            registered_at: m.registered_at,
-            activated_at: m.activated_at,
-            suspended_at: m.suspended_at,
-            terminated_at: m.terminated_at,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
-    }
-}
+/// A customer is their row: status and language are read back typed (string-backed enums).
+pub use crate::entity::customers::Model as Customer;
 
 /// A customer's editable profile, checked by the caller.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,10 +92,10 @@ pub async fn create(
         package_id: Set(p.package_id),
         odp_id: Set(None),
         odp_port: Set(None),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         user_id: Set(None),
         notes: Set(p.notes),
-        language: Set(p.language.as_str().to_owned()),
+        language: Set(p.language),
         registered_at: Set(now),
         activated_at: Set(activated),
         suspended_at: Set(None),
@@ -164,7 +108,7 @@ pub async fn create(
     .await?;
     set_words(conn, model.id, &p.name).await?;
     add_event(conn, model.id, "created", &format!("{code} ({status})"), actor, now).await?;
-    Customer::try_from(model)
+    Ok(model)
 }
 
 /// Replaces the profile. `None` when there is no such customer.
@@ -189,7 +133,7 @@ pub async fn update_profile(
     a.longitude = Set(p.longitude);
     a.package_id = Set(p.package_id);
     a.notes = Set(p.notes);
-    a.language = Set(p.language.as_str().to_owned());
+    a.language = Set(p.language);
     a.updated_at = Set(now);
     let model = a.update(conn).await?;
     set_words(conn, id, &p.name).await?;
@@ -198,7 +142,7 @@ pub async fn update_profile(
         super::ticket_search::reindex_customer(conn, id, &p.name).await?;
     }
     add_event(conn, id, "updated", changes, actor, now).await?;
-    Ok(Some(model.try_into()?))
+    Ok(Some(model))
 }
 
 /// Moves a customer to `to` (checked by the caller), stamping its date.
@@ -255,11 +199,11 @@ pub async fn set_user(conn: &impl ConnectionTrait, id: i64, user_id: Option<i64>
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Customer>, DbError> {
-    Entity::find_by_id(id).one(conn).await?.map(Customer::try_from).transpose()
+    Ok(Entity::find_by_id(id).one(conn).await?)
 }
 
 pub async fn by_phone(conn: &impl ConnectionTrait, phone: &str) -> Result<Option<Customer>, DbError> {
-    Entity::find().filter(Column::Phone.eq(phone)).one(conn).await?.map(Customer::try_from).transpose()
+    Ok(Entity::find().filter(Column::Phone.eq(phone)).one(conn).await?)
 }
 
 /// `(id, name)` of the customers with `ids`, in one query (a page's worth).
@@ -278,11 +222,11 @@ pub async fn names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(i64,
 }
 
 pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Customer>, DbError> {
-    Entity::find().filter(Column::Code.eq(code)).one(conn).await?.map(Customer::try_from).transpose()
+    Ok(Entity::find().filter(Column::Code.eq(code)).one(conn).await?)
 }
 
 pub async fn by_user(conn: &impl ConnectionTrait, user_id: i64) -> Result<Option<Customer>, DbError> {
-    Entity::find().filter(Column::UserId.eq(user_id)).one(conn).await?.map(Customer::try_from).transpose()
+    Ok(Entity::find().filter(Column::UserId.eq(user_id)).one(conn).await?)
 }
 
 /// The next customer code of the day at `now` (see [`crate::codes::next`]).

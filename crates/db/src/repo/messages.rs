@@ -14,55 +14,8 @@ use sea_orm::{
     QuerySelect, QueryTrait, Set,
 };
 
-/// A message as the services and pages see it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    pub id: i64,
-    pub channel: Channel,
-    pub recipient: String,
-    pub subject: Option<String>,
-    pub body: String,
-    pub template_code: Option<String>,
-    pub priority: JobPriority,
-    pub status: MessageStatus,
-    pub provider: Option<String>,
-    pub provider_message_id: Option<String>,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub created_by: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub delivered_at: Option<DateTime<Utc>>,
-    pub read_at: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<messages::Model> for Message {
-    type Error = DbError;
-    fn try_from(m: messages::Model) -> Result<Self, DbError> {
-        let corrupt = |e: String| DbError::Corrupt(format!("message {}: {e}", m.id));
-        Ok(Message {
-            channel: m.channel.parse().map_err(|e: aglis_core::notification::UnknownValue| corrupt(e.to_string()))?,
-            status: m.status.parse().map_err(|e: aglis_core::notification::UnknownValue| corrupt(e.to_string()))?,
-            priority: JobPriority::from_rank(m.priority).ok_or_else(|| corrupt(format!("priority {}", m.priority)))?,
-            id: m.id,
-            recipient: m.recipient,
-            subject: m.subject,
-            body: m.body,
-            template_code: m.template_code,
-            provider: m.provider,
-            provider_message_id: m.provider_message_id,
-            attempts: m.attempts,
-            last_error: m.last_error,
-            created_by: m.created_by,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-            sent_at: m.sent_at,
-            delivered_at: m.delivered_at,
-            read_at: m.read_at,
-        })
-    }
-}
+/// A message is its row: channel, status and priority are read back typed (string- and rank-backed enums).
+pub use crate::entity::messages::Model as Message;
 
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -79,14 +32,14 @@ pub struct NewMessage {
 /// Records a queued message and the first event of its timeline.
 pub async fn create(conn: &impl ConnectionTrait, new: NewMessage, now: DateTime<Utc>) -> Result<Message, DbError> {
     let model = messages::ActiveModel {
-        channel: Set(new.channel.as_str().to_owned()),
+        channel: Set(new.channel),
         recipient: Set(new.recipient),
         subject: Set(new.subject),
         body: Set(new.body),
         template_code: Set(new.template_code),
         variables: Set(new.variables.map(|v| v.to_string())),
-        priority: Set(new.priority.rank()),
-        status: Set(MessageStatus::Queued.as_str().to_owned()),
+        priority: Set(new.priority),
+        status: Set(MessageStatus::Queued),
         attempts: Set(0),
         created_by: Set(new.created_by),
         created_at: Set(now),
@@ -98,11 +51,11 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewMessage, now: DateTime<
     add_event(conn, model.id, MessageStatus::Queued, None, now).await?;
     let words = aglis_core::notification::search_words(&model.recipient, model.subject.as_deref(), &model.body);
     super::word_search::write_words(conn, &super::word_search::MESSAGE_WORDS, model.id, words).await?;
-    Message::try_from(model)
+    Ok(model)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Message>, DbError> {
-    Entity::find_by_id(id).one(conn).await?.map(Message::try_from).transpose()
+    Ok(Entity::find_by_id(id).one(conn).await?)
 }
 
 async fn add_event(
@@ -114,7 +67,7 @@ async fn add_event(
 ) -> Result<(), DbError> {
     message_events::ActiveModel {
         message_id: Set(message_id),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         detail: Set(detail),
         created_at: Set(now),
         ..Default::default()
@@ -220,11 +173,10 @@ pub async fn apply_report(
     now: DateTime<Utc>,
 ) -> Result<Option<MessageStatus>, DbError> {
     let Some(model) = Entity::find_by_id(id).one(conn).await? else { return Ok(None) };
-    let current: MessageStatus =
-        model.status.parse().map_err(|e: aglis_core::notification::UnknownValue| DbError::Corrupt(e.to_string()))?;
+    let current = model.status;
     let Some(next) = apply_delivery_report(current, reported) else { return Ok(None) };
     let mut am: messages::ActiveModel = model.into();
-    am.status = Set(next.as_str().to_owned());
+    am.status = Set(next);
     am.updated_at = Set(now);
     match next {
         MessageStatus::Sent => am.sent_at = Set(Some(now)),
@@ -266,7 +218,7 @@ pub async fn list(conn: &impl ConnectionTrait, query: &MessageQuery) -> Result<L
     if let Some((ids, total, exact)) = found {
         let mut rows = Entity::find().filter(Column::Id.is_in(ids)).all(conn).await?;
         rows.sort_by_key(|r| std::cmp::Reverse(r.id));
-        let items = rows.into_iter().map(Message::try_from).collect::<Result<_, _>>()?;
+        let items = rows;
         return Ok(Listed { items, total, exact });
     }
     let select = Entity::find().filter(cond);
@@ -279,7 +231,7 @@ pub async fn list(conn: &impl ConnectionTrait, query: &MessageQuery) -> Result<L
         .limit(per_page)
         .all(conn)
         .await?;
-    let items = rows.into_iter().map(Message::try_from).collect::<Result<_, _>>()?;
+    let items = rows;
     Ok(Listed { items, total, exact })
 }
 
@@ -305,13 +257,11 @@ pub async fn find_by_provider_id(
     provider: &str,
     provider_message_id: &str,
 ) -> Result<Option<Message>, DbError> {
-    Entity::find()
+    Ok(Entity::find()
         .filter(Column::Provider.eq(provider))
         .filter(Column::ProviderMessageId.eq(provider_message_id))
         .one(conn)
-        .await?
-        .map(Message::try_from)
-        .transpose()
+        .await?)
 }
 
 /// The message a provider's delivery-state callbacks refer to by `state_id`.
@@ -320,13 +270,11 @@ pub async fn find_by_state_id(
     provider: &str,
     state_id: &str,
 ) -> Result<Option<Message>, DbError> {
-    Entity::find()
+    Ok(Entity::find()
         .filter(Column::Provider.eq(provider))
         .filter(Column::ProviderStateId.eq(state_id))
         .one(conn)
-        .await?
-        .map(Message::try_from)
-        .transpose()
+        .await?)
 }
 
 /// Binds a provider's delivery-state id to a message.

@@ -13,43 +13,12 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Odp {
-    pub id: i64,
-    pub code: String,
-    pub area: String,
-    pub location: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub total_ports: i32,
-    pub used_ports: i32,
-    pub status: OdpStatus,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+/// An ODP is its row: its status is read back typed (a string-backed enum).
+pub use crate::entity::odps::Model as Odp;
 
-impl Odp {
+impl odps::Model {
     pub fn free_ports(&self) -> i32 {
         Ord::max(self.total_ports - self.used_ports, 0)
-    }
-}
-
-impl TryFrom<odps::Model> for Odp {
-    type Error = DbError;
-    fn try_from(m: odps::Model) -> Result<Self, DbError> {
-        Ok(Odp {
-            status: m.status.parse().map_err(|e| DbError::Corrupt(format!("odp {}: {e}", m.id)))?,
-            id: m.id,
-            code: m.code,
-            area: m.area,
-            location: m.location,
-            latitude: m.latitude,
-            longitude: m.longitude,
-            total_ports: m.total_ports,
-            used_ports: m.used_ports,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
     }
 }
 
@@ -73,14 +42,14 @@ pub async fn create(conn: &impl ConnectionTrait, f: OdpFields, now: DateTime<Utc
         longitude: Set(f.longitude),
         total_ports: Set(f.total_ports),
         used_ports: Set(0),
-        status: Set(odp_status_for_use(f.status, 0, f.total_ports).as_str().to_owned()),
+        status: Set(odp_status_for_use(f.status, 0, f.total_ports)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
     .insert(conn)
-    .await?
-    .try_into()
+    .await
+    .map_err(DbError::from)
 }
 
 /// Changes an ODP's fields; the used count is kept and the status follows it.
@@ -99,13 +68,13 @@ pub async fn update(
     a.latitude = Set(f.latitude);
     a.longitude = Set(f.longitude);
     a.total_ports = Set(f.total_ports);
-    a.status = Set(odp_status_for_use(f.status, used, f.total_ports).as_str().to_owned());
+    a.status = Set(odp_status_for_use(f.status, used, f.total_ports));
     a.updated_at = Set(now);
-    Ok(Some(a.update(conn).await?.try_into()?))
+    Ok(Some(a.update(conn).await?))
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Odp>, DbError> {
-    Entity::find_by_id(id).one(conn).await?.map(Odp::try_from).transpose()
+    Ok(Entity::find_by_id(id).one(conn).await?)
 }
 
 pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbError> {
@@ -139,7 +108,7 @@ pub async fn list(conn: &impl ConnectionTrait, query: &OdpQuery) -> Result<(Vec<
         .limit(per_page)
         .all(conn)
         .await?;
-    Ok((rows.into_iter().map(Odp::try_from).collect::<Result<_, _>>()?, total))
+    Ok((rows, total))
 }
 
 /// Active ODPs with a free port, by area then code (for assigning customers).
@@ -151,7 +120,7 @@ pub async fn with_free_ports(conn: &impl ConnectionTrait) -> Result<Vec<Odp>, Db
         .order_by_asc(Column::Code)
         .all(conn)
         .await?;
-    rows.into_iter().map(Odp::try_from).collect()
+    Ok(rows)
 }
 
 /// Ports of `odp_id` held by customers who are not terminated.

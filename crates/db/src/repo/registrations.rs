@@ -14,58 +14,8 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Registration {
-    pub id: i64,
-    pub number: String,
-    pub full_name: String,
-    pub phone: String,
-    pub email: Option<String>,
-    pub address: String,
-    pub city: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub package_id: i64,
-    pub status: RegistrationStatus,
-    pub reason: Option<String>,
-    pub survey_at: Option<DateTime<Utc>>,
-    pub survey_feasible: Option<bool>,
-    pub odp_id: Option<i64>,
-    pub installation_at: Option<DateTime<Utc>>,
-    pub customer_id: Option<i64>,
-    /// The language the applicant signed up in; their messages use it.
-    pub language: Language,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<registrations::Model> for Registration {
-    type Error = DbError;
-    fn try_from(m: registrations::Model) -> Result<Self, DbError> {
-        Ok(Registration {
-            status: m.status.parse().map_err(|e| DbError::Corrupt(format!("registration {}: {e}", m.id)))?,
-            language: m.language.parse().map_err(|e| DbError::Corrupt(format!("registration {}: {e}", m.id)))?,
-            id: m.id,
-            number: m.number,
-            full_name: m.full_name,
-            phone: m.phone,
-            email: m.email,
-            address: m.address,
-            city: m.city,
-            latitude: m.latitude,
-            longitude: m.longitude,
-            package_id: m.package_id,
-            reason: m.reason,
-            survey_at: m.survey_at,
-            survey_feasible: m.survey_feasible,
-            odp_id: m.odp_id,
-            installation_at: m.installation_at,
-            customer_id: m.customer_id,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
-    }
-}
+/// An application is its row: status and language are read back typed (string-backed enums).
+pub use crate::entity::registrations::Model as Registration;
 
 /// What an applicant gives, checked by the caller.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -93,7 +43,7 @@ pub async fn add_event(
 ) -> Result<(), DbError> {
     registration_events::ActiveModel {
         registration_id: Set(id),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         detail: Set(detail.chars().take(1000).collect()),
         actor_id: Set(actor),
         at: Set(now),
@@ -121,8 +71,8 @@ pub async fn create(
         latitude: Set(a.latitude),
         longitude: Set(a.longitude),
         package_id: Set(a.package_id),
-        status: Set(RegistrationStatus::Submitted.as_str().to_owned()),
-        language: Set(a.language.as_str().to_owned()),
+        status: Set(RegistrationStatus::Submitted),
+        language: Set(a.language),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -130,7 +80,7 @@ pub async fn create(
     .insert(conn)
     .await?;
     add_event(conn, model.id, RegistrationStatus::Submitted, "", None, now).await?;
-    Registration::try_from(model)
+    Ok(model)
 }
 
 /// The fields a step sets besides the status.
@@ -186,25 +136,18 @@ pub async fn step(
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Registration>, DbError> {
-    Entity::find_by_id(id).one(conn).await?.map(Registration::try_from).transpose()
+    Ok(Entity::find_by_id(id).one(conn).await?)
 }
 
 pub async fn by_number(conn: &impl ConnectionTrait, number: &str) -> Result<Option<Registration>, DbError> {
-    Entity::find().filter(Column::Number.eq(number)).one(conn).await?.map(Registration::try_from).transpose()
+    Ok(Entity::find().filter(Column::Number.eq(number)).one(conn).await?)
 }
 
 /// Open (not closed) registrations of a phone number.
 pub async fn open_for_phone(conn: &impl ConnectionTrait, phone: &str) -> Result<Vec<Registration>, DbError> {
     let closed = [RegistrationStatus::Activated, RegistrationStatus::Rejected, RegistrationStatus::Cancelled]
         .map(|s| s.as_str());
-    Entity::find()
-        .filter(Column::Phone.eq(phone))
-        .filter(Column::Status.is_not_in(closed))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Registration::try_from)
-        .collect()
+    Ok(Entity::find().filter(Column::Phone.eq(phone)).filter(Column::Status.is_not_in(closed)).all(conn).await?)
 }
 
 /// The next registration number of the day at `now` (see [`crate::codes::next`]).
@@ -270,7 +213,7 @@ pub async fn list(conn: &impl ConnectionTrait, query: &RegistrationQuery) -> Res
         .limit(per_page)
         .all(conn)
         .await?;
-    Ok((rows.into_iter().map(Registration::try_from).collect::<Result<_, _>>()?, total))
+    Ok((rows, total))
 }
 
 /// Registrations per status (every status present).

@@ -3,7 +3,7 @@
 use crate::DbError;
 use crate::entity::technicians::{self, Column, Entity, Model};
 use crate::entity::{technician_areas, technician_skills, technician_specializations, technician_work_days, tickets};
-use aglis_core::technician::{Availability, Specialization, WorkDay};
+use aglis_core::technician::{Availability, SkillLevel, Specialization, WorkDay};
 use aglis_core::ticket::TicketStatus;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -21,7 +21,7 @@ pub struct Profile {
     pub user_id: Option<i64>,
     pub full_name: String,
     pub phone: String,
-    pub skill_level: String,
+    pub skill_level: SkillLevel,
     pub work_zone: String,
     pub max_daily_tickets: i32,
     pub work_start: String,
@@ -60,7 +60,7 @@ pub async fn create(
         max_daily_tickets: Set(p.max_daily_tickets),
         work_start: Set(p.work_start),
         work_end: Set(p.work_end),
-        availability: Set("available".into()),
+        availability: Set(Availability::Available),
         is_active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -110,7 +110,7 @@ pub async fn get_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Te
 pub async fn list(
     conn: &impl ConnectionTrait,
     zone: Option<&str>,
-    availability: Option<&str>,
+    availability: Option<Availability>,
 ) -> Result<Vec<Technician>, DbError> {
     let mut cond = Condition::all();
     if let Some(z) = zone {
@@ -125,7 +125,7 @@ pub async fn list(
 pub async fn set_availability(
     conn: &impl ConnectionTrait,
     id: i64,
-    availability: &str,
+    availability: Availability,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     let r = Entity::update_many()
@@ -193,10 +193,10 @@ pub async fn set_extras(conn: &impl ConnectionTrait, id: i64, x: &Extras) -> Res
         .exec(conn)
         .await?;
     if !x.specializations.is_empty() {
-        let rows = x.specializations.iter().map(|s| technician_specializations::ActiveModel {
-            technician_id: Set(id),
-            specialization: Set(s.as_str().to_owned()),
-        });
+        let rows = x
+            .specializations
+            .iter()
+            .map(|s| technician_specializations::ActiveModel { technician_id: Set(id), specialization: Set(*s) });
         technician_specializations::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
     technician_work_days::Entity::delete_many()
@@ -204,10 +204,8 @@ pub async fn set_extras(conn: &impl ConnectionTrait, id: i64, x: &Extras) -> Res
         .exec(conn)
         .await?;
     if !x.work_days.is_empty() {
-        let rows = x
-            .work_days
-            .iter()
-            .map(|d| technician_work_days::ActiveModel { technician_id: Set(id), day: Set(d.as_str().to_owned()) });
+        let rows =
+            x.work_days.iter().map(|d| technician_work_days::ActiveModel { technician_id: Set(id), day: Set(*d) });
         technician_work_days::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
     Ok(())
@@ -232,17 +230,14 @@ pub async fn extras_of(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<BTree
         .all(conn)
         .await?;
     for s in specs {
-        let v: Specialization =
-            s.specialization.parse().map_err(|e| DbError::Corrupt(format!("technician {}: {e}", s.technician_id)))?;
-        out.entry(s.technician_id).or_default().specializations.push(v);
+        out.entry(s.technician_id).or_default().specializations.push(s.specialization);
     }
     let days = technician_work_days::Entity::find()
         .filter(technician_work_days::Column::TechnicianId.is_in(ids.to_vec()))
         .all(conn)
         .await?;
     for d in days {
-        let v: WorkDay = d.day.parse().map_err(|e| DbError::Corrupt(format!("technician {}: {e}", d.technician_id)))?;
-        out.entry(d.technician_id).or_default().work_days.push(v);
+        out.entry(d.technician_id).or_default().work_days.push(d.day);
     }
     for x in out.values_mut() {
         x.specializations.sort();

@@ -8,36 +8,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Attachment {
-    pub id: i64,
-    pub ticket_id: i64,
-    pub object_key: String,
-    pub filename: String,
-    pub size: i64,
-    pub file_type: FileType,
-    pub kind: AttachmentKind,
-    pub uploaded_by: Option<i64>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl TryFrom<ticket_attachments::Model> for Attachment {
-    type Error = DbError;
-    fn try_from(m: ticket_attachments::Model) -> Result<Self, DbError> {
-        let bad = |e: aglis_core::notification::UnknownValue| DbError::Corrupt(format!("attachment {}: {e}", m.id));
-        Ok(Attachment {
-            file_type: m.mime_type.parse().map_err(bad)?,
-            kind: m.kind.parse().map_err(bad)?,
-            id: m.id,
-            ticket_id: m.ticket_id,
-            object_key: m.object_key,
-            filename: m.filename,
-            size: m.size,
-            uploaded_by: m.uploaded_by,
-            created_at: m.created_at,
-        })
-    }
-}
+/// An attachment is its row: file type and kind are read back typed (string-backed enums).
+pub use crate::entity::ticket_attachments::Model as Attachment;
 
 /// A stored object to record.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,33 +32,30 @@ pub async fn insert(conn: &impl ConnectionTrait, a: NewAttachment, now: DateTime
         object_key: Set(a.object_key),
         filename: Set(a.filename),
         size: Set(a.size),
-        mime_type: Set(a.file_type.as_str().to_owned()),
-        kind: Set(a.kind.as_str().to_owned()),
+        file_type: Set(a.file_type),
+        kind: Set(a.kind),
         uploaded_by: Set(a.uploaded_by),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(conn)
     .await?;
-    Attachment::try_from(model)
+    Ok(model)
 }
 
 /// A ticket's files, oldest first (at most [`MAX_PER_TICKET`]).
 pub async fn list(conn: &impl ConnectionTrait, ticket_id: i64) -> Result<Vec<Attachment>, DbError> {
-    Entity::find()
+    Ok(Entity::find()
         .filter(Column::TicketId.eq(ticket_id))
         .order_by_asc(Column::Id)
         .limit(MAX_PER_TICKET)
         .all(conn)
-        .await?
-        .into_iter()
-        .map(Attachment::try_from)
-        .collect()
+        .await?)
 }
 
 /// Attachment `id` of ticket `ticket_id` (`None` when it belongs to another ticket).
 pub async fn get(conn: &impl ConnectionTrait, ticket_id: i64, id: i64) -> Result<Option<Attachment>, DbError> {
-    Entity::find_by_id(id).filter(Column::TicketId.eq(ticket_id)).one(conn).await?.map(Attachment::try_from).transpose()
+    Ok(Entity::find_by_id(id).filter(Column::TicketId.eq(ticket_id)).one(conn).await?)
 }
 
 pub async fn count(conn: &impl ConnectionTrait, ticket_id: i64) -> Result<u64, DbError> {

@@ -13,74 +13,23 @@ use sea_orm::{
     QueryTrait, Set,
 };
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ticket {
-    pub id: i64,
-    pub number: String,
-    pub customer_id: Option<i64>,
-    pub registration_id: Option<i64>,
-    pub ticket_type: TicketType,
-    pub category: String,
-    pub priority: Priority,
-    pub status: TicketStatus,
-    pub title: String,
-    pub description: String,
-    pub location: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub lead_technician_id: Option<i64>,
-    pub created_by: Option<i64>,
-    pub targets: Targets,
-    pub sla_due_at: Option<DateTime<Utc>>,
-    pub first_response_at: Option<DateTime<Utc>>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub breached_at: Option<DateTime<Utc>>,
-    pub escalated_high_at: Option<DateTime<Utc>>,
-    pub escalated_critical_at: Option<DateTime<Utc>>,
-    pub completion: Option<serde_json::Value>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+/// A ticket is its row: its type, priority, status and calendar are stored as text and read back
+/// typed (string-backed enums, see `aglis_core::str_enum!`).
+pub use crate::entity::tickets::Model as Ticket;
 
-impl TryFrom<tickets::Model> for Ticket {
-    type Error = DbError;
-    fn try_from(m: tickets::Model) -> Result<Self, DbError> {
-        let bad = |e: aglis_core::notification::UnknownValue| DbError::Corrupt(format!("ticket {}: {e}", m.id));
-        Ok(Ticket {
-            ticket_type: m.ticket_type.parse().map_err(bad)?,
-            priority: m.priority.parse().map_err(bad)?,
-            status: m.status.parse().map_err(bad)?,
-            targets: Targets {
-                first_response: Duration::minutes(m.response_minutes.into()),
-                resolution: Duration::minutes(m.resolution_minutes.into()),
-                calendar: m.sla_calendar.parse().map_err(bad)?,
-            },
-            completion: m.completion.as_deref().and_then(|c| serde_json::from_str(c).ok()),
-            id: m.id,
-            number: m.number,
-            customer_id: m.customer_id,
-            registration_id: m.registration_id,
-            category: m.category,
-            title: m.title,
-            description: m.description,
-            location: m.location,
-            latitude: m.latitude,
-            longitude: m.longitude,
-            lead_technician_id: m.lead_technician_id,
-            created_by: m.created_by,
-            sla_due_at: m.sla_due_at,
-            first_response_at: m.first_response_at,
-            started_at: m.started_at,
-            resolved_at: m.resolved_at,
-            closed_at: m.closed_at,
-            breached_at: m.breached_at,
-            escalated_high_at: m.escalated_high_at,
-            escalated_critical_at: m.escalated_critical_at,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
+impl tickets::Model {
+    /// The SLA targets fixed when the ticket was created.
+    pub fn targets(&self) -> Targets {
+        Targets {
+            first_response: Duration::minutes(self.response_minutes.into()),
+            resolution: Duration::minutes(self.resolution_minutes.into()),
+            calendar: self.sla_calendar,
+        }
+    }
+
+    /// The readings the technician recorded on completion, when there are any.
+    pub fn completion_readings(&self) -> Option<serde_json::Value> {
+        self.completion.as_deref().and_then(|c| serde_json::from_str(c).ok())
     }
 }
 
@@ -115,8 +64,8 @@ pub async fn add_event(
     ticket_events::ActiveModel {
         ticket_id: Set(ticket_id),
         kind: Set(kind.to_owned()),
-        from_status: Set(change.map(|c| c.0.as_str().to_owned())),
-        to_status: Set(change.map(|c| c.1.as_str().to_owned())),
+        from_status: Set(change.map(|c| c.0)),
+        to_status: Set(change.map(|c| c.1)),
         detail: Set(detail.chars().take(4000).collect()),
         actor_id: Set(actor),
         at: Set(now),
@@ -141,10 +90,10 @@ pub async fn create(
         number: Set(number.to_owned()),
         customer_id: Set(t.customer_id),
         registration_id: Set(t.registration_id),
-        ticket_type: Set(t.ticket_type.as_str().to_owned()),
+        ticket_type: Set(t.ticket_type),
         category: Set(t.category),
-        priority: Set(t.priority.as_str().to_owned()),
-        status: Set(TicketStatus::Open.as_str().to_owned()),
+        priority: Set(t.priority),
+        status: Set(TicketStatus::Open),
         title: Set(t.title),
         description: Set(t.description),
         location: Set(t.location),
@@ -152,7 +101,7 @@ pub async fn create(
         longitude: Set(t.longitude),
         lead_technician_id: Set(None),
         created_by: Set(actor),
-        sla_calendar: Set(targets.calendar.as_str().to_owned()),
+        sla_calendar: Set(targets.calendar),
         response_minutes: Set(minutes(targets.first_response)),
         resolution_minutes: Set(minutes(targets.resolution)),
         sla_due_at: Set(sla_due_at),
@@ -176,7 +125,7 @@ pub async fn create(
         None => None,
     };
     super::ticket_search::index_ticket(conn, model.id, &model.title, customer_name.as_deref().unwrap_or("")).await?;
-    Ticket::try_from(model)
+    Ok(model)
 }
 
 /// The next ticket number of the day at `now` (see [`crate::codes::next`]).
@@ -206,7 +155,7 @@ pub async fn highest_number(conn: &impl ConnectionTrait, prefix: &str) -> Result
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Ticket>, DbError> {
-    Entity::find_by_id(id).one(conn).await?.map(Ticket::try_from).transpose()
+    Ok(Entity::find_by_id(id).one(conn).await?)
 }
 
 /// Moves ticket `id` from `from` to `to`, stamping the step's times, opening or closing an SLA
@@ -458,7 +407,7 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
         .await?;
     let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
     let (total, exact) = super::capped_count(conn, inner, TOTAL_CAP).await?;
-    Ok((rows.into_iter().map(Ticket::try_from).collect::<Result<_, _>>()?, total, exact))
+    Ok((rows, total, exact))
 }
 
 /// Tickets the SLA check looks at: still worked, clock running, and with an escalation or the
@@ -472,9 +421,7 @@ pub async fn for_sla_check(conn: &impl ConnectionTrait) -> Result<Vec<Ticket>, D
             .filter(Condition::any().add(Column::BreachedAt.is_null()).add(Column::EscalatedCriticalAt.is_null()))
             .all(conn)
             .await?;
-        for row in rows {
-            out.push(Ticket::try_from(row)?);
-        }
+        out.extend(rows);
     }
     out.sort_by_key(|t| t.id);
     Ok(out)

@@ -11,7 +11,8 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-/// An account without its password hash.
+/// An account without its password hash and second-factor secret: the one type of the data layer
+/// that is not its row, so that those never reach a handler, a template or a log line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: i64,
@@ -50,11 +51,10 @@ impl User {
     }
 }
 
-impl TryFrom<users::Model> for User {
-    type Error = DbError;
-    fn try_from(m: users::Model) -> Result<Self, DbError> {
-        Ok(User {
-            role: m.role.parse().map_err(|e| DbError::Corrupt(format!("user {}: {e}", m.id)))?,
+impl From<users::Model> for User {
+    fn from(m: users::Model) -> Self {
+        User {
+            role: m.role,
             id: m.id,
             username: m.username,
             email: m.email,
@@ -69,7 +69,7 @@ impl TryFrom<users::Model> for User {
             totp_enabled_at: m.totp_enabled_at,
             last_failed_at: m.last_failed_at,
             locked_forever: m.locked_forever,
-        })
+        }
     }
 }
 
@@ -90,7 +90,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc
         email: Set(new.email),
         full_name: Set(new.full_name),
         phone: Set(new.phone),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role),
         is_active: Set(true),
         password_hash: Set(new.password_hash),
         failed_logins: Set(0),
@@ -107,11 +107,11 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc
     }
     .insert(conn)
     .await?;
-    User::try_from(model)
+    Ok(User::from(model))
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>, DbError> {
-    Entity::find_by_id(id).one(conn).await?.map(User::try_from).transpose()
+    Ok(Entity::find_by_id(id).one(conn).await?.map(User::from))
 }
 
 /// The usernames of the accounts `ids`, in one query (ids without an account are left out).
@@ -156,7 +156,7 @@ pub async fn find_credentials(conn: &impl ConnectionTrait, username: &str) -> Re
         return Ok(None);
     };
     let hash = model.password_hash.clone();
-    Ok(Some((User::try_from(model)?, hash)))
+    Ok(Some((User::from(model), hash)))
 }
 
 /// Filters and paging for the user list.
@@ -195,7 +195,7 @@ pub async fn list(conn: &impl ConnectionTrait, query: &UserQuery) -> Result<(Vec
         .limit(per_page)
         .all(conn)
         .await?;
-    Ok((rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?, total))
+    Ok((rows.into_iter().map(User::from).collect(), total))
 }
 
 /// Fields an edit may change; `None` leaves a field as it is.
@@ -229,7 +229,7 @@ pub async fn update(
         am.phone = Set(v);
     }
     if let Some(v) = changes.role {
-        am.role = Set(v.as_str().to_owned());
+        am.role = Set(v);
     }
     if let Some(v) = changes.is_active {
         am.is_active = Set(v);
@@ -241,7 +241,7 @@ pub async fn update(
         }
     }
     am.updated_at = Set(now);
-    Ok(Some(User::try_from(am.update(conn).await?)?))
+    Ok(Some(User::from(am.update(conn).await?)))
 }
 
 /// Replaces the password hash and clears any lockout. `false` when the user does not exist.
@@ -274,7 +274,7 @@ pub async fn record_login_success(conn: &impl ConnectionTrait, id: i64, now: Dat
 /// `FOR UPDATE`; SQLite's single writer serialises write transactions anyway), so two failed
 /// sign-ins at once count twice.
 pub async fn get_for_update(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>, DbError> {
-    Entity::find_by_id(id).lock_exclusive().one(conn).await?.map(User::try_from).transpose()
+    Ok(Entity::find_by_id(id).lock_exclusive().one(conn).await?.map(User::from))
 }
 
 /// Stores the lockout counters.
@@ -303,15 +303,15 @@ fn with_lockout(update: sea_orm::UpdateMany<Entity>, state: &lockout::State) -> 
 
 /// Active admins, to tell about a locked account.
 pub async fn active_admins(conn: &impl ConnectionTrait) -> Result<Vec<User>, DbError> {
-    Entity::find()
+    Ok(Entity::find()
         .filter(Column::Role.eq(Role::Admin.as_str()))
         .filter(Column::IsActive.eq(true))
         .order_by_asc(Column::Id)
         .all(conn)
         .await?
         .into_iter()
-        .map(User::try_from)
-        .collect()
+        .map(User::from)
+        .collect())
 }
 
 /// Number of active accounts per role, every role present (zeros included).

@@ -4,6 +4,7 @@ use crate::auth::extract::{Staff, perm};
 use crate::error::AppResult;
 use crate::state::AppState;
 use aglis_core::schedule::JAKARTA;
+use aglis_core::technician::Availability;
 use aglis_db::repo::{customers, registrations, technicians, tickets};
 use axum::Json;
 use axum::extract::State;
@@ -96,7 +97,7 @@ async fn dashboard(State(state): State<AppState>, _staff: Staff<perm::DashboardV
             .collect(),
         registrations_waiting: regs.iter().filter(|(s, _)| !s.is_final()).map(|(_, n)| n).sum(),
         technicians_available: u64::try_from(
-            techs.iter().filter(|t| t.is_active && t.availability == "available").count(),
+            techs.iter().filter(|t| t.is_active && t.availability == Availability::Available).count(),
         )
         .unwrap_or(0),
         technicians_total: u64::try_from(techs.len()).unwrap_or(0),

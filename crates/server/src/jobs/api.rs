@@ -43,10 +43,12 @@ pub struct JobOut {
 
 impl From<Job> for JobOut {
     fn from(j: Job) -> Self {
+        // Shown as stored when it is not JSON (the runner fails such a job with that reason).
+        let payload = j.payload_json().unwrap_or_else(|_| serde_json::Value::String(j.payload.clone()));
         JobOut {
             id: j.id,
             kind: j.kind,
-            payload: j.payload,
+            payload,
             priority: j.priority.as_str().to_owned(),
             status: j.status.as_str().to_owned(),
             run_at: j.run_at,

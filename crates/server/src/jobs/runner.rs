@@ -113,7 +113,10 @@ impl Runner {
             return Err(JobError::Failed(format!("no handler for job kind `{}`", job.kind)));
         };
         // A panicking handler is a failed attempt, not a dead runner.
-        let fut = handler(self.state.clone(), job.payload.clone());
+        // Stored text that is not JSON stays so: no retry can help.
+        let payload =
+            job.payload_json().map_err(|e| JobError::GiveUp(format!("the stored payload is not JSON: {e}")))?;
+        let fut = handler(self.state.clone(), payload);
         match tokio::spawn(fut).await {
             Ok(result) => result,
             Err(e) => Err(JobError::Failed(format!("handler panicked: {e}"))),

@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
-use aglis_core::alerting::{ErrorStatus, RuleCode, duration, muted};
+use aglis_core::alerting::{AlertStatus, ErrorStatus, RuleCode, duration, muted};
 use aglis_db::repo::alerts::{self, Alert, Rule};
 use aglis_db::repo::error_groups;
 use axum::Json;
@@ -46,8 +46,8 @@ pub struct AlertOut {
     pub id: i64,
     /// The rule's code, e.g. `error_rate`.
     pub rule: String,
-    /// `firing` or `resolved`.
-    pub status: String,
+    #[schema(inline)]
+    pub status: AlertStatus,
     /// The measured value when it fired or was last notified, with its unit.
     pub value: String,
     pub detail: String,

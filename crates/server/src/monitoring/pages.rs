@@ -169,7 +169,7 @@ async fn alert_rows(state: &AppState, shell: &Shell, list: Vec<Alert>) -> AppRes
             duration: span(duration(a.started_at, a.resolved_at, now).num_milliseconds(), shell.lang),
             started: shell.local_time(&a.started_at),
             resolved: a.resolved_at.as_ref().map(|t| shell.local_time(t)).unwrap_or_default(),
-            firing: a.status == AlertStatus::Firing.as_str(),
+            firing: a.status == AlertStatus::Firing,
             acknowledged: a.acknowledged_at.map(|at| {
                 let by = a.acknowledged_by.and_then(|id| who.get(&id).cloned()).unwrap_or_else(|| "—".into());
                 format!("{by} · {}", shell.local_time(&at))

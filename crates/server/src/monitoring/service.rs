@@ -250,7 +250,7 @@ pub async fn acknowledge(state: &AppState, auth: &Authenticated, meta: &RequestM
     let Some(alert) = alerts::get(&state.db, id).await? else {
         return Err(AppError::not_found("alert"));
     };
-    if alert.status != AlertStatus::Firing.as_str() {
+    if alert.status != AlertStatus::Firing {
         return Err(AppError::Conflict {
             detail: "the alert is resolved already; only a firing alert can be acknowledged".into(),
             fields: FieldErrors::new(),

@@ -153,7 +153,7 @@ async fn record(
     let (recent, _) = alerts::history(&state.db, Some(RuleCode::Database), 1, 5).await?;
     if recent
         .iter()
-        .any(|a| a.direct && a.status == AlertStatus::Resolved.as_str() && a.resolved_at.is_some_and(|r| r >= started))
+        .any(|a| a.direct && a.status == AlertStatus::Resolved && a.resolved_at.is_some_and(|r| r >= started))
     {
         return Ok(());
     }

@@ -212,7 +212,8 @@ async fn requeue(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventOut {
-    pub status: String,
+    #[schema(inline)]
+    pub status: MessageStatus,
     pub detail: Option<String>,
     pub at: DateTime<Utc>,
 }

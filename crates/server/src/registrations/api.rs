@@ -96,7 +96,8 @@ async fn list(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepOut {
-    pub status: String,
+    #[schema(inline)]
+    pub status: RegistrationStatus,
     pub detail: String,
     pub at: DateTime<Utc>,
 }

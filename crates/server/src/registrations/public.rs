@@ -176,7 +176,7 @@ impl TrackPage {
     /// When the registration reached `s`, if it did.
     fn reached(&self, s: &RegistrationStatus) -> Option<chrono::DateTime<chrono::Utc>> {
         let (_, events) = self.found.as_ref()?;
-        events.iter().find(|e| e.status == s.as_str()).map(|e| e.at)
+        events.iter().find(|e| e.status == *s).map(|e| e.at)
     }
 }
 

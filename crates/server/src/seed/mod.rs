@@ -134,7 +134,7 @@ pub async fn customers(db: &DatabaseConnection, count: usize, now: DateTime<Utc>
                 package_id: Set(packages[rng.next(packages.len())]),
                 odp_id: Set(None),
                 odp_port: Set(None),
-                status: Set(status.as_str().into()),
+                status: Set(status),
                 user_id: Set(None),
                 notes: Set(String::new()),
                 registered_at: Set(registered),

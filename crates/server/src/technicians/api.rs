@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
-use aglis_core::technician::{self as rules, Availability, CheckedProfile, RawProfile, TechnicianError};
+use aglis_core::technician::{self as rules, Availability, CheckedProfile, RawProfile, SkillLevel, TechnicianError};
 use aglis_db::repo::technicians::TechnicianQuery;
 use axum::Json;
 use axum::extract::State;
@@ -44,8 +44,8 @@ pub struct TechnicianOut {
     pub user_id: Option<i64>,
     pub full_name: String,
     pub phone: String,
-    /// junior, senior, expert or specialist.
-    pub skill_level: String,
+    #[schema(inline)]
+    pub skill_level: SkillLevel,
     /// The home zone.
     pub work_zone: String,
     /// Further service areas besides the home zone.
@@ -60,9 +60,8 @@ pub struct TechnicianOut {
     pub work_end: String,
     /// mon … sun.
     pub work_days: Vec<String>,
-    /// available, busy, break, offline or on_leave.
-    #[schema(value_type = Availability, inline)]
-    pub availability: String,
+    #[schema(inline)]
+    pub availability: Availability,
     pub is_active: bool,
     /// Active tickets they lead.
     pub load: i64,

@@ -62,7 +62,7 @@ pub async fn seed_demo_profiles(state: &AppState) -> anyhow::Result<()> {
             work_days: days.to_vec(),
         };
         technicians::set_extras(&state.db, t.id, &extras).await?;
-        technicians::set_availability(&state.db, t.id, availability.as_str(), now).await?;
+        technicians::set_availability(&state.db, t.id, *availability, now).await?;
     }
     Ok(())
 }

@@ -80,7 +80,7 @@ impl TechForm {
             phone: crate::pages::local_phone(&f.t.phone),
             work_zone: f.t.work_zone.clone(),
             areas: f.extras.areas.join(", "),
-            skill_level: f.t.skill_level.clone(),
+            skill_level: f.t.skill_level.as_str().to_owned(),
             max_daily_tickets: f.t.max_daily_tickets.to_string(),
             work_start: f.t.work_start.clone(),
             work_end: f.t.work_end.clone(),
@@ -89,7 +89,7 @@ impl TechForm {
             skills: f.skills.iter().filter(|(c, _)| known(c)).map(|(c, l)| (c.clone(), l.to_string())).collect(),
             custom: f.skills.iter().filter(|(c, _)| !known(c)).map(|(c, l)| (c.clone(), l.to_string())).collect(),
             user_id: f.t.user_id.map(|u| u.to_string()).unwrap_or_default(),
-            availability: f.t.availability.clone(),
+            availability: f.t.availability.as_str().to_owned(),
         }
     }
 

@@ -53,14 +53,13 @@ trait Labels {
     }
 
     /// The badge's classes for an availability.
-    fn avail_class(&self, a: &str) -> &'static str {
-        match a.parse::<Availability>() {
-            Ok(Availability::Available) => "pill ok avail-available",
-            Ok(Availability::Busy) => "pill prio-high avail-busy",
-            Ok(Availability::Break) => "pill tkt-open avail-break",
-            Ok(Availability::Offline) => "pill off avail-offline",
-            Ok(Availability::OnLeave) => "pill tkt-assigned avail-on_leave",
-            Err(_) => "pill",
+    fn avail_class(&self, a: &Availability) -> &'static str {
+        match a {
+            Availability::Available => "pill ok avail-available",
+            Availability::Busy => "pill prio-high avail-busy",
+            Availability::Break => "pill tkt-open avail-break",
+            Availability::Offline => "pill off avail-offline",
+            Availability::OnLeave => "pill tkt-assigned avail-on_leave",
         }
     }
 
@@ -164,7 +163,7 @@ async fn list(
     let everyone = technicians::list(&state.reads, None, None).await?;
     let counts = Availability::ALL
         .iter()
-        .map(|a| (*a, everyone.iter().filter(|t| t.is_active && t.availability == a.as_str()).count()))
+        .map(|a| (*a, everyone.iter().filter(|t| t.is_active && t.availability == *a).count()))
         .collect();
     let mut skills: Vec<String> = KNOWN_SKILLS.iter().map(|(c, _)| (*c).to_owned()).collect();
     for (_, code, _) in technicians::all_skills(&state.reads).await? {

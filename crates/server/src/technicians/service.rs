@@ -32,9 +32,7 @@ impl Full {
     }
 
     pub fn assignable(&self) -> bool {
-        self.t.is_active
-            && self.t.availability.parse::<Availability>().is_ok_and(Availability::takes_work)
-            && rules::has_room(self.load, self.t.max_daily_tickets)
+        self.t.is_active && self.t.availability.takes_work() && rules::has_room(self.load, self.t.max_daily_tickets)
     }
 }
 
@@ -130,7 +128,7 @@ fn split(p: &CheckedProfile, user_id: Option<i64>) -> (Profile, Extras) {
             user_id,
             full_name: p.full_name.clone(),
             phone: p.phone.clone(),
-            skill_level: p.skill_level.as_str().to_owned(),
+            skill_level: p.skill_level,
             work_zone: p.work_zone.clone(),
             max_daily_tickets: p.max_daily_tickets,
             work_start: p.work_start.clone(),
@@ -168,7 +166,7 @@ pub async fn create_technician(
         };
         technicians::set_extras(&txn, t.id, &extras).await?;
         if let Some(a) = availability.filter(|a| *a != Availability::Available) {
-            technicians::set_availability(&txn, t.id, a.as_str(), now).await?;
+            technicians::set_availability(&txn, t.id, a, now).await?;
         }
         txn.commit().await.map_err(DbError::from)?;
         return Ok(technicians::get(&state.db, t.id).await?.unwrap_or(t));
@@ -199,7 +197,7 @@ pub async fn update_technician(
     }
     technicians::set_extras(&txn, id, &extras).await?;
     if let Some(a) = availability {
-        technicians::set_availability(&txn, id, a.as_str(), now).await?;
+        technicians::set_availability(&txn, id, a, now).await?;
     }
     txn.commit().await.map_err(DbError::from)?;
     technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))
@@ -261,7 +259,7 @@ pub async fn set_availability(
         Ok(a) => a,
         Err(e) => return Ok(Err(e)),
     };
-    technicians::set_availability(&state.db, id, availability.as_str(), state.now()).await?;
+    technicians::set_availability(&state.db, id, availability, state.now()).await?;
     Ok(Ok(()))
 }
 

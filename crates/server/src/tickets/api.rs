@@ -8,6 +8,7 @@ use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use crate::tickets::service::{self, StepInput};
 use aglis_core::permission::Role;
+use aglis_core::technician::Availability;
 use aglis_core::ticket::{Priority, TicketStatus, TicketType};
 use aglis_core::ticket_draft;
 use aglis_db::repo::tickets::{self, NewTicket, Ticket, TicketQuery};
@@ -268,8 +269,8 @@ async fn show(
         .into_iter()
         .map(|e| EventOut {
             kind: e.kind,
-            from_status: e.from_status,
-            to_status: e.to_status,
+            from_status: e.from_status.map(|s| s.as_str().to_owned()),
+            to_status: e.to_status.map(|s| s.as_str().to_owned()),
             detail: e.detail,
             actor_id: e.actor_id,
             at: e.at,
@@ -282,7 +283,7 @@ async fn show(
         paused: v.clock.paused,
         breached: v.clock.breached(),
         due_at: v.clock.due_at,
-        calendar: v.t.targets.calendar.as_str().to_owned(),
+        calendar: v.t.targets().calendar.as_str().to_owned(),
     };
     let (first_response, completion) = (v.first_response.into(), v.completion);
     Ok(Json(TicketDetail { ticket: v.t.into(), team, sla, completion, first_response, history }))
@@ -352,7 +353,8 @@ pub struct SuggestionOut {
     pub employee_id: String,
     pub full_name: String,
     pub work_zone: String,
-    pub availability: String,
+    #[schema(inline)]
+    pub availability: Availability,
     pub load: i64,
     pub max_daily_tickets: i32,
     /// Sum of their levels in the skills the ticket's type calls for.
@@ -392,7 +394,7 @@ async fn suggestions(
         .map(|x| Candidate {
             id: x.id,
             work_zone: x.work_zone.clone(),
-            available: x.availability == "available",
+            available: x.availability == Availability::Available,
             load: load_of(x.id),
             capacity: i64::from(x.max_daily_tickets),
             skills: skills.remove(&x.id).unwrap_or_default(),
@@ -409,7 +411,7 @@ async fn suggestions(
                 employee_id: x.employee_id.clone(),
                 full_name: x.full_name.clone(),
                 work_zone: x.work_zone.clone(),
-                availability: x.availability.clone(),
+                availability: x.availability,
                 load: load_of(x.id),
                 max_daily_tickets: x.max_daily_tickets,
                 skill: r.skill,

@@ -3,6 +3,7 @@
 //! technician's queue and the escalation figures all have something to show.
 
 use crate::state::AppState;
+use aglis_core::technician::SkillLevel;
 use aglis_core::ticket::{Priority, TicketStatus, TicketType};
 use aglis_core::ticket_sla;
 use aglis_db::repo::customers::{CustomerQuery, list as list_customers};
@@ -15,25 +16,25 @@ use chrono::{DateTime, Duration, Utc};
 type Skills = &'static [(&'static str, i32)];
 
 /// (username, zone, level, skills)
-const TECHNICIANS: &[(&str, &str, &str, Skills)] = &[
+const TECHNICIANS: &[(&str, &str, SkillLevel, Skills)] = &[
     (
         "technician",
         "Karawang Barat",
-        "senior",
+        SkillLevel::Senior,
         &[("ftth_basic_install", 4), ("fiber_splicing", 3), ("speed_testing", 5)],
     ),
     (
         "teknisi.karawang1",
         "Karawang Barat",
-        "expert",
+        SkillLevel::Expert,
         &[("fiber_splicing", 5), ("backbone_fiber", 4), ("olt_management", 3)],
     ),
-    ("teknisi.karawang2", "Telukjambe", "junior", &[("ftth_basic_install", 3), ("speed_testing", 3)]),
-    ("teknisi.bekasi1", "Bekasi Timur", "senior", &[("ftth_basic_install", 4), ("wifi_setup", 4)]),
+    ("teknisi.karawang2", "Telukjambe", SkillLevel::Junior, &[("ftth_basic_install", 3), ("speed_testing", 3)]),
+    ("teknisi.bekasi1", "Bekasi Timur", SkillLevel::Senior, &[("ftth_basic_install", 4), ("wifi_setup", 4)]),
     (
         "teknisi.bekasi2",
         "Cikarang",
-        "specialist",
+        SkillLevel::Specialist,
         &[("backbone_fiber", 5), ("tower_climbing", 4), ("fiber_splicing", 5)],
     ),
 ];
@@ -83,7 +84,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             user_id: Some(user.id),
             full_name: user.full_name.clone(),
             phone: user.phone.clone().unwrap_or_default(),
-            skill_level: (*level).into(),
+            skill_level: *level,
             work_zone: (*zone).into(),
             max_daily_tickets: 8,
             work_start: "08:00".into(),
@@ -216,7 +217,7 @@ async fn history(
             continue;
         }
         let (mut t, cal) = open_ticket(state, customer, *ty, *priority, title, created).await?;
-        let targets = t.targets;
+        let targets = t.targets();
         let lead = &techs[tech % techs.len()];
         // The escalation steps and the breach the clock reached before the resolution.
         let clock = SlaClock::measure(&cal, created, targets.resolution, &[], resolved);

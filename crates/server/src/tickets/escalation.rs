@@ -51,7 +51,7 @@ pub async fn check(state: &AppState) -> AppResult<Checked> {
     let business = calendar(&state.db, CalendarKind::Business).await?;
     for t in tickets::for_sla_check(&state.db).await? {
         done.tickets += 1;
-        let cal = match t.targets.calendar {
+        let cal = match t.targets().calendar {
             CalendarKind::Always => &always,
             CalendarKind::Business => &business,
         };
@@ -76,7 +76,8 @@ pub async fn check(state: &AppState) -> AppResult<Checked> {
             priority = to;
         }
         if clock.breached() && t.breached_at.is_none() {
-            let at = instant_at(cal, t.created_at, &pauses, percent_of(t.targets.resolution, 100), now).unwrap_or(now);
+            let at =
+                instant_at(cal, t.created_at, &pauses, percent_of(t.targets().resolution, 100), now).unwrap_or(now);
             let txn = state.db.begin().await.map_err(DbError::from)?;
             if tickets::set_breached(&txn, t.id, at).await? {
                 tickets::add_event(&txn, t.id, "breached", None, "resolution SLA missed", None, at).await?;

@@ -28,7 +28,7 @@ pub async fn responded(
 
 /// The first-response clock of `t` at `now`.
 pub async fn first_response(conn: &impl ConnectionTrait, t: &Ticket, now: DateTime<Utc>) -> AppResult<FirstResponse> {
-    let cal = service::calendar(conn, t.targets.calendar).await?;
+    let cal = service::calendar(conn, t.targets().calendar).await?;
     let pauses = service::pauses(conn, t.id).await?;
     Ok(first_response_on(&cal, t, &pauses, now))
 }
@@ -40,7 +40,7 @@ pub fn first_response_on(
     pauses: &[aglis_core::sla::Pause],
     now: DateTime<Utc>,
 ) -> FirstResponse {
-    ticket_response::measure(cal, t.created_at, t.targets.first_response, pauses, t.first_response_at, now)
+    ticket_response::measure(cal, t.created_at, t.targets().first_response, pauses, t.first_response_at, now)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -15,6 +15,7 @@ use crate::state::AppState;
 use crate::tickets::service::{self, StepInput};
 use aglis_core::attachment::{self, AttachmentKind};
 use aglis_core::permission::{Permission, Role};
+use aglis_core::technician::Availability;
 use aglis_core::ticket::{self, Priority, StepFacts, StepRefused, TicketStatus, TicketType};
 use aglis_core::ticket_completion;
 use aglis_core::ticket_draft;
@@ -559,7 +560,7 @@ async fn show_page(
         due_at: clock.due_at,
         breached_at: t.breached_at.or(if clock.breached() { clock.due_at } else { None }),
         left: span(&shell, clock.remaining()),
-        calendar: shell.t_prefixed("ticket.calendar.", t.targets.calendar.as_str()),
+        calendar: shell.t_prefixed("ticket.calendar.", t.targets().calendar.as_str()),
         stopped: !t.status.is_active(),
     };
     let customer = match t.customer_id {
@@ -585,13 +586,13 @@ async fn show_page(
         .events
         .into_iter()
         .map(|e| {
-            let change = e.from_status.as_deref().zip(e.to_status.as_deref());
+            let change = e.from_status.zip(e.to_status).map(|(from, to)| (from.as_str(), to.as_str()));
             let said = crate::tickets::history::describe(shell.lang, &e.kind, change, &e.detail);
             EventRow { at: e.at, actor: name(e.actor_id), kind: e.kind, title: said.title, detail: said.detail }
         })
         .collect();
     // The steps the person's role allows from here; assignment from open has its own form.
-    let readings = readings_view(state, &shell, t.completion.as_ref(), who).await?;
+    let readings = readings_view(state, &shell, t.completion_readings().as_ref(), who).await?;
     let needed = ticket_completion::required(t.ticket_type);
     let facts = StepFacts { has_lead: true, has_reason: true };
     let allowed =
@@ -613,7 +614,7 @@ async fn show_page(
         let loads: BTreeMap<i64, i64> = tickets::active_load(&state.db, &ids).await?.into_iter().collect();
         let mut c: Vec<(Technician, i64)> =
             techs.into_iter().map(|x| (x.id, x)).map(|(id, x)| (x, loads.get(&id).copied().unwrap_or(0))).collect();
-        c.sort_by_key(|(x, load)| (x.availability != "available", *load >= i64::from(x.max_daily_tickets)));
+        c.sort_by_key(|(x, load)| (x.availability != Availability::Available, *load >= i64::from(x.max_daily_tickets)));
         c
     } else {
         Vec::new()

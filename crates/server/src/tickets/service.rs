@@ -9,6 +9,7 @@ use aglis_core::job::JobPriority;
 use aglis_core::notification_catalog::Language;
 use aglis_core::permission::Role;
 use aglis_core::sla::{Calendar, Pause, SlaClock};
+use aglis_core::technician::Availability;
 use aglis_core::ticket::{self, Actor, StepFacts, StepRefused, TicketStatus};
 use aglis_core::ticket_sla::{self, CalendarKind, TargetRow, Targets};
 use aglis_db::repo::tickets::{self, NewTicket, Ticket};
@@ -53,12 +54,12 @@ pub fn to_pauses(rows: &[aglis_db::entity::ticket_pauses::Model]) -> Vec<Pause> 
 
 /// The resolution clock of `t` at `now` on `cal` (stopped at its resolution).
 pub fn clock_on(cal: &Calendar, t: &Ticket, pauses: &[Pause], now: DateTime<Utc>) -> SlaClock {
-    SlaClock::measure(cal, t.created_at, t.targets.resolution, pauses, t.resolved_at.unwrap_or(now))
+    SlaClock::measure(cal, t.created_at, t.targets().resolution, pauses, t.resolved_at.unwrap_or(now))
 }
 
 /// The resolution clock of `t` at `now`.
 pub async fn resolution_clock(conn: &impl ConnectionTrait, t: &Ticket, now: DateTime<Utc>) -> AppResult<SlaClock> {
-    let cal = calendar(conn, t.targets.calendar).await?;
+    let cal = calendar(conn, t.targets().calendar).await?;
     Ok(clock_on(&cal, t, &pauses(conn, t.id).await?, now))
 }
 
@@ -279,7 +280,7 @@ pub async fn assign(state: &AppState, id: i64, lead: i64, members: &[i64], auth:
     let tech = technicians::get(&state.db, lead).await?.ok_or_else(|| {
         AppError::field("technician_id", crate::i18n::msg("val.unknown.technician", &[("id", &lead)]))
     })?;
-    if !tech.is_active || tech.availability != "available" {
+    if !tech.is_active || tech.availability != Availability::Available {
         return Err(AppError::taken("technician_id", format!("{} is {} now", tech.full_name, tech.availability)));
     }
     let load = tickets::active_load(&state.db, &[lead]).await?.first().map_or(0, |(_, n)| *n);

@@ -45,15 +45,15 @@ pub async fn view(
         return Err(AppError::not_found("ticket"));
     }
     let now = state.now();
-    let calendar = service::calendar_for_view(state, t.targets.calendar).await?;
+    let calendar = service::calendar_for_view(state, t.targets().calendar).await?;
     let children = ticket_detail::children(conn, id).await?;
     let pauses = service::to_pauses(&children.pauses);
     let clock = service::clock_on(&calendar, &t, &pauses, now);
     let first_response = first_response::first_response_on(&calendar, &t, &pauses, now);
     let who = service::actor(conn, auth, &t).await?;
-    let completion = match &t.completion {
-        Some(c) if !ticket_completion::may_see_secrets(who) => Some(ticket_completion::without_secrets(c)),
-        other => other.clone(),
+    let completion = match t.completion_readings() {
+        Some(c) if !ticket_completion::may_see_secrets(who) => Some(ticket_completion::without_secrets(&c)),
+        other => other,
     };
     Ok(TicketView {
         who,

@@ -14,7 +14,7 @@ async fn real_counts(app: &TestApp) -> Vec<(String, i64, u64)> {
     let all = customers::Entity::find().all(&app.state.db).await.expect("db");
     let mut counts = std::collections::BTreeMap::new();
     for c in all {
-        *counts.entry((c.status, c.package_id)).or_insert(0_u64) += 1;
+        *counts.entry((c.status.as_str().to_owned(), c.package_id)).or_insert(0_u64) += 1;
     }
     counts.into_iter().map(|((s, p), n)| (s, p, n)).collect()
 }
@@ -109,7 +109,10 @@ async fn totals_follow_every_change_and_searches_are_exact_in_order_or_say_they_
     // Within a status, newest first: the same set as the truth, ordered by sign-up date.
     let mut active_sitis: Vec<&customers::Model> = everyone
         .iter()
-        .filter(|c| c.status == "active" && c.name.split_whitespace().any(|w| w.to_lowercase().starts_with("siti")))
+        .filter(|c| {
+            c.status == CustomerStatus::Active
+                && c.name.split_whitespace().any(|w| w.to_lowercase().starts_with("siti"))
+        })
         .collect();
     active_sitis.sort_by_key(|c| std::cmp::Reverse((c.registered_at, c.id)));
     let newest = list(&app, &admin, "q=siti&status=active&sort=newest&per_page=50").await;

@@ -3,11 +3,13 @@
 use crate::helpers::{problem, spawn_app};
 use aglis_core::job::{JobPriority, JobStatus};
 use aglis_core::permission::Role;
-use aglis_db::TransactionTrait;
+use aglis_db::jobs::Job;
 use aglis_db::jobs::{self, Enqueued, NewJob};
+use aglis_db::{ConnectionTrait, DbError, TransactionTrait};
 use aglis_server::jobs::{Registry, Runner, builtin_registry};
 use chrono::Duration;
 use reqwest::StatusCode;
+use sea_orm::Statement;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -273,4 +275,65 @@ async fn supervisors_see_the_queue_but_only_admins_requeue_and_technicians_see_n
     assert_eq!(app.get("/api/v1/jobs/counts", Some(&sup)).await.status(), StatusCode::OK);
     problem(app.post_json("/api/v1/jobs/1/requeue", Some(&sup), &json!({})).await, 403).await;
     problem(app.get("/api/v1/jobs", Some(&tech)).await, 403).await;
+}
+
+/// The stored form of job `id`: `(priority, status)` as the columns hold them.
+async fn stored(app: &crate::helpers::TestApp, id: i64) -> (i16, String) {
+    let db = &app.state.db;
+    let sql = format!("SELECT priority, status FROM jobs WHERE id = {id}");
+    let row =
+        db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.expect("select").expect("row");
+    (row.try_get("", "priority").expect("priority"), row.try_get("", "status").expect("status"))
+}
+
+#[tokio::test]
+async fn statuses_are_stored_as_text_priorities_as_rank_and_both_read_back_typed() {
+    let app = spawn_app().await;
+    let now = app.state.now();
+    let Enqueued::Created(id) =
+        jobs::enqueue(&app.state.db, NewJob::new("x", json!({})).priority(JobPriority::High), now).await.expect("e")
+    else {
+        panic!("created")
+    };
+    assert_eq!(stored(&app, id).await, (1, "queued".to_owned()));
+    let job: Job = jobs::get(&app.state.db, id).await.expect("get").expect("job");
+    assert_eq!((job.priority, job.status), (JobPriority::High, JobStatus::Queued));
+    jobs::claim(&app.state.db, "w", 1, Duration::minutes(1), now).await.expect("claim");
+    assert_eq!(stored(&app, id).await, (1, "running".to_owned()));
+}
+
+#[tokio::test]
+async fn an_unknown_stored_status_is_an_error_naming_it_not_a_default() {
+    let app = spawn_app().await;
+    let now = app.state.now();
+    let Enqueued::Created(id) = jobs::enqueue(&app.state.db, NewJob::new("x", json!({})), now).await.expect("e") else {
+        panic!("created")
+    };
+    app.state.db.execute_unprepared(&format!("UPDATE jobs SET status = 'exploded' WHERE id = {id}")).await.expect("u");
+    match jobs::get(&app.state.db, id).await {
+        Err(DbError::Corrupt(msg)) => assert!(msg.contains("exploded"), "{msg}"),
+        other => panic!("expected a corrupt-value error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_payload_that_is_not_json_fails_its_job_alone() {
+    let app = spawn_app().await;
+    let now = app.state.now();
+    let mut registry = Registry::default();
+    registry.register("x", |_state, _payload| async { Ok::<(), String>(()) });
+    let runner = Runner::new(app.state.clone(), Arc::new(registry));
+    let enqueue = |n: i64| jobs::enqueue(&app.state.db, NewJob::new("x", json!({ "n": n })), now);
+    let (Enqueued::Created(bad), Enqueued::Created(good)) =
+        (enqueue(1).await.expect("e"), enqueue(2).await.expect("e"))
+    else {
+        panic!("created")
+    };
+    app.state.db.execute_unprepared(&format!("UPDATE jobs SET payload = 'n=1' WHERE id = {bad}")).await.expect("u");
+    let r = runner.run_once().await.expect("the claim does not fail");
+    assert_eq!((r.claimed, r.done, r.dead), (2, 1, 1));
+    let bad = jobs::get(&app.state.db, bad).await.expect("get").expect("job");
+    assert_eq!((bad.status, bad.attempts), (JobStatus::Dead, 1), "no retry can fix it");
+    assert!(bad.last_error.as_deref().is_some_and(|e| e.contains("not JSON")), "{:?}", bad.last_error);
+    assert_eq!(jobs::get(&app.state.db, good).await.expect("get").expect("job").status, JobStatus::Done);
 }

@@ -3,7 +3,7 @@
 //! is gone. The database rule is the watchdog's: it alerts directly while the database is down.
 
 use crate::helpers::{ClockExt, TestApp, on_postgres, spawn_app_with, temp_dir};
-use aglis_core::alerting::RuleCode;
+use aglis_core::alerting::{AlertStatus, RuleCode};
 use aglis_core::permission::Role;
 use aglis_db::repo::alerts::{self, RuleSettings};
 use aglis_integrations::email::fake::FakeSmtp;
@@ -140,7 +140,7 @@ async fn induced_500s_fire_the_error_rate_alert_once_and_it_resolves_once() {
     assert_eq!(rig.notices("Tingkat error"), ((1, 1), (1, 1)), "one notice each way");
     let history = rig.history(RuleCode::ErrorRate).await;
     assert_eq!(history.len(), 1);
-    assert_eq!(history[0].status, "resolved");
+    assert_eq!(history[0].status, AlertStatus::Resolved);
     assert!(history[0].value.ends_with('%'), "{}", history[0].value);
 }
 
@@ -419,7 +419,10 @@ async fn an_unreachable_database_is_alerted_directly_and_recorded_once_it_is_bac
     assert_eq!(rig.notices("Database tidak terjangkau"), ((1, 1), (1, 1)));
     let history = rig.history(RuleCode::Database).await;
     assert_eq!(history.len(), 1, "recorded once");
-    assert!(history[0].direct && history[0].status == "resolved" && history[0].notifications == 1, "{history:?}");
+    assert!(
+        history[0].direct && history[0].status == AlertStatus::Resolved && history[0].notifications == 1,
+        "{history:?}"
+    );
     // The direct notice never went through the queue.
     let queued = aglis_db::entity::messages::Entity::find().all(&rig.app.state.db).await.expect("messages");
     assert!(queued.iter().all(|m| !m.body.contains("PERINGATAN — Database")), "{queued:?}");

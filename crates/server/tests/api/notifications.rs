@@ -184,7 +184,7 @@ async fn the_message_and_its_job_commit_together() {
     let id = queue_one(&app.state).await;
     let (jobs, total) = aglis_db::jobs::list(&app.state.db, JobStatus::Queued, 1, 10).await.expect("list");
     assert_eq!(total, 1);
-    assert_eq!(jobs[0].payload["message_id"], id);
+    assert_eq!(jobs[0].payload_json().expect("JSON")["message_id"], id);
     assert_eq!(
         jobs[0].max_attempts,
         aglis_server::notifications::service::SEND_JOB_ATTEMPTS,

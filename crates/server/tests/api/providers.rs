@@ -161,8 +161,12 @@ async fn the_cloud_api_gets_the_exact_request_and_its_signed_callbacks_end_in_re
     meta.wait_for_callbacks(3 + 6, std::time::Duration::from_secs(10)).await;
     drain(&app).await;
     assert_eq!(status(&app, second).await, "read");
-    let steps: Vec<String> =
-        messages::events(&app.state.db, second).await.expect("db").into_iter().map(|e| e.status).collect();
+    let steps: Vec<String> = messages::events(&app.state.db, second)
+        .await
+        .expect("db")
+        .into_iter()
+        .map(|e| e.status.as_str().to_owned())
+        .collect();
     assert_eq!(steps, ["queued", "sent", "delivered", "read"]);
 }
 
@@ -232,8 +236,12 @@ async fn fonnte_callbacks_from_the_gateway_out_of_order_end_in_read() {
     assert!(calls.iter().all(|c| c.result == Ok(200)), "{calls:?}");
     drain(&app).await;
     assert_eq!(status(&app, id).await, "read");
-    let steps: Vec<String> =
-        messages::events(&app.state.db, id).await.expect("db").into_iter().map(|e| e.status).collect();
+    let steps: Vec<String> = messages::events(&app.state.db, id)
+        .await
+        .expect("db")
+        .into_iter()
+        .map(|e| e.status.as_str().to_owned())
+        .collect();
     assert_eq!(steps, ["queued", "sent", "read"], "the late `delivered` and `sent` changed nothing");
 }
 
@@ -285,8 +293,12 @@ async fn without_a_provider_messages_are_held_visibly_and_go_out_once_one_is_con
     // Looked at again later, still held (once in its history), nothing lost.
     app.clock.advance(Duration::minutes(6));
     runner.run_once().await.expect("run");
-    let steps: Vec<String> =
-        messages::events(&app.state.db, id).await.expect("db").into_iter().map(|e| e.status).collect();
+    let steps: Vec<String> = messages::events(&app.state.db, id)
+        .await
+        .expect("db")
+        .into_iter()
+        .map(|e| e.status.as_str().to_owned())
+        .collect();
     assert_eq!(steps, ["queued", "held"]);
 
     // The health check names the channel …

@@ -4,6 +4,7 @@
 
 use crate::helpers::{TestApp, problem, spawn_app};
 use aglis_core::permission::Role;
+use aglis_core::ticket::TicketStatus;
 use reqwest::StatusCode;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
@@ -376,7 +377,7 @@ async fn the_demo_has_technicians_and_tickets_in_every_state_some_escalated_or_b
     let t = &dash["tickets"];
     assert_eq!(t["by_status"]["open"], 2, "{dash}");
     for s in aglis_core::ticket::TicketStatus::ALL {
-        let real = rows.iter().filter(|r| r.status == s.as_str()).count();
+        let real = rows.iter().filter(|r| r.status == *s).count();
         assert_eq!(
             t["by_status"][s.as_str()].as_u64(),
             u64::try_from(real).ok(),
@@ -406,9 +407,9 @@ async fn the_load_seed_adds_tickets_over_two_years_beside_the_demo() {
     aglis_server::seed::tickets::seed(db, 1_460, now).await.expect("seed");
     let all = aglis_db::entity::tickets::Entity::find().all(db).await.expect("db");
     assert_eq!(all.len(), before + 1_460);
-    let active = all.iter().filter(|t| t.resolved_at.is_none() && t.status != "cancelled").count();
+    let active = all.iter().filter(|t| t.resolved_at.is_none() && t.status != TicketStatus::Cancelled).count();
     assert!(active > 0 && active < all.len() / 5, "mostly done, some still worked: {active}");
-    assert!(all.iter().any(|t| t.breached_at.is_some()) && all.iter().any(|t| t.status == "closed"));
+    assert!(all.iter().any(|t| t.breached_at.is_some()) && all.iter().any(|t| t.status == TicketStatus::Closed));
     let events = aglis_db::entity::ticket_events::Entity::find().all(db).await.expect("db");
     assert!(events.len() >= 1_460 + before, "each has its history");
     let (_, admin) = app.user_with_token("andi.seed", Role::Admin).await;
