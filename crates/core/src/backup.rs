@@ -30,6 +30,46 @@ pub fn parse_set_name(name: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(stamp, NAME_TIME).ok().map(|t| t.and_utc())
 }
 
+crate::str_enum! { "backup trigger",
+    /// Who asked for a backup.
+    pub enum Trigger {
+        Schedule = "schedule",
+        /// The admin page or the API.
+        Manual = "manual",
+        Cli = "cli",
+    }
+}
+
+crate::str_enum! { "backup status",
+    /// Where a backup set is: `running`, then `complete` or `failed`; `interrupted` when its process
+    /// died before it finished.
+    pub enum BackupStatus {
+        Running = "running",
+        Complete = "complete",
+        Failed = "failed",
+        Interrupted = "interrupted",
+    }
+}
+
+crate::str_enum! { "backup check",
+    /// Whether a complete set was restored into a scratch database and matched its fingerprint.
+    pub enum VerifyStatus {
+        Pending = "pending",
+        Passed = "passed",
+        Failed = "failed",
+    }
+}
+
+crate::str_enum! { "off-site copy",
+    /// The off-site copy of a complete set.
+    pub enum RemoteStatus {
+        /// No bucket is configured, or the copy has not been tried yet.
+        None = "none",
+        Uploaded = "uploaded",
+        Failed = "failed",
+    }
+}
+
 crate::str_enum! { "backup part",
     /// What a part of a set holds.
     pub enum PartKind {

@@ -83,6 +83,14 @@ pub fn parse_email(raw: &str) -> Result<String, UserValueError> {
     if ok { Ok(s) } else { Err(UserValueError::Email) }
 }
 
+crate::str_enum! { "session kind",
+    /// A browser session (cookie, CSRF token, absolute limit) or an API token.
+    pub enum SessionKind {
+        Web = "web",
+        Api = "api",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,3 +1,4 @@
+use aglis_core::backup::{BackupStatus, RemoteStatus, Trigger, VerifyStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,8 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
-    pub trigger: String,
-    pub status: String,
+    pub trigger: Trigger,
+    pub status: BackupStatus,
     pub stage: Option<String>,
     pub progress: i32,
     pub host: String,
@@ -17,8 +18,8 @@ pub struct Model {
     pub size_bytes: Option<i64>,
     pub manifest: Option<String>,
     pub error: Option<String>,
-    pub remote_status: String,
-    pub verify_status: String,
+    pub remote_status: RemoteStatus,
+    pub verify_status: VerifyStatus,
     pub verified_at: Option<DateTimeUtc>,
     pub verify_ms: Option<i64>,
     pub verify_error: Option<String>,

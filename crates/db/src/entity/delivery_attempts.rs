@@ -1,3 +1,4 @@
+use aglis_core::notification::Channel;
 use sea_orm::entity::prelude::*;
 
 /// One call to a provider for one message (several when a provider fails over to the next).
@@ -8,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub message_id: i64,
     pub provider: String,
-    pub channel: String,
+    pub channel: Channel,
     pub ok: bool,
     pub error: Option<String>,
     pub duration_ms: i32,

@@ -1,3 +1,4 @@
+use aglis_core::alerting::{ErrorSource, ErrorStatus};
 use sea_orm::entity::prelude::*;
 
 /// One group of the error inbox: occurrences sharing a fingerprint, with the latest one's context.
@@ -7,11 +8,11 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub fingerprint: String,
-    pub source: String,
+    pub source: ErrorSource,
     pub title: String,
     /// The route template (`/api/v1/tickets/{id}`) or the job kind.
     pub route: String,
-    pub status: String,
+    pub status: ErrorStatus,
     pub count: i64,
     pub first_seen: DateTimeUtc,
     pub last_seen: DateTimeUtc,

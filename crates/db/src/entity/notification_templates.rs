@@ -1,3 +1,4 @@
+use aglis_core::notification_catalog::Language;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +9,7 @@ pub struct Model {
     /// An event code of `aglis_core::notification_catalog::EVENTS`.
     pub event: String,
     /// `id` or `en`.
-    pub language: String,
+    pub language: Language,
     /// E-mail subject; may be empty.
     pub subject: String,
     pub body: String,

@@ -1,3 +1,4 @@
+use aglis_core::user::SessionKind;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub token_hash: String,
     pub user_id: i64,
     /// `web` (cookie) or `api` (bearer token).
-    pub kind: String,
+    pub kind: SessionKind,
     pub csrf_token: String,
     pub user_agent: Option<String>,
     pub created_at: DateTimeUtc,

@@ -3,6 +3,7 @@
 
 use crate::DbError;
 use crate::entity::backups::{self, Column, Entity, Model};
+use aglis_core::backup::{BackupStatus, RemoteStatus, Trigger, VerifyStatus};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -10,19 +11,9 @@ use sea_orm::{
     Set,
 };
 
-pub const RUNNING: &str = "running";
-pub const COMPLETE: &str = "complete";
-pub const FAILED: &str = "failed";
-/// Its process died (a kill, a crash): the set was never finished.
-pub const INTERRUPTED: &str = "interrupted";
-
-pub const VERIFY_PENDING: &str = "pending";
-pub const VERIFY_PASSED: &str = "passed";
-pub const VERIFY_FAILED: &str = "failed";
-
 pub struct NewBackup<'a> {
     pub name: &'a str,
-    pub trigger: &'a str,
+    pub trigger: Trigger,
     pub host: &'a str,
     pub created_by: Option<i64>,
 }
@@ -30,15 +21,15 @@ pub struct NewBackup<'a> {
 pub async fn start(conn: &impl ConnectionTrait, new: NewBackup<'_>, now: DateTime<Utc>) -> Result<Model, DbError> {
     Ok(backups::ActiveModel {
         name: Set(new.name.to_owned()),
-        trigger: Set(new.trigger.to_owned()),
-        status: Set(RUNNING.to_owned()),
+        trigger: Set(new.trigger),
+        status: Set(BackupStatus::Running),
         stage: Set(None),
         progress: Set(0),
         host: Set(new.host.to_owned()),
         created_by: Set(new.created_by),
         started_at: Set(now),
-        remote_status: Set("none".to_owned()),
-        verify_status: Set(VERIFY_PENDING.to_owned()),
+        remote_status: Set(RemoteStatus::None),
+        verify_status: Set(VerifyStatus::Pending),
         ..Default::default()
     }
     .insert(conn)
@@ -65,7 +56,7 @@ pub async fn complete(
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     Entity::update_many()
-        .col_expr(Column::Status, Expr::value(COMPLETE))
+        .col_expr(Column::Status, Expr::value(BackupStatus::Complete.as_str()))
         .col_expr(Column::Stage, Expr::value(Option::<String>::None))
         .col_expr(Column::Progress, Expr::value(100))
         .col_expr(Column::FinishedAt, Expr::value(now))
@@ -80,7 +71,7 @@ pub async fn complete(
 
 pub async fn fail(conn: &impl ConnectionTrait, id: i64, error: &str, now: DateTime<Utc>) -> Result<(), DbError> {
     Entity::update_many()
-        .col_expr(Column::Status, Expr::value(FAILED))
+        .col_expr(Column::Status, Expr::value(BackupStatus::Failed.as_str()))
         .col_expr(Column::FinishedAt, Expr::value(now))
         .col_expr(Column::Error, Expr::value(error))
         .filter(Column::Id.eq(id))
@@ -89,9 +80,9 @@ pub async fn fail(conn: &impl ConnectionTrait, id: i64, error: &str, now: DateTi
     Ok(())
 }
 
-pub async fn remote_status(conn: &impl ConnectionTrait, name: &str, status: &str) -> Result<(), DbError> {
+pub async fn remote_status(conn: &impl ConnectionTrait, name: &str, status: RemoteStatus) -> Result<(), DbError> {
     Entity::update_many()
-        .col_expr(Column::RemoteStatus, Expr::value(status))
+        .col_expr(Column::RemoteStatus, Expr::value(status.as_str()))
         .filter(Column::Name.eq(name))
         .exec(conn)
         .await?;
@@ -106,10 +97,10 @@ pub async fn interrupt_running(
     now: DateTime<Utc>,
 ) -> Result<u64, DbError> {
     let mut q = Entity::update_many()
-        .col_expr(Column::Status, Expr::value(INTERRUPTED))
+        .col_expr(Column::Status, Expr::value(BackupStatus::Interrupted.as_str()))
         .col_expr(Column::FinishedAt, Expr::value(now))
         .col_expr(Column::Error, Expr::value("the backup stopped before it finished (process ended)"))
-        .filter(Column::Status.eq(RUNNING));
+        .filter(Column::Status.eq(BackupStatus::Running.as_str()));
     if let Some(name) = except {
         q = q.filter(Column::Name.ne(name));
     }
@@ -123,9 +114,9 @@ pub async fn record_verify(
     millis: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    let status = if error.is_some() { VERIFY_FAILED } else { VERIFY_PASSED };
+    let status = if error.is_some() { VerifyStatus::Failed } else { VerifyStatus::Passed };
     Entity::update_many()
-        .col_expr(Column::VerifyStatus, Expr::value(status))
+        .col_expr(Column::VerifyStatus, Expr::value(status.as_str()))
         .col_expr(Column::VerifiedAt, Expr::value(now))
         .col_expr(Column::VerifyMs, Expr::value(millis))
         .col_expr(Column::VerifyError, Expr::value(error))
@@ -170,23 +161,35 @@ pub async fn kept(conn: &impl ConnectionTrait) -> Result<Vec<Model>, DbError> {
 
 /// The newest complete set (deleted or not): what "no backup in 26 h" looks at.
 pub async fn latest_complete(conn: &impl ConnectionTrait) -> Result<Option<Model>, DbError> {
-    Ok(Entity::find().filter(Column::Status.eq(COMPLETE)).order_by_desc(Column::StartedAt).one(conn).await?)
+    Ok(Entity::find()
+        .filter(Column::Status.eq(BackupStatus::Complete.as_str()))
+        .order_by_desc(Column::StartedAt)
+        .one(conn)
+        .await?)
 }
 
 /// The newest set that has finished, well or not (a failed one is what the alert looks at).
 pub async fn newest(conn: &impl ConnectionTrait) -> Result<Option<Model>, DbError> {
-    Ok(Entity::find().filter(Column::Status.ne(RUNNING)).order_by_desc(Column::StartedAt).one(conn).await?)
+    Ok(Entity::find()
+        .filter(Column::Status.ne(BackupStatus::Running.as_str()))
+        .order_by_desc(Column::StartedAt)
+        .one(conn)
+        .await?)
 }
 
 /// The newest running set, if any (the admin page polls it for progress).
 pub async fn running(conn: &impl ConnectionTrait) -> Result<Option<Model>, DbError> {
-    Ok(Entity::find().filter(Column::Status.eq(RUNNING)).order_by_desc(Column::StartedAt).one(conn).await?)
+    Ok(Entity::find()
+        .filter(Column::Status.eq(BackupStatus::Running.as_str()))
+        .order_by_desc(Column::StartedAt)
+        .one(conn)
+        .await?)
 }
 
 /// Complete sets started at or after `since`, oldest first: the size chart.
 pub async fn complete_since(conn: &impl ConnectionTrait, since: DateTime<Utc>) -> Result<Vec<Model>, DbError> {
     Ok(Entity::find()
-        .filter(Column::Status.eq(COMPLETE))
+        .filter(Column::Status.eq(BackupStatus::Complete.as_str()))
         .filter(Column::StartedAt.gte(since))
         .order_by_asc(Column::StartedAt)
         .all(conn)

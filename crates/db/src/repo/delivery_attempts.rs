@@ -28,7 +28,7 @@ pub async fn record(conn: &impl ConnectionTrait, attempts: Vec<NewAttempt>, now:
     let rows = attempts.into_iter().map(|a| delivery_attempts::ActiveModel {
         message_id: Set(a.message_id),
         provider: Set(a.provider),
-        channel: Set(a.channel.as_str().to_owned()),
+        channel: Set(a.channel),
         ok: Set(a.ok),
         error: Set(a.error.map(|e| e.chars().take(1000).collect())),
         duration_ms: Set(a.duration_ms),

@@ -3,7 +3,7 @@
 use crate::DbError;
 pub use crate::entity::error_groups::Model;
 use crate::entity::error_groups::{self, Column, Entity};
-use aglis_core::alerting::ErrorStatus;
+use aglis_core::alerting::{ErrorSource, ErrorStatus};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -15,7 +15,7 @@ use sea_orm::{
 #[derive(Debug, Clone)]
 pub struct Occurrence {
     pub fingerprint: String,
-    pub source: String,
+    pub source: ErrorSource,
     pub title: String,
     pub route: String,
     pub request_id: Option<String>,
@@ -34,10 +34,10 @@ pub async fn record(conn: &impl ConnectionTrait, o: Occurrence, now: DateTime<Ut
     }
     let insert = error_groups::ActiveModel {
         fingerprint: Set(o.fingerprint.clone()),
-        source: Set(o.source.clone()),
+        source: Set(o.source),
         title: Set(title),
         route: Set(route),
-        status: Set(ErrorStatus::Open.as_str().to_owned()),
+        status: Set(ErrorStatus::Open),
         count: Set(1),
         first_seen: Set(now),
         last_seen: Set(now),
@@ -67,15 +67,14 @@ async fn bump(
     let Some(group) = Entity::find().filter(Column::Fingerprint.eq(&o.fingerprint)).one(conn).await? else {
         return Ok(None);
     };
-    let status =
-        if group.status == ErrorStatus::Resolved.as_str() { ErrorStatus::Open.as_str() } else { &group.status };
+    let status = if group.status == ErrorStatus::Resolved { ErrorStatus::Open } else { group.status };
     Entity::update_many()
         .col_expr(Column::Count, Expr::col(Column::Count).add(1))
         .col_expr(Column::LastSeen, Expr::value(now))
         .col_expr(Column::LastRequestId, Expr::value(o.request_id.clone()))
         .col_expr(Column::LastUserId, Expr::value(o.user_id))
         .col_expr(Column::Detail, Expr::value(detail))
-        .col_expr(Column::Status, Expr::value(status))
+        .col_expr(Column::Status, Expr::value(status.as_str()))
         .filter(Column::Id.eq(group.id))
         .exec(conn)
         .await?;

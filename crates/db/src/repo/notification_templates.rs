@@ -19,7 +19,7 @@ pub async fn ensure_defaults(conn: &impl ConnectionTrait, now: DateTime<Utc>) ->
             let (subject, body) = event.default_text(language);
             let model = notification_templates::ActiveModel {
                 event: Set(event.code.to_owned()),
-                language: Set(language.as_str().to_owned()),
+                language: Set(language),
                 subject: Set(subject.to_owned()),
                 body: Set(body.to_owned()),
                 updated_by: Set(None),

@@ -9,20 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionKind {
-    Web,
-    Api,
-}
-
-impl SessionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionKind::Web => "web",
-            SessionKind::Api => "api",
-        }
-    }
-}
+pub use aglis_core::user::SessionKind;
 
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -46,7 +33,7 @@ pub async fn create(
     Ok(sessions::ActiveModel {
         token_hash: Set(new.token_hash),
         user_id: Set(new.user_id),
-        kind: Set(new.kind.as_str().to_owned()),
+        kind: Set(new.kind),
         csrf_token: Set(new.csrf_token),
         user_agent: Set(new.user_agent.map(|ua| ua.chars().take(255).collect())),
         created_at: Set(now),

@@ -7,6 +7,7 @@ use crate::auth::extract::{Staff, perm};
 use crate::error::{AppResult, Problem};
 use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
+use aglis_core::backup::{BackupStatus, RemoteStatus, Trigger, VerifyStatus};
 use aglis_db::entity::backups::Model;
 use aglis_db::repo::backups;
 use axum::Json;
@@ -34,10 +35,11 @@ pub struct TableRowsOut {
 pub struct BackupOut {
     /// `aglis-<UTC time>`, e.g. `aglis-20261125T190000Z`: the folder and the name `aglis backup restore` takes.
     pub name: String,
-    /// `schedule`, `manual` (the admin page or this API) or `cli`.
-    pub trigger: String,
-    /// `running`, `complete`, `failed` or `interrupted`.
-    pub status: String,
+    /// `manual`: the admin page or this API.
+    #[schema(inline)]
+    pub trigger: Trigger,
+    #[schema(inline)]
+    pub status: BackupStatus,
     /// The step a running backup is at: `database`, `tables`, `files`, `config`, `upload`, `verify`, `retention`.
     pub stage: Option<String>,
     /// 0–100 of that step.
@@ -53,10 +55,12 @@ pub struct BackupOut {
     pub database_bytes: Option<u64>,
     /// Uploaded files in the set.
     pub files: Option<u64>,
-    /// Off-site copy: `none`, `uploaded` or `failed`.
-    pub remote_status: String,
-    /// `pending`, `passed` or `failed`: a restore into a scratch database with its checks.
-    pub verify_status: String,
+    /// The off-site copy.
+    #[schema(inline)]
+    pub remote_status: RemoteStatus,
+    /// A restore into a scratch database with its checks.
+    #[schema(inline)]
+    pub verify_status: VerifyStatus,
     pub verified_at: Option<DateTime<Utc>>,
     pub verify_ms: Option<i64>,
     pub verify_error: Option<String>,

@@ -80,7 +80,7 @@ pub async fn list(config: Config) -> anyhow::Result<()> {
                 let verified = match rows.get(&m.name) {
                     Some(row) => match row.verified_at {
                         Some(at) => format!("{} {}", row.verify_status, jakarta(at)),
-                        None => row.verify_status.clone(),
+                        None => row.verify_status.to_string(),
                     },
                     None => "unknown".into(),
                 };

@@ -7,7 +7,7 @@ use super::progress::{Progress, Tracker};
 use super::remote::Remote;
 use super::set::LocalSets;
 use super::{Ctx, Trigger, database, files, settings};
-use aglis_core::backup::{MANIFEST_FORMAT, Manifest, Part, PartKind, parse_set_name, set_name};
+use aglis_core::backup::{MANIFEST_FORMAT, Manifest, Part, PartKind, RemoteStatus, parse_set_name, set_name};
 use aglis_db::repo::backups::{self, NewBackup};
 use std::io::Write;
 use std::path::Path;
@@ -117,9 +117,7 @@ pub async fn create(
         name = set_name(next);
     }
     let host = super::host_name();
-    let row =
-        backups::start(&ctx.db, NewBackup { name: &name, trigger: trigger.as_str(), host: &host, created_by }, now)
-            .await?;
+    let row = backups::start(&ctx.db, NewBackup { name: &name, trigger, host: &host, created_by }, now).await?;
     let tracker = Arc::new(Tracker::default());
     let (stop, reporter) = report_progress(ctx, row.id, tracker.clone());
     let tee: Arc<dyn Progress> = Arc::new(Tee(vec![progress, tracker]));
@@ -246,7 +244,7 @@ pub async fn copy_off_site(
 ) -> Result<(), String> {
     let local = LocalSets::new(&ctx.config.backup.dir);
     let result = remote.upload(&local.path(&manifest.name), manifest, progress).await;
-    let status = if result.is_ok() { "uploaded" } else { "failed" };
+    let status = if result.is_ok() { RemoteStatus::Uploaded } else { RemoteStatus::Failed };
     if let Err(e) = backups::remote_status(&ctx.db, &manifest.name, status).await {
         tracing::warn!(error = %e, "recording the off-site copy");
     }

@@ -33,7 +33,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         };
         let at = at.with_timezone(&chrono::Utc);
         let name = aglis_core::backup::set_name(at);
-        let new = NewBackup { name: &name, trigger: "schedule", host: &host, created_by: None };
+        let new = NewBackup { name: &name, trigger: Trigger::Schedule, host: &host, created_by: None };
         backups::start(&state.db, new, at).await?;
         // The data grew a little every night: about half a percent.
         let size = real.size() * (1000 - 5 * days_ago as u64) / 1000;

@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
+use aglis_core::backup::BackupStatus;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::entity::backups::Model;
 use aglis_db::repo::backups;
@@ -132,7 +133,7 @@ async fn summary(state: &AppState, lang: Lang) -> AppResult<Summary> {
     let kept: Vec<Option<i64>> = backups::kept(&state.reads)
         .await?
         .into_iter()
-        .filter(|b| b.status == backups::COMPLETE)
+        .filter(|b| b.status == BackupStatus::Complete)
         .map(|b| b.size_bytes)
         .collect();
     let kept_bytes: i64 = kept.iter().flatten().sum();

@@ -275,8 +275,9 @@ async fn record(config: &Config, manifest: &Manifest, millis: u128) -> anyhow::R
     let now = chrono::Utc::now();
     if backups::by_name(&conn, &manifest.name).await?.is_none() {
         let host = super::host_name();
-        let new =
-            backups::NewBackup { name: &manifest.name, trigger: &manifest.trigger, host: &host, created_by: None };
+        // A manifest written by a newer version may name a trigger this one does not know.
+        let trigger = manifest.trigger.parse().unwrap_or(super::Trigger::Cli);
+        let new = backups::NewBackup { name: &manifest.name, trigger, host: &host, created_by: None };
         backups::start(&conn, new, manifest.started_at).await?;
     }
     backups::complete(&conn, &manifest.name, &serde_json::to_string(manifest)?, manifest.size(), manifest.finished_at)

@@ -5,7 +5,7 @@
 use super::Ctx;
 use super::remote::Remote;
 use super::set::LocalSets;
-use aglis_core::backup::parse_set_name;
+use aglis_core::backup::{VerifyStatus, parse_set_name};
 use aglis_core::backup_retention::{SetInfo, to_delete};
 use aglis_db::repo::backups;
 use std::collections::BTreeSet;
@@ -20,7 +20,7 @@ pub async fn apply(ctx: &Ctx, local: &LocalSets, remote: Option<&Remote>) -> any
     for name in &names {
         let Some(created_at) = parse_set_name(name) else { continue };
         let verified =
-            backups::by_name(&ctx.db, name).await?.is_some_and(|row| row.verify_status == backups::VERIFY_PASSED);
+            backups::by_name(&ctx.db, name).await?.is_some_and(|row| row.verify_status == VerifyStatus::Passed);
         sets.push(SetInfo { name: name.clone(), created_at, verified });
     }
     let doomed = to_delete(&sets, &ctx.config.backup.retention);

@@ -307,10 +307,10 @@ pub fn group_out(g: error_groups::Model, with_detail: bool) -> ErrorGroupOut {
     ErrorGroupOut {
         id: g.id,
         fingerprint: g.fingerprint,
-        source: g.source,
+        source: g.source.as_str().to_owned(),
         title: g.title,
         route: g.route,
-        status: g.status,
+        status: g.status.as_str().to_owned(),
         count: g.count,
         first_seen: g.first_seen,
         last_seen: g.last_seen,

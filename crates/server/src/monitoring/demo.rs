@@ -372,7 +372,7 @@ fn occurrence(
 ) -> Occurrence {
     Occurrence {
         fingerprint: fingerprint(source, route, title),
-        source: source.as_str().to_owned(),
+        source,
         title: title.to_owned(),
         route: route.to_owned(),
         request_id: request.then(|| uuid::Uuid::new_v4().to_string()),

@@ -111,7 +111,7 @@ pub async fn record(state: &AppState, captured: Captured) {
     }
     let occurrence = Occurrence {
         fingerprint: captured.fingerprint(),
-        source: captured.source.as_str().to_owned(),
+        source: captured.source,
         title: captured.title.clone(),
         route: captured.route.clone(),
         request_id: captured.request_id.clone(),

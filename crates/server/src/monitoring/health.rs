@@ -10,6 +10,7 @@
 use crate::auth::session::AuthContext;
 use crate::state::AppState;
 use aglis_core::alerting::success_rate_pct;
+use aglis_core::backup::BackupStatus;
 use aglis_core::notification::Channel;
 use axum::Json;
 use axum::extract::State;
@@ -359,8 +360,8 @@ async fn backup(state: &AppState) -> Check {
         }
         None => check = check.message("no backup yet"),
     }
-    if let Some(n) =
-        newest.filter(|n| n.status == backups::FAILED && latest.as_ref().is_none_or(|l| l.started_at < n.started_at))
+    if let Some(n) = newest
+        .filter(|n| n.status == BackupStatus::Failed && latest.as_ref().is_none_or(|l| l.started_at < n.started_at))
     {
         check.status = CheckStatus::Degraded;
         check = check.message(format!("the last backup ({}) failed", n.name));

@@ -244,8 +244,8 @@ fn error_row(shell: &Shell, g: &error_groups::Model) -> ErrorRow {
         id: g.id,
         title: g.title.clone(),
         route: g.route.clone(),
-        source: g.source.clone(),
-        status: g.status.clone(),
+        source: g.source.as_str().to_owned(),
+        status: g.status.as_str().to_owned(),
         count: g.count,
         first_seen: shell.local_time(&g.first_seen),
         last_seen: shell.local_time(&g.last_seen),
@@ -445,7 +445,7 @@ async fn error_page(
 ) -> AppResult<Response> {
     let g = error_groups::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("error group"))?;
     let who = names(&state, g.resolved_by.into_iter()).await?;
-    let resolved = g.resolved_at.filter(|_| g.status == ErrorStatus::Resolved.as_str()).map(|at| {
+    let resolved = g.resolved_at.filter(|_| g.status == ErrorStatus::Resolved).map(|at| {
         let by = g.resolved_by.and_then(|id| who.get(&id).cloned()).unwrap_or_else(|| "—".into());
         format!("{by} · {}", shell.local_time(&at))
     });

@@ -145,19 +145,20 @@ async fn whatsapp(state: &AppState, code: RuleCode, rule: &Rule, since: DateTime
 
 /// The newest finished backup failed, or its verification or off-site copy did.
 async fn backup(state: &AppState) -> Result<Observation, DbError> {
+    use aglis_core::backup::{BackupStatus, RemoteStatus, VerifyStatus};
     use aglis_db::repo::backups;
     let Some(newest) = backups::newest(&state.db).await? else {
         return Ok(Observation::quiet("no backup has run yet"));
     };
-    let problem = if newest.status == backups::FAILED {
+    let problem = if newest.status == BackupStatus::Failed {
         Some(format!("the backup {} failed: {}", newest.name, newest.error.clone().unwrap_or_default()))
-    } else if newest.status == backups::COMPLETE && newest.verify_status == backups::VERIFY_FAILED {
+    } else if newest.status == BackupStatus::Complete && newest.verify_status == VerifyStatus::Failed {
         Some(format!(
             "the backup {} failed its verification: {}",
             newest.name,
             newest.verify_error.clone().unwrap_or_default()
         ))
-    } else if newest.remote_status == "failed" {
+    } else if newest.remote_status == RemoteStatus::Failed {
         Some(format!("the off-site copy of {} failed", newest.name))
     } else {
         None

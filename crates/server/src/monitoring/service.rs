@@ -335,7 +335,7 @@ pub async fn transition(
     let Some(group) = error_groups::get(&state.db, id).await? else {
         return Err(AppError::not_found("error group"));
     };
-    if group.status == to.as_str() {
+    if group.status == to {
         return Err(AppError::Conflict {
             detail: format!("the error group is {to} already"),
             fields: FieldErrors::new(),

@@ -153,7 +153,7 @@ async fn a_damaged_set_fails_verification_and_restore_refuses_it() {
     assert!(!v.ok());
     assert!(v.problems.iter().any(|p| p.contains("SHA-256")), "{:?}", v.problems);
     let row = backups::by_name(&app.state.db, &m.name).await.expect("row").expect("row");
-    assert_eq!(row.verify_status, "failed");
+    assert_eq!(row.verify_status, aglis_core::backup::VerifyStatus::Failed);
     assert!(row.verify_error.unwrap_or_default().contains("damaged"));
 
     let target_url = fresh_database_url().await;
@@ -293,7 +293,7 @@ async fn sets_are_copied_to_an_s3_bucket_and_restored_from_it() {
     let name = outcome.manifest.name.clone();
     assert!(outcome.manifest.secrets_sealed);
     let row = backups::by_name(&app.state.db, &name).await.expect("row").expect("row");
-    assert_eq!(row.remote_status, "uploaded");
+    assert_eq!(row.remote_status, aglis_core::backup::RemoteStatus::Uploaded);
     let remote =
         aglis_server::backup::remote::Remote::from_config(&ctx.config.backup).expect("remote").expect("configured");
     assert_eq!(remote.list().await.expect("list"), vec![name.clone()]);

@@ -96,7 +96,7 @@ async fn sigkill_during_a_backup_leaves_no_set_that_claims_to_be_complete() {
     let [m] = new.as_slice() else { panic!("one new complete set: {sets:?}") };
     assert!(check_parts(&local.path(&m.name), m, &aglis_server::backup::progress::Silent).expect("check").is_empty());
     let row = backups::by_name(&db, &killed.name).await.expect("row").expect("row");
-    assert_eq!(row.status, "interrupted");
+    assert_eq!(row.status, aglis_core::backup::BackupStatus::Interrupted);
 }
 
 async fn login(client: &reqwest::Client, base: &str, username: &str, password: &str) -> String {

@@ -3,7 +3,7 @@
 
 use crate::helpers::{ClockExt, TestApp, csrf_token, problem, spawn_app};
 use aglis_core::audit::AuditEvent;
-use aglis_core::backup::{MANIFEST_FORMAT, Manifest, Part, PartKind, TableStat, set_name};
+use aglis_core::backup::{MANIFEST_FORMAT, Manifest, Part, PartKind, TableStat, Trigger, set_name};
 use aglis_core::job::JobStatus;
 use aglis_core::permission::Role;
 use aglis_db::repo::audit_log::{self, AuditQuery};
@@ -18,7 +18,7 @@ const MB: u64 = 1024 * 1024;
 async fn complete_set(app: &TestApp, customers: u64, size: u64) -> String {
     let started = app.clock.now_utc();
     let name = set_name(started);
-    let new = NewBackup { name: &name, trigger: "schedule", host: "noc-karawang-1", created_by: None };
+    let new = NewBackup { name: &name, trigger: Trigger::Schedule, host: "noc-karawang-1", created_by: None };
     backups::start(&app.state.db, new, started).await.expect("start");
     let finished = started + Duration::seconds(72);
     let manifest = Manifest {
@@ -64,7 +64,7 @@ async fn complete_set(app: &TestApp, customers: u64, size: u64) -> String {
 async fn failed_set(app: &TestApp, error: &str) -> String {
     let started = app.clock.now_utc();
     let name = set_name(started);
-    let new = NewBackup { name: &name, trigger: "manual", host: "noc-karawang-1", created_by: None };
+    let new = NewBackup { name: &name, trigger: Trigger::Manual, host: "noc-karawang-1", created_by: None };
     let row = backups::start(&app.state.db, new, started).await.expect("start");
     backups::fail(&app.state.db, row.id, error, started + Duration::seconds(5)).await.expect("fail");
     app.clock.advance(Duration::hours(1));
@@ -243,7 +243,7 @@ async fn the_form_needs_its_csrf_token_and_the_panel_follows_the_backup() {
 
     // Running: the step and its percent.
     let name = set_name(app.clock.now_utc());
-    let new = NewBackup { name: &name, trigger: "manual", host: "noc-karawang-1", created_by: None };
+    let new = NewBackup { name: &name, trigger: Trigger::Manual, host: "noc-karawang-1", created_by: None };
     let row = backups::start(&app.state.db, new, app.clock.now_utc()).await.expect("start");
     backups::progress(&app.state.db, row.id, "files", 40).await.expect("progress");
     let poll = || browser.get(app.url("/admin/backups/progress")).header("hx-request", "true").send();

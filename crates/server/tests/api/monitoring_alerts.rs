@@ -315,7 +315,7 @@ async fn a_dead_job_fires_the_dead_letter_alert_and_lands_in_the_error_inbox() {
     let (groups, _) =
         aglis_db::repo::error_groups::list(&rig.app.state.db, None, Some("nightly"), 1, 10).await.expect("inbox");
     assert_eq!(groups.len(), 1, "{groups:?}");
-    assert_eq!(groups[0].source, "job");
+    assert_eq!(groups[0].source, aglis_core::alerting::ErrorSource::Job);
     rig.advance(61);
     assert_eq!(rig.evaluate().await.resolved, vec![RuleCode::DeadLetters]);
     assert_eq!(rig.notices("Job mati"), ((1, 1), (1, 1)));

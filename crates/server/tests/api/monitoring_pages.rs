@@ -48,7 +48,7 @@ async fn audit_count(app: &TestApp, event: AuditEvent) -> u64 {
 async fn error_group(app: &TestApp, source: ErrorSource, title: &str, route: &str) -> i64 {
     let o = Occurrence {
         fingerprint: fingerprint(source, route, title),
-        source: source.as_str().to_owned(),
+        source,
         title: title.to_owned(),
         route: route.to_owned(),
         request_id: Some("req-7f3a9c".to_owned()),
@@ -314,7 +314,7 @@ async fn the_error_inbox_lists_searches_pages_and_changes_status() {
         let (_, html) = html_of(&noc, &app, &location(&res)).await;
         assert!(html.contains(&app.t(done)), "{to}");
         let stored = error_groups::get(&app.state.db, invoice).await.expect("db").expect("group");
-        assert_eq!(stored.status, to);
+        assert_eq!(stored.status.as_str(), to);
     }
     let res = noc.post(&url).form(&[("csrf_token", csrf.as_str()), ("to", "open")]).send().await.expect("post");
     assert_eq!(res.status(), StatusCode::CONFLICT, "open already");

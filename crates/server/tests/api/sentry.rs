@@ -35,7 +35,7 @@ async fn group_with_count(app: &TestApp, source: &str, count: i64) -> aglis_db::
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (groups, _) = error_groups::list(&app.state.db, None, None, 1, 10).await.expect("list");
-        let found = groups.into_iter().find(|g| g.source == source);
+        let found = groups.into_iter().find(|g| g.source.as_str() == source);
         match found {
             Some(g) if g.count >= count => return g,
             other if Instant::now() >= deadline => panic!("no {source} group with count {count}: {other:?}"),

@@ -46,7 +46,7 @@ fn out(t: Template) -> AppResult<TemplateOut> {
     Ok(TemplateOut {
         id: t.id,
         event: t.event,
-        language: t.language,
+        language: t.language.as_str().to_owned(),
         subject: t.subject,
         body: t.body,
         variables: event
