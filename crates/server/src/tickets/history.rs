@@ -50,6 +50,16 @@ pub fn describe(lang: Lang, kind: &str, change: Option<(&str, &str)>, detail: &s
             };
             Described { title, detail }
         }
+        ("created", None) => {
+            // `"TKT20261206001 (high)"`: the number, then the priority it was opened with.
+            let detail = match detail.strip_suffix(')').and_then(|d| d.rsplit_once(" (")) {
+                Some((number, code)) if code.parse::<aglis_core::ticket::Priority>().is_ok() => {
+                    format!("{number} · {} {}", lang.t("ticket.priority"), priority(code))
+                }
+                _ => detail.to_owned(),
+            };
+            Described { title: lang.t("ticket.event.created").to_owned(), detail }
+        }
         ("breached", None) => Described {
             title: lang.t("ticket.event.breached").to_owned(),
             detail: lang.t("ticket.history.breached").to_owned(),
@@ -106,6 +116,12 @@ mod tests {
         assert_eq!(d.detail, format!("{}: Agus Setiawan (TEC0001)", Lang::Id.t("ticket.history.lead")));
         let d = describe(Lang::Id, "attachment", None, "before: odp.jpg (120 KB)");
         assert_eq!(d.detail, format!("{}: odp.jpg (120 KB)", Lang::Id.t("ticket.att.kind.before")));
+        let d = describe(Lang::Id, "created", None, "TKT20261206001 (high)");
+        assert_eq!(
+            d.detail,
+            format!("TKT20261206001 · {} {}", Lang::Id.t("ticket.priority"), Lang::Id.t("ticket.priority.high"))
+        );
+        assert!(!d.detail.contains("high"), "{d:?}");
         let d = describe(Lang::Id, "comment", None, "Pelanggan: sudah normal");
         assert_eq!(d.detail, "Pelanggan: sudah normal");
     }
