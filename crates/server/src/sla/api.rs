@@ -1,7 +1,7 @@
 //! `/api/v1/sla/targets` and `/api/v1/holidays`.
 
 use super::service::{self, TableRow};
-use crate::audit::{self, Entry, RequestMeta};
+use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors, Problem};
 use crate::extract::{ApiJson, ApiQuery};
@@ -142,9 +142,7 @@ async fn put_targets(
     if !fields.is_empty() {
         return Err(AppError::fields(fields));
     }
-    service::save_targets(&state, &rows).await?;
-    audit::record(&state, Entry::setting_changed(s.auth(), &meta, "sla_targets", audit::sites::sla_rows(&rows)))
-        .await?;
+    service::save_targets(&state, s.auth(), &meta, &rows).await?;
     // The whole table after the change (it has at most a few dozen rows).
     table_out(&state, Paging { page: 1, per_page: crate::listing::MAX_PER_PAGE }).await
 }
@@ -204,12 +202,7 @@ async fn add_holiday(
     ApiJson(req): ApiJson<HolidayIn>,
 ) -> AppResult<(StatusCode, Json<HolidayOut>)> {
     let (day, name) = sla_input::parse_holiday(&req.date, &req.name)?;
-    service::add(&state, day, &name).await?;
-    audit::record(
-        &state,
-        Entry::setting_changed(s.auth(), &meta, "holidays", audit::sites::holiday("added", day, &name)),
-    )
-    .await?;
+    service::add(&state, s.auth(), &meta, day, &name).await?;
     Ok((StatusCode::CREATED, Json(HolidayOut { date: day.to_string(), name, built_in: false })))
 }
 
@@ -227,11 +220,6 @@ async fn delete_holiday(
 ) -> AppResult<StatusCode> {
     // A path that is no day of the accepted years names no holiday.
     let day = sla_input::parse_day(&date).map_err(|_| AppError::NotFound(format!("{date} is not a holiday")))?;
-    service::remove(&state, day).await?;
-    audit::record(
-        &state,
-        Entry::setting_changed(s.auth(), &meta, "holidays", audit::sites::holiday("deleted", day, "")),
-    )
-    .await?;
+    service::remove(&state, s.auth(), &meta, day).await?;
     Ok(StatusCode::NO_CONTENT)
 }

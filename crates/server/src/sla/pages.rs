@@ -2,7 +2,7 @@
 //! a year, with a confirmation step before a holiday is deleted.
 
 use super::service::{self, table};
-use crate::audit::{self, Entry, RequestMeta};
+use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiForm, ApiQuery};
@@ -258,9 +258,7 @@ async fn save_targets_form(
         .await;
     }
     if !changed.is_empty() {
-        service::save_targets(&state, &changed).await?;
-        audit::record(&state, Entry::setting_changed(s.auth(), &meta, "sla_targets", audit::sites::sla_rows(&changed)))
-            .await?;
+        service::save_targets(&state, s.auth(), &meta, &changed).await?;
     }
     Ok(Redirect::to("/admin/sla?saved=targets").into_response())
 }
@@ -293,15 +291,8 @@ async fn add_holiday_form(
         Ok(holiday) => holiday,
         Err(bad) => return refuse(bad, service::this_year(&state)).await,
     };
-    match service::add(&state, day, &name).await {
-        Ok(()) => {
-            audit::record(
-                &state,
-                Entry::setting_changed(s.auth(), &meta, "holidays", audit::sites::holiday("added", day, &name)),
-            )
-            .await?;
-            Ok(Redirect::to(&format!("/admin/sla?year={}&saved=added", day.year())).into_response())
-        }
+    match service::add(&state, s.auth(), &meta, day, &name).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/sla?year={}&saved=added", day.year())).into_response()),
         Err(AppError::Conflict { .. }) => {
             let mut page = refuse(vec![SlaInputError::Taken], day.year()).await?;
             *page.status_mut() = StatusCode::CONFLICT;
@@ -332,11 +323,6 @@ async fn delete_holiday_form(
     Path(date): Path<String>,
 ) -> AppResult<Response> {
     let day = sla_input::parse_day(&date).map_err(|_| AppError::NotFound(format!("`{date}` is not a holiday")))?;
-    service::remove(&state, day).await?;
-    audit::record(
-        &state,
-        Entry::setting_changed(s.auth(), &meta, "holidays", audit::sites::holiday("deleted", day, "")),
-    )
-    .await?;
+    service::remove(&state, s.auth(), &meta, day).await?;
     Ok(Redirect::to(&format!("/admin/sla?year={}&saved=deleted", day.year())).into_response())
 }

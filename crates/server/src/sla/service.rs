@@ -1,6 +1,8 @@
 //! The SLA table and the holiday list as in use, and their changes (which move the deadlines of
 //! the running business-hours tickets at once).
 
+use crate::audit::{self, Entry, RequestMeta};
+use crate::auth::session::Authenticated;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::state::AppState;
 use crate::tickets::service;
@@ -42,11 +44,17 @@ pub async fn table(conn: &impl ConnectionTrait) -> AppResult<Vec<TableRow>> {
     Ok(rows)
 }
 
-/// Stores `rows` (all or none).
-pub async fn save_targets(state: &AppState, rows: &[TargetRow]) -> AppResult<()> {
+/// Stores `rows` (all or none), in the audit log as `auth`'s change.
+pub async fn save_targets(
+    state: &AppState,
+    auth: &Authenticated,
+    meta: &RequestMeta,
+    rows: &[TargetRow],
+) -> AppResult<()> {
     let txn = state.db.begin().await.map_err(DbError::from)?;
     sla::set_targets(&txn, rows).await?;
     txn.commit().await.map_err(DbError::from)?;
+    audit::record(state, Entry::setting_changed(auth, meta, "sla_targets", audit::sites::sla_rows(rows))).await?;
     Ok(())
 }
 
@@ -86,8 +94,14 @@ async fn refresh_business_dues(conn: &impl ConnectionTrait, now: chrono::DateTim
     Ok(moved)
 }
 
-/// Adds a holiday: 409 if the day is one already.
-pub async fn add(state: &AppState, day: NaiveDate, name: &str) -> AppResult<()> {
+/// Adds a holiday, in the audit log as `auth`'s change: 409 if the day is one already.
+pub async fn add(
+    state: &AppState,
+    auth: &Authenticated,
+    meta: &RequestMeta,
+    day: NaiveDate,
+    name: &str,
+) -> AppResult<()> {
     let txn = state.db.begin().await.map_err(DbError::from)?;
     sla::store_built_in_holidays(&txn).await?;
     if let Some(existing) = sla::holiday(&txn, day).await? {
@@ -102,12 +116,14 @@ pub async fn add(state: &AppState, day: NaiveDate, name: &str) -> AppResult<()> 
     refresh_business_dues(&txn, state.now()).await?;
     txn.commit().await.map_err(DbError::from)?;
     state.holidays.invalidate();
+    audit::record(state, Entry::setting_changed(auth, meta, "holidays", audit::sites::holiday("added", day, name)))
+        .await?;
     Ok(())
 }
 
-/// Deletes a holiday: 404 if the day is none, 409 for the last one (with none stored, the
+/// Deletes a holiday, in the audit log as `auth`'s change: 404 if the day is none, 409 for the last one (with none stored, the
 /// built-in list would apply again).
-pub async fn remove(state: &AppState, day: NaiveDate) -> AppResult<()> {
+pub async fn remove(state: &AppState, auth: &Authenticated, meta: &RequestMeta, day: NaiveDate) -> AppResult<()> {
     let txn = state.db.begin().await.map_err(DbError::from)?;
     sla::store_built_in_holidays(&txn).await?;
     if sla::holiday(&txn, day).await?.is_none() {
@@ -125,6 +141,8 @@ pub async fn remove(state: &AppState, day: NaiveDate) -> AppResult<()> {
     refresh_business_dues(&txn, state.now()).await?;
     txn.commit().await.map_err(DbError::from)?;
     state.holidays.invalidate();
+    audit::record(state, Entry::setting_changed(auth, meta, "holidays", audit::sites::holiday("deleted", day, "")))
+        .await?;
     Ok(())
 }
 
