@@ -48,6 +48,8 @@ crate::str_enum! { "audit event",
         ErrorGroupChanged = "error_group.changed",
         /// `aglis demo` only: the demo WhatsApp gateway was broken or repaired.
         DemoGatewayToggled = "demo.gateway_toggled",
+        /// A monthly billing run wrote invoices (a dry run is not recorded).
+        BillingRun = "billing.run",
     }
 }
 

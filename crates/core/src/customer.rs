@@ -107,6 +107,16 @@ pub fn search_words(name: &str) -> Vec<String> {
     out
 }
 
+crate::str_enum! { "service pause",
+    /// Why a span of days is not billed.
+    pub enum PauseReason {
+        /// The account was suspended (unpaid, or by staff).
+        Suspended = "suspended",
+        /// A dated pause the customer asked for (away, renovation).
+        Paused = "paused",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,30 @@ pub fn parse_order_id(order_id: &str) -> Option<(String, u32)> {
     parse_number(number).map(|_| (number.to_owned(), attempt))
 }
 
+crate::str_enum! { "invoice kind",
+    pub enum InvoiceKind {
+        /// The monthly run's: one per customer and period.
+        Recurring = "recurring",
+        /// Made by hand (an extra service, equipment).
+        Manual = "manual",
+    }
+}
+
+crate::str_enum! { "invoice line",
+    pub enum LineKind {
+        /// The subscription, for the days billed at one price.
+        Package = "package",
+        /// The installation fee, on the first invoice.
+        Installation = "installation",
+        Other = "other",
+    }
+}
+
+/// The series numbers of `period` come from: `INV-202607-` and six digits.
+pub fn series(period: Period) -> crate::codes::Series {
+    crate::codes::Series::new(number_prefix(period), 6, MAX_SEQUENCE)
+}
+
 crate::str_enum! { "invoice status",
     /// Where an invoice is. Derived from its total, what was paid and its due day, except
     /// `draft` (a manual invoice not issued yet) and `cancelled`, which are set.

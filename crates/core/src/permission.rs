@@ -92,6 +92,10 @@ crate::str_enum! {
         MonitoringView = "monitoring.view",
         /// Acknowledge alerts, resolve or ignore errors, edit and mute alert rules (admin, NOC).
         MonitoringManage = "monitoring.manage",
+        /// Invoices, payments and a customer's statement (admin, supervisor, manager, customer service).
+        BillingView = "billing.view",
+        /// The monthly billing run (admin, manager).
+        BillingManage = "billing.manage",
     }
 }
 
@@ -138,6 +142,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             NotificationsSend,
             JobsView,
             MonitoringView,
+            BillingView,
         ],
         Role::Manager => &[
             DashboardView,
@@ -160,6 +165,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             InventoryView,
             NotificationsView,
             NotificationsSend,
+            BillingView,
+            BillingManage,
         ],
         Role::Noc => &[
             DashboardView,
@@ -196,6 +203,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             TechniciansView,
             NotificationsView,
             NotificationsSend,
+            BillingView,
         ],
         Role::Technician => {
             &[DashboardView, TicketsView, TicketsEdit, TicketsClose, CustomersView, TechniciansView, InventoryView]
@@ -301,6 +309,8 @@ mod tests {
             (BackupsManage, [true, false, false, false, false, false]),
             (MonitoringView, [true, true, false, true, false, false]),
             (MonitoringManage, [true, false, false, true, false, false]),
+            (BillingView, [true, true, true, false, true, false]),
+            (BillingManage, [true, false, true, false, false, false]),
         ];
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
         for (perm, row) in table {

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod billing;
 pub mod cli;
 pub mod config;
 pub mod customers;

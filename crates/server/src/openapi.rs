@@ -33,6 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "dashboard", description = "The staff dashboard's figures"),
         (name = "audit", description = "The security audit log (admins)"),
         (name = "backups", description = "Backup sets, their verification, and backing up now (admins)"),
+        (name = "billing", description = "The monthly billing run, invoices and customer statements"),
     )
 )]
 pub struct ApiDoc;
@@ -65,6 +66,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::dashboard::api::api_router())
         .merge(crate::audit::api_router())
         .merge(crate::backup::api::api_router())
+        .merge(crate::billing::api_router())
 }
 
 /// The shared problem responses: status, component name, when it is answered.

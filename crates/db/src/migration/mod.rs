@@ -28,6 +28,7 @@ mod m0021_monitoring;
 mod m0022_create_settings;
 mod m0023_message_and_audit_words;
 mod m0024_code_counters;
+mod m0025_billing;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0022_create_settings::Migration),
             Box::new(m0023_message_and_audit_words::Migration),
             Box::new(m0024_code_counters::Migration),
+            Box::new(m0025_billing::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@ use crate::entity::customers::{self, Column, Entity};
 use aglis_core::customer::{CustomerStatus, search_words};
 use aglis_core::notification_catalog::Language;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 /// A customer is their row: status and language are read back typed (string-backed enums).
@@ -160,15 +160,29 @@ pub async fn set_status(
         CustomerStatus::Suspended => Column::SuspendedAt,
         CustomerStatus::Terminated => Column::TerminatedAt,
     };
+    // `activated_at` is the first day of service (billing prorates from it): a reactivation
+    // after a suspension keeps it.
+    let stamp = if to == CustomerStatus::Active {
+        Expr::expr(Func::coalesce([Expr::col(column), Expr::value(now)]))
+    } else {
+        Expr::value(now)
+    };
     let mut update = Entity::update_many()
         .col_expr(Column::Status, Expr::value(to.as_str()))
-        .col_expr(column, Expr::value(now))
+        .col_expr(column, stamp)
         .col_expr(Column::UpdatedAt, Expr::value(now));
     if to == CustomerStatus::Terminated {
         // A terminated customer frees the port (kept in the history).
         update = update.col_expr(Column::OdpPort, Expr::value(Option::<i32>::None));
     }
     update.filter(Column::Id.eq(id)).exec(conn).await?;
+    // Suspended days are never billed: the span opens and closes with the status (Jakarta days).
+    let today = now.with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
+    if to == CustomerStatus::Suspended {
+        super::service_pauses::open_suspension(conn, id, today, now).await?;
+    } else {
+        super::service_pauses::close_suspension(conn, id, today).await?;
+    }
     let detail = if reason.is_empty() { to.as_str().to_owned() } else { format!("{to}: {reason}") };
     add_event(conn, id, "status", &detail, actor, now).await
 }

@@ -101,6 +101,8 @@ pub mod perm {
         AuditView,
         BackupsManage,
         MonitoringView,
+        BillingView,
+        BillingManage,
         MonitoringManage,
         CustomersView,
         CustomersCreate,

@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod backup_drill;
 mod backup_pages;
+mod billing;
 mod browser;
 mod cli;
 mod crash;

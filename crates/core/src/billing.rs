@@ -1,0 +1,250 @@
+//! The monthly run's decision for one customer: which lines their invoice for a month has (the days
+//! of service at their package's price, the installation fee on the first invoice), its PPN, and
+//! when it is issued and due. Plain data in, plain data out; the server writes what this plans.
+
+use crate::invoice::LineKind;
+use crate::money::Rupiah;
+use crate::notification_catalog::Language;
+use crate::ppn::{PpnBreakdown, PpnRule};
+use crate::proration::{Period, PriceFrom, Span, prorate};
+use chrono::{Datelike, Duration, NaiveDate};
+
+/// How an ISP bills: the day of the month invoices are issued, the days to pay, and PPN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BillingSettings {
+    /// 1–28, so that every month has it.
+    pub billing_day: u32,
+    pub due_days: u32,
+    pub ppn: PpnRule,
+}
+
+impl Default for BillingSettings {
+    /// Issued on the 1st, due 7 days later, PPN 12 % of 11/12.
+    fn default() -> Self {
+        BillingSettings { billing_day: 1, due_days: 7, ppn: PpnRule::default() }
+    }
+}
+
+impl BillingSettings {
+    /// The day `period`'s invoices are issued.
+    pub fn issue_day(&self, period: Period) -> NaiveDate {
+        period.start + Duration::days(i64::from(self.billing_day.clamp(1, 28)) - 1)
+    }
+}
+
+/// What the run knows of one customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscriber<'a> {
+    /// The first day of service.
+    pub activated_on: NaiveDate,
+    /// The day service ended (terminated), not billed; `None` while it runs.
+    pub ended_on: Option<NaiveDate>,
+    pub package: &'a str,
+    pub monthly: Rupiah,
+    pub installation_fee: Rupiah,
+    /// No PPN for this customer or package.
+    pub tax_exempt: bool,
+    pub language: Language,
+    /// Suspensions and dated pauses touching the period.
+    pub pauses: &'a [Span],
+}
+
+/// One line to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedLine {
+    pub kind: LineKind,
+    pub description: String,
+    pub first_day: Option<NaiveDate>,
+    pub last_day: Option<NaiveDate>,
+    pub days: Option<i32>,
+    pub quantity: i32,
+    pub unit_price: Rupiah,
+    pub amount: Rupiah,
+}
+
+/// An invoice the run would write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedInvoice {
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub lines: Vec<PlannedLine>,
+    pub tax: PpnBreakdown,
+}
+
+/// The invoice of `period` for `s`, or `None` when there is nothing to bill (not yet active, ended
+/// before the month, paused all month, a free package).
+pub fn plan(period: Period, settings: &BillingSettings, s: &Subscriber<'_>) -> Option<PlannedInvoice> {
+    let service = Span { from: s.activated_on, until: s.ended_on };
+    let prices = [PriceFrom { from: s.activated_on, monthly: s.monthly }];
+    let mut lines: Vec<PlannedLine> = prorate(period, service, &prices, s.pauses)
+        .into_iter()
+        .filter(|l| l.amount.0 > 0)
+        .map(|l| PlannedLine {
+            kind: LineKind::Package,
+            description: package_line(s.language, s.package, l.first, l.last, l.whole_month, l.days),
+            first_day: Some(l.first),
+            last_day: Some(l.last),
+            days: i32::try_from(l.days).ok(),
+            quantity: 1,
+            unit_price: l.amount,
+            amount: l.amount,
+        })
+        .collect();
+    let first_month = s.activated_on >= period.start && s.activated_on <= period.end;
+    if first_month && s.installation_fee.0 > 0 {
+        let description = match s.language {
+            Language::Id => format!("Biaya instalasi {}", s.package),
+            Language::En => format!("Installation fee, {}", s.package),
+        };
+        lines.push(PlannedLine {
+            kind: LineKind::Installation,
+            description,
+            first_day: None,
+            last_day: None,
+            days: None,
+            quantity: 1,
+            unit_price: s.installation_fee,
+            amount: s.installation_fee,
+        });
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let subtotal = Rupiah(lines.iter().map(|l| l.amount.0).sum());
+    let issued_on = settings.issue_day(period).max(if first_month { s.activated_on } else { period.start });
+    Some(PlannedInvoice {
+        issued_on,
+        due_on: issued_on + Duration::days(i64::from(settings.due_days)),
+        lines,
+        tax: settings.ppn.apply(subtotal, s.tax_exempt),
+    })
+}
+
+const MONTHS_ID: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn month_name(lang: Language, d: NaiveDate) -> &'static str {
+    let i = usize::try_from(d.month0()).unwrap_or(0);
+    match lang {
+        Language::Id => MONTHS_ID[i],
+        Language::En => MONTHS_EN[i],
+    }
+}
+
+/// `Langganan Home Silver 50M Juli 2026`, or for part of a month
+/// `Langganan Home Silver 50M 21–30 Juni 2026 (10 hari)`.
+fn package_line(lang: Language, package: &str, first: NaiveDate, last: NaiveDate, whole: bool, days: i64) -> String {
+    let month = format!("{} {}", month_name(lang, first), first.year());
+    match (lang, whole) {
+        (Language::Id, true) => format!("Langganan {package} {month}"),
+        (Language::En, true) => format!("{package} subscription, {month}"),
+        (Language::Id, false) => format!("Langganan {package} {}–{} {month} ({days} hari)", first.day(), last.day()),
+        (Language::En, false) => {
+            format!("{package} subscription, {}–{} {month} ({days} days)", first.day(), last.day())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    fn silver(activated_on: NaiveDate, pauses: &[Span]) -> Subscriber<'_> {
+        Subscriber {
+            activated_on,
+            ended_on: None,
+            package: "Home Silver 50M",
+            monthly: Rupiah(199_900),
+            installation_fee: Rupiah(250_000),
+            tax_exempt: false,
+            language: Language::Id,
+            pauses,
+        }
+    }
+
+    #[test]
+    fn a_running_customer_gets_one_month_with_ppn_issued_on_the_billing_day() {
+        let july = Period::month(2026, 7).expect("p");
+        let inv = plan(july, &BillingSettings::default(), &silver(d(2025, 3, 4), &[])).expect("invoice");
+        assert_eq!(inv.lines.len(), 1);
+        assert_eq!(inv.lines[0].description, "Langganan Home Silver 50M Juli 2026");
+        assert_eq!((inv.tax.ppn, inv.tax.total), (Rupiah(21_989), Rupiah(221_889)));
+        assert_eq!((inv.issued_on, inv.due_on), (d(2026, 7, 1), d(2026, 7, 8)));
+        let tenth = BillingSettings { billing_day: 10, due_days: 14, ..BillingSettings::default() };
+        let inv = plan(july, &tenth, &silver(d(2025, 3, 4), &[])).expect("invoice");
+        assert_eq!((inv.issued_on, inv.due_on), (d(2026, 7, 10), d(2026, 7, 24)));
+    }
+
+    #[test]
+    fn the_first_invoice_is_prorated_from_activation_with_the_installation_fee() {
+        let june = Period::month(2026, 6).expect("p");
+        let mut s = silver(d(2026, 6, 21), &[]);
+        s.language = Language::En;
+        let inv = plan(june, &BillingSettings::default(), &s).expect("invoice");
+        assert_eq!(inv.lines.len(), 2);
+        assert_eq!(inv.lines[0].description, "Home Silver 50M subscription, 21–30 June 2026 (10 days)");
+        assert_eq!((inv.lines[0].amount, inv.lines[0].days), (Rupiah(66_633), Some(10)));
+        assert_eq!((inv.lines[1].kind, inv.lines[1].amount), (LineKind::Installation, Rupiah(250_000)));
+        assert_eq!(inv.tax.dpp, Rupiah(316_633));
+        assert_eq!(inv.issued_on, d(2026, 6, 21), "not before the service began");
+        // The next month has no fee.
+        let july = plan(june.next(), &BillingSettings::default(), &s).expect("invoice");
+        assert_eq!(july.lines.len(), 1);
+    }
+
+    #[test]
+    fn nothing_is_billed_without_service() {
+        let july = Period::month(2026, 7).expect("p");
+        let all_month = [Span::from(d(2026, 6, 15))];
+        assert_eq!(plan(july, &BillingSettings::default(), &silver(d(2025, 1, 1), &all_month)), None);
+        assert_eq!(plan(july, &BillingSettings::default(), &silver(d(2026, 8, 3), &[])), None, "not active yet");
+        let mut ended = silver(d(2025, 1, 1), &[]);
+        ended.ended_on = Some(d(2026, 7, 1));
+        assert_eq!(plan(july, &BillingSettings::default(), &ended), None, "ended before the month");
+        let mut free = silver(d(2025, 1, 1), &[]);
+        free.monthly = Rupiah(0);
+        assert_eq!(plan(july, &BillingSettings::default(), &free), None);
+    }
+
+    #[test]
+    fn exempt_customers_pay_no_ppn_and_suspended_days_are_left_out() {
+        let july = Period::month(2026, 7).expect("p");
+        let mut s = silver(d(2025, 1, 1), &[]);
+        s.tax_exempt = true;
+        assert_eq!(plan(july, &BillingSettings::default(), &s).expect("invoice").tax.total, Rupiah(199_900));
+        let off = [Span::between(d(2026, 7, 5), d(2026, 7, 15))];
+        let inv = plan(july, &BillingSettings::default(), &silver(d(2025, 1, 1), &off)).expect("invoice");
+        assert_eq!(inv.lines[0].days, Some(21));
+        assert_eq!(inv.lines[0].description, "Langganan Home Silver 50M 1–31 Juli 2026 (21 hari)");
+    }
+}

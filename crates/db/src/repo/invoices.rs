@@ -1,0 +1,210 @@
+//! Invoices with their lines. Creating one writes its charge to the ledger in the same
+//! transaction; recurring invoices carry `<customer>:<period>` as a unique key, so a month is
+//! billed once per customer whichever instance runs it and however often.
+
+use crate::DbError;
+use crate::entity::invoice_lines;
+use crate::entity::invoices::{self, Column, Entity};
+use crate::repo::ledger::{self, NewEntry};
+use aglis_core::invoice::{self, InvoiceKind, InvoiceStatus, LineKind};
+use aglis_core::ledger::EntryKind;
+use aglis_core::ppn::PpnBreakdown;
+use aglis_core::proration::Period;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use std::collections::HashSet;
+
+pub use crate::entity::invoice_lines::Model as Line;
+/// An invoice is its row (status and kind typed).
+pub use crate::entity::invoices::Model as Invoice;
+
+/// A line to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLine {
+    pub kind: LineKind,
+    pub description: String,
+    pub first_day: Option<NaiveDate>,
+    pub last_day: Option<NaiveDate>,
+    pub days: Option<i32>,
+    pub quantity: i32,
+    pub unit_price: i64,
+    pub amount: i64,
+}
+
+/// An invoice to write, its sums worked out by the caller (`aglis_core::ppn`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvoice {
+    pub customer_id: i64,
+    pub kind: InvoiceKind,
+    /// The month billed, for a recurring invoice.
+    pub period: Option<Period>,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub lines: Vec<NewLine>,
+    pub discount: i64,
+    pub tax: PpnBreakdown,
+    pub created_by: Option<i64>,
+}
+
+impl NewInvoice {
+    pub fn subtotal(&self) -> i64 {
+        self.lines.iter().map(|l| l.amount).sum()
+    }
+}
+
+/// The unique key of a customer's recurring invoice for `period`.
+pub fn recurring_key(customer_id: i64, period: Period) -> String {
+    format!("{customer_id}:{period}")
+}
+
+/// The next number of `period`'s series, from the counter, in the caller's transaction.
+pub async fn next_number(
+    conn: &impl ConnectionTrait,
+    period: Period,
+) -> Result<Result<String, aglis_core::codes::SeriesFull>, DbError> {
+    let series = invoice::series(period);
+    let highest: Option<String> = Entity::find()
+        .select_only()
+        .column(Column::Number)
+        .filter(Column::Number.starts_with(&series.prefix))
+        .order_by(Expr::cust("LENGTH(number)"), Order::Desc)
+        .order_by_desc(Column::Number)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    crate::codes::next(conn, &series, highest.as_deref()).await
+}
+
+/// Writes the invoice numbered `number`, its lines and its ledger charge. A second recurring
+/// invoice for the same customer and period is `DbError::Unique` on `recurring_key`.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    number: &str,
+    new: NewInvoice,
+    now: DateTime<Utc>,
+) -> Result<Invoice, DbError> {
+    let subtotal = new.subtotal();
+    let tax = new.tax;
+    let model = invoices::ActiveModel {
+        number: Set(number.to_owned()),
+        customer_id: Set(new.customer_id),
+        kind: Set(new.kind),
+        period: Set(new.period.map(|p| p.to_string())),
+        recurring_key: Set(match (new.kind, new.period) {
+            (InvoiceKind::Recurring, Some(p)) => Some(recurring_key(new.customer_id, p)),
+            _ => None,
+        }),
+        status: Set(if tax.total.0 > 0 { InvoiceStatus::Open } else { InvoiceStatus::Paid }),
+        issued_on: Set(new.issued_on),
+        due_on: Set(new.due_on),
+        subtotal: Set(subtotal),
+        discount: Set(new.discount),
+        dpp: Set(tax.dpp.0),
+        dpp_nilai_lain: Set(tax.dpp_nilai_lain.map(|r| r.0)),
+        ppn_rate: Set(i32::try_from(tax.rate_pct).unwrap_or(0)),
+        ppn: Set(tax.ppn.0),
+        total: Set(tax.total.0),
+        paid: Set(0),
+        created_by: Set(new.created_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let lines = new.lines.into_iter().enumerate().map(|(i, l)| invoice_lines::ActiveModel {
+        invoice_id: Set(model.id),
+        position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+        kind: Set(l.kind),
+        description: Set(l.description.chars().take(300).collect()),
+        first_day: Set(l.first_day),
+        last_day: Set(l.last_day),
+        days: Set(l.days),
+        quantity: Set(l.quantity),
+        unit_price: Set(l.unit_price),
+        amount: Set(l.amount),
+        ..Default::default()
+    });
+    invoice_lines::Entity::insert_many(lines).exec_without_returning(conn).await?;
+    if model.total > 0 {
+        let entry = NewEntry {
+            customer_id: model.customer_id,
+            kind: EntryKind::Charge,
+            amount: model.total,
+            invoice_id: Some(model.id),
+            payment_id: None,
+            note: number.to_owned(),
+            actor_id: new.created_by,
+        };
+        ledger::add(conn, entry, now).await?;
+    }
+    Ok(model)
+}
+
+/// Customers among `customers` with a recurring invoice for `period` already.
+pub async fn billed_in(conn: &impl ConnectionTrait, period: Period) -> Result<HashSet<i64>, DbError> {
+    let ids: Vec<i64> = Entity::find()
+        .select_only()
+        .column(Column::CustomerId)
+        .filter(Column::Period.eq(period.to_string()))
+        .filter(Column::Kind.eq(InvoiceKind::Recurring.as_str()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Invoice>, DbError> {
+    Ok(Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn by_number(conn: &impl ConnectionTrait, number: &str) -> Result<Option<Invoice>, DbError> {
+    Ok(Entity::find().filter(Column::Number.eq(number)).one(conn).await?)
+}
+
+pub async fn lines(conn: &impl ConnectionTrait, invoice_id: i64) -> Result<Vec<Line>, DbError> {
+    Ok(invoice_lines::Entity::find()
+        .filter(invoice_lines::Column::InvoiceId.eq(invoice_id))
+        .order_by_asc(invoice_lines::Column::Position)
+        .all(conn)
+        .await?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceQuery {
+    pub customer_id: Option<i64>,
+    pub status: Option<InvoiceStatus>,
+    pub period: Option<Period>,
+    /// The start of a number (`INV-202607`).
+    pub number: Option<String>,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Newest first, with the number of matches.
+pub async fn list(conn: &impl ConnectionTrait, q: &InvoiceQuery) -> Result<(Vec<Invoice>, u64), DbError> {
+    let mut cond = Condition::all();
+    if let Some(c) = q.customer_id {
+        cond = cond.add(Column::CustomerId.eq(c));
+    }
+    if let Some(s) = q.status {
+        cond = cond.add(Column::Status.eq(s.as_str()));
+    }
+    if let Some(p) = q.period {
+        cond = cond.add(Column::Period.eq(p.to_string()));
+    }
+    if let Some(n) = q.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        cond = cond.add(Column::Number.starts_with(n.to_uppercase()));
+    }
+    let select = Entity::find().filter(cond);
+    let total = select.clone().count(conn).await?;
+    let per_page = Ord::max(q.per_page, 1);
+    let rows =
+        select.order_by_desc(Column::Id).offset(q.page.saturating_sub(1) * per_page).limit(per_page).all(conn).await?;
+    Ok((rows, total))
+}

@@ -1,0 +1,54 @@
+//! The customer ledger: entries are inserted, never updated or deleted (see `aglis_core::ledger`).
+
+use crate::DbError;
+use crate::entity::ledger_entries::{self, Column, Entity, Model};
+use aglis_core::ledger::{self, EntryKind};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+/// What an entry says, checked by [`EntryKind::check`] before it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub customer_id: i64,
+    pub kind: EntryKind,
+    pub amount: i64,
+    pub invoice_id: Option<i64>,
+    pub payment_id: Option<i64>,
+    pub note: String,
+    pub actor_id: Option<i64>,
+}
+
+pub async fn add(conn: &impl ConnectionTrait, e: NewEntry, now: DateTime<Utc>) -> Result<Model, DbError> {
+    let amount = e.kind.check(e.amount).map_err(|err| DbError::Corrupt(format!("ledger entry: {err}")))?;
+    Ok(ledger_entries::ActiveModel {
+        customer_id: Set(e.customer_id),
+        kind: Set(e.kind),
+        amount: Set(amount),
+        invoice_id: Set(e.invoice_id),
+        payment_id: Set(e.payment_id),
+        note: Set(e.note.chars().take(300).collect()),
+        actor_id: Set(e.actor_id),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// A customer's entries, oldest first.
+pub async fn of_customer(conn: &impl ConnectionTrait, customer_id: i64) -> Result<Vec<Model>, DbError> {
+    Ok(Entity::find().filter(Column::CustomerId.eq(customer_id)).order_by_asc(Column::Id).all(conn).await?)
+}
+
+/// What the customer owes (positive) or has in credit (negative): the sum of their ledger.
+pub async fn balance(conn: &impl ConnectionTrait, customer_id: i64) -> Result<i64, DbError> {
+    let rows: Vec<(EntryKind, i64)> = Entity::find()
+        .select_only()
+        .column(Column::Kind)
+        .column(Column::Amount)
+        .filter(Column::CustomerId.eq(customer_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ledger::balance(rows))
+}

@@ -1,0 +1,195 @@
+//! The monthly run: one recurring invoice per customer and month, prorated, with PPN, its charge in
+//! the ledger. Idempotent (a customer billed for the month is skipped, and the unique
+//! `<customer>:<period>` key stops a second instance running at the same moment), with a dry run
+//! that writes nothing.
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use aglis_core::billing::{self, BillingSettings, PlannedInvoice, Subscriber};
+use aglis_core::customer::CustomerStatus;
+use aglis_core::invoice::InvoiceKind;
+use aglis_core::proration::Period;
+use aglis_core::schedule::JAKARTA;
+use aglis_db::entity::{customers, packages};
+use aglis_db::repo::invoices::{self, NewInvoice, NewLine};
+use aglis_db::repo::service_pauses;
+use aglis_db::{DbError, TransactionTrait};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+
+/// Customers written per transaction.
+const BATCH: usize = 200;
+
+/// What a run did, or would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RunReport {
+    pub period: String,
+    pub dry_run: bool,
+    /// Customers looked at: active or suspended, or ended during the month.
+    pub customers: u64,
+    /// Invoices written (or that a dry run would write).
+    pub created: u64,
+    /// Billed for this month already.
+    pub already_billed: u64,
+    /// No day of service in the month, or a free package.
+    pub nothing_to_bill: u64,
+    /// The sum of the invoices written (or to write), PPN included.
+    pub total: i64,
+}
+
+/// Runs (or, with `dry_run`, plans) `period`'s invoices. `progress` hears (done, of) after each batch.
+pub async fn run(
+    state: &AppState,
+    period: Period,
+    dry_run: bool,
+    actor: Option<i64>,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> AppResult<RunReport> {
+    let settings = BillingSettings::default();
+    let now = state.now();
+    let candidates = candidates(state, period).await?;
+    let packages: HashMap<i64, packages::Model> =
+        packages::Entity::find().all(&state.db).await.map_err(DbError::from)?.into_iter().map(|p| (p.id, p)).collect();
+    let billed = invoices::billed_in(&state.db, period).await?;
+    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+    let pauses = service_pauses::in_period(&state.db, &ids, period).await?;
+    let mut report =
+        RunReport { period: period.to_string(), dry_run, customers: count(candidates.len()), ..RunReport::default() };
+    let mut planned: Vec<(i64, PlannedInvoice)> = Vec::new();
+    for c in &candidates {
+        if billed.contains(&c.id) {
+            report.already_billed += 1;
+            continue;
+        }
+        let Some(package) = packages.get(&c.package_id) else {
+            report.nothing_to_bill += 1;
+            continue;
+        };
+        let no_pauses = Vec::new();
+        let subscriber = Subscriber {
+            activated_on: jakarta_day(c.activated_at.unwrap_or(c.registered_at)),
+            ended_on: c.terminated_at.map(jakarta_day),
+            package: &package.name,
+            monthly: aglis_core::money::Rupiah(package.monthly_price),
+            installation_fee: aglis_core::money::Rupiah(package.installation_fee),
+            tax_exempt: false,
+            language: c.language,
+            pauses: pauses.get(&c.id).unwrap_or(&no_pauses),
+        };
+        match billing::plan(period, &settings, &subscriber) {
+            Some(p) => planned.push((c.id, p)),
+            None => report.nothing_to_bill += 1,
+        }
+    }
+    if dry_run {
+        report.created = count(planned.len());
+        report.total = planned.iter().map(|(_, p)| p.tax.total.0).sum();
+        return Ok(report);
+    }
+    let of = count(planned.len());
+    let mut done = 0_u64;
+    for batch in planned.chunks(BATCH) {
+        let txn = state.db.begin().await.map_err(DbError::from)?;
+        for (customer_id, p) in batch {
+            // A savepoint per invoice: one another instance wrote meanwhile is given back whole,
+            // its number included (the counter moves in the same savepoint).
+            let one = txn.begin().await.map_err(DbError::from)?;
+            match write(&one, period, *customer_id, p, actor, now).await {
+                Ok(Ok(total)) => {
+                    one.commit().await.map_err(DbError::from)?;
+                    report.created += 1;
+                    report.total += total;
+                }
+                Ok(Err(full)) => {
+                    return Err(AppError::Conflict { detail: full.to_string(), fields: Default::default() });
+                }
+                Err(e) if e.is_unique_on("recurring_key") => {
+                    one.rollback().await.map_err(DbError::from)?;
+                    report.already_billed += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        txn.commit().await.map_err(DbError::from)?;
+        done += count(batch.len());
+        progress(done, of);
+    }
+    Ok(report)
+}
+
+async fn write(
+    conn: &impl sea_orm::ConnectionTrait,
+    period: Period,
+    customer_id: i64,
+    p: &PlannedInvoice,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Result<i64, aglis_core::codes::SeriesFull>, DbError> {
+    let number = match invoices::next_number(conn, period).await? {
+        Ok(n) => n,
+        Err(full) => return Ok(Err(full)),
+    };
+    let new = NewInvoice {
+        customer_id,
+        kind: InvoiceKind::Recurring,
+        period: Some(period),
+        issued_on: p.issued_on,
+        due_on: p.due_on,
+        lines: p
+            .lines
+            .iter()
+            .map(|l| NewLine {
+                kind: l.kind,
+                description: l.description.clone(),
+                first_day: l.first_day,
+                last_day: l.last_day,
+                days: l.days,
+                quantity: l.quantity,
+                unit_price: l.unit_price.0,
+                amount: l.amount.0,
+            })
+            .collect(),
+        discount: 0,
+        tax: p.tax,
+        created_by: actor,
+    };
+    Ok(Ok(invoices::create(conn, &number, new, now).await?.total))
+}
+
+/// Customers who may owe for `period`: active or suspended and activated by its end, or ended
+/// during it.
+async fn candidates(state: &AppState, period: Period) -> AppResult<Vec<customers::Model>> {
+    let start = period.start.and_hms_opt(0, 0, 0).map(|t| t.and_local_timezone(JAKARTA));
+    let (Some(chrono::LocalResult::Single(start)), Some(end)) =
+        (start, (period.end + chrono::Duration::days(1)).and_hms_opt(0, 0, 0))
+    else {
+        return Ok(Vec::new());
+    };
+    let end = match end.and_local_timezone(JAKARTA) {
+        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+        _ => return Ok(Vec::new()),
+    };
+    let start = start.with_timezone(&Utc);
+    let running = Condition::all()
+        .add(customers::Column::Status.is_in([CustomerStatus::Active.as_str(), CustomerStatus::Suspended.as_str()]))
+        .add(customers::Column::ActivatedAt.lt(end));
+    let ended = Condition::all()
+        .add(customers::Column::Status.eq(CustomerStatus::Terminated.as_str()))
+        .add(customers::Column::ActivatedAt.lt(end))
+        .add(customers::Column::TerminatedAt.gt(start));
+    Ok(customers::Entity::find()
+        .filter(Condition::any().add(running).add(ended))
+        .order_by_asc(customers::Column::Id)
+        .all(&state.db)
+        .await
+        .map_err(DbError::from)?)
+}
+
+fn jakarta_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&JAKARTA).date_naive()
+}
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
