@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod notification_templates;
 pub mod odps;
 pub mod packages;
+pub mod payments;
 pub mod recipient_groups;
 pub mod registrations;
 pub mod service_pauses;

@@ -5,11 +5,14 @@ use crate::helpers::{TestApp, problem, spawn_app};
 use aglis_core::customer::CustomerStatus;
 use aglis_core::invoice::{InvoiceStatus, LineKind};
 use aglis_core::notification_catalog::Language;
+use aglis_core::payment::PaymentMethod;
 use aglis_core::permission::Role;
 use aglis_core::proration::Period;
+use aglis_db::TransactionTrait;
 use aglis_db::entity::invoices;
 use aglis_db::repo::customers::{self, Profile};
 use aglis_db::repo::packages::{self, PackageFields};
+use aglis_db::repo::payments::{self, NewPayment};
 use aglis_db::repo::{invoices as invoice_repo, ledger};
 use aglis_server::billing::run::{RunReport, run};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -234,4 +237,68 @@ async fn the_api_runs_a_month_and_lists_shows_and_states_what_it_wrote() {
         (Some("charge"), Some(id))
     );
     problem(app.get("/api/v1/customers/987654/statement", Some(&cs)).await, 404).await;
+}
+
+async fn pay(app: &TestApp, customer_id: i64, invoice_id: Option<i64>, amount: i64) -> i64 {
+    let p = NewPayment {
+        customer_id,
+        invoice_id,
+        method: PaymentMethod::BankTransfer,
+        amount,
+        gateway: None,
+        entered_by: None,
+        received_at: app.state.now(),
+        note: "transfer BCA".into(),
+    };
+    payments::insert(&app.state.db, p, app.state.now()).await.expect("payment").id
+}
+
+async fn complete(app: &TestApp, id: i64, today: NaiveDate) -> Option<payments::Applied> {
+    let txn = app.state.db.begin().await.expect("begin");
+    let applied = payments::complete(&txn, id, None, today, app.state.now()).await.expect("complete");
+    txn.commit().await.expect("commit");
+    applied
+}
+
+#[tokio::test]
+async fn payments_pay_the_oldest_invoice_first_part_pay_and_leave_credit_once() {
+    let app = spawn_app().await;
+    let pkg = silver(&app).await;
+    let id = customer(&app, 1, pkg, CustomerStatus::Active, wib(2026, 8, 1, 10)).await;
+    month(&app, "2026-11", false).await;
+    month(&app, "2026-12", false).await;
+    let invoice = |n: &str| {
+        let db = app.state.db.clone();
+        let n = n.to_owned();
+        async move { invoice_repo::by_number(&db, &n).await.expect("db").expect("invoice") }
+    };
+    let (nov, dec) = (invoice("INV-202611-000001").await, invoice("INV-202612-000001").await);
+    assert_eq!((nov.total, dec.total), (221_889, 221_889));
+
+    // 100 000 pays part of November, the older one.
+    let first = pay(&app, id, None, 100_000).await;
+    let applied = complete(&app, first, day(2026, 11, 20)).await.expect("applied");
+    assert_eq!((applied.invoices, applied.credit), (vec![(nov.id, 100_000)], 0));
+    assert_eq!(invoice("INV-202611-000001").await.status, InvoiceStatus::Overdue, "due 8 November, part paid");
+    // Completing it again changes nothing: no second entry, no second application.
+    assert_eq!(complete(&app, first, day(2026, 11, 20)).await, None);
+    assert_eq!(ledger::balance(&app.state.db, id).await.expect("balance"), 2 * 221_889 - 100_000);
+
+    // 400 000 naming December pays December first, then the rest of November, then credit.
+    let second = pay(&app, id, Some(dec.id), 400_000).await;
+    let applied = complete(&app, second, day(2026, 11, 20)).await.expect("applied");
+    assert_eq!(applied.invoices, vec![(dec.id, 221_889), (nov.id, 121_889)]);
+    assert_eq!(applied.credit, 56_222);
+    let (nov, dec) = (invoice("INV-202611-000001").await, invoice("INV-202612-000001").await);
+    assert_eq!(
+        (nov.status, nov.paid, dec.status, dec.paid),
+        (InvoiceStatus::Paid, 221_889, InvoiceStatus::Paid, 221_889)
+    );
+    assert_eq!(ledger::balance(&app.state.db, id).await.expect("balance"), -56_222, "in credit");
+
+    // A rejected payment never reaches the ledger.
+    let third = pay(&app, id, None, 50_000).await;
+    assert!(payments::reject(&app.state.db, third, 1, app.state.now()).await.expect("reject"));
+    assert_eq!(complete(&app, third, day(2026, 11, 20)).await, None);
+    assert_eq!(ledger::balance(&app.state.db, id).await.expect("balance"), -56_222);
 }
