@@ -61,23 +61,30 @@ pub fn recurring_key(customer_id: i64, period: Period) -> String {
     format!("{customer_id}:{period}")
 }
 
-/// The next number of `period`'s series, from the counter, in the caller's transaction.
-pub async fn next_number(
-    conn: &impl ConnectionTrait,
-    period: Period,
-) -> Result<Result<String, aglis_core::codes::SeriesFull>, DbError> {
-    let series = invoice::series(period);
-    let highest: Option<String> = Entity::find()
+/// The highest number stored in `period`'s series (through the number index), longest first.
+pub async fn highest_number(conn: &impl ConnectionTrait, period: Period) -> Result<Option<String>, DbError> {
+    let prefix = invoice::number_prefix(period);
+    Ok(Entity::find()
         .select_only()
         .column(Column::Number)
-        .filter(Column::Number.starts_with(&series.prefix))
+        .filter(Column::Number.gte(prefix.clone()))
+        .filter(Column::Number.lt(format!("{prefix}~")))
         .order_by(Expr::cust("LENGTH(number)"), Order::Desc)
         .order_by_desc(Column::Number)
         .limit(1)
         .into_tuple()
         .one(conn)
-        .await?;
-    crate::codes::next(conn, &series, highest.as_deref()).await
+        .await?)
+}
+
+/// The next number of `period`'s series, from the counter, in the caller's transaction; never at
+/// or below `floor` (see [`highest_number`]: read it once per run, not per invoice).
+pub async fn next_number(
+    conn: &impl ConnectionTrait,
+    period: Period,
+    floor: Option<&str>,
+) -> Result<Result<String, aglis_core::codes::SeriesFull>, DbError> {
+    crate::codes::next(conn, &invoice::series(period), floor).await
 }
 
 /// Writes the invoice numbered `number`, its lines and its ledger charge. A second recurring
@@ -207,4 +214,16 @@ pub async fn list(conn: &impl ConnectionTrait, q: &InvoiceQuery) -> Result<(Vec<
     let rows =
         select.order_by_desc(Column::Id).offset(q.page.saturating_sub(1) * per_page).limit(per_page).all(conn).await?;
     Ok((rows, total))
+}
+
+/// Unpaid invoices due before `today` become overdue (the daily sweep); how many did.
+pub async fn mark_overdue(conn: &impl ConnectionTrait, today: NaiveDate, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let r = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(InvoiceStatus::Overdue.as_str()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Status.is_in([InvoiceStatus::Open.as_str(), InvoiceStatus::Partial.as_str()]))
+        .filter(Column::DueOn.lt(today))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected)
 }

@@ -3,6 +3,8 @@
 //! ledger, invoice}`; this feature reads and writes them.
 
 pub mod api;
+#[cfg(feature = "demo")]
+pub mod demo_seed;
 pub mod run;
 
 pub use api::api_router;

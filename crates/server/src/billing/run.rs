@@ -87,6 +87,7 @@ pub async fn run(
         report.total = planned.iter().map(|(_, p)| p.tax.total.0).sum();
         return Ok(report);
     }
+    let floor = invoices::highest_number(&state.db, period).await?;
     let of = count(planned.len());
     let mut done = 0_u64;
     for batch in planned.chunks(BATCH) {
@@ -95,7 +96,7 @@ pub async fn run(
             // A savepoint per invoice: one another instance wrote meanwhile is given back whole,
             // its number included (the counter moves in the same savepoint).
             let one = txn.begin().await.map_err(DbError::from)?;
-            match write(&one, period, *customer_id, p, actor, now).await {
+            match write(&one, period, floor.as_deref(), *customer_id, p, actor, now).await {
                 Ok(Ok(total)) => {
                     one.commit().await.map_err(DbError::from)?;
                     report.created += 1;
@@ -121,12 +122,13 @@ pub async fn run(
 async fn write(
     conn: &impl sea_orm::ConnectionTrait,
     period: Period,
+    floor: Option<&str>,
     customer_id: i64,
     p: &PlannedInvoice,
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Result<i64, aglis_core::codes::SeriesFull>, DbError> {
-    let number = match invoices::next_number(conn, period).await? {
+    let number = match invoices::next_number(conn, period, floor).await? {
         Ok(n) => n,
         Err(full) => return Ok(Err(full)),
     };

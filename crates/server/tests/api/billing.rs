@@ -302,3 +302,30 @@ async fn payments_pay_the_oldest_invoice_first_part_pay_and_leave_credit_once() 
     assert_eq!(complete(&app, third, day(2026, 11, 20)).await, None);
     assert_eq!(ledger::balance(&app.state.db, id).await.expect("balance"), -56_222);
 }
+
+#[tokio::test]
+async fn the_demo_has_a_year_of_invoices_open_overdue_and_paid_through_every_method() {
+    let app = crate::helpers::spawn_demo_app(|_| {}).await;
+    let db = &app.state.db;
+    let all = invoices::Entity::find().all(db).await.expect("invoices");
+    let periods: std::collections::BTreeSet<_> = all.iter().filter_map(|i| i.period.clone()).collect();
+    assert!(periods.len() >= 12, "a year of months: {periods:?}");
+    for status in [InvoiceStatus::Open, InvoiceStatus::Overdue, InvoiceStatus::Paid] {
+        assert!(all.iter().any(|i| i.status == status), "some {status}");
+    }
+    let paid = aglis_db::entity::payments::Entity::find().all(db).await.expect("payments");
+    for method in [
+        PaymentMethod::BankTransfer,
+        PaymentMethod::Cash,
+        PaymentMethod::Qris,
+        PaymentMethod::Midtrans,
+        PaymentMethod::Xendit,
+    ] {
+        assert!(paid.iter().any(|p| p.method == method), "paid by {method}");
+    }
+    // Every customer's ledger says what their invoices still owe.
+    for customer_id in all.iter().map(|i| i.customer_id).collect::<std::collections::BTreeSet<_>>() {
+        let owed: i64 = all.iter().filter(|i| i.customer_id == customer_id).map(|i| i.total - i.paid).sum();
+        assert_eq!(ledger::balance(db, customer_id).await.expect("balance"), owed, "customer {customer_id}");
+    }
+}
