@@ -8,3 +8,19 @@ pub mod demo_seed;
 pub mod run;
 
 pub use api::api_router;
+
+use crate::jobs::registry::JobError;
+use crate::state::AppState;
+use aglis_core::schedule::JAKARTA;
+use aglis_db::repo::invoices;
+
+/// The daily sweep: unpaid invoices past their due day become overdue (08:00 WIB, and once more
+/// whenever the scheduler catches up).
+pub const OVERDUE_JOB: &str = "billing.mark_overdue";
+
+pub async fn overdue_job(state: AppState, _payload: serde_json::Value) -> Result<(), JobError> {
+    let now = state.now();
+    let marked = invoices::mark_overdue(&state.db, now.with_timezone(&JAKARTA).date_naive(), now).await?;
+    tracing::info!(marked, "invoices past due marked overdue");
+    Ok(())
+}

@@ -63,6 +63,13 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
         timezone: "Asia/Jakarta",
         job_kind: crate::backup::jobs::WATCH_JOB,
     },
+    // Billing (issue 19): unpaid invoices past their due day become overdue, every morning.
+    ScheduleDef {
+        name: "billing_overdue",
+        cron: "0 8 * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::billing::OVERDUE_JOB,
+    },
     // Monitoring (issue 9): the alert rules, every minute.
     ScheduleDef {
         name: crate::monitoring::alerting::SCHEDULE_NAME,

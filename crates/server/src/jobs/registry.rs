@@ -148,6 +148,7 @@ pub fn builtin_registry() -> Registry {
     r.register(crate::backup::jobs::WATCH_JOB, crate::backup::jobs::watch_job);
     r.register_typed(crate::backup::jobs::ALERT_JOB, crate::backup::jobs::alert_job);
     r.register(crate::monitoring::alerting::EVALUATE_JOB, crate::monitoring::alerting::evaluate_job);
+    r.register(crate::billing::OVERDUE_JOB, crate::billing::overdue_job);
     r
 }
 

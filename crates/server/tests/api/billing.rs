@@ -329,3 +329,28 @@ async fn the_demo_has_a_year_of_invoices_open_overdue_and_paid_through_every_met
         assert_eq!(ledger::balance(db, customer_id).await.expect("balance"), owed, "customer {customer_id}");
     }
 }
+
+#[tokio::test]
+async fn every_morning_unpaid_invoices_past_their_due_day_become_overdue() {
+    let app = spawn_app().await;
+    let rows = aglis_db::schedules::list(&app.state.db).await.expect("schedules");
+    let sweep = rows.iter().find(|s| s.name == "billing_overdue").expect("installed");
+    assert_eq!((sweep.cron.as_str(), sweep.job_kind.as_str()), ("0 8 * * *", aglis_server::billing::OVERDUE_JOB));
+    let pkg = silver(&app).await;
+    let (a, b) = (
+        customer(&app, 1, pkg, CustomerStatus::Active, wib(2026, 8, 1, 10)).await,
+        customer(&app, 2, pkg, CustomerStatus::Active, wib(2026, 8, 1, 10)).await,
+    );
+    month(&app, "2026-11", false).await; // due 8 November; the clock is at 18 November
+    let paid = pay(&app, b, None, 221_889).await;
+    complete(&app, paid, day(2026, 11, 7)).await.expect("applied");
+    aglis_server::billing::overdue_job(app.state.clone(), json!({})).await.expect("sweep");
+    let status = |c: i64| {
+        let db = app.state.db.clone();
+        async move {
+            let q = invoice_repo::InvoiceQuery { customer_id: Some(c), page: 1, per_page: 5, ..Default::default() };
+            invoice_repo::list(&db, &q).await.expect("list").0.remove(0).status
+        }
+    };
+    assert_eq!((status(a).await, status(b).await), (InvoiceStatus::Overdue, InvoiceStatus::Paid));
+}
