@@ -5,6 +5,7 @@
 
 use super::run;
 use crate::state::AppState;
+use aglis_core::billing::BillingSettings;
 use aglis_core::customer::CustomerStatus;
 use aglis_core::invoice::InvoiceStatus;
 use aglis_core::payment::PaymentMethod;
@@ -50,7 +51,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     }
     let this_month = Period::containing(today);
     while period <= this_month {
-        run::run(state, period, false, None, &|_, _| {}).await?;
+        // Each month as its run on the billing day (07:00 WIB) would have written it.
+        let ran = BillingSettings::default()
+            .issue_day(period)
+            .and_hms_opt(7, 0, 0)
+            .and_then(|t| JAKARTA.from_local_datetime(&t).single())
+            .map_or(now, |t| t.with_timezone(&Utc).min(now));
+        run::run_at(state, period, false, None, ran, &|_, _| {}).await?;
         pay_month(state, period, this_month, &billed).await?;
         period = period.next();
     }

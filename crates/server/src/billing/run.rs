@@ -46,8 +46,20 @@ pub async fn run(
     actor: Option<i64>,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> AppResult<RunReport> {
+    run_at(state, period, dry_run, actor, state.now(), progress).await
+}
+
+/// [`run`] as if it ran at `now`: the demo's year of history is written as each month's run
+/// would have written it.
+pub async fn run_at(
+    state: &AppState,
+    period: Period,
+    dry_run: bool,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> AppResult<RunReport> {
     let settings = BillingSettings::default();
-    let now = state.now();
     let candidates = candidates(state, period).await?;
     let packages: HashMap<i64, packages::Model> =
         packages::Entity::find().all(&state.db).await.map_err(DbError::from)?.into_iter().map(|p| (p.id, p)).collect();
