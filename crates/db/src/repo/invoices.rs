@@ -6,7 +6,8 @@ use crate::DbError;
 use crate::entity::invoice_lines;
 use crate::entity::invoices::{self, Column, Entity};
 use crate::repo::ledger::{self, NewEntry};
-use aglis_core::invoice::{self, InvoiceKind, InvoiceStatus, LineKind};
+use aglis_core::billing::PlannedLine;
+use aglis_core::invoice::{self, InvoiceKind, InvoiceStatus};
 use aglis_core::ledger::EntryKind;
 use aglis_core::ppn::PpnBreakdown;
 use aglis_core::proration::Period;
@@ -22,19 +23,6 @@ pub use crate::entity::invoice_lines::Model as Line;
 /// An invoice is its row (status and kind typed).
 pub use crate::entity::invoices::Model as Invoice;
 
-/// A line to write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewLine {
-    pub kind: LineKind,
-    pub description: String,
-    pub first_day: Option<NaiveDate>,
-    pub last_day: Option<NaiveDate>,
-    pub days: Option<i32>,
-    pub quantity: i32,
-    pub unit_price: i64,
-    pub amount: i64,
-}
-
 /// An invoice to write, its sums worked out by the caller (`aglis_core::ppn`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInvoice {
@@ -44,7 +32,7 @@ pub struct NewInvoice {
     pub period: Option<Period>,
     pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
-    pub lines: Vec<NewLine>,
+    pub lines: Vec<PlannedLine>,
     pub discount: i64,
     pub tax: PpnBreakdown,
     pub created_by: Option<i64>,
@@ -52,7 +40,7 @@ pub struct NewInvoice {
 
 impl NewInvoice {
     pub fn subtotal(&self) -> i64 {
-        self.lines.iter().map(|l| l.amount).sum()
+        self.lines.iter().map(|l| l.amount.0).sum()
     }
 }
 
@@ -133,8 +121,8 @@ pub async fn create(
         last_day: Set(l.last_day),
         days: Set(l.days),
         quantity: Set(l.quantity),
-        unit_price: Set(l.unit_price),
-        amount: Set(l.amount),
+        unit_price: Set(l.unit_price.0),
+        amount: Set(l.amount.0),
         ..Default::default()
     });
     invoice_lines::Entity::insert_many(lines).exec_without_returning(conn).await?;

@@ -49,37 +49,6 @@ pub struct RunIn {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RunOut {
-    /// `YYYY-MM`.
-    pub period: String,
-    pub dry_run: bool,
-    /// Customers looked at: active or suspended, or ended during the month.
-    pub customers: u64,
-    /// Invoices created, or that a dry run would create.
-    pub created: u64,
-    /// Customers billed for this month already (a run never bills anyone twice).
-    pub already_billed: u64,
-    /// Customers with no day of service in the month.
-    pub nothing_to_bill: u64,
-    /// Whole rupiah, PPN included, of the invoices created (or to create).
-    pub total: i64,
-}
-
-impl From<RunReport> for RunOut {
-    fn from(r: RunReport) -> Self {
-        RunOut {
-            period: r.period,
-            dry_run: r.dry_run,
-            customers: r.customers,
-            created: r.created,
-            already_billed: r.already_billed,
-            nothing_to_bill: r.nothing_to_bill,
-            total: r.total,
-        }
-    }
-}
-
 /// A month as [`period_schema`] allows it.
 fn parse_period(raw: &str) -> AppResult<Period> {
     Period::parse(raw)
@@ -100,13 +69,13 @@ fn billable_period(raw: &str, now: DateTime<Utc>) -> AppResult<Period> {
 /// Bills every customer for a month (once: a customer billed already is skipped), or with
 /// `dry_run` says what it would create.
 #[utoipa::path(post, path = "/api/v1/billing/runs", tag = "billing", request_body = RunIn, security(("bearer" = [])),
-    responses((status = 200, body = RunOut),))]
+    responses((status = 200, body = RunReport),))]
 async fn start_run(
     State(state): State<AppState>,
     staff: Staff<perm::BillingManage>,
     meta: RequestMeta,
     ApiJson(req): ApiJson<RunIn>,
-) -> AppResult<Json<RunOut>> {
+) -> AppResult<Json<RunReport>> {
     let period = billable_period(&req.period, state.now())?;
     let report = run::run(&state, period, req.dry_run, Some(staff.auth().user.id), &|_, _| {}).await?;
     if !report.dry_run && report.created > 0 {
@@ -118,7 +87,7 @@ async fn start_run(
             .details(details);
         audit::record(&state, entry).await?;
     }
-    Ok(Json(report.into()))
+    Ok(Json(report))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

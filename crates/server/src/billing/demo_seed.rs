@@ -18,6 +18,7 @@ use aglis_db::repo::payments::{self, NewPayment};
 use chrono::{Duration, TimeZone, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
 
 /// Months of history.
 const MONTHS: u32 = 12;
@@ -77,9 +78,10 @@ async fn pay_month(
         .order_by_asc(invoices::Column::Id)
         .all(&state.db)
         .await?;
+    let by_id: HashMap<i64, &customers::Model> = customers.iter().map(|c| (c.id, c)).collect();
     let txn = state.db.begin().await?;
     for inv in list {
-        let Some(c) = customers.iter().find(|c| c.id == inv.customer_id) else { continue };
+        let Some(c) = by_id.get(&inv.customer_id) else { continue };
         let months_back = (this_month.start - period.start).num_days() / 28;
         let behind = c.id % 9 == 4; // a few customers pay late or in part
         let skip = match c.status {

@@ -11,7 +11,7 @@ use aglis_core::invoice::InvoiceKind;
 use aglis_core::proration::Period;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::entity::{customers, packages};
-use aglis_db::repo::invoices::{self, NewInvoice, NewLine};
+use aglis_db::repo::invoices::{self, NewInvoice};
 use aglis_db::repo::service_pauses;
 use aglis_db::{DbError, TransactionTrait};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,20 +21,21 @@ use std::collections::HashMap;
 /// Customers written per transaction.
 const BATCH: usize = 200;
 
-/// What a run did, or would do.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+/// What a run did, or would do (also the API's answer).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct RunReport {
+    /// `YYYY-MM`.
     pub period: String,
     pub dry_run: bool,
     /// Customers looked at: active or suspended, or ended during the month.
     pub customers: u64,
     /// Invoices written (or that a dry run would write).
     pub created: u64,
-    /// Billed for this month already.
+    /// Billed for this month already (a run never bills anyone twice).
     pub already_billed: u64,
     /// No day of service in the month, or a free package.
     pub nothing_to_bill: u64,
-    /// The sum of the invoices written (or to write), PPN included.
+    /// Whole rupiah, PPN included, of the invoices written (or to write).
     pub total: i64,
 }
 
@@ -150,20 +151,7 @@ async fn write(
         period: Some(period),
         issued_on: p.issued_on,
         due_on: p.due_on,
-        lines: p
-            .lines
-            .iter()
-            .map(|l| NewLine {
-                kind: l.kind,
-                description: l.description.clone(),
-                first_day: l.first_day,
-                last_day: l.last_day,
-                days: l.days,
-                quantity: l.quantity,
-                unit_price: l.unit_price.0,
-                amount: l.amount.0,
-            })
-            .collect(),
+        lines: p.lines.clone(),
         discount: 0,
         tax: p.tax,
         created_by: actor,
