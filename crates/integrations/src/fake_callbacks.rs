@@ -214,12 +214,19 @@ pub(crate) mod receiver {
         pub query: Option<String>,
         pub content_type: Option<String>,
         pub signature: Option<String>,
+        /// Every header, names in lower case.
+        pub headers: Vec<(String, String)>,
         pub body: String,
     }
 
     impl Hit {
         pub fn json(&self) -> serde_json::Value {
             serde_json::from_str(&self.body).expect("callback bodies are JSON")
+        }
+
+        /// A header's value (name case-insensitive).
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
         }
     }
 
@@ -243,6 +250,10 @@ pub(crate) mod receiver {
             query: uri.query().map(str::to_owned),
             content_type: header("content-type"),
             signature: header("x-hub-signature-256"),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect(),
             body: String::from_utf8_lossy(&body).into_owned(),
         });
         answer

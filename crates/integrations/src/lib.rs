@@ -6,6 +6,7 @@ pub mod email;
 pub mod fake_callbacks;
 pub mod http;
 pub mod notify;
+pub mod payments;
 #[cfg(feature = "fakes")]
 pub mod sentry_fake;
 pub mod whatsapp;
