@@ -50,6 +50,12 @@ crate::str_enum! { "audit event",
         DemoGatewayToggled = "demo.gateway_toggled",
         /// A monthly billing run wrote invoices (a dry run is not recorded).
         BillingRun = "billing.run",
+        /// Customer service recorded money received by hand (waiting for verification).
+        PaymentEntered = "payment.entered",
+        /// Finance verified a recorded payment: it is in the ledger.
+        PaymentVerified = "payment.verified",
+        /// Finance rejected a recorded payment (no such money arrived).
+        PaymentRejected = "payment.rejected",
     }
 }
 

@@ -96,6 +96,10 @@ crate::str_enum! {
         BillingView = "billing.view",
         /// The monthly billing run (admin, manager).
         BillingManage = "billing.manage",
+        /// Record money received by hand: cash, bank transfer, QRIS (admin, supervisor, manager, customer service).
+        PaymentsEnter = "payments.enter",
+        /// Verify or reject a recorded payment; only then it counts (admin, manager: the finance step).
+        PaymentsVerify = "payments.verify",
     }
 }
 
@@ -143,6 +147,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             JobsView,
             MonitoringView,
             BillingView,
+            PaymentsEnter,
         ],
         Role::Manager => &[
             DashboardView,
@@ -167,6 +172,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             NotificationsSend,
             BillingView,
             BillingManage,
+            PaymentsEnter,
+            PaymentsVerify,
         ],
         Role::Noc => &[
             DashboardView,
@@ -204,6 +211,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             NotificationsView,
             NotificationsSend,
             BillingView,
+            PaymentsEnter,
         ],
         Role::Technician => {
             &[DashboardView, TicketsView, TicketsEdit, TicketsClose, CustomersView, TechniciansView, InventoryView]
@@ -311,6 +319,8 @@ mod tests {
             (MonitoringManage, [true, false, false, true, false, false]),
             (BillingView, [true, true, true, false, true, false]),
             (BillingManage, [true, false, true, false, false, false]),
+            (PaymentsEnter, [true, true, true, false, true, false]),
+            (PaymentsVerify, [true, false, true, false, false, false]),
         ];
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
         for (perm, row) in table {

@@ -47,6 +47,10 @@ impl Period {
     pub fn next(&self) -> Period {
         Period::containing(self.end + Duration::days(1))
     }
+
+    pub fn previous(&self) -> Period {
+        Period::containing(self.start - Duration::days(1))
+    }
 }
 
 impl std::fmt::Display for Period {
@@ -157,6 +161,8 @@ mod tests {
         let feb = Period::month(2028, 2).expect("leap February");
         assert_eq!((feb.start, feb.end, feb.days()), (d(2028, 2, 1), d(2028, 2, 29), 29));
         assert_eq!(Period::month(2026, 12).expect("dec").next(), Period::month(2027, 1).expect("jan"));
+        assert_eq!(Period::month(2027, 1).expect("jan").previous(), Period::month(2026, 12).expect("dec"));
+        assert_eq!(Period::month(2028, 3).expect("mar").previous(), feb);
         assert_eq!(Period::parse("2026-07"), Period::month(2026, 7));
         for bad in ["2026-13", "2026-7", "26-07", "2026/07", "2026-0a", ""] {
             assert_eq!(Period::parse(bad), None, "{bad}");

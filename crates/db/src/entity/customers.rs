@@ -31,6 +31,8 @@ pub struct Model {
     pub terminated_at: Option<DateTimeUtc>,
     /// `id` or `en`: the language messages to them are written in.
     pub language: Language,
+    /// No PPN on this customer's invoices.
+    pub tax_exempt: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub installation_fee: i64,
     pub description: String,
     pub is_active: bool,
+    /// No PPN on this package.
+    pub tax_exempt: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -14,6 +14,8 @@ pub struct Model {
     /// `applied`, `ignored` (nothing changed), `unmatched` (no such message), `invalid`.
     pub outcome: Option<String>,
     pub message_id: Option<i64>,
+    /// The payment checkout a gateway callback was about.
+    pub checkout_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,7 @@ mod m0022_create_settings;
 mod m0023_message_and_audit_words;
 mod m0024_code_counters;
 mod m0025_billing;
+mod m0026_online_payments;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0023_message_and_audit_words::Migration),
             Box::new(m0024_code_counters::Migration),
             Box::new(m0025_billing::Migration),
+            Box::new(m0026_online_payments::Migration),
         ]
     }
 }

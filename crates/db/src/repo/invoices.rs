@@ -14,8 +14,8 @@ use aglis_core::proration::Period;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
 };
 use std::collections::HashSet;
 
@@ -173,6 +173,8 @@ pub async fn lines(conn: &impl ConnectionTrait, invoice_id: i64) -> Result<Vec<L
 #[derive(Debug, Clone, Default)]
 pub struct InvoiceQuery {
     pub customer_id: Option<i64>,
+    /// Any of these customers (a name search's matches).
+    pub customer_ids: Option<Vec<i64>>,
     pub status: Option<InvoiceStatus>,
     pub period: Option<Period>,
     /// The start of a number (`INV-202607`).
@@ -181,11 +183,17 @@ pub struct InvoiceQuery {
     pub per_page: u64,
 }
 
-/// Newest first, with the number of matches.
-pub async fn list(conn: &impl ConnectionTrait, q: &InvoiceQuery) -> Result<(Vec<Invoice>, u64), DbError> {
+/// Matches counted at most; a list says "more than" beyond.
+pub const LIST_CAP: u64 = 10_000;
+
+/// Newest first, with the number of matches (at most [`LIST_CAP`]; `false` when there are more).
+pub async fn list(conn: &impl ConnectionTrait, q: &InvoiceQuery) -> Result<(Vec<Invoice>, u64, bool), DbError> {
     let mut cond = Condition::all();
     if let Some(c) = q.customer_id {
         cond = cond.add(Column::CustomerId.eq(c));
+    }
+    if let Some(ids) = &q.customer_ids {
+        cond = cond.add(Column::CustomerId.is_in(ids.iter().copied()));
     }
     if let Some(s) = q.status {
         cond = cond.add(Column::Status.eq(s.as_str()));
@@ -197,11 +205,12 @@ pub async fn list(conn: &impl ConnectionTrait, q: &InvoiceQuery) -> Result<(Vec<
         cond = cond.add(Column::Number.starts_with(n.to_uppercase()));
     }
     let select = Entity::find().filter(cond);
-    let total = select.clone().count(conn).await?;
+    let counted = select.clone().select_only().column(Column::Id).limit(LIST_CAP + 1).into_query();
+    let (total, exact) = super::capped_count(conn, counted, LIST_CAP).await?;
     let per_page = Ord::max(q.per_page, 1);
     let rows =
         select.order_by_desc(Column::Id).offset(q.page.saturating_sub(1) * per_page).limit(per_page).all(conn).await?;
-    Ok((rows, total))
+    Ok((rows, total, exact))
 }
 
 /// Unpaid invoices due before `today` become overdue (the daily sweep); how many did.

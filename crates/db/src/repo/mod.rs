@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod audit_log;
 pub mod backups;
+pub mod billing_stats;
 pub mod customer_search;
 pub mod customers;
 pub mod delivery_attempts;
@@ -14,6 +15,7 @@ pub mod metrics;
 pub mod notification_templates;
 pub mod odps;
 pub mod packages;
+pub mod payment_checkouts;
 pub mod payments;
 pub mod recipient_groups;
 pub mod registrations;

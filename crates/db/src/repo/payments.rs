@@ -3,8 +3,8 @@
 //! transaction.
 
 use crate::DbError;
-use crate::entity::invoices;
 use crate::entity::payments::{self, Column, Entity};
+use crate::entity::{invoices, payment_allocations};
 use crate::repo::ledger::{self, NewEntry};
 use aglis_core::invoice::InvoiceStatus;
 use aglis_core::ledger::{EntryKind, allocate};
@@ -12,7 +12,9 @@ use aglis_core::money::Rupiah;
 use aglis_core::payment::{PaymentMethod, PaymentStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+};
 
 /// A payment is its row.
 pub use crate::entity::payments::Model as Payment;
@@ -119,11 +121,57 @@ pub async fn complete(
     let split = allocate(Rupiah(p.amount), &owed);
     for (invoice_id, amount) in &split.applied {
         add_paid(conn, *invoice_id, amount.0, today, now).await?;
+        allocate_to(conn, p.id, *invoice_id, amount.0, now).await?;
     }
     Ok(Some(Applied {
         invoices: split.applied.into_iter().map(|(i, a)| (i, a.0)).collect(),
         credit: split.to_credit.0,
     }))
+}
+
+async fn allocate_to(
+    conn: &impl ConnectionTrait,
+    payment_id: i64,
+    invoice_id: i64,
+    amount: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    payment_allocations::ActiveModel {
+        payment_id: Set(payment_id),
+        invoice_id: Set(invoice_id),
+        amount: Set(amount),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// A payment's part of an invoice: the payment, and how much of it went to the invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoicePayment {
+    pub payment: Payment,
+    pub amount: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// What was paid to invoice `invoice_id` (and taken back), oldest first.
+pub async fn of_invoice(conn: &impl ConnectionTrait, invoice_id: i64) -> Result<Vec<InvoicePayment>, DbError> {
+    let parts = payment_allocations::Entity::find()
+        .filter(payment_allocations::Column::InvoiceId.eq(invoice_id))
+        .order_by_asc(payment_allocations::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = parts.iter().map(|a| a.payment_id).collect();
+    let found: std::collections::HashMap<i64, Payment> =
+        Entity::find().filter(Column::Id.is_in(ids)).all(conn).await?.into_iter().map(|p| (p.id, p)).collect();
+    Ok(parts
+        .into_iter()
+        .filter_map(|a| {
+            found.get(&a.payment_id).map(|p| InvoicePayment { payment: p.clone(), amount: a.amount, at: a.at })
+        })
+        .collect())
 }
 
 /// Adds `amount` to invoice `id`'s paid sum (atomically) and sets its status from the new sum.
@@ -171,4 +219,95 @@ pub async fn reject(conn: &impl ConnectionTrait, id: i64, verifier: i64, now: Da
 /// A customer's payments, newest first.
 pub async fn of_customer(conn: &impl ConnectionTrait, customer_id: i64) -> Result<Vec<Payment>, DbError> {
     Ok(Entity::find().filter(Column::CustomerId.eq(customer_id)).order_by_desc(Column::Id).all(conn).await?)
+}
+
+/// Refunds completed payment `id` (the gateway returned the money): marks it refunded, writes the
+/// refund entry, and takes the money back off the invoices it paid, the named one first, then the
+/// latest due. `false` when it is not completed (never paid, or refunded already).
+pub async fn refund(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    actor: Option<i64>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let moved = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(PaymentStatus::Refunded.as_str()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(PaymentStatus::Completed.as_str()))
+        .exec(conn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Ok(false);
+    }
+    let p = get(conn, id).await?.ok_or_else(|| DbError::Corrupt(format!("payment {id} vanished")))?;
+    let entry = NewEntry {
+        customer_id: p.customer_id,
+        kind: EntryKind::Refund,
+        amount: p.amount,
+        invoice_id: p.invoice_id,
+        payment_id: Some(p.id),
+        note: format!("refund {} {}", p.method, p.gateway_ref.as_deref().unwrap_or_default()).trim().to_owned(),
+        actor_id: actor,
+    };
+    ledger::add(conn, entry, now).await?;
+    let mut paid = invoices::Entity::find()
+        .filter(invoices::Column::CustomerId.eq(p.customer_id))
+        .filter(invoices::Column::Paid.gt(0))
+        .order_by_desc(invoices::Column::DueOn)
+        .order_by_desc(invoices::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    if let Some(named) = p.invoice_id {
+        paid.sort_by_key(|i| i.id != named);
+    }
+    let mut left = p.amount;
+    for inv in paid {
+        if left == 0 {
+            break;
+        }
+        let back = Ord::min(left, inv.paid);
+        add_paid(conn, inv.id, -back, today, now).await?;
+        allocate_to(conn, p.id, inv.id, -back, now).await?;
+        left -= back;
+    }
+    Ok(true)
+}
+
+/// Filters and paging of the payments list.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentQuery {
+    pub status: Option<PaymentStatus>,
+    pub method: Option<PaymentMethod>,
+    pub customer_id: Option<i64>,
+    pub customer_ids: Option<Vec<i64>>,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Payments counted at most; beyond, a list says "more than".
+pub const LIST_CAP: u64 = 10_000;
+
+/// Newest first, with how many match (at most [`LIST_CAP`]; `false` when there are more).
+pub async fn list(conn: &impl ConnectionTrait, q: &PaymentQuery) -> Result<(Vec<Payment>, u64, bool), DbError> {
+    let mut select = Entity::find();
+    if let Some(s) = q.status {
+        select = select.filter(Column::Status.eq(s.as_str()));
+    }
+    if let Some(m) = q.method {
+        select = select.filter(Column::Method.eq(m.as_str()));
+    }
+    if let Some(c) = q.customer_id {
+        select = select.filter(Column::CustomerId.eq(c));
+    }
+    if let Some(ids) = &q.customer_ids {
+        select = select.filter(Column::CustomerId.is_in(ids.iter().copied()));
+    }
+    let counted = select.clone().select_only().column(Column::Id).limit(LIST_CAP + 1).into_query();
+    let (total, exact) = super::capped_count(conn, counted, LIST_CAP).await?;
+    let per_page = Ord::max(q.per_page, 1);
+    let rows =
+        select.order_by_desc(Column::Id).offset(q.page.saturating_sub(1) * per_page).limit(per_page).all(conn).await?;
+    Ok((rows, total, exact))
 }
