@@ -51,6 +51,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::audit::router())
         .merge(crate::backup::pages::router())
         .merge(crate::monitoring::router())
+        .merge(crate::billing::router())
         .merge(assets::router())
         .merge(extra)
         .merge(api)
@@ -133,14 +134,20 @@ impl Application {
         } else {
             None
         };
+        #[cfg(feature = "demo")]
+        let demo_payments =
+            if config.demo { crate::billing::demo_gateways::DemoPayments::start(&mut config).await? } else { None };
         let notifier = Arc::new(crate::notifications::Notifier::from_config(&config)?);
         tracing::info!(providers = ?notifier.provider_names(), "notification providers");
         let reads = aglis_db::connect_reads(&config.database_url, &db, config.db_max_connections.min(8)).await?;
         let storage = crate::storage::Storage::from_config(&config.storage)?;
         tracing::info!(at = storage.describe(), "file storage");
         #[cfg(feature = "demo")]
-        let monitor =
-            crate::monitoring::Monitor { demo_gateway, ..crate::monitoring::Monitor::new(&config, clock.now())? };
+        let monitor = crate::monitoring::Monitor {
+            demo_gateway,
+            demo_payments,
+            ..crate::monitoring::Monitor::new(&config, clock.now())?
+        };
         #[cfg(not(feature = "demo"))]
         let monitor = crate::monitoring::Monitor::new(&config, clock.now())?;
         let monitor = Arc::new(monitor);
@@ -166,6 +173,10 @@ impl Application {
         let listener = TcpListener::bind(state.config.bind)
             .await
             .map_err(|e| anyhow::anyhow!("AGLIS_BIND: cannot listen on {}: {e}", state.config.bind))?;
+        #[cfg(feature = "demo")]
+        if let (Some(p), Ok(addr)) = (&state.monitor.demo_payments, listener.local_addr()) {
+            p.call_back_to(addr.port());
+        }
         Ok(Self { listener, state, registry: Arc::new(jobs::builtin_registry()), extra_routes: Router::new() })
     }
 

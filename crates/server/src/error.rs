@@ -56,6 +56,11 @@ impl AppError {
         AppError::Validation { detail, fields }
     }
 
+    /// A 409 that names no field.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        AppError::Conflict { detail: detail.into(), fields: FieldErrors::new() }
+    }
+
     /// A 409 naming the field whose value is taken.
     pub fn taken(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();

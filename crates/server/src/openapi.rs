@@ -67,6 +67,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::audit::api_router())
         .merge(crate::backup::api::api_router())
         .merge(crate::billing::api_router())
+        .merge(crate::billing::webhooks::api_router())
 }
 
 /// The shared problem responses: status, component name, when it is answered.

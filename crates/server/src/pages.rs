@@ -26,6 +26,7 @@ struct NavEntry {
 const NAV: &[NavEntry] = &[
     NavEntry { key: "nav.dashboard", href: "/", icon: "▦", permission: Permission::DashboardView },
     NavEntry { key: "nav.customers", href: "/customers", icon: "☺", permission: Permission::CustomersView },
+    NavEntry { key: "nav.billing", href: "/billing", icon: "¤", permission: Permission::BillingView },
     NavEntry {
         key: "nav.registrations", href: "/registrations", icon: "✎", permission: Permission::RegistrationsView
     },
@@ -45,7 +46,7 @@ const NAV: &[NavEntry] = &[
 ];
 
 /// Pages applicants and customers use, shown without the staff frame whoever opens them.
-const PUBLIC_PAGES: [&str; 2] = ["/signup", "/track"];
+const PUBLIC_PAGES: [&str; 3] = ["/signup", "/track", "/pay"];
 
 #[derive(Debug, Clone)]
 pub struct NavLink {
@@ -79,6 +80,23 @@ pub struct ShellUser {
     pub username: String,
     pub full_name: String,
     pub role: Role,
+}
+
+/// Whole rupiah, however many references deep a template holds them.
+pub trait Amount {
+    fn whole_rupiah(&self) -> i64;
+}
+
+impl Amount for i64 {
+    fn whole_rupiah(&self) -> i64 {
+        *self
+    }
+}
+
+impl<T: Amount + ?Sized> Amount for &T {
+    fn whole_rupiah(&self) -> i64 {
+        (**self).whole_rupiah()
+    }
 }
 
 /// A role, however many references deep a template holds it.
@@ -150,8 +168,8 @@ impl Shell {
 
     /// A UTC time shown in Asia/Jakarta.
     /// Whole rupiah the Indonesian way: `Rp 149.900`.
-    pub fn rupiah(&self, amount: &i64) -> String {
-        aglis_core::money::Rupiah(*amount).to_string()
+    pub fn rupiah(&self, amount: impl Amount) -> String {
+        aglis_core::money::Rupiah(amount.whole_rupiah()).to_string()
     }
 
     pub fn local_time(&self, t: &chrono::DateTime<chrono::Utc>) -> String {

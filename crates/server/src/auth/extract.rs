@@ -103,6 +103,8 @@ pub mod perm {
         MonitoringView,
         BillingView,
         BillingManage,
+        PaymentsEnter,
+        PaymentsVerify,
         MonitoringManage,
         CustomersView,
         CustomersCreate,

@@ -214,14 +214,15 @@ async fn list_invoices(
     }
     let q = InvoiceQuery {
         customer_id: p.customer_id,
+        customer_ids: None,
         status: p.status,
         period,
         number: p.q,
         page: paging.page,
         per_page: paging.per_page,
     };
-    let (items, total) = invoices::list(&state.reads, &q).await?;
-    Ok(Json(Page::new(items.into_iter().map(InvoiceOut::from).collect(), total, paging)))
+    let (items, total, exact) = invoices::list(&state.reads, &q).await?;
+    Ok(Json(Page::capped(items.into_iter().map(InvoiceOut::from).collect(), total, exact, paging)))
 }
 
 #[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "billing", params(("id" = i64, Path,)),

@@ -2,6 +2,9 @@
 //! ago (a few this week), every month since was billed by the real monthly run, and most invoices were paid by bank
 //! transfer, cash, QRIS, Midtrans or Xendit around their due day. Some are left open this month,
 //! a few customers are behind (overdue, part paid), and the suspended ones owe two months.
+//! The last two months' online payments arrived as gateway callbacks (stored raw, applied once: the
+//! gateway log shows them, with a duplicate and one for an order that is not ours), and a few
+//! payments customer service recorded this week wait for finance to verify them.
 
 use super::run;
 use crate::state::AppState;
@@ -14,7 +17,9 @@ use aglis_core::schedule::JAKARTA;
 use aglis_db::TransactionTrait;
 use aglis_db::entity::{customers, invoices};
 use aglis_db::repo::invoices as invoice_repo;
+use aglis_db::repo::payment_checkouts::{self, NewCheckout};
 use aglis_db::repo::payments::{self, NewPayment};
+use aglis_db::repo::webhook_events;
 use chrono::{Duration, TimeZone, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -63,6 +68,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         period = period.next();
     }
     invoice_repo::mark_overdue(&state.db, today, now).await?;
+    stray_callbacks(state).await?;
+    waiting_for_finance(state, &billed).await?;
     Ok(())
 }
 
@@ -79,6 +86,8 @@ async fn pay_month(
         .all(&state.db)
         .await?;
     let by_id: HashMap<i64, &customers::Model> = customers.iter().map(|c| (c.id, c)).collect();
+    let recent = period >= this_month.previous();
+    let mut online = Vec::new();
     let txn = state.db.begin().await?;
     for inv in list {
         let Some(c) = by_id.get(&inv.customer_id) else { continue };
@@ -110,6 +119,10 @@ async fn pay_month(
             .map_or(state.now(), |t| t.with_timezone(&Utc))
             .min(state.now());
         let amount = if behind && c.id % 2 == 0 { inv.total / 2 } else { inv.total };
+        if recent && method.is_online() {
+            online.push((method, inv, amount));
+            continue;
+        }
         let gateway = match method {
             PaymentMethod::Midtrans => Some(("midtrans".to_owned(), format!("demo-mt-{}", inv.number))),
             PaymentMethod::Xendit => Some(("xendit".to_owned(), format!("demo-xnd-{}", inv.number))),
@@ -129,5 +142,111 @@ async fn pay_month(
         payments::complete(&txn, p.id, None, at.with_timezone(&JAKARTA).date_naive(), at).await?;
     }
     txn.commit().await?;
+    for (method, inv, amount) in online {
+        via_gateway(state, method, &inv, amount).await?;
+    }
+    Ok(())
+}
+
+/// The callback a gateway sends when `inv` is paid (`amount`), signed with the demo's keys.
+fn callback(method: PaymentMethod, inv: &invoices::Model, amount: i64, transaction_id: &str) -> serde_json::Value {
+    if method == PaymentMethod::Xendit {
+        return serde_json::json!({
+            "id": transaction_id, "external_id": inv.number, "user_id": "5f0c1e2d3a4b5c6d7e8f9a0b",
+            "is_high": false, "status": "PAID", "merchant_name": "AGLIS Net Karawang", "amount": amount,
+            "paid_amount": amount, "payer_email": "", "description": format!("Tagihan {}", inv.number),
+            "currency": "IDR", "payment_method": "BANK_TRANSFER", "payment_channel": "BCA",
+            "payment_destination": "3808999912345678", "payment_id": format!("pay-{transaction_id}")
+        });
+    }
+    let gross = format!("{amount}.00");
+    serde_json::json!({
+        "transaction_time": "2026-01-01 09:00:00", "transaction_status": "settlement",
+        "transaction_id": transaction_id, "status_message": "midtrans payment notification", "status_code": "200",
+        "signature_key": aglis_core::payment_gateway::midtrans_signature(
+            &inv.number, "200", &gross, super::demo_gateways::MIDTRANS_KEY),
+        "payment_type": "qris", "acquirer": "gopay", "order_id": inv.number, "merchant_id": "G141532850",
+        "gross_amount": gross, "fraud_status": "accept", "currency": "IDR"
+    })
+}
+
+/// Pays `inv` the way an online payment really arrives: a checkout, the gateway's callback stored
+/// as received, then applied (as the queue's job does). Every fifth callback came twice.
+async fn via_gateway(
+    state: &AppState,
+    method: PaymentMethod,
+    inv: &invoices::Model,
+    amount: i64,
+) -> anyhow::Result<()> {
+    let gateway = if method == PaymentMethod::Xendit { "xendit" } else { "midtrans" };
+    let transaction_id = format!("{:08x}-7d1c-4e5a-9b3f-{:012x}", inv.id * 2_654_435_761 % 0xffff_ffff, inv.id);
+    let new = NewCheckout {
+        invoice_id: inv.id,
+        customer_id: inv.customer_id,
+        gateway: gateway.to_owned(),
+        order_id: inv.number.clone(),
+        amount,
+        gateway_ref: format!("demo-{gateway}-{}", inv.id),
+        pay_url: String::new(),
+    };
+    payment_checkouts::create(&state.db, new, state.now()).await?;
+    let body = callback(method, inv, amount, &transaction_id);
+    for _ in 0..if inv.id % 5 == 0 { 2 } else { 1 } {
+        apply_stored(state, gateway, &body).await?;
+    }
+    Ok(())
+}
+
+async fn apply_stored(state: &AppState, gateway: &str, body: &serde_json::Value) -> anyhow::Result<()> {
+    let event = webhook_events::store(&state.db, gateway, &body.to_string(), state.now()).await?;
+    let report = match gateway {
+        "xendit" => aglis_integrations::payments::xendit::read_callback(body),
+        _ => aglis_integrations::payments::midtrans::read_notification(body),
+    }
+    .map_err(|e| anyhow::anyhow!("demo callback: {e}"))?;
+    let (applied, checkout) =
+        super::online::apply(state, gateway, &report).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    webhook_events::finish_checkout(&state.db, event, applied.outcome(), checkout, state.now()).await?;
+    Ok(())
+}
+
+/// A callback for an order another system made (the same Midtrans account): stored, not ours.
+async fn stray_callbacks(state: &AppState) -> anyhow::Result<()> {
+    let gross = "75000.00";
+    let body = serde_json::json!({
+        "transaction_time": "2026-01-01 10:00:00", "transaction_status": "settlement",
+        "transaction_id": "0b6c3f2e-1a2b-4c5d-8e9f-0a1b2c3d4e5f", "status_code": "200",
+        "signature_key": aglis_core::payment_gateway::midtrans_signature(
+            "TOKO-ONLINE-88123", "200", gross, super::demo_gateways::MIDTRANS_KEY),
+        "payment_type": "gopay", "order_id": "TOKO-ONLINE-88123", "gross_amount": gross, "currency": "IDR"
+    });
+    apply_stored(state, "midtrans", &body).await
+}
+
+/// Three payments customer service recorded this week, waiting for finance (manager) to verify.
+async fn waiting_for_finance(state: &AppState, customers: &[customers::Model]) -> anyhow::Result<()> {
+    let cs = aglis_db::repo::users::find_credentials(&state.db, "cs").await?.map(|(u, _)| u.id);
+    let open = invoices::Entity::find()
+        .filter(invoices::Column::Status.is_in([InvoiceStatus::Open.as_str(), InvoiceStatus::Overdue.as_str()]))
+        .order_by_desc(invoices::Column::Id)
+        .all(&state.db)
+        .await?;
+    let known: std::collections::HashSet<i64> = customers.iter().map(|c| c.id).collect();
+    let notes = ["Transfer BCA a.n. pelanggan, ref 88012", "Bayar tunai di kantor Karawang", "QRIS kantor, ref 3920"];
+    let methods = [PaymentMethod::BankTransfer, PaymentMethod::Cash, PaymentMethod::Qris];
+    for (i, inv) in open.iter().filter(|i| known.contains(&i.customer_id)).step_by(7).take(3).enumerate() {
+        let at = state.now() - Duration::hours(5 + 20 * i64::try_from(i).unwrap_or(0));
+        let p = NewPayment {
+            customer_id: inv.customer_id,
+            invoice_id: Some(inv.id),
+            method: methods[i],
+            amount: inv.total - inv.paid,
+            gateway: None,
+            entered_by: cs,
+            received_at: at,
+            note: notes[i].to_owned(),
+        };
+        payments::insert(&state.db, p, at).await?;
+    }
     Ok(())
 }

@@ -3,11 +3,33 @@
 //! ledger, invoice}`; this feature reads and writes them.
 
 pub mod api;
+pub mod charts;
+pub mod collections;
+pub mod confirmations;
+#[cfg(feature = "demo")]
+pub mod demo_gateways;
 #[cfg(feature = "demo")]
 pub mod demo_seed;
+pub mod manual;
+pub mod online;
+pub mod pages;
+pub mod pay_page;
+pub mod payments_api;
+pub mod payments_pages;
+pub mod reconcile;
 pub mod run;
+pub mod webhooks;
 
-pub use api::api_router;
+/// The billing API: the run, invoices, statements, payments.
+pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    api::api_router().merge(payments_api::api_router())
+}
+
+/// The billing pages: collections, invoices, payments, aging, the gateway log, statements, and
+/// the public pay page.
+pub fn router() -> axum::Router<AppState> {
+    pay_page::router().merge(pages::router()).merge(collections::router()).merge(payments_pages::router())
+}
 
 use crate::jobs::registry::JobError;
 use crate::state::AppState;

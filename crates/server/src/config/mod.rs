@@ -1,6 +1,7 @@
 //! Configuration: built-in defaults, then an optional `aglis.toml`, then `AGLIS_*` environment
 //! variables. A bad value stops start-up with a message naming the variable.
 
+pub mod payments;
 pub mod providers;
 pub mod security;
 
@@ -205,6 +206,40 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "true",
         "A degraded check (WhatsApp unreachable, disk over 90 %, a late backup) still answers 200; `false` answers 503.",
     ),
+    (
+        "AGLIS_MIDTRANS_SERVER_KEY",
+        "unset",
+        "Midtrans server key. Set, invoices can be paid through Midtrans Snap and its notifications are verified with it.",
+    ),
+    ("AGLIS_MIDTRANS_CLIENT_KEY", "unset", "Midtrans client key (public)."),
+    (
+        "AGLIS_MIDTRANS_SNAP_URL",
+        "https://app.midtrans.com",
+        "Midtrans Snap base URL (sandbox: https://app.sandbox.midtrans.com).",
+    ),
+    ("AGLIS_MIDTRANS_API_URL", "https://api.midtrans.com", "Midtrans Core API base URL, asked for transaction status."),
+    ("AGLIS_XENDIT_SECRET_KEY", "unset", "Xendit secret key. Set, invoices can be paid through Xendit invoices."),
+    (
+        "AGLIS_XENDIT_CALLBACK_TOKEN",
+        "unset",
+        "Xendit's callback verification token (x-callback-token); unset, /api/webhooks/payments/xendit answers 404.",
+    ),
+    ("AGLIS_XENDIT_URL", "https://api.xendit.co", "Xendit API base URL."),
+    (
+        "AGLIS_PAYMENT_GATEWAYS",
+        "midtrans,xendit",
+        "Gateway preference of the pay page; of these, the configured ones are used.",
+    ),
+    (
+        "AGLIS_PAYMENT_POLL_AFTER_MINS",
+        "15",
+        "Minutes after which a checkout without a callback is asked about (status poll), and again at that interval.",
+    ),
+    (
+        "AGLIS_SUSPEND_GRACE_DAYS",
+        "7",
+        "Days an invoice may be overdue before its customer is put on the suspension list.",
+    ),
     ("AGLIS_SENTRY_DSN", "unset", "Sentry DSN: every 500, panic and dead job also goes to Sentry."),
     ("AGLIS_SENTRY_ENVIRONMENT", "production", "The environment Sentry files the events under."),
     (
@@ -261,6 +296,8 @@ pub struct Config {
     pub fonnte_webhook_token: Option<SecretString>,
     /// Meta, SMTP and the WhatsApp failover order.
     pub providers: providers::Providers,
+    /// Midtrans, Xendit, the status poll and the suspension grace.
+    pub payments: payments::PaymentsConfig,
     /// Where attachments are stored.
     pub storage: crate::storage::StorageConfig,
     /// Two-factor enforcement, lockout, session limits, audit retention.
@@ -306,6 +343,7 @@ impl fmt::Debug for Config {
             .field("meta_verify_token", &self.meta_verify_token.as_ref().map(|_| "[redacted]"))
             .field("fonnte_webhook_token", &self.fonnte_webhook_token.as_ref().map(|_| "[redacted]"))
             .field("providers", &self.providers)
+            .field("payments", &self.payments)
             .field("storage", &self.storage)
             .field("security", &self.security)
             .field("backup", &self.backup)
@@ -510,6 +548,7 @@ pub fn load_with(env: &BTreeMap<String, String>, options: LoadOptions) -> Result
         meta_app_secret,
         meta_verify_token,
         providers: providers::parse(&get)?,
+        payments: payments::parse(&get)?,
         storage,
         security: security::parse(&get)?,
         backup,

@@ -70,6 +70,13 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
         timezone: "Asia/Jakarta",
         job_kind: crate::billing::OVERDUE_JOB,
     },
+    // Online payments whose callback never came are asked about at their gateway.
+    ScheduleDef {
+        name: "billing_payment_poll",
+        cron: "*/5 * * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::billing::reconcile::POLL_JOB,
+    },
     // Monitoring (issue 9): the alert rules, every minute.
     ScheduleDef {
         name: crate::monitoring::alerting::SCHEDULE_NAME,

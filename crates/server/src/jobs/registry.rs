@@ -149,6 +149,8 @@ pub fn builtin_registry() -> Registry {
     r.register_typed(crate::backup::jobs::ALERT_JOB, crate::backup::jobs::alert_job);
     r.register(crate::monitoring::alerting::EVALUATE_JOB, crate::monitoring::alerting::evaluate_job);
     r.register(crate::billing::OVERDUE_JOB, crate::billing::overdue_job);
+    r.register_typed(crate::billing::webhooks::APPLY_PAYMENT_JOB, crate::billing::webhooks::apply_callback);
+    r.register(crate::billing::reconcile::POLL_JOB, crate::billing::reconcile::poll_job);
     r
 }
 

@@ -41,6 +41,9 @@ pub struct Monitor {
     /// `aglis demo` only: the local WhatsApp gateway the monitoring page can break and repair.
     #[cfg(feature = "demo")]
     pub demo_gateway: Option<demo_gateway::DemoGateway>,
+    /// `aglis demo` only: the local fake Midtrans and Xendit (kept alive with the instance).
+    #[cfg(feature = "demo")]
+    pub demo_payments: Option<crate::billing::demo_gateways::DemoPayments>,
     /// Pings the database; alerts directly when it is down.
     pub watchdog: watchdog::Watchdog,
 }
@@ -59,6 +62,8 @@ impl Monitor {
             probes: probe::ProbeCache::default(),
             #[cfg(feature = "demo")]
             demo_gateway: None,
+            #[cfg(feature = "demo")]
+            demo_payments: None,
             watchdog: watchdog::Watchdog::default(),
         })
     }

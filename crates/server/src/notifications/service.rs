@@ -153,16 +153,38 @@ pub async fn queue_event(
     priority: JobPriority,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Message> {
+    queue_event_on(conn, Channel::Whatsapp, event, language, phone, values, priority, now).await
+}
+
+/// [`queue_event`] on any channel: an e-mail gets the template's subject.
+#[allow(clippy::too_many_arguments)]
+pub async fn queue_event_on(
+    conn: &impl ConnectionTrait,
+    channel: Channel,
+    event: &str,
+    language: aglis_core::notification_catalog::Language,
+    recipient: &str,
+    values: &std::collections::BTreeMap<String, String>,
+    priority: JobPriority,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Message> {
     let template = aglis_db::repo::notification_templates::find(conn, event, language)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no {language} text for {event}")))?;
-    let body = aglis_core::notification::render(&template.body, values)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template {event}: {e}")))?;
+    let render = |text: &str| {
+        aglis_core::notification::render(text, values)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("template {event}: {e}")))
+    };
+    let body = render(&template.body)?;
+    let subject = match channel {
+        Channel::Email => Some(render(&template.subject)?),
+        _ => None,
+    };
     let variables = serde_json::Value::Object(values.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect());
     let new = NewMessage {
-        channel: Channel::Whatsapp,
-        recipient: phone.to_owned(),
-        subject: None,
+        channel,
+        recipient: recipient.to_owned(),
+        subject,
         body,
         template_code: Some(event.to_owned()),
         variables: Some(variables),

@@ -20,15 +20,15 @@ use reqwest::StatusCode;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-fn wib(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+pub(crate) fn wib(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     aglis_core::schedule::JAKARTA.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("time").with_timezone(&Utc)
 }
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("date")
 }
 
-async fn silver(app: &TestApp) -> i64 {
+pub(crate) async fn silver(app: &TestApp) -> i64 {
     let f = PackageFields {
         name: "Home Silver 50M".into(),
         speed_mbps: 50,
@@ -40,7 +40,7 @@ async fn silver(app: &TestApp) -> i64 {
     packages::create(&app.state.db, f, app.state.now()).await.expect("package").id
 }
 
-async fn customer(app: &TestApp, n: u32, package_id: i64, status: CustomerStatus, at: DateTime<Utc>) -> i64 {
+pub(crate) async fn customer(app: &TestApp, n: u32, package_id: i64, status: CustomerStatus, at: DateTime<Utc>) -> i64 {
     let p = Profile {
         name: format!("Pelanggan {n}"),
         phone: format!("62812{n:08}"),
@@ -57,7 +57,7 @@ async fn customer(app: &TestApp, n: u32, package_id: i64, status: CustomerStatus
     customers::create(&app.state.db, &format!("AGLS{n:08}"), p, status, None, at).await.expect("customer").id
 }
 
-async fn month(app: &TestApp, period: &str, dry_run: bool) -> RunReport {
+pub(crate) async fn month(app: &TestApp, period: &str, dry_run: bool) -> RunReport {
     let period = Period::parse(period).expect("period");
     run(&app.state, period, dry_run, None, &|_, _| {}).await.expect("run")
 }

@@ -330,12 +330,12 @@ async fn signup_journey(size: (u32, u32)) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_assigns_on_a_laptop_and_the_technician_resolves_and_the_customer_hears() {
-    field_journey(LAPTOP).await;
+    Box::pin(field_journey(LAPTOP)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_assigns_on_a_phone_and_the_technician_resolves_and_the_customer_hears() {
-    field_journey(PHONE).await;
+    Box::pin(field_journey(PHONE)).await;
 }
 
 /// The supervisor's desk at `size`; the technician always works from a phone.

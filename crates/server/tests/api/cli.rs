@@ -43,7 +43,7 @@ async fn migrate_reports_and_bad_configuration_names_the_variable() {
     let url = fresh_database_url().await;
     let out = aglis(&url, &["migrate"], "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("25 migrations"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("26 migrations"));
 
     let out = Command::new(env!("CARGO_BIN_EXE_aglis"))
         .args(["migrate"])

@@ -31,6 +31,7 @@ mod monitoring_pages;
 mod notifications;
 mod openapi;
 mod pages;
+mod payments;
 mod providers;
 mod rate_limit;
 mod registrations;

@@ -1,0 +1,283 @@
+//! Online payments end to end on the real database: gateway callbacks verified, stored, applied
+//! exactly once through the queue, never backwards; the status poll that finds payments whose
+//! callback never came; the pay page against the fake Midtrans.
+
+use crate::billing::{customer, day, month, silver, wib};
+use crate::helpers::{TestApp, csrf_token, problem, spawn_app_with};
+use aglis_core::customer::CustomerStatus;
+use aglis_core::invoice::InvoiceStatus;
+use aglis_core::payment_gateway::midtrans_signature;
+use aglis_db::repo::invoices::{self as invoice_repo, Invoice};
+use aglis_db::repo::{ledger, payment_checkouts, payments, webhook_events};
+use aglis_integrations::payments::fake::CallbackMode;
+use aglis_integrations::payments::midtrans::fake::FakeMidtrans;
+use aglis_server::jobs::registry::builtin_registry;
+use aglis_server::jobs::runner::Runner;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+const SERVER_KEY: &str = "SB-Mid-server-TESTKEY";
+const XENDIT_KEY: &str = "xnd_development_TESTKEY";
+const XENDIT_TOKEN: &str = "xendit-callback-token-0123456789";
+
+async fn app_with_gateways(midtrans_url: &str, xendit_url: &str) -> TestApp {
+    let (m, x) = (midtrans_url.to_owned(), xendit_url.to_owned());
+    spawn_app_with(move |env| {
+        env.insert("AGLIS_MIDTRANS_SERVER_KEY".into(), SERVER_KEY.into());
+        env.insert("AGLIS_MIDTRANS_SNAP_URL".into(), m.clone());
+        env.insert("AGLIS_MIDTRANS_API_URL".into(), m);
+        env.insert("AGLIS_XENDIT_SECRET_KEY".into(), XENDIT_KEY.into());
+        env.insert("AGLIS_XENDIT_CALLBACK_TOKEN".into(), XENDIT_TOKEN.into());
+        env.insert("AGLIS_XENDIT_URL".into(), x);
+    })
+    .await
+}
+
+/// An app with both gateways pointing nowhere (callbacks only), and one open December invoice.
+async fn app_with_invoice() -> (TestApp, Invoice) {
+    let app = app_with_gateways("http://127.0.0.1:9", "http://127.0.0.1:9").await;
+    let invoice = one_invoice(&app).await;
+    (app, invoice)
+}
+
+async fn one_invoice(app: &TestApp) -> Invoice {
+    let pkg = silver(app).await;
+    customer(app, 1, pkg, CustomerStatus::Active, wib(2026, 10, 1, 10)).await;
+    month(app, "2026-12", false).await;
+    invoice_repo::by_number(&app.state.db, "INV-202612-000001").await.expect("db").expect("invoice")
+}
+
+fn notification(order_id: &str, status: &str, code: &str, amount: i64, transaction_id: &str, key: &str) -> Value {
+    let gross = format!("{amount}.00");
+    json!({
+        "transaction_time": "2026-12-02 10:15:00",
+        "transaction_status": status,
+        "transaction_id": transaction_id,
+        "status_message": "midtrans payment notification",
+        "status_code": code,
+        "signature_key": midtrans_signature(order_id, code, &gross, key),
+        "settlement_time": "2026-12-02 10:16:00",
+        "payment_type": "qris",
+        "order_id": order_id,
+        "merchant_id": "G141532850",
+        "gross_amount": gross,
+        "fraud_status": "accept",
+        "currency": "IDR",
+        "acquirer": "gopay"
+    })
+}
+
+async fn post_midtrans(app: &TestApp, body: &Value) -> reqwest::Response {
+    app.api
+        .post(app.url("/api/webhooks/payments/midtrans"))
+        .header("user-agent", "Veritrans")
+        .json(body)
+        .send()
+        .await
+        .expect("post")
+}
+
+async fn drain(app: &TestApp) {
+    let runner = Runner::new(app.state.clone(), Arc::new(builtin_registry()));
+    while runner.run_once().await.expect("run").claimed > 0 {}
+}
+
+async fn reload(app: &TestApp, id: i64) -> Invoice {
+    invoice_repo::get(&app.state.db, id).await.expect("db").expect("invoice")
+}
+
+#[tokio::test]
+async fn a_forged_midtrans_callback_is_401_and_changes_nothing() {
+    let (app, inv) = app_with_invoice().await;
+    let forged = notification(&inv.number, "settlement", "200", inv.total, "tx-forged", "not-our-key");
+    problem(post_midtrans(&app, &forged).await, 401).await;
+    // The amount changed after signing: the signature no longer holds.
+    let mut altered = notification(&inv.number, "settlement", "200", 1_000, "tx-1", SERVER_KEY);
+    altered["gross_amount"] = json!(format!("{}.00", inv.total));
+    problem(post_midtrans(&app, &altered).await, 401).await;
+    let mut unsigned = notification(&inv.number, "settlement", "200", inv.total, "tx-1", SERVER_KEY);
+    unsigned.as_object_mut().expect("object").remove("signature_key");
+    problem(post_midtrans(&app, &unsigned).await, 401).await;
+    drain(&app).await;
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Open);
+    let (events, _, _) =
+        webhook_events::page_of_sources(&app.state.db, &["midtrans"], None, 0, 10, 100).await.expect("db");
+    assert!(events.is_empty(), "nothing stored: {events:?}");
+    assert!(payments::of_customer(&app.state.db, inv.customer_id).await.expect("db").is_empty());
+}
+
+#[tokio::test]
+async fn a_settlement_for_the_full_amount_pays_the_invoice_once_however_often_it_comes() {
+    let (app, inv) = app_with_invoice().await;
+    let settle = notification(&inv.number, "settlement", "200", inv.total, "tx-3f1a", SERVER_KEY);
+    for _ in 0..2 {
+        let res = post_midtrans(&app, &settle).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    drain(&app).await;
+    // Out of order: a late `pending` and an `expire` after the settlement change nothing.
+    post_midtrans(&app, &notification(&inv.number, "pending", "201", inv.total, "tx-3f1a", SERVER_KEY)).await;
+    post_midtrans(&app, &notification(&inv.number, "expire", "407", inv.total, "tx-3f1a", SERVER_KEY)).await;
+    drain(&app).await;
+
+    let paid = reload(&app, inv.id).await;
+    assert_eq!((paid.status, paid.paid), (InvoiceStatus::Paid, inv.total));
+    let got = payments::of_customer(&app.state.db, inv.customer_id).await.expect("db");
+    assert_eq!(got.len(), 1, "one payment: {got:?}");
+    assert_eq!(got[0].gateway_ref.as_deref(), Some("tx-3f1a"));
+    assert_eq!(ledger::balance(&app.state.db, inv.customer_id).await.expect("balance"), 0);
+    let applied = webhook_events::with_outcome(&app.state.db, "applied").await.expect("db");
+    let ignored = webhook_events::with_outcome(&app.state.db, "ignored").await.expect("db");
+    assert_eq!((applied.len(), ignored.len()), (1, 3));
+    assert!(applied[0].checkout_id.is_some(), "the gateway log links the callback to its checkout");
+
+    // The payment confirmation is queued with the payment.
+    let query = aglis_db::repo::messages::MessageQuery { page: 1, per_page: 50, ..Default::default() };
+    let msgs = aglis_db::repo::messages::list(&app.state.db, &query).await.expect("messages").items;
+    assert!(msgs.iter().any(|m| m.template_code.as_deref() == Some("payment_confirmation")), "{msgs:?}");
+}
+
+#[tokio::test]
+async fn a_partial_payment_then_the_rest_and_an_overpayment_land_as_credit() {
+    let (app, inv) = app_with_invoice().await;
+    let part = notification(&format!("{}-2", inv.number), "settlement", "200", 100_000, "tx-a", SERVER_KEY);
+    post_midtrans(&app, &part).await;
+    drain(&app).await;
+    let after = reload(&app, inv.id).await;
+    assert_eq!((after.status, after.paid), (InvoiceStatus::Partial, 100_000));
+    let rest = inv.total - 100_000 + 50_000;
+    post_midtrans(&app, &notification(&format!("{}-3", inv.number), "settlement", "200", rest, "tx-b", SERVER_KEY))
+        .await;
+    drain(&app).await;
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Paid);
+    assert_eq!(ledger::balance(&app.state.db, inv.customer_id).await.expect("balance"), -50_000, "credit");
+    // A refund puts the money back on the invoice it paid last.
+    post_midtrans(&app, &notification(&format!("{}-3", inv.number), "refund", "200", rest, "tx-b", SERVER_KEY)).await;
+    drain(&app).await;
+    assert_eq!(ledger::balance(&app.state.db, inv.customer_id).await.expect("balance"), inv.total - 100_000);
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Partial);
+}
+
+#[tokio::test]
+async fn xendit_callbacks_need_the_token_and_pay_once() {
+    let (app, inv) = app_with_invoice().await;
+    let body = json!({
+        "id": "579c8d61f23fa4ca35e52da4", "external_id": inv.number, "user_id": "5781d19b2e2385880609791c",
+        "is_high": false, "status": "PAID", "merchant_name": "AGLIS Net", "amount": inv.total,
+        "paid_amount": inv.total, "payer_email": "budi@contoh.id", "description": "Tagihan",
+        "created": "2026-12-02T03:00:00.000Z", "updated": "2026-12-02T03:05:00.000Z", "currency": "IDR",
+        "paid_at": "2026-12-02T03:05:00.000Z", "payment_method": "BANK_TRANSFER", "payment_channel": "BCA",
+        "payment_destination": "8808999912345678", "payment_id": "pay-1"
+    });
+    let post = |token: Option<&str>| {
+        let mut req = app.api.post(app.url("/api/webhooks/payments/xendit")).json(&body);
+        if let Some(t) = token {
+            req = req.header("x-callback-token", t);
+        }
+        req.send()
+    };
+    problem(post(None).await.expect("post"), 401).await;
+    problem(post(Some("xendit-callback-token-012345678X")).await.expect("post"), 401).await;
+    drain(&app).await;
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Open);
+    for _ in 0..2 {
+        assert_eq!(post(Some(XENDIT_TOKEN)).await.expect("post").status(), StatusCode::OK);
+    }
+    drain(&app).await;
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Paid);
+    assert_eq!(payments::of_customer(&app.state.db, inv.customer_id).await.expect("db").len(), 1);
+}
+
+#[tokio::test]
+async fn a_callback_stored_before_a_crash_is_applied_once_by_the_next_instance() {
+    let (app, inv) = app_with_invoice().await;
+    let settle = notification(&inv.number, "settlement", "200", inv.total, "tx-crash", SERVER_KEY);
+    assert_eq!(post_midtrans(&app, &settle).await.status(), StatusCode::OK);
+    // The instance that stored it dies before applying it: its job was claimed, never finished.
+    let registry = Arc::new(builtin_registry());
+    let claimed =
+        aglis_db::jobs::claim(&app.state.db, "dead-instance", 10, chrono::TimeDelta::seconds(60), app.state.now())
+            .await
+            .expect("claim");
+    assert_eq!(claimed.len(), 1, "the apply job was stored with the callback");
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Open);
+    // Another instance on the same database, after the dead one's lock ran out.
+    app.clock.advance(chrono::TimeDelta::minutes(5));
+    let other = Runner::new(app.state.clone(), registry);
+    while other.run_once().await.expect("run").claimed > 0 {}
+    while other.run_once().await.expect("run").claimed > 0 {}
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Paid);
+    assert_eq!(payments::of_customer(&app.state.db, inv.customer_id).await.expect("db").len(), 1);
+}
+
+#[tokio::test]
+async fn the_status_poll_applies_a_payment_whose_callback_never_came() {
+    let fake = FakeMidtrans::start(SERVER_KEY).await.expect("fake midtrans");
+    fake.set_notification_url(None); // the callback never arrives
+    let app = app_with_gateways(fake.url(), "http://127.0.0.1:9").await;
+    let inv = one_invoice(&app).await;
+    let checkout = aglis_server::billing::online::open_checkout(&app.state, inv.id, vec![]).await.expect("checkout");
+    assert_eq!(checkout.order_id, inv.number);
+    fake.pay(&checkout.order_id, "qris").await.expect("paid at the gateway");
+
+    // Too early: the poll leaves young checkouts alone.
+    aglis_server::billing::reconcile::poll(&app.state).await.expect("poll");
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Open);
+    app.clock.advance(chrono::TimeDelta::minutes(16));
+    let report = aglis_server::billing::reconcile::poll(&app.state).await.expect("poll");
+    assert_eq!((report.asked, report.applied), (1, 1), "{report:?}");
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Paid);
+    let c = payment_checkouts::get(&app.state.db, checkout.id).await.expect("db").expect("checkout");
+    assert!(c.payment_id.is_some() && c.transaction_id.is_some(), "{c:?}");
+    // A late callback after the poll changes nothing.
+    fake.set_notification_url(Some(app.url("/api/webhooks/payments/midtrans")));
+    fake.push(&checkout.order_id, "settlement").await.expect("late callback");
+    drain(&app).await;
+    assert_eq!(payments::of_customer(&app.state.db, inv.customer_id).await.expect("db").len(), 1);
+}
+
+#[tokio::test]
+async fn the_pay_page_sends_the_customer_to_midtrans_and_shows_the_invoice_paid_on_return() {
+    let fake = FakeMidtrans::start(SERVER_KEY).await.expect("fake midtrans");
+    let app = app_with_gateways(fake.url(), "http://127.0.0.1:9").await;
+    fake.set_notification_url(Some(app.url("/api/webhooks/payments/midtrans")));
+    fake.set_callbacks(CallbackMode::Twice);
+    let inv = one_invoice(&app).await;
+    let link = aglis_server::billing::online::pay_link(&app.state, &inv.number);
+    let path = link.trim_start_matches(&app.state.config.base_url).to_owned();
+
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    // A wrong key shows nothing.
+    let wrong = browser.get(app.url(&format!("/pay/{}?k=0000000000000000", inv.number))).send().await.expect("get");
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    let page = browser.get(app.url(&path)).send().await.expect("get").text().await.expect("html");
+    assert!(page.contains(&inv.number) && page.contains("QRIS"), "{page}");
+    let key = path.split("k=").nth(1).expect("key").to_owned();
+    let res = browser
+        .post(app.url(&format!("/pay/{}", inv.number)))
+        .form(&[("csrf_token", csrf_token(&page).as_str()), ("k", key.as_str()), ("channel", "qris")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().expect("location").to_owned();
+    assert!(to.starts_with(fake.url()), "{to}");
+    let sent = fake.received();
+    let snap = sent.iter().find(|r| r.path == "/snap/v1/transactions").expect("a Snap request");
+    assert_eq!(snap.body["transaction_details"]["gross_amount"], json!(inv.total));
+    assert_eq!(snap.body["enabled_payments"], json!(["other_qris"]));
+
+    fake.pay(&inv.number, "qris").await.expect("paid");
+    fake.wait_for_callbacks(4, Duration::from_secs(5)).await;
+    drain(&app).await;
+    let back = browser.get(app.url(&format!("{path}&done=1"))).send().await.expect("get").text().await.expect("html");
+    assert!(back.contains("paid-notice"), "{back}");
+    assert_eq!(payments::of_customer(&app.state.db, inv.customer_id).await.expect("db").len(), 1);
+    let _ = day(2026, 12, 1);
+}
