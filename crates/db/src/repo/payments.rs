@@ -97,7 +97,9 @@ pub async fn complete(
         amount: p.amount,
         invoice_id: p.invoice_id,
         payment_id: Some(p.id),
-        note: format!("{} {}", p.method, p.gateway_ref.as_deref().unwrap_or_default()).trim().to_owned(),
+        // The method is the payment's; the note is what identifies the money (a gateway's
+        // transaction id, a bank reference).
+        note: p.gateway_ref.clone().unwrap_or_else(|| p.note.clone()),
         actor_id: verifier,
     };
     ledger::add(conn, entry, now).await?;
@@ -247,7 +249,7 @@ pub async fn refund(
         amount: p.amount,
         invoice_id: p.invoice_id,
         payment_id: Some(p.id),
-        note: format!("refund {} {}", p.method, p.gateway_ref.as_deref().unwrap_or_default()).trim().to_owned(),
+        note: p.gateway_ref.clone().unwrap_or_else(|| p.note.clone()),
         actor_id: actor,
     };
     ledger::add(conn, entry, now).await?;

@@ -4,11 +4,13 @@
 
 use aglis_core::money::Rupiah;
 
-/// Plot geometry (SVG units).
+/// Plot geometry (SVG units): every chart is as wide, so text reads the same size in each.
 const PLOT_TOP: i64 = 18;
 const PLOT_HEIGHT: i64 = 120;
-const BAR_WIDTH: i64 = 14;
-const GROUP_GAP: i64 = 12;
+const WIDTH: i64 = 480;
+const MAX_BAR_WIDTH: i64 = 28;
+/// Roughly the width of one character of the 9-unit label font.
+const CHAR_WIDTH: i64 = 5;
 
 /// A series: its colour and the locale key of its legend.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +22,7 @@ pub struct Series {
 pub struct Bar {
     pub x: i64,
     pub y: i64,
+    pub width: i64,
     pub height: i64,
     pub colour: &'static str,
     pub title: String,
@@ -57,30 +60,46 @@ pub fn short(amount: i64, indonesian: bool) -> String {
     format!("Rp {text} {unit}")
 }
 
+/// A label cut to `max` characters (with an ellipsis).
+fn fit(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        return label.to_owned();
+    }
+    let mut out: String = label.chars().take(max.saturating_sub(1).max(1)).collect();
+    out.push('…');
+    out
+}
+
 /// A chart of `groups` (label, one value per series), values in rupiah.
 pub fn bars(key: &'static str, series: &[Series], groups: &[(String, Vec<i64>)], indonesian: bool) -> BarChart {
     let per_group = i64::try_from(series.len()).unwrap_or(1).max(1);
-    let group_width = per_group * BAR_WIDTH + GROUP_GAP;
+    let count = i64::try_from(groups.len()).unwrap_or(0).max(1);
+    let group_width = WIDTH / count;
+    let gap = (group_width / 4).max(4);
+    let bar_width = ((group_width - gap) / per_group).clamp(2, MAX_BAR_WIDTH);
     let peak = groups.iter().flat_map(|(_, v)| v.iter().copied()).max().unwrap_or(0).max(0);
+    let max_chars = usize::try_from(group_width / CHAR_WIDTH).unwrap_or(1).max(1);
     let mut chart = BarChart {
         key,
         bars: Vec::new(),
         labels: Vec::new(),
         legend: series.to_vec(),
         peak: short(peak, indonesian),
-        width: (i64::try_from(groups.len()).unwrap_or(0) * group_width).max(group_width),
+        width: WIDTH,
         top_y: PLOT_TOP,
         axis_y: PLOT_TOP + PLOT_HEIGHT,
         has_data: peak > 0,
     };
     for (g, (label, values)) in groups.iter().enumerate() {
-        let left = i64::try_from(g).unwrap_or(0) * group_width + GROUP_GAP / 2;
-        chart.labels.push(Label { x: left + per_group * BAR_WIDTH / 2, text: label.clone() });
+        let centre = i64::try_from(g).unwrap_or(0) * group_width + group_width / 2;
+        let left = centre - per_group * bar_width / 2;
+        chart.labels.push(Label { x: centre, text: fit(label, max_chars) });
         for (i, (value, s)) in values.iter().zip(series).enumerate() {
             let height = if peak == 0 { 0 } else { (value.max(&0) * PLOT_HEIGHT + peak / 2) / peak };
             chart.bars.push(Bar {
-                x: left + i64::try_from(i).unwrap_or(0) * BAR_WIDTH,
+                x: left + i64::try_from(i).unwrap_or(0) * bar_width,
                 y: PLOT_TOP + PLOT_HEIGHT - height,
+                width: (bar_width - 1).max(1),
                 height,
                 colour: s.colour,
                 title: format!("{label}: {}", Rupiah(*value)),
@@ -106,6 +125,17 @@ mod tests {
         assert_eq!(c.bars[3].height, 0);
         assert!(c.has_data && c.bars[1].title.contains("Rp 100"));
         assert_eq!(c.labels.len(), 2);
+        assert!(c.bars.iter().all(|b| b.x >= 0 && b.x + b.width <= WIDTH), "inside the chart");
+    }
+
+    #[test]
+    fn long_labels_are_cut_to_their_group() {
+        let groups: Vec<(String, Vec<i64>)> =
+            (0..12).map(|i| (format!("Home Platinum 100M {i}"), vec![1, 2])).collect();
+        let c = bars("t", &S, &groups, true);
+        assert!(c.labels.iter().all(|l| l.text.chars().count() <= 8), "{:?}", c.labels[0].text);
+        assert_eq!(fit("Silver", 10), "Silver");
+        assert_eq!(fit("Home Silver 50M", 6), "Home …");
     }
 
     #[test]

@@ -207,6 +207,8 @@ struct StatementRow {
     effect: i64,
     balance: i64,
     invoice_number: Option<String>,
+    /// How a payment or refund came, for its label.
+    method: Option<aglis_core::payment::PaymentMethod>,
 }
 
 #[derive(Template)]
@@ -235,6 +237,8 @@ async fn statement(
     )
     .await?;
     let numbers: HashMap<i64, String> = all.iter().map(|i| (i.id, i.number.clone())).collect();
+    let methods: HashMap<i64, aglis_core::payment::PaymentMethod> =
+        payments::of_customer(&state.reads, id).await?.into_iter().map(|p| (p.id, p.method)).collect();
     let open = all
         .iter()
         .filter(|i| matches!(i.status, InvoiceStatus::Open | InvoiceStatus::Partial | InvoiceStatus::Overdue))
@@ -247,6 +251,7 @@ async fn statement(
             effect: entry.kind.effect(entry.amount),
             balance,
             invoice_number: entry.invoice_id.and_then(|i| numbers.get(&i).cloned()),
+            method: entry.payment_id.and_then(|p| methods.get(&p).copied()),
             entry,
         })
         .collect();

@@ -17,7 +17,7 @@ use aglis_integrations::payments::PayChannel;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -61,6 +61,14 @@ impl PayPage {
     fn is_paid(&self) -> bool {
         self.invoice.status == InvoiceStatus::Paid
     }
+}
+
+#[derive(Template)]
+#[template(path = "billing/pay_leaving.html")]
+struct LeavingPage {
+    shell: Shell,
+    pay_url: String,
+    gateway: String,
 }
 
 /// The invoice `number` names when `key` is its pay-link key; otherwise 404 (a wrong key says
@@ -135,7 +143,9 @@ async fn pay(
         _ => vec![],
     };
     match online::open_checkout(&state, invoice.id, channels).await {
-        Ok(checkout) => Ok(Redirect::to(&checkout.pay_url).into_response()),
+        // A page that moves on to the gateway rather than a redirect: the Content-Security-Policy's
+        // `form-action 'self'` forbids a form's answer to redirect to another site.
+        Ok(checkout) => render(&LeavingPage { shell, pay_url: checkout.pay_url, gateway: checkout.gateway }),
         Err(e @ (AppError::Conflict { .. } | AppError::Unavailable(_))) => {
             let status = e.status();
             let mut p = page(&state, shell, invoice, f.k, false).await?;
