@@ -10,6 +10,7 @@ pub mod backoff;
 pub mod backup;
 pub mod backup_retention;
 pub mod billing;
+pub mod billing_reminders;
 pub mod circuit;
 pub mod clock;
 pub mod codes;

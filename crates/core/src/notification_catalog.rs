@@ -225,6 +225,24 @@ pub const EVENTS: &[EventSpec] = &[
         ),
     },
     EventSpec {
+        code: "payment_overdue",
+        variables: &[
+            ("customerName", "Siti Rahayu"),
+            ("invoiceNumber", "INV-202611-000042"),
+            ("amount", "Rp 388.500"),
+            ("dueDate", "01/12/2026"),
+            ("portalUrl", "https://aglis.example/pay/INV-202611-000042?k=1a2b3c4d5e6f7a8b"),
+        ],
+        id: (
+            "Tagihan {{invoiceNumber}} lewat jatuh tempo",
+            "Halo {{customerName}}, tagihan *{{invoiceNumber}}* sebesar *{{amount}}* sudah lewat jatuh tempo ({{dueDate}}). Mohon segera dibayar agar layanan tidak terisolir: {{portalUrl}}",
+        ),
+        en: (
+            "Invoice {{invoiceNumber}} is overdue",
+            "Hello {{customerName}}, invoice *{{invoiceNumber}}* of *{{amount}}* was due on {{dueDate}}. Please pay it soon to keep your service running: {{portalUrl}}",
+        ),
+    },
+    EventSpec {
         code: "payment_confirmation",
         variables: &[
             ("customerName", "Siti Rahayu"),

@@ -224,3 +224,23 @@ pub async fn mark_overdue(conn: &impl ConnectionTrait, today: NaiveDate, now: Da
         .await?;
     Ok(r.rows_affected)
 }
+
+/// Unpaid invoices due from `from` to `to` (inclusive), oldest due first: the ones a reminder
+/// may be due for.
+pub async fn unpaid_due_between(
+    conn: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Invoice>, DbError> {
+    Ok(Entity::find()
+        .filter(
+            Column::Status
+                .is_in([InvoiceStatus::Open, InvoiceStatus::Partial, InvoiceStatus::Overdue].map(|s| s.as_str())),
+        )
+        .filter(Column::DueOn.gte(from))
+        .filter(Column::DueOn.lte(to))
+        .order_by_asc(Column::DueOn)
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?)
+}

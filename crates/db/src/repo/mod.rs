@@ -8,6 +8,7 @@ pub mod customer_search;
 pub mod customers;
 pub mod delivery_attempts;
 pub mod error_groups;
+pub mod invoice_reminders;
 pub mod invoices;
 pub mod ledger;
 pub mod messages;

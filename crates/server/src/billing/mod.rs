@@ -17,12 +17,14 @@ pub mod pay_page;
 pub mod payments_api;
 pub mod payments_pages;
 pub mod reconcile;
+pub mod reminders;
 pub mod run;
+pub mod suspension;
 pub mod webhooks;
 
 /// The billing API: the run, invoices, statements, payments.
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    api::api_router().merge(payments_api::api_router())
+    api::api_router().merge(payments_api::api_router()).merge(suspension::api_router())
 }
 
 /// The billing pages: collections, invoices, payments, aging, the gateway log, statements, and

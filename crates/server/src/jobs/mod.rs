@@ -70,6 +70,13 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
         timezone: "Asia/Jakarta",
         job_kind: crate::billing::OVERDUE_JOB,
     },
+    // Payment reminders (7, 3, 1 days before the due day, and overdue), after the sweep.
+    ScheduleDef {
+        name: "billing_reminders",
+        cron: "5 8 * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::billing::reminders::REMINDER_JOB,
+    },
     // Online payments whose callback never came are asked about at their gateway.
     ScheduleDef {
         name: "billing_payment_poll",

@@ -151,6 +151,7 @@ pub fn builtin_registry() -> Registry {
     r.register(crate::billing::OVERDUE_JOB, crate::billing::overdue_job);
     r.register_typed(crate::billing::webhooks::APPLY_PAYMENT_JOB, crate::billing::webhooks::apply_callback);
     r.register(crate::billing::reconcile::POLL_JOB, crate::billing::reconcile::poll_job);
+    r.register(crate::billing::reminders::REMINDER_JOB, crate::billing::reminders::reminders_job);
     r
 }
 

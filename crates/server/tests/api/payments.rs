@@ -282,3 +282,76 @@ async fn the_pay_page_sends_the_customer_to_midtrans_and_shows_the_invoice_paid_
     assert_eq!(payments::of_customer(&app.state.db, inv.customer_id).await.expect("db").len(), 1);
     let _ = day(2026, 12, 1);
 }
+
+/// The messages queued from `template`, newest first.
+async fn queued(app: &TestApp, template: &str) -> Vec<aglis_db::repo::messages::Message> {
+    let query = aglis_db::repo::messages::MessageQuery { page: 1, per_page: 100, ..Default::default() };
+    let all = aglis_db::repo::messages::list(&app.state.db, &query).await.expect("messages").items;
+    all.into_iter().filter(|m| m.template_code.as_deref() == Some(template)).collect()
+}
+
+#[tokio::test]
+async fn reminders_go_7_3_and_1_days_before_and_when_overdue_once_each_catching_up_a_missed_day() {
+    use aglis_server::billing::reminders::send_reminders;
+    let (app, inv) = app_with_invoice().await; // due 8 December
+    assert_eq!(inv.due_on, day(2026, 12, 8));
+    let at = |d: u32| wib(2026, 12, d, 8);
+
+    app.clock.set(at(1));
+    assert_eq!(send_reminders(&app.state).await.expect("run").sent, 1, "7 days before");
+    assert_eq!(send_reminders(&app.state).await.expect("run").sent, 0, "once a day, once a kind");
+    let first = queued(&app, "payment_reminder").await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].recipient, "6281200000001");
+    assert!(
+        first[0].body.contains(&inv.number) && first[0].body.contains("/pay/INV-202612-000001?k="),
+        "{}",
+        first[0].body
+    );
+    app.clock.set(at(3));
+    assert_eq!(send_reminders(&app.state).await.expect("run").sent, 0, "nothing on a day without a reminder");
+    app.clock.set(at(5));
+    assert_eq!(send_reminders(&app.state).await.expect("run").sent, 1, "3 days before");
+    // The server was down from the 6th to the 8th: on the 9th only the overdue reminder goes.
+    app.clock.set(at(9));
+    assert_eq!(send_reminders(&app.state).await.expect("run").sent, 1);
+    assert_eq!(send_reminders(&app.state).await.expect("run").sent, 0);
+    assert_eq!(queued(&app, "payment_reminder").await.len(), 2, "the missed 1-day reminder was not sent late");
+    let overdue = queued(&app, "payment_overdue").await;
+    assert_eq!(overdue.len(), 1);
+    assert!(overdue[0].body.contains("lewat jatuh tempo"), "in the customer's language: {}", overdue[0].body);
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Overdue, "the run sweeps first");
+
+    // Paid invoices are never reminded.
+    let settle = notification(&inv.number, "settlement", "200", inv.total, "tx-r", SERVER_KEY);
+    post_midtrans(&app, &settle).await;
+    drain(&app).await;
+    app.clock.set(at(10));
+    assert_eq!(send_reminders(&app.state).await.expect("run").considered, 0);
+}
+
+#[tokio::test]
+async fn an_invoice_overdue_past_the_grace_period_puts_its_customer_on_the_suspension_list() {
+    let (app, inv) = app_with_invoice().await; // due 8 December, grace 7 days
+    let (_, token) = app.user_with_token("dian", aglis_core::permission::Role::Manager).await;
+    let list = |app: &TestApp, token: String| {
+        let url = app.url("/api/v1/billing/suspension-list");
+        let client = app.api.clone();
+        async move {
+            let res = client.get(url).bearer_auth(token).send().await.expect("get");
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.expect("json")
+        }
+    };
+    app.clock.set(wib(2026, 12, 15, 9));
+    assert_eq!(list(&app, token.clone()).await["items"], json!([]), "7 days late: still within the grace");
+    app.clock.set(wib(2026, 12, 16, 9));
+    let page = list(&app, token.clone()).await;
+    assert_eq!(page["items"][0]["customer_id"], json!(inv.customer_id), "{page}");
+    assert_eq!(page["items"][0]["days_overdue"], json!(8));
+    assert_eq!(page["items"][0]["owed"], json!(inv.total));
+    // Paid: off the list.
+    post_midtrans(&app, &notification(&inv.number, "settlement", "200", inv.total, "tx-s", SERVER_KEY)).await;
+    drain(&app).await;
+    assert_eq!(list(&app, token).await["items"], json!([]));
+}

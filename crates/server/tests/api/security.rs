@@ -49,6 +49,7 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/invoices/{id}", Perm(P::BillingView)),
     ("GET", "/api/v1/customers/{id}/statement", Perm(P::BillingView)),
     ("GET", "/api/v1/payments", Perm(P::BillingView)),
+    ("GET", "/api/v1/billing/suspension-list", Perm(P::BillingView)),
     ("POST", "/api/v1/payments", Perm(P::PaymentsEnter)),
     ("POST", "/api/v1/payments/{id}/verify", Perm(P::PaymentsVerify)),
     ("POST", "/api/v1/payments/{id}/reject", Perm(P::PaymentsVerify)),
