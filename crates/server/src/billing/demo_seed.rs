@@ -30,6 +30,19 @@ const MONTHS: u32 = 12;
 
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let now = state.now();
+    let profile = super::profile::BillingProfile {
+        company_name: "PT AGLIS Net Karawang".into(),
+        address: "Jl. Tuparev No. 88, Nagasari, Karawang Barat, Karawang 41312".into(),
+        npwp: "01.234.567.8-408.000".into(),
+        phone: "0267-8401234".into(),
+        email: "tagihan@aglisnet.co.id".into(),
+        payment_instructions: "Transfer BCA 8090 123 456 a.n. PT AGLIS Net Karawang\n\
+            Transfer Mandiri 131 00 1234567 8 a.n. PT AGLIS Net Karawang\n\
+            Tunai di kantor Karawang, Senin–Sabtu 08.00–16.00 WIB"
+            .into(),
+        ..super::profile::BillingProfile::default()
+    };
+    super::profile::save(&state.db, &profile, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let today = now.with_timezone(&JAKARTA).date_naive();
     let billed: Vec<customers::Model> = customers::Entity::find()
         .filter(customers::Column::ActivatedAt.is_not_null())

@@ -16,21 +16,29 @@ pub mod pages;
 pub mod pay_page;
 pub mod payments_api;
 pub mod payments_pages;
+pub mod pdf;
+pub mod profile;
 pub mod reconcile;
 pub mod reminders;
 pub mod run;
+pub mod settings_page;
 pub mod suspension;
 pub mod webhooks;
 
 /// The billing API: the run, invoices, statements, payments.
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    api::api_router().merge(payments_api::api_router()).merge(suspension::api_router())
+    api::api_router().merge(payments_api::api_router()).merge(suspension::api_router()).merge(pdf::api_router())
 }
 
 /// The billing pages: collections, invoices, payments, aging, the gateway log, statements, and
 /// the public pay page.
 pub fn router() -> axum::Router<AppState> {
-    pay_page::router().merge(pages::router()).merge(collections::router()).merge(payments_pages::router())
+    pay_page::router()
+        .merge(pdf::router())
+        .merge(pages::router())
+        .merge(collections::router())
+        .merge(payments_pages::router())
+        .merge(settings_page::router())
 }
 
 use crate::jobs::registry::JobError;

@@ -73,7 +73,7 @@ struct LeavingPage {
 
 /// The invoice `number` names when `key` is its pay-link key; otherwise 404 (a wrong key says
 /// nothing about whether the number exists).
-async fn invoice_for(state: &AppState, number: &str, key: &str) -> AppResult<Invoice> {
+pub(super) async fn invoice_for(state: &AppState, number: &str, key: &str) -> AppResult<Invoice> {
     let expected = crate::auth::token::pay_link_key(state.config.secret_bytes(), number);
     let not_found = || AppError::NotFound("no invoice at this link; check the link in your message".into());
     if !crate::auth::token::constant_time_eq(&expected, key) {

@@ -5,7 +5,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use aglis_core::billing::{self, BillingSettings, PlannedInvoice, Subscriber};
+use aglis_core::billing::{self, PlannedInvoice, Subscriber};
 use aglis_core::customer::CustomerStatus;
 use aglis_core::invoice::InvoiceKind;
 use aglis_core::proration::Period;
@@ -60,7 +60,7 @@ pub async fn run_at(
     now: DateTime<Utc>,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> AppResult<RunReport> {
-    let settings = BillingSettings::default();
+    let settings = super::profile::load(&state.db).await?.rules();
     let candidates = candidates(state, period).await?;
     let packages: HashMap<i64, packages::Model> =
         packages::Entity::find().all(&state.db).await.map_err(DbError::from)?.into_iter().map(|p| (p.id, p)).collect();
@@ -86,7 +86,7 @@ pub async fn run_at(
             package: &package.name,
             monthly: aglis_core::money::Rupiah(package.monthly_price),
             installation_fee: aglis_core::money::Rupiah(package.installation_fee),
-            tax_exempt: false,
+            tax_exempt: c.tax_exempt || package.tax_exempt,
             language: c.language,
             pauses: pauses.get(&c.id).unwrap_or(&no_pauses),
         };

@@ -355,3 +355,38 @@ async fn an_invoice_overdue_past_the_grace_period_puts_its_customer_on_the_suspe
     drain(&app).await;
     assert_eq!(list(&app, token).await["items"], json!([]));
 }
+
+#[tokio::test]
+async fn the_invoice_pdf_is_served_to_staff_and_to_the_customer_with_the_pay_link_key() {
+    let (app, inv) = app_with_invoice().await;
+    let (_, token) = app.user_with_token("rina", aglis_core::permission::Role::CustomerService).await;
+    let res = app.get(&format!("/api/v1/invoices/{}/pdf", inv.id), Some(&token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let bytes = res.bytes().await.expect("body");
+    assert!(bytes.starts_with(b"%PDF"), "a PDF");
+    let missing = app.get("/api/v1/invoices/999999/pdf", Some(&token)).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let link = aglis_server::billing::online::pay_link(&app.state, &inv.number);
+    let key = link.split("k=").nth(1).expect("key");
+    let mine = app.api.get(app.url(&format!("/pay/{}/pdf?k={key}", inv.number))).send().await.expect("get");
+    assert_eq!(mine.status(), StatusCode::OK);
+    assert!(mine.bytes().await.expect("body").starts_with(b"%PDF"));
+    let guessed =
+        app.api.get(app.url(&format!("/pay/{}/pdf?k=0000000000000000", inv.number))).send().await.expect("get");
+    assert_eq!(guessed.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_billing_profile_sets_the_runs_rules_and_bad_values_are_named() {
+    use aglis_server::billing::profile::{self, BillingProfile};
+    let app = app_with_gateways("http://127.0.0.1:9", "http://127.0.0.1:9").await;
+    let bad = BillingProfile { billing_day: 30, npwp: "123".into(), ..BillingProfile::default() };
+    assert!(profile::save(&app.state.db, &bad, app.state.now()).await.is_err());
+    let p = BillingProfile { billing_day: 5, due_days: 10, ppn_enabled: false, ..BillingProfile::default() };
+    profile::save(&app.state.db, &p, app.state.now()).await.expect("saved");
+    let inv = one_invoice(&app).await;
+    assert_eq!((inv.issued_on, inv.due_on), (day(2026, 12, 5), day(2026, 12, 15)));
+    assert_eq!((inv.ppn, inv.ppn_rate, inv.total), (0, 0, inv.subtotal), "no PPN when it is off");
+}

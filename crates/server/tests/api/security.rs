@@ -47,6 +47,7 @@ const API: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/billing/runs", Perm(P::BillingManage)),
     ("GET", "/api/v1/invoices", Perm(P::BillingView)),
     ("GET", "/api/v1/invoices/{id}", Perm(P::BillingView)),
+    ("GET", "/api/v1/invoices/{id}/pdf", Perm(P::BillingView)),
     ("GET", "/api/v1/customers/{id}/statement", Perm(P::BillingView)),
     ("GET", "/api/v1/payments", Perm(P::BillingView)),
     ("GET", "/api/v1/billing/suspension-list", Perm(P::BillingView)),
@@ -244,6 +245,9 @@ const PAGES: &[(&str, &str, Access)] = &[
     // A customer's pay link: the key in it is the credential (404 without).
     ("GET", "/pay/{number}", Public),
     ("POST", "/pay/{number}", Public),
+    ("GET", "/pay/{number}/pdf", Public),
+    ("GET", "/billing/settings", Perm(P::BillingManage)),
+    ("POST", "/billing/settings", Perm(P::BillingManage)),
     ("GET", "/billing", Perm(P::BillingView)),
     ("GET", "/billing/invoices", Perm(P::BillingView)),
     ("GET", "/billing/invoices/{id}", Perm(P::BillingView)),

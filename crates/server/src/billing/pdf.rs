@@ -1,0 +1,169 @@
+//! An invoice as PDF, in its customer's language: `GET /api/v1/invoices/{id}/pdf` for staff and
+//! `/pay/{number}/pdf?k=…` for the customer (the pay link's key). Typeset in-process by
+//! `aglis-pdf` (typst, fonts in the binary) on a blocking thread.
+
+use super::profile;
+use crate::auth::extract::{Staff, perm};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiQuery, IdPath};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use aglis_core::invoice::InvoiceStatus;
+use aglis_db::repo::{customers, invoices};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(invoice_pdf))
+}
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/pay/{number}/pdf", axum::routing::get(customer_pdf))
+}
+
+const MONTHS_ID: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn month_name(month0: u32, lang: Lang) -> &'static str {
+    let names = if lang == Lang::Id { &MONTHS_ID } else { &MONTHS_EN };
+    names[usize::try_from(month0).unwrap_or(0).min(11)]
+}
+
+/// `1 Desember 2026` / `1 December 2026`.
+pub fn long_date(d: NaiveDate, lang: Lang) -> String {
+    format!("{} {} {}", d.day(), month_name(d.month0(), lang), d.year())
+}
+
+/// The invoice `id` typeset.
+pub async fn render(state: &AppState, id: i64) -> AppResult<Vec<u8>> {
+    let inv = invoices::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("invoice"))?;
+    let lines = invoices::lines(&state.reads, id).await?;
+    let customer = customers::get(&state.reads, inv.customer_id).await?;
+    let p = profile::load(&state.reads).await?;
+    let lang = customer.as_ref().map_or(Lang::Id, |c| Lang::from(c.language));
+    let period = inv
+        .period
+        .as_deref()
+        .and_then(aglis_core::proration::Period::parse)
+        .map(|p| format!("{} {}", month_name(p.start.month0(), lang), p.start.year()));
+    let doc = aglis_pdf::InvoiceDoc {
+        lang: if lang == Lang::Id { aglis_pdf::Lang::Id } else { aglis_pdf::Lang::En },
+        company: aglis_pdf::Company {
+            name: p.company_name.clone(),
+            address: p.address.clone(),
+            npwp: p.npwp.clone(),
+            phone: p.phone.clone(),
+            email: p.email.clone(),
+            logo_svg: None,
+        },
+        number: inv.number.clone(),
+        issued_on: long_date(inv.issued_on, lang),
+        due_on: long_date(inv.due_on, lang),
+        period,
+        status: lang.t(&format!("invoice.status.{}", inv.status.as_str())).to_owned(),
+        paid_stamp: inv.status == InvoiceStatus::Paid,
+        customer_name: customer.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        customer_code: customer.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
+        customer_address: customer.as_ref().map(|c| format!("{}, {}", c.address, c.city)).unwrap_or_default(),
+        customer_phone: customer.as_ref().map(|c| crate::pages::local_phone(&c.phone)).unwrap_or_default(),
+        lines: lines
+            .into_iter()
+            .map(|l| aglis_pdf::Line {
+                description: l.description,
+                quantity: i64::from(l.quantity),
+                unit_price: l.unit_price,
+                amount: l.amount,
+            })
+            .collect(),
+        subtotal: inv.subtotal,
+        discount: inv.discount,
+        dpp: inv.dpp,
+        dpp_nilai_lain: inv.dpp_nilai_lain,
+        ppn_rate: inv.ppn_rate,
+        ppn: inv.ppn,
+        total: inv.total,
+        paid: inv.paid,
+        balance_due: (inv.total - inv.paid).max(0),
+        pay_url: if inv.status == InvoiceStatus::Paid {
+            String::new()
+        } else {
+            super::online::pay_link(state, &inv.number)
+        },
+        payment_instructions: p.instructions(),
+    };
+    tokio::task::spawn_blocking(move || aglis_pdf::render_invoice(&doc))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the PDF renderer stopped: {e}")))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+}
+
+fn pdf_response(number: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{number}.pdf\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The invoice as PDF, in its customer's language.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/pdf", tag = "billing", params(("id" = i64, Path,)),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The invoice", content_type = "application/pdf", body = Vec<u8>),))]
+async fn invoice_pdf(
+    State(state): State<AppState>,
+    _staff: Staff<perm::BillingView>,
+    IdPath(id): IdPath,
+) -> AppResult<Response> {
+    let inv = invoices::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("invoice"))?;
+    Ok(pdf_response(&inv.number, render(&state, id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct KeyQuery {
+    #[serde(default)]
+    k: String,
+}
+
+async fn customer_pdf(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    ApiQuery(q): ApiQuery<KeyQuery>,
+) -> AppResult<Response> {
+    let inv = super::pay_page::invoice_for(&state, &number, &q.k).await?;
+    Ok(pdf_response(&inv.number, render(&state, inv.id).await?))
+}
