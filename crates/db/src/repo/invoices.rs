@@ -202,7 +202,12 @@ pub async fn list(conn: &impl ConnectionTrait, q: &InvoiceQuery) -> Result<(Vec<
         cond = cond.add(Column::Period.eq(p.to_string()));
     }
     if let Some(n) = q.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        cond = cond.add(Column::Number.starts_with(n.to_uppercase()));
+        // A range on the number's index (SQLite's LIKE ignores case and so cannot use it).
+        let n = n.to_uppercase();
+        cond = match super::prefix_end(&n) {
+            Some(end) => cond.add(Column::Number.gte(n)).add(Column::Number.lt(end)),
+            None => cond.add(Column::Number.starts_with(n)),
+        };
     }
     let select = Entity::find().filter(cond);
     let counted = select.clone().select_only().column(Column::Id).limit(LIST_CAP + 1).into_query();

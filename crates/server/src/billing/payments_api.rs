@@ -110,10 +110,18 @@ async fn record(
     Ok((StatusCode::CREATED, Json(p.into())))
 }
 
+/// Part of a payment applied to one invoice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppliedPart {
+    pub invoice_id: i64,
+    /// Whole rupiah.
+    pub amount: i64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerifiedOut {
-    /// `(invoice id, amount)` in the order paid.
-    pub invoices: Vec<(i64, i64)>,
+    /// The invoices paid, in the order paid.
+    pub invoices: Vec<AppliedPart>,
     /// Left over as the customer's credit.
     pub credit: i64,
 }
@@ -128,7 +136,9 @@ async fn verify(
     IdPath(id): IdPath,
 ) -> AppResult<Json<VerifiedOut>> {
     let applied = manual::verify(&state, staff.auth(), &meta, id).await?;
-    Ok(Json(VerifiedOut { invoices: applied.invoices, credit: applied.credit }))
+    let invoices =
+        applied.invoices.into_iter().map(|(invoice_id, amount)| AppliedPart { invoice_id, amount }).collect();
+    Ok(Json(VerifiedOut { invoices, credit: applied.credit }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
