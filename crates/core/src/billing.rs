@@ -149,12 +149,18 @@ const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
-fn month_name(lang: Language, d: NaiveDate) -> &'static str {
+/// The name of `d`'s month: `Desember` / `December`.
+pub fn month_name(lang: Language, d: NaiveDate) -> &'static str {
     let i = usize::try_from(d.month0()).unwrap_or(0);
     match lang {
         Language::Id => MONTHS_ID[i],
         Language::En => MONTHS_EN[i],
     }
+}
+
+/// `1 Desember 2026` / `1 December 2026`, as invoices print a day.
+pub fn long_date(lang: Language, d: NaiveDate) -> String {
+    format!("{} {} {}", d.day(), month_name(lang, d), d.year())
 }
 
 /// `Langganan Home Silver 50M Juli 2026`, or for part of a month

@@ -24,7 +24,7 @@ use aglis_server::app::Application;
 use aglis_server::billing::run;
 use aglis_server::state::AppState;
 use chrono::{TimeZone, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{EntityTrait, QueryFilter, QuerySelect};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -32,55 +32,9 @@ use std::time::{Duration, Instant};
 
 const SERVER_KEY: &str = "SB-Mid-server-BENCH";
 
-struct Database {
-    url: String,
-    engine: &'static str,
-    postgres_admin: Option<(String, String)>,
-    sqlite_dir: Option<std::path::PathBuf>,
-}
+mod common;
 
-async fn database() -> Database {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    match std::env::var("AGLIS_BENCH_DATABASE_URL") {
-        Ok(server) if server.starts_with("postgres") => {
-            let admin = sea_orm::Database::connect(&server).await.expect("connect to the PostgreSQL server");
-            let name = format!("aglis_bench_{id}");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create the database");
-            let _ = admin.close().await;
-            let base = server.rsplit_once('/').map(|(b, _)| b).expect("URL has a database part");
-            Database {
-                url: format!("{base}/{name}"),
-                engine: "postgres",
-                postgres_admin: Some((server.clone(), name)),
-                sqlite_dir: None,
-            }
-        }
-        _ => {
-            let dir = std::env::temp_dir().join(format!("aglis-bench-{id}"));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            Database {
-                url: aglis_server::config::sqlite_url(&dir.join("aglis.db")),
-                engine: "sqlite",
-                postgres_admin: None,
-                sqlite_dir: Some(dir),
-            }
-        }
-    }
-}
-
-impl Database {
-    async fn remove(self) {
-        if let Some((server, name)) = self.postgres_admin
-            && let Ok(admin) = sea_orm::Database::connect(&server).await
-        {
-            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
-            let _ = admin.close().await;
-        }
-        if let Some(dir) = self.sqlite_dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
+use common::database;
 
 fn env_number(name: &str, default: usize) -> Result<usize, String> {
     match std::env::var(name) {

@@ -25,9 +25,9 @@ pub struct NewCheckout {
     pub pay_url: String,
 }
 
-/// Records a checkout the gateway has just opened.
-pub async fn create(conn: &impl ConnectionTrait, c: NewCheckout, now: DateTime<Utc>) -> Result<Checkout, DbError> {
-    Ok(payment_checkouts::ActiveModel {
+/// A new checkout's row: pending, not yet polled.
+fn row(c: NewCheckout, now: DateTime<Utc>) -> payment_checkouts::ActiveModel {
+    payment_checkouts::ActiveModel {
         invoice_id: Set(c.invoice_id),
         customer_id: Set(c.customer_id),
         gateway: Set(c.gateway),
@@ -45,29 +45,18 @@ pub async fn create(conn: &impl ConnectionTrait, c: NewCheckout, now: DateTime<U
         checks: Set(0),
         ..Default::default()
     }
-    .insert(conn)
-    .await?)
+}
+
+/// Records a checkout the gateway has just opened.
+pub async fn create(conn: &impl ConnectionTrait, c: NewCheckout, now: DateTime<Utc>) -> Result<Checkout, DbError> {
+    Ok(row(c, now).insert(conn).await?)
 }
 
 /// Records a checkout opened elsewhere (a callback for an order we never created, e.g. from the
 /// gateway's dashboard), unless it is already known; then reads it back.
 pub async fn ensure(conn: &impl ConnectionTrait, c: NewCheckout, now: DateTime<Utc>) -> Result<Checkout, DbError> {
     let (gateway, order_id) = (c.gateway.clone(), c.order_id.clone());
-    let row = payment_checkouts::ActiveModel {
-        invoice_id: Set(c.invoice_id),
-        customer_id: Set(c.customer_id),
-        gateway: Set(c.gateway),
-        order_id: Set(c.order_id),
-        amount: Set(c.amount),
-        state: Set(GatewayState::Pending),
-        gateway_ref: Set(c.gateway_ref),
-        pay_url: Set(c.pay_url),
-        created_at: Set(now),
-        updated_at: Set(now),
-        checks: Set(0),
-        ..Default::default()
-    };
-    Entity::insert(row).on_conflict_do_nothing_on([Column::Gateway, Column::OrderId]).exec(conn).await?;
+    Entity::insert(row(c, now)).on_conflict_do_nothing_on([Column::Gateway, Column::OrderId]).exec(conn).await?;
     by_order(conn, &gateway, &order_id)
         .await?
         .ok_or_else(|| DbError::Corrupt(format!("checkout {gateway}/{order_id} vanished")))

@@ -57,13 +57,11 @@ struct DashboardPage {
     charts: Vec<BarChart>,
 }
 
+/// `Des 26` / `Dec 26`: a month on a chart's axis (the first three letters of its name).
 fn month_label(period: &str, lang: Lang) -> String {
-    const ID: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
-    const EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let Some(p) = Period::parse(period) else { return period.to_owned() };
-    let m = usize::try_from(chrono::Datelike::month0(&p.start)).unwrap_or(0);
-    let names = if lang == Lang::Id { ID } else { EN };
-    format!("{} {:02}", names[m], chrono::Datelike::year(&p.start) % 100)
+    let name: String = aglis_core::billing::month_name(lang.into(), p.start).chars().take(3).collect();
+    format!("{name} {:02}", chrono::Datelike::year(&p.start) % 100)
 }
 
 async fn dashboard(

@@ -95,8 +95,7 @@ async fn page(state: &AppState, shell: Shell, invoice: Invoice, key: String, ret
         waiting,
         returned,
         error: None,
-        online: !state.config.payments.order.is_empty()
-            && (state.config.payments.midtrans.is_some() || state.config.payments.xendit.is_some()),
+        online: state.config.payments.any_gateway(),
     })
 }
 

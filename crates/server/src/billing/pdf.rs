@@ -8,12 +8,14 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, IdPath};
 use crate::i18n::Lang;
 use crate::state::AppState;
+use aglis_core::billing::{long_date, month_name};
 use aglis_core::invoice::InvoiceStatus;
+use aglis_core::notification_catalog::Language;
 use aglis_db::repo::{customers, invoices};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -26,57 +28,18 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/pay/{number}/pdf", axum::routing::get(customer_pdf))
 }
 
-const MONTHS_ID: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn month_name(month0: u32, lang: Lang) -> &'static str {
-    let names = if lang == Lang::Id { &MONTHS_ID } else { &MONTHS_EN };
-    names[usize::try_from(month0).unwrap_or(0).min(11)]
-}
-
-/// `1 Desember 2026` / `1 December 2026`.
-pub fn long_date(d: NaiveDate, lang: Lang) -> String {
-    format!("{} {} {}", d.day(), month_name(d.month0(), lang), d.year())
-}
-
-/// The invoice `id` typeset.
-pub async fn render(state: &AppState, id: i64) -> AppResult<Vec<u8>> {
-    let inv = invoices::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("invoice"))?;
-    let lines = invoices::lines(&state.reads, id).await?;
+/// Invoice `inv` typeset.
+pub async fn render(state: &AppState, inv: &invoices::Invoice) -> AppResult<Vec<u8>> {
+    let lines = invoices::lines(&state.reads, inv.id).await?;
     let customer = customers::get(&state.reads, inv.customer_id).await?;
     let p = profile::load(&state.reads).await?;
-    let lang = customer.as_ref().map_or(Lang::Id, |c| Lang::from(c.language));
+    let language = customer.as_ref().map_or(Language::Id, |c| c.language);
+    let lang = Lang::from(language);
     let period = inv
         .period
         .as_deref()
         .and_then(aglis_core::proration::Period::parse)
-        .map(|p| format!("{} {}", month_name(p.start.month0(), lang), p.start.year()));
+        .map(|p| format!("{} {}", month_name(language, p.start), p.start.year()));
     let doc = aglis_pdf::InvoiceDoc {
         lang: if lang == Lang::Id { aglis_pdf::Lang::Id } else { aglis_pdf::Lang::En },
         company: aglis_pdf::Company {
@@ -88,8 +51,8 @@ pub async fn render(state: &AppState, id: i64) -> AppResult<Vec<u8>> {
             logo_svg: None,
         },
         number: inv.number.clone(),
-        issued_on: long_date(inv.issued_on, lang),
-        due_on: long_date(inv.due_on, lang),
+        issued_on: long_date(language, inv.issued_on),
+        due_on: long_date(language, inv.due_on),
         period,
         status: lang.t(&format!("invoice.status.{}", inv.status.as_str())).to_owned(),
         paid_stamp: inv.status == InvoiceStatus::Paid,
@@ -150,7 +113,7 @@ async fn invoice_pdf(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     let inv = invoices::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("invoice"))?;
-    Ok(pdf_response(&inv.number, render(&state, id).await?))
+    Ok(pdf_response(&inv.number, render(&state, &inv).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,5 +128,5 @@ async fn customer_pdf(
     ApiQuery(q): ApiQuery<KeyQuery>,
 ) -> AppResult<Response> {
     let inv = super::pay_page::invoice_for(&state, &number, &q.k).await?;
-    Ok(pdf_response(&inv.number, render(&state, inv.id).await?))
+    Ok(pdf_response(&inv.number, render(&state, &inv).await?))
 }

@@ -59,6 +59,16 @@ pub struct PaymentsConfig {
 }
 
 impl PaymentsConfig {
+    /// Whether a preferred gateway is configured (what [`Self::gateways`] would return, without
+    /// building its HTTP clients).
+    pub fn any_gateway(&self) -> bool {
+        self.order.iter().any(|name| match name.as_str() {
+            "midtrans" => self.midtrans.is_some(),
+            "xendit" => self.xendit.is_some(),
+            _ => false,
+        })
+    }
+
     /// The configured gateways as clients, in the preferred order.
     pub fn gateways(&self, timeout: Duration) -> Result<Vec<Gateway>, String> {
         let mut out = Vec::new();
@@ -148,6 +158,7 @@ mod tests {
         assert!(p.midtrans.is_none() && p.xendit.is_none());
         assert_eq!((p.poll_after_mins, p.grace_days), (15, 7));
         assert!(p.gateways(Duration::from_secs(5)).expect("clients").is_empty());
+        assert!(!p.any_gateway());
     }
 
     #[test]
@@ -162,6 +173,7 @@ mod tests {
         .expect("valid");
         let names: Vec<&str> = p.gateways(Duration::from_secs(5)).expect("clients").iter().map(|g| g.name()).collect();
         assert_eq!(names, ["xendit", "midtrans"]);
+        assert!(p.any_gateway());
         assert_eq!(p.xendit.as_ref().map(|x| x.url.as_str()), Some("http://127.0.0.1:9"));
         let debug = format!("{p:?}");
         assert!(!debug.contains("rahasia"), "{debug}");
