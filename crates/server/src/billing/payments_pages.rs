@@ -296,7 +296,11 @@ async fn after(
         Ok(()) => Ok(Redirect::to(&format!("/billing/payments?status=pending&done={done}")).into_response()),
         Err(e @ (AppError::Conflict { .. } | AppError::Validation { .. } | AppError::NotFound(_))) => {
             let status = e.status();
-            let message = shell.say(&e.to_string());
+            // A field's message without the API's `field:` prefix, in the page's language.
+            let message = match &e {
+                AppError::Validation { fields, .. } => shell.all_errors(fields),
+                other => shell.say(&other.to_string()),
+            };
             let f = ListParams { status: "pending".into(), ..Default::default() };
             let page = list_page(state, shell, staff_id, f, Some(message)).await?;
             Ok((status, render(&page)?).into_response())

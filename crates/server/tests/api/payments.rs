@@ -389,3 +389,99 @@ async fn the_billing_profile_sets_the_runs_rules_and_bad_values_are_named() {
     assert_eq!((inv.issued_on, inv.due_on), (day(2026, 12, 5), day(2026, 12, 15)));
     assert_eq!((inv.ppn, inv.ppn_rate, inv.total), (0, 0, inv.subtotal), "no PPN when it is off");
 }
+
+#[tokio::test]
+async fn cs_records_a_payment_on_the_page_and_only_someone_else_verifies_it() {
+    use aglis_core::payment::PaymentStatus;
+    use aglis_core::permission::Role;
+    let (app, inv) = app_with_invoice().await;
+    app.insert_user("dewi", Role::CustomerService).await;
+    app.insert_user("bambang", Role::Manager).await;
+    let cs = app.browser_login("dewi").await;
+    let token = app.page_csrf(&cs, &format!("/billing/payments/new?invoice={}", inv.id)).await;
+    // A day in the future is refused, in the page's language, and nothing is recorded.
+    let refused = cs
+        .post(app.url("/billing/payments?lang=id"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("invoice_number", inv.number.as_str()),
+            ("method", "bank_transfer"),
+            ("amount", "221889"),
+            ("received_on", "2027-01-01"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.expect("html").contains("tanggal terima"), "Indonesian message");
+    assert!(payments::of_customer(&app.state.db, inv.customer_id).await.expect("db").is_empty());
+    let res = cs
+        .post(app.url("/billing/payments"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("invoice_number", inv.number.as_str()),
+            ("method", "bank_transfer"),
+            ("amount", &inv.total.to_string()),
+            ("received_on", "2026-11-18"),
+            ("note", "BCA ref 88012"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let recorded = payments::of_customer(&app.state.db, inv.customer_id).await.expect("db");
+    assert_eq!((recorded.len(), recorded[0].status), (1, PaymentStatus::Pending));
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Open, "not before finance verifies it");
+    let id = recorded[0].id;
+
+    // Customer service may not verify; the manager may, once; a blank rejection reason is named.
+    let cs_try = cs.post(app.url(&format!("/billing/payments/{id}/verify"))).form(&[("csrf_token", token.as_str())]);
+    assert_eq!(cs_try.send().await.expect("post").status(), StatusCode::FORBIDDEN);
+    let finance = app.browser_login("bambang").await;
+    let ftoken = app.page_csrf(&finance, "/billing/payments?status=pending").await;
+    let blank = finance
+        .post(app.url(&format!("/billing/payments/{id}/reject?lang=id")))
+        .form(&[("csrf_token", ftoken.as_str()), ("reason", "   ")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = blank.text().await.expect("html");
+    assert!(html.contains("tulis alasan penolakan") && !html.contains("reason:"), "no field name in English");
+    let ok = finance
+        .post(app.url(&format!("/billing/payments/{id}/verify")))
+        .form(&[("csrf_token", ftoken.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(reload(&app, inv.id).await.status, InvoiceStatus::Paid);
+    let again = finance
+        .post(app.url(&format!("/billing/payments/{id}/verify")))
+        .form(&[("csrf_token", ftoken.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(again.status(), StatusCode::CONFLICT, "verified once");
+    assert_eq!(ledger::balance(&app.state.db, inv.customer_id).await.expect("balance"), 0);
+    let audit =
+        aglis_db::repo::audit_log::list(&app.state.db, &aglis_db::repo::audit_log::AuditQuery::default(), 1, 50)
+            .await
+            .expect("audit");
+    let events: Vec<&str> = audit.items.iter().map(|r| r.event.as_str()).collect();
+    assert!(events.contains(&"payment.entered") && events.contains(&"payment.verified"), "{events:?}");
+
+    // Whoever recorded a payment does not verify it (an admin of a one-person office may).
+    let token = app.token("bambang").await;
+    let own = app
+        .post_json(
+            "/api/v1/payments",
+            Some(&token),
+            &json!({"customer_id": inv.customer_id, "method": "cash", "amount": 50_000}),
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::CREATED);
+    let own_id = own.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    let verify = format!("/api/v1/payments/{own_id}/verify");
+    problem(app.post_json(&verify, Some(&token), &json!({})).await, 409).await;
+}
