@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::cmd::{self, note};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 
 /// Environment variable giving the tests a PostgreSQL server URL; unset means SQLite.
 /// The tests create one database per test on that server.
@@ -60,7 +60,25 @@ pub fn run(root: &Path, database_url: Option<&str>, s3_endpoint: &str, extra: &[
         None => cmd.env_remove(DATABASE_URL_ENV),
     };
     cmd.env(crate::s3::ENDPOINT_ENV, s3_endpoint);
-    Ok(cmd::status(&mut cmd)?.success())
+    // The tests' temp files (databases, data and backup directories, browser profiles) go to a
+    // directory of this run, deleted after it: a failed or killed test leaves nothing behind,
+    // and repeated runs do not fill the disk.
+    let tmp = root.join("target").join("xtask-tmp").join(if database_url.is_some() { "postgres" } else { "sqlite" });
+    remove_dir(&tmp)?;
+    std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    cmd.env("TMPDIR", &tmp);
+    let passed = cmd::status(&mut cmd)?.success();
+    remove_dir(&tmp)?;
+    Ok(passed)
+}
+
+fn remove_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot delete {}", dir.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Checks that the server builds without its default `demo` feature (a production build leaves
