@@ -11,6 +11,7 @@ pub mod backup;
 pub mod backup_retention;
 pub mod billing;
 pub mod billing_reminders;
+pub mod billing_run;
 pub mod circuit;
 pub mod clock;
 pub mod codes;

@@ -131,12 +131,10 @@ async fn run_bench() -> Result<(), String> {
 
     // The run of the first month, then again (nothing to do).
     let started = Instant::now();
-    let report =
-        run::run_at(&state, first, false, None, run_time(first), &|_, _| {}).await.map_err(|e| e.to_string())?;
+    let report = run::run_at(&state, first, false, None, run_time(first), None).await.map_err(|e| e.to_string())?;
     let first_run = started.elapsed();
     let started = Instant::now();
-    let again =
-        run::run_at(&state, first, false, None, run_time(first), &|_, _| {}).await.map_err(|e| e.to_string())?;
+    let again = run::run_at(&state, first, false, None, run_time(first), None).await.map_err(|e| e.to_string())?;
     let second_run = started.elapsed();
     println!("engine {}", db.engine);
     println!(
@@ -152,9 +150,7 @@ async fn run_bench() -> Result<(), String> {
         let period = period_at(back, now);
         eprintln!("billing bench ({}): month {period}", db.engine);
         let started = Instant::now();
-        run::run_at(&state, period, false, None, run_time(period).min(now), &|_, _| {})
-            .await
-            .map_err(|e| e.to_string())?;
+        run::run_at(&state, period, false, None, run_time(period).min(now), None).await.map_err(|e| e.to_string())?;
         rest += started.elapsed();
     }
     let total = sea_orm::PaginatorTrait::count(aglis_db::entity::invoices::Entity::find(), &state.db)

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit_head;
 pub mod audit_logs;
 pub mod backups;
+pub mod billing_runs;
 pub mod customer_counts;
 pub mod customer_events;
 pub mod customer_words;

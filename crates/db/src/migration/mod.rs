@@ -30,6 +30,7 @@ mod m0023_message_and_audit_words;
 mod m0024_code_counters;
 mod m0025_billing;
 mod m0026_online_payments;
+mod m0027_billing_runs;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0024_code_counters::Migration),
             Box::new(m0025_billing::Migration),
             Box::new(m0026_online_payments::Migration),
+            Box::new(m0027_billing_runs::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod audit_log;
 pub mod backups;
+pub mod billing_runs;
 pub mod billing_stats;
 pub mod customer_search;
 pub mod customers;

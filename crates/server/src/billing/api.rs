@@ -57,7 +57,7 @@ fn parse_period(raw: &str) -> AppResult<Period> {
 }
 
 /// The month a run may bill: one that has begun, or next month (invoices issued ahead).
-fn billable_period(raw: &str, now: DateTime<Utc>) -> AppResult<Period> {
+pub(crate) fn billable_period(raw: &str, now: DateTime<Utc>) -> AppResult<Period> {
     let period = parse_period(raw)?;
     let next = Period::containing(now.with_timezone(&JAKARTA).date_naive()).next();
     if period > next {
@@ -77,7 +77,7 @@ async fn start_run(
     ApiJson(req): ApiJson<RunIn>,
 ) -> AppResult<Json<RunReport>> {
     let period = billable_period(&req.period, state.now())?;
-    let report = run::run(&state, period, req.dry_run, Some(staff.auth().user.id), &|_, _| {}).await?;
+    let report = run::run(&state, period, req.dry_run, Some(staff.auth().user.id), None).await?;
     if !report.dry_run && report.created > 0 {
         let details = serde_json::json!({"period": report.period, "created": report.created, "total": report.total});
         let entry = Entry::new(AuditEvent::BillingRun, AuditResult::Success)

@@ -9,6 +9,7 @@
 use super::run;
 use crate::state::AppState;
 use aglis_core::billing::BillingSettings;
+use aglis_core::billing_run::RunTrigger;
 use aglis_core::customer::CustomerStatus;
 use aglis_core::invoice::InvoiceStatus;
 use aglis_core::payment::PaymentMethod;
@@ -16,6 +17,7 @@ use aglis_core::proration::Period;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::TransactionTrait;
 use aglis_db::entity::{customers, invoices};
+use aglis_db::repo::billing_runs;
 use aglis_db::repo::invoices as invoice_repo;
 use aglis_db::repo::payment_checkouts::{self, NewCheckout};
 use aglis_db::repo::payments::{self, NewPayment};
@@ -76,7 +78,11 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             .and_hms_opt(7, 0, 0)
             .and_then(|t| JAKARTA.from_local_datetime(&t).single())
             .map_or(now, |t| t.with_timezone(&Utc).min(now));
-        run::run_at(state, period, false, None, ran, &|_, _| {}).await?;
+        // Recorded as the daily schedule records a run, so that the runs page has its history.
+        let recorded = billing_runs::queue(&state.db, &period.to_string(), RunTrigger::Schedule, None, ran).await?;
+        billing_runs::start(&state.db, recorded.id, ran).await?;
+        let report = run::run_at(state, period, false, None, ran, Some(recorded.id)).await?;
+        billing_runs::finish(&state.db, recorded.id, super::runs::outcome(&report), ran + Duration::seconds(2)).await?;
         pay_month(state, period, this_month, &billed).await?;
         period = period.next();
     }

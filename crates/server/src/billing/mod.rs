@@ -21,6 +21,8 @@ pub mod profile;
 pub mod reconcile;
 pub mod reminders;
 pub mod run;
+pub mod runs;
+pub mod runs_pages;
 pub mod settings_page;
 pub mod suspension;
 pub mod webhooks;
@@ -39,6 +41,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(collections::router())
         .merge(payments_pages::router())
         .merge(settings_page::router())
+        .merge(runs_pages::router())
 }
 
 use crate::jobs::registry::JobError;

@@ -12,7 +12,7 @@ use aglis_core::proration::Period;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::entity::{customers, packages};
 use aglis_db::repo::invoices::{self, NewInvoice};
-use aglis_db::repo::service_pauses;
+use aglis_db::repo::{billing_runs, service_pauses};
 use aglis_db::{DbError, TransactionTrait};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
@@ -39,15 +39,16 @@ pub struct RunReport {
     pub total: i64,
 }
 
-/// Runs (or, with `dry_run`, plans) `period`'s invoices. `progress` hears (done, of) after each batch.
+/// Runs (or, with `dry_run`, plans) `period`'s invoices. With `recorded`, the progress of that
+/// billing run (`billing_runs`) is written after each batch.
 pub async fn run(
     state: &AppState,
     period: Period,
     dry_run: bool,
     actor: Option<i64>,
-    progress: &(dyn Fn(u64, u64) + Send + Sync),
+    recorded: Option<i64>,
 ) -> AppResult<RunReport> {
-    run_at(state, period, dry_run, actor, state.now(), progress).await
+    run_at(state, period, dry_run, actor, state.now(), recorded).await
 }
 
 /// [`run`] as if it ran at `now`: the demo's year of history is written as each month's run
@@ -58,7 +59,7 @@ pub async fn run_at(
     dry_run: bool,
     actor: Option<i64>,
     now: DateTime<Utc>,
-    progress: &(dyn Fn(u64, u64) + Send + Sync),
+    recorded: Option<i64>,
 ) -> AppResult<RunReport> {
     let settings = super::profile::load(&state.db).await?.rules();
     let candidates = candidates(state, period).await?;
@@ -103,6 +104,9 @@ pub async fn run_at(
     let floor = invoices::highest_number(&state.db, period).await?;
     let of = count(planned.len());
     let mut done = 0_u64;
+    if let Some(id) = recorded {
+        billing_runs::progress(&state.db, id, 0, to_i64(of)).await?;
+    }
     for batch in planned.chunks(BATCH) {
         let txn = state.db.begin().await.map_err(DbError::from)?;
         for (customer_id, p) in batch {
@@ -127,7 +131,9 @@ pub async fn run_at(
         }
         txn.commit().await.map_err(DbError::from)?;
         done += count(batch.len());
-        progress(done, of);
+        if let Some(id) = recorded {
+            billing_runs::progress(&state.db, id, to_i64(done), to_i64(of)).await?;
+        }
     }
     Ok(report)
 }
@@ -194,4 +200,8 @@ fn jakarta_day(t: DateTime<Utc>) -> NaiveDate {
 
 fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }

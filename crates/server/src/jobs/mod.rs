@@ -77,6 +77,14 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
         timezone: "Asia/Jakarta",
         job_kind: crate::billing::reminders::REMINDER_JOB,
     },
+    // The month's invoices on and after the billing day (a run with nothing to do is cheap and
+    // writes nothing; a customer activated mid-month is billed the next night).
+    ScheduleDef {
+        name: "billing_monthly_run",
+        cron: "30 0 * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::billing::runs::MONTHLY_JOB,
+    },
     // Online payments whose callback never came are asked about at their gateway.
     ScheduleDef {
         name: "billing_payment_poll",

@@ -59,7 +59,7 @@ pub(crate) async fn customer(app: &TestApp, n: u32, package_id: i64, status: Cus
 
 pub(crate) async fn month(app: &TestApp, period: &str, dry_run: bool) -> RunReport {
     let period = Period::parse(period).expect("period");
-    run(&app.state, period, dry_run, None, &|_, _| {}).await.expect("run")
+    run(&app.state, period, dry_run, None, None).await.expect("run")
 }
 
 async fn invoice_count(app: &TestApp) -> u64 {
@@ -149,10 +149,7 @@ async fn two_runs_at_once_still_bill_each_customer_once_without_gaps() {
         customer(&app, n, pkg, CustomerStatus::Active, wib(2026, 6, 1, 10)).await;
     }
     let period = Period::parse("2026-12").expect("period");
-    let (a, b) = tokio::join!(
-        run(&app.state, period, false, None, &|_, _| {}),
-        run(&app.state, period, false, None, &|_, _| {})
-    );
+    let (a, b) = tokio::join!(run(&app.state, period, false, None, None), run(&app.state, period, false, None, None));
     let (a, b) = (a.expect("first run"), b.expect("second run"));
     assert_eq!(a.created + b.created, 30, "{a:?} {b:?}");
     assert_eq!(a.created + a.already_billed, 30);
