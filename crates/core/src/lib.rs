@@ -33,6 +33,7 @@ pub mod proration;
 pub mod registration;
 pub mod schedule;
 pub mod search;
+pub mod service_pause;
 #[macro_use]
 pub mod str_enum;
 pub mod sla;

@@ -89,3 +89,19 @@ pub async fn in_period(
 pub async fn of_customer(conn: &impl ConnectionTrait, customer_id: i64) -> Result<Vec<Model>, DbError> {
     Ok(Entity::find().filter(Column::CustomerId.eq(customer_id)).order_by_desc(Column::FromDay).all(conn).await?)
 }
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Model>, DbError> {
+    Ok(Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Removes a pause that has not begun.
+pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<(), DbError> {
+    Entity::delete_by_id(id).exec(conn).await?;
+    Ok(())
+}
+
+/// Ends a pause early: service again from `day`.
+pub async fn end_on(conn: &impl ConnectionTrait, id: i64, day: NaiveDate) -> Result<(), DbError> {
+    Entity::update_many().col_expr(Column::UntilDay, Expr::value(day)).filter(Column::Id.eq(id)).exec(conn).await?;
+    Ok(())
+}

@@ -66,6 +66,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             .exec(&state.db)
             .await?;
     }
+    dated_pauses(state, &billed, today).await?;
     let mut period = Period::containing(today);
     for _ in 0..MONTHS {
         period = Period::containing(period.start - Duration::days(1));
@@ -89,6 +90,27 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     invoice_repo::mark_overdue(&state.db, today, now).await?;
     stray_callbacks(state).await?;
     waiting_for_finance(state, &billed).await?;
+    Ok(())
+}
+
+/// Dated pauses of three running customers: one two months ago (its invoice is smaller), one
+/// under way, one next month.
+async fn dated_pauses(state: &AppState, billed: &[customers::Model], today: chrono::NaiveDate) -> anyhow::Result<()> {
+    use aglis_core::customer::PauseReason;
+    use aglis_core::proration::Span;
+    use aglis_db::repo::{customers as customer_repo, service_pauses};
+    let running: Vec<&customers::Model> =
+        billed.iter().filter(|c| c.status == CustomerStatus::Active && c.id % 13 != 0).take(3).collect();
+    let spans = [(-60, 12, "Mudik ke Purworejo"), (-3, 10, "Renovasi rumah, modem dicabut"), (20, 7, "Umroh")];
+    for (c, (start, days, note)) in running.into_iter().zip(spans) {
+        let first = today + Duration::days(start);
+        let span = Span::between(first, first + Duration::days(days));
+        let entered = state.now() + Duration::days(start.min(0) - 2);
+        service_pauses::add(&state.db, c.id, PauseReason::Paused, span, note, entered).await?;
+        let detail =
+            format!("{} – {}: {note}", first.format("%d-%m-%Y"), (first + Duration::days(days - 1)).format("%d-%m-%Y"));
+        customer_repo::add_event(&state.db, c.id, "paused", &detail, None, entered).await?;
+    }
     Ok(())
 }
 

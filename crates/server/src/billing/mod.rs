@@ -13,6 +13,7 @@ pub mod demo_seed;
 pub mod manual;
 pub mod online;
 pub mod pages;
+pub mod pauses;
 pub mod pay_page;
 pub mod payments_api;
 pub mod payments_pages;
@@ -29,7 +30,11 @@ pub mod webhooks;
 
 /// The billing API: the run, invoices, statements, payments.
 pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    api::api_router().merge(payments_api::api_router()).merge(suspension::api_router()).merge(pdf::api_router())
+    api::api_router()
+        .merge(payments_api::api_router())
+        .merge(suspension::api_router())
+        .merge(pdf::api_router())
+        .merge(pauses::api_router())
 }
 
 /// The billing pages: collections, invoices, payments, aging, the gateway log, statements, and
@@ -42,6 +47,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(payments_pages::router())
         .merge(settings_page::router())
         .merge(runs_pages::router())
+        .merge(pauses::router())
 }
 
 use crate::jobs::registry::JobError;

@@ -194,6 +194,8 @@ struct ShowPage {
     odp: Option<Odp>,
     free_odps: Vec<Odp>,
     history: Vec<customer_events::Model>,
+    /// Dated pauses and suspensions, newest first.
+    pauses: Vec<crate::billing::pauses::PauseView>,
     can_edit: bool,
     errors: FieldErrors,
 }
@@ -219,7 +221,8 @@ async fn show_page(
     };
     let free_odps = if can_edit { odps::with_free_ports(&state.db).await? } else { Vec::new() };
     let history = customers::events(&state.db, id).await?;
-    Ok(ShowPage { shell, customer, package, odp, free_odps, history, can_edit, errors })
+    let pauses = crate::billing::pauses::views(state, id).await?;
+    Ok(ShowPage { shell, customer, package, odp, free_odps, history, pauses, can_edit, errors })
 }
 
 async fn show(
@@ -236,7 +239,12 @@ async fn show(
 }
 
 /// A failed action re-shows the customer page with the errors (422); success redirects to it.
-async fn after_action(state: &AppState, shell: Shell, id: i64, result: AppResult<Customer>) -> AppResult<Response> {
+pub(crate) async fn after_action<T>(
+    state: &AppState,
+    shell: Shell,
+    id: i64,
+    result: AppResult<T>,
+) -> AppResult<Response> {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/customers/{id}")).into_response()),
         Err(AppError::Validation { fields, .. }) | Err(AppError::Conflict { fields, .. }) if !fields.is_empty() => {

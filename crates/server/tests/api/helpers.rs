@@ -224,6 +224,14 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.api.delete(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
         self.send_json(reqwest::Method::POST, path, token, body).await
     }

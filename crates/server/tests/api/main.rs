@@ -39,6 +39,7 @@ mod registrations;
 mod scheduler;
 mod security;
 mod sentry;
+mod service_pauses;
 mod sla_admin;
 mod storage_s3;
 mod technicians;
