@@ -285,3 +285,13 @@ pub async fn events(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<customer
 }
 
 pub use super::customer_search::{CustomerQuery, Listed, Sort, TOTAL_CAP, list, list_reading_at_most, status_counts};
+
+/// Whether the customer's invoices carry PPN (`true`: none, e.g. an exempt institution).
+pub async fn set_tax_exempt(conn: &impl ConnectionTrait, id: i64, exempt: bool) -> Result<(), DbError> {
+    customers::Entity::update_many()
+        .col_expr(customers::Column::TaxExempt, sea_orm::sea_query::Expr::value(exempt))
+        .filter(customers::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -77,3 +77,13 @@ pub async fn customer_count(conn: &impl ConnectionTrait, id: i64) -> Result<u64,
 pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbError> {
     Ok(Entity::delete_by_id(id).exec(conn).await?.rows_affected == 1)
 }
+
+/// Whether the package's invoices carry PPN (`true`: none, e.g. a social or school package).
+pub async fn set_tax_exempt(conn: &impl ConnectionTrait, id: i64, exempt: bool) -> Result<(), DbError> {
+    packages::Entity::update_many()
+        .col_expr(packages::Column::TaxExempt, sea_orm::sea_query::Expr::value(exempt))
+        .filter(packages::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -85,6 +85,8 @@ pub struct CustomerOut {
     pub notes: String,
     /// `id` or `en`: the language of their messages.
     pub language: String,
+    /// No PPN on their invoices.
+    pub tax_exempt: bool,
     pub registered_at: DateTime<Utc>,
     pub activated_at: Option<DateTime<Utc>>,
     pub suspended_at: Option<DateTime<Utc>>,
@@ -111,6 +113,7 @@ impl From<Customer> for CustomerOut {
             has_portal_account: c.user_id.is_some(),
             notes: c.notes,
             language: c.language.as_str().to_owned(),
+            tax_exempt: c.tax_exempt,
             registered_at: c.registered_at,
             activated_at: c.activated_at,
             suspended_at: c.suspended_at,
@@ -188,6 +191,8 @@ pub struct CustomerIn {
     /// prospect (default) or active, for a new customer.
     #[schema(inline)]
     pub status: Option<CustomerStatus>,
+    /// No PPN on their invoices. Left out: off for a new customer, unchanged for an existing one.
+    pub tax_exempt: Option<bool>,
 }
 
 impl CustomerIn {
@@ -204,6 +209,7 @@ impl CustomerIn {
             package_id: self.package_id,
             notes: self.notes,
             language: self.language,
+            tax_exempt: self.tax_exempt,
         }
     }
 }

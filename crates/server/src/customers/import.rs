@@ -177,6 +177,7 @@ pub async fn run(
             package_id: package_id.or(Some(-1)),
             notes: Some(get("notes")),
             language: Some(get("language")),
+            tax_exempt: None,
         };
         let repeated = match aglis_core::phone::Phone::parse(&input.phone) {
             Ok(p) => phones.insert(p.as_str().to_owned(), line),

@@ -340,6 +340,9 @@ struct ProfileForm {
     notes: String,
     #[serde(default)]
     language: String,
+    /// The checkbox: present when ticked.
+    #[serde(default)]
+    tax_exempt: Option<String>,
 }
 
 impl ProfileForm {
@@ -373,6 +376,7 @@ impl ProfileForm {
             package_id: self.package_id.parse().ok(),
             notes: some(&self.notes),
             language: some(&self.language),
+            tax_exempt: Some(self.tax_exempt.is_some()),
         })
     }
 
@@ -389,6 +393,7 @@ impl ProfileForm {
             package_id: c.package_id.to_string(),
             notes: c.notes.clone(),
             language: c.language.as_str().to_owned(),
+            tax_exempt: c.tax_exempt.then(|| "1".to_owned()),
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct ProfileInput {
     pub notes: Option<String>,
     /// `id` or `en`; empty keeps the customer's (Indonesian for a new one).
     pub language: Option<String>,
+    /// No PPN on their invoices; `None` keeps the customer's (off for a new one).
+    pub tax_exempt: Option<bool>,
 }
 
 fn optional(s: &Option<String>) -> Option<&str> {
@@ -144,9 +146,12 @@ pub async fn create(
     let profile = check_profile(&txn, input, None).await?;
     let code = customers::next_code(&txn, now).await??;
     let c = customers::create(&txn, &code, profile, status, actor, now).await.map_err(phone_taken)?;
+    let c = exempt(&txn, c, input.tax_exempt).await?;
     txn.commit().await.map_err(DbError::from)?;
     Ok(c)
 }
+
+const NO_CHANGE: &str = "no change";
 
 /// What changed between two profiles, for the history.
 fn changes(old: &Customer, new: &Profile) -> String {
@@ -162,7 +167,7 @@ fn changes(old: &Customer, new: &Profile) -> String {
     diff("address", old.address.clone(), new.address.clone());
     diff("city", old.city.clone(), new.city.clone());
     diff("package", old.package_id.to_string(), new.package_id.to_string());
-    if out.is_empty() { "no change".into() } else { out.join("; ") }
+    if out.is_empty() { NO_CHANGE.into() } else { out.join("; ") }
 }
 
 pub async fn update(state: &AppState, id: i64, input: &ProfileInput, actor: i64) -> AppResult<Customer> {
@@ -170,12 +175,26 @@ pub async fn update(state: &AppState, id: i64, input: &ProfileInput, actor: i64)
     let txn = state.db.begin().await.map_err(DbError::from)?;
     let old = customers::get(&txn, id).await?.ok_or_else(|| AppError::not_found("customer"))?;
     let profile = check_profile(&txn, input, Some(&old)).await?;
-    let what = changes(&old, &profile);
+    let mut what = changes(&old, &profile);
+    if let Some(v) = input.tax_exempt.filter(|v| *v != old.tax_exempt) {
+        let change = format!("tax_exempt: {} → {v}", old.tax_exempt);
+        what = if what == NO_CHANGE { change } else { format!("{what}; {change}") };
+    }
     let c = customers::update_profile(&txn, id, profile, &what, Some(actor), now)
         .await
         .map_err(phone_taken)?
         .ok_or_else(|| AppError::not_found("customer"))?;
+    let c = exempt(&txn, c, input.tax_exempt).await?;
     txn.commit().await.map_err(DbError::from)?;
+    Ok(c)
+}
+
+/// Sets the customer's PPN exemption when `tax_exempt` says another than they have.
+async fn exempt(conn: &impl ConnectionTrait, mut c: Customer, tax_exempt: Option<bool>) -> AppResult<Customer> {
+    if let Some(v) = tax_exempt.filter(|v| *v != c.tax_exempt) {
+        customers::set_tax_exempt(conn, c.id, v).await?;
+        c.tax_exempt = v;
+    }
     Ok(c)
 }
 

@@ -38,6 +38,8 @@ pub struct PackageOut {
     pub installation_fee: i64,
     pub description: String,
     pub is_active: bool,
+    /// No PPN on its invoices.
+    pub tax_exempt: bool,
 }
 
 impl From<Package> for PackageOut {
@@ -50,6 +52,7 @@ impl From<Package> for PackageOut {
             installation_fee: p.installation_fee,
             description: p.description,
             is_active: p.is_active,
+            tax_exempt: p.tax_exempt,
         }
     }
 }
@@ -70,6 +73,9 @@ pub struct PackageIn {
     #[schema(max_length = 500)]
     pub description: String,
     pub is_active: Option<bool>,
+    /// No PPN on the invoices of this package's customers. Left out: off for a new package,
+    /// unchanged for an existing one.
+    pub tax_exempt: Option<bool>,
 }
 
 /// The package's name: 2–100 characters once runs of spaces are one.
@@ -122,7 +128,7 @@ async fn create_package(
     meta: RequestMeta,
     ApiJson(req): ApiJson<PackageIn>,
 ) -> AppResult<(StatusCode, Json<PackageOut>)> {
-    let p = network::create_package(&state.db, req.fields()?, state.now()).await?;
+    let p = network::create_package(&state.db, req.fields()?, req.tax_exempt.unwrap_or(false), state.now()).await?;
     sites::master_data(&state, staff.auth(), &meta, "package", p.id, "created").await?;
     Ok((StatusCode::CREATED, Json(p.into())))
 }
@@ -146,7 +152,7 @@ async fn update_package(
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<PackageIn>,
 ) -> AppResult<Json<PackageOut>> {
-    let p = network::update_package(&state.db, id, req.fields()?, state.now()).await?;
+    let p = network::update_package(&state.db, id, req.fields()?, req.tax_exempt, state.now()).await?;
     sites::master_data(&state, staff.auth(), &meta, "package", id, "updated").await?;
     Ok(Json(p.into()))
 }

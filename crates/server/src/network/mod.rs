@@ -55,21 +55,38 @@ fn package_taken(e: DbError) -> AppError {
     if e.is_unique_on("name") { AppError::taken("name", "another package has this name") } else { e.into() }
 }
 
+/// Creates a package; `tax_exempt`: its invoices carry no PPN.
 pub async fn create_package(
     conn: &impl ConnectionTrait,
     f: PackageFields,
+    tax_exempt: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Package> {
-    packages::create(conn, f, now).await.map_err(package_taken)
+    let p = packages::create(conn, f, now).await.map_err(package_taken)?;
+    exempt(conn, p, Some(tax_exempt)).await
 }
 
+/// Changes a package; `tax_exempt` left out keeps its PPN setting.
 pub async fn update_package(
     conn: &impl ConnectionTrait,
     id: i64,
     f: PackageFields,
+    tax_exempt: Option<bool>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Package> {
-    packages::update(conn, id, f, now).await.map_err(package_taken)?.ok_or_else(|| AppError::not_found("package"))
+    let p = packages::update(conn, id, f, now)
+        .await
+        .map_err(package_taken)?
+        .ok_or_else(|| AppError::not_found("package"))?;
+    exempt(conn, p, tax_exempt).await
+}
+
+async fn exempt(conn: &impl ConnectionTrait, mut p: Package, tax_exempt: Option<bool>) -> AppResult<Package> {
+    if let Some(v) = tax_exempt.filter(|v| *v != p.tax_exempt) {
+        packages::set_tax_exempt(conn, p.id, v).await?;
+        p.tax_exempt = v;
+    }
+    Ok(p)
 }
 
 /// Deletes a package nobody has ever subscribed to; otherwise 409 (switch it off instead).

@@ -46,6 +46,8 @@ struct PackageForm {
     description: String,
     #[serde(default)]
     is_active: Option<String>,
+    #[serde(default)]
+    tax_exempt: Option<String>,
 }
 
 impl PackageForm {
@@ -69,6 +71,7 @@ impl PackageForm {
             installation_fee: p.installation_fee.to_string(),
             description: p.description.clone(),
             is_active: p.is_active.then(|| "1".into()),
+            tax_exempt: p.tax_exempt.then(|| "1".into()),
         }
     }
 }
@@ -123,7 +126,9 @@ async fn create_package(
     ApiForm(form): ApiForm<PackageForm>,
 ) -> AppResult<Response> {
     let result = match form.fields() {
-        Ok(f) => network::create_package(&state.db, f, state.now()).await.map(|created| created.id),
+        Ok(f) => network::create_package(&state.db, f, form.tax_exempt.is_some(), state.now())
+            .await
+            .map(|created| created.id),
         Err(e) => Err(AppError::fields(e)),
     };
     match result {
@@ -159,7 +164,9 @@ async fn edit_package(
 ) -> AppResult<Response> {
     let p = packages::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("package"))?;
     let result = match form.fields() {
-        Ok(f) => network::update_package(&state.db, id, f, state.now()).await.map(|_| ()),
+        Ok(f) => {
+            network::update_package(&state.db, id, f, Some(form.tax_exempt.is_some()), state.now()).await.map(|_| ())
+        }
         Err(e) => Err(AppError::fields(e)),
     };
     match result {

@@ -40,6 +40,7 @@ mod scheduler;
 mod security;
 mod sentry;
 mod service_pauses;
+mod tax_exempt;
 mod sla_admin;
 mod storage_s3;
 mod technicians;
