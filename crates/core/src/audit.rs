@@ -56,6 +56,10 @@ crate::str_enum! { "audit event",
         PaymentVerified = "payment.verified",
         /// Finance rejected a recorded payment (no such money arrived).
         PaymentRejected = "payment.rejected",
+        /// An invoice made by hand (an extra service, equipment).
+        InvoiceCreated = "invoice.created",
+        /// A credit note took part or all of an invoice back.
+        InvoiceCredited = "invoice.credited",
     }
 }
 

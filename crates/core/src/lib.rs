@@ -20,6 +20,7 @@ pub mod invoice;
 pub mod job;
 pub mod ledger;
 pub mod lockout;
+pub mod manual_invoice;
 pub mod money;
 pub mod network;
 pub mod notification;

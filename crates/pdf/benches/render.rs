@@ -61,6 +61,7 @@ fn invoice(i: usize) -> InvoiceDoc {
         ppn,
         total,
         paid: 0,
+        credited: 0,
         balance_due: total,
         pay_url: format!("https://pay.awan.net.id/i/INV-202612-{i:06}"),
         payment_instructions: vec!["Transfer BCA 123-456-7890".to_owned(), "Scan QRIS".to_owned()],

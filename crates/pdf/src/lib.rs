@@ -87,7 +87,10 @@ pub struct InvoiceDoc {
     pub ppn_rate: i32,
     pub ppn: i64,
     pub total: i64,
+    /// Settled: payments and credit notes.
     pub paid: i64,
+    /// The part of `paid` credit notes settled.
+    pub credited: i64,
     pub balance_due: i64,
     /// Printed and encoded in the QR code; empty prints neither.
     pub pay_url: String,
@@ -281,8 +284,11 @@ fn totals(doc: &InvoiceDoc, l: &Labels) -> Vec<TotalRow> {
         rows.push(row(&format!("{} {}%", l.vat, doc.ppn_rate), doc.ppn, RowKind::Normal));
     }
     rows.push(row(l.total, doc.total, RowKind::Total));
-    if doc.paid != 0 {
-        rows.push(row(l.paid, doc.paid, RowKind::Normal));
+    if doc.paid - doc.credited != 0 {
+        rows.push(row(l.paid, doc.paid - doc.credited, RowKind::Normal));
+    }
+    if doc.credited != 0 {
+        rows.push(row(l.credit_note, doc.credited, RowKind::Normal));
     }
     rows.push(row(l.amount_due, doc.balance_due, RowKind::Due));
     rows

@@ -54,6 +54,7 @@ fn sample(lang: Lang) -> InvoiceDoc {
         ppn,
         total,
         paid: 0,
+        credited: 0,
         balance_due: total,
         pay_url: "https://pay.awan.net.id/i/INV-202612-000123".to_owned(),
         payment_instructions: vec![
@@ -279,6 +280,17 @@ fn totals_follow_the_tax_invoice_rows() {
     exempt.paid = 100_000;
     let labels: Vec<String> = totals(&exempt, Labels::of(Lang::En)).into_iter().map(|r| r.label).collect();
     assert_eq!(labels, ["Selling price", "Total", "Paid", "Amount due"]);
+
+    // A credit note settled part: it is its own row, not money paid.
+    exempt.paid = 150_000;
+    exempt.credited = 50_000;
+    let rows: Vec<(String, String)> =
+        totals(&exempt, Labels::of(Lang::En)).into_iter().map(|r| (r.label, r.value)).collect();
+    assert_eq!(rows[2], ("Paid".to_owned(), "Rp 100.000".to_owned()));
+    assert_eq!(rows[3], ("Credit notes".to_owned(), "Rp 50.000".to_owned()));
+    exempt.paid = 50_000;
+    let labels: Vec<String> = totals(&exempt, Labels::of(Lang::En)).into_iter().map(|r| r.label).collect();
+    assert_eq!(labels, ["Selling price", "Total", "Credit notes", "Amount due"], "credited only: no paid row");
 }
 
 #[test]

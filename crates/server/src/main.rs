@@ -143,7 +143,7 @@ fn main() -> ExitCode {
                 serve(config).await
             }
             Command::Migrate => migrate(config).await,
-            Command::Seed { scale, customers, tickets } => seed(config, &scale, customers, tickets).await,
+            Command::Seed { scale, customers, tickets } => Box::pin(seed(config, &scale, customers, tickets)).await,
             Command::User { command: UserCommand::CreateAdmin { username, full_name } } => {
                 create_admin(config, &username, &full_name).await
             }

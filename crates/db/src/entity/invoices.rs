@@ -26,10 +26,13 @@ pub struct Model {
     pub ppn_rate: i32,
     pub ppn: i64,
     pub total: i64,
+    /// Settled so far: payments and credit notes.
     pub paid: i64,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The part of `paid` that credit notes settled.
+    pub credited: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

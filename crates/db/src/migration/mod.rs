@@ -31,6 +31,7 @@ mod m0024_code_counters;
 mod m0025_billing;
 mod m0026_online_payments;
 mod m0027_billing_runs;
+mod m0028_invoice_credits;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_billing::Migration),
             Box::new(m0026_online_payments::Migration),
             Box::new(m0027_billing_runs::Migration),
+            Box::new(m0028_invoice_credits::Migration),
         ]
     }
 }

@@ -58,8 +58,15 @@ pub async fn per_period(conn: &impl ConnectionTrait, from: &str) -> Result<Vec<P
     let stmt = Query::select()
         .column(invoices::Column::Period)
         .expr_as(Expr::col(invoices::Column::Id).count(), Alias::new("n"))
-        .expr_as(sum(Expr::col(invoices::Column::Total)), Alias::new("billed"))
-        .expr_as(sum(Expr::col(invoices::Column::Paid)), Alias::new("collected"))
+        // Credit notes take back what was billed; they are not money collected.
+        .expr_as(
+            sum(Expr::col(invoices::Column::Total).sub(Expr::col(invoices::Column::Credited))),
+            Alias::new("billed"),
+        )
+        .expr_as(
+            sum(Expr::col(invoices::Column::Paid).sub(Expr::col(invoices::Column::Credited))),
+            Alias::new("collected"),
+        )
         .from(invoices::Entity)
         .and_where(Expr::col(invoices::Column::Period).gte(from))
         .and_where(Expr::col(invoices::Column::Status).is_in(billed_statuses()))

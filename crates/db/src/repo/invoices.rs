@@ -12,7 +12,7 @@ use aglis_core::ledger::EntryKind;
 use aglis_core::ppn::PpnBreakdown;
 use aglis_core::proration::Period;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, Order};
+use sea_orm::sea_query::{Expr, ExprTrait, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Set,
@@ -105,6 +105,7 @@ pub async fn create(
         ppn: Set(tax.ppn.0),
         total: Set(tax.total.0),
         paid: Set(0),
+        credited: Set(0),
         created_by: Set(new.created_by),
         created_at: Set(now),
         updated_at: Set(now),
@@ -248,4 +249,48 @@ pub async fn unpaid_due_between(
         .order_by_asc(Column::Id)
         .all(conn)
         .await?)
+}
+
+/// Credits `amount` of invoice `id` (a credit note): what it still owes goes down by that, its
+/// status follows. `false` when it is not unpaid or owes less than `amount` (checked in the
+/// update itself, so two credit notes at once cannot take it below zero).
+pub async fn credit(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    amount: i64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let res = Entity::update_many()
+        .col_expr(Column::Paid, Expr::col(Column::Paid).add(amount))
+        .col_expr(Column::Credited, Expr::col(Column::Credited).add(amount))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in(UNPAID.map(|s| s.as_str())))
+        .filter(Expr::col(Column::Total).sub(Expr::col(Column::Paid)).gte(amount))
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Ok(false);
+    }
+    refresh_status(conn, id, today).await?;
+    Ok(true)
+}
+
+const UNPAID: [InvoiceStatus; 3] = [InvoiceStatus::Open, InvoiceStatus::Partial, InvoiceStatus::Overdue];
+
+/// Sets invoice `id`'s status from its sums and due day, as of `today`.
+pub async fn refresh_status(conn: &impl ConnectionTrait, id: i64, today: NaiveDate) -> Result<(), DbError> {
+    let inv =
+        Entity::find_by_id(id).one(conn).await?.ok_or_else(|| DbError::Corrupt(format!("invoice {id} vanished")))?;
+    let status =
+        InvoiceStatus::of(aglis_core::money::Rupiah(inv.total), aglis_core::money::Rupiah(inv.paid), inv.due_on, today);
+    if status != inv.status {
+        Entity::update_many()
+            .col_expr(Column::Status, Expr::value(status.as_str()))
+            .filter(Column::Id.eq(id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -40,6 +40,16 @@ pub async fn of_customer(conn: &impl ConnectionTrait, customer_id: i64) -> Resul
     Ok(Entity::find().filter(Column::CustomerId.eq(customer_id)).order_by_asc(Column::Id).all(conn).await?)
 }
 
+/// The entries of `kind` linked to invoice `invoice_id`, oldest first (its credit notes).
+pub async fn of_invoice(conn: &impl ConnectionTrait, invoice_id: i64, kind: EntryKind) -> Result<Vec<Model>, DbError> {
+    Ok(Entity::find()
+        .filter(Column::InvoiceId.eq(invoice_id))
+        .filter(Column::Kind.eq(kind.as_str()))
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?)
+}
+
 /// What the customer owes (positive) or has in credit (negative): the sum of their ledger.
 pub async fn balance(conn: &impl ConnectionTrait, customer_id: i64) -> Result<i64, DbError> {
     let rows: Vec<(EntryKind, i64)> = Entity::find()

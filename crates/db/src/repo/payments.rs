@@ -190,19 +190,7 @@ async fn add_paid(
         .filter(invoices::Column::Id.eq(id))
         .exec(conn)
         .await?;
-    let inv = invoices::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DbError::Corrupt(format!("invoice {id} vanished")))?;
-    let status = InvoiceStatus::of(Rupiah(inv.total), Rupiah(inv.paid), inv.due_on, today);
-    if status != inv.status {
-        invoices::Entity::update_many()
-            .col_expr(invoices::Column::Status, Expr::value(status.as_str()))
-            .filter(invoices::Column::Id.eq(id))
-            .exec(conn)
-            .await?;
-    }
-    Ok(())
+    crate::repo::invoices::refresh_status(conn, id, today).await
 }
 
 /// Refuses pending payment `id` (finance found no such money). `false` when it is not pending.

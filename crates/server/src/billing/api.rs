@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start_run))
-        .routes(routes!(list_invoices))
+        .routes(routes!(list_invoices, super::adjust::create_invoice))
         .routes(routes!(show_invoice))
         .routes(routes!(statement))
 }
@@ -115,7 +115,10 @@ pub struct InvoiceOut {
     pub ppn_rate: i32,
     pub ppn: i64,
     pub total: i64,
+    /// Settled so far: payments and credit notes.
     pub paid: i64,
+    /// The part of `paid` that credit notes settled.
+    pub credited: i64,
     /// What is still owed.
     pub outstanding: i64,
     pub created_at: DateTime<Utc>,
@@ -141,6 +144,7 @@ impl From<Invoice> for InvoiceOut {
             ppn: i.ppn,
             total: i.total,
             paid: i.paid,
+            credited: i.credited,
             created_at: i.created_at,
         }
     }

@@ -2,6 +2,8 @@
 //! the customer ledger. Money rules are plain functions in `aglis_core::{billing, ppn, proration,
 //! ledger, invoice}`; this feature reads and writes them.
 
+pub mod adjust;
+pub mod adjust_pages;
 pub mod api;
 pub mod charts;
 pub mod collections;
@@ -35,6 +37,7 @@ pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .merge(suspension::api_router())
         .merge(pdf::api_router())
         .merge(pauses::api_router())
+        .merge(adjust::api_router())
 }
 
 /// The billing pages: collections, invoices, payments, aging, the gateway log, statements, and
@@ -48,6 +51,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(settings_page::router())
         .merge(runs_pages::router())
         .merge(pauses::router())
+        .merge(adjust_pages::router())
 }
 
 use crate::jobs::registry::JobError;

@@ -155,15 +155,25 @@ struct Callback {
 
 #[derive(Template)]
 #[template(path = "billing/invoice.html")]
-struct InvoicePage {
+pub(super) struct InvoicePage {
     shell: Shell,
     invoice: Invoice,
     customer: Option<Customer>,
     lines: Vec<Line>,
     payments: Vec<InvoicePayment>,
+    /// Its credit notes (ledger entries), oldest first, with who wrote each.
+    credits: Vec<(ledger_entries::Model, String)>,
     checkouts: Vec<Checkout>,
     callbacks: Vec<Callback>,
     pay_link: String,
+    /// Billing managers see the credit note form.
+    can_credit: bool,
+    errors: crate::error::FieldErrors,
+    /// The credit note form as typed (after an error).
+    credit_amount: String,
+    credit_reason: String,
+    /// Just credited: the notice.
+    credited: bool,
 }
 
 impl InvoicePage {
@@ -179,12 +189,32 @@ pub(super) fn pretty(raw: &str) -> String {
         .unwrap_or_else(|| raw.to_owned())
 }
 
+#[derive(Debug, Deserialize, Default)]
+struct ShowParams {
+    credited: Option<String>,
+}
+
 async fn show(
     State(state): State<AppState>,
     shell: Shell,
     _staff: Staff<perm::BillingView>,
     IdPath(id): IdPath,
+    ApiQuery(q): ApiQuery<ShowParams>,
 ) -> AppResult<Response> {
+    let mut page = invoice_page(&state, shell, id, Default::default(), String::new(), String::new()).await?;
+    page.credited = q.credited.is_some();
+    render(&page)
+}
+
+/// The invoice page, with the credit note form's `errors` and what was typed in it.
+pub(super) async fn invoice_page(
+    state: &AppState,
+    shell: Shell,
+    id: i64,
+    errors: crate::error::FieldErrors,
+    credit_amount: String,
+    credit_reason: String,
+) -> AppResult<InvoicePage> {
     let invoice = invoices::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("invoice"))?;
     let customer = customers::get(&state.reads, invoice.customer_id).await?;
     let lines = invoices::lines(&state.reads, id).await?;
@@ -196,8 +226,34 @@ async fn show(
         .into_iter()
         .map(|event| Callback { pretty: pretty(&event.payload), event })
         .collect();
-    let pay_link = super::online::pay_link(&state, &invoice.number);
-    render(&InvoicePage { shell, invoice, customer, lines, payments, checkouts, callbacks, pay_link })
+    let pay_link = super::online::pay_link(state, &invoice.number);
+    let notes = ledger_repo::of_invoice(&state.reads, id, EntryKind::CreditNote).await?;
+    let actors: Vec<i64> = notes.iter().filter_map(|e| e.actor_id).collect();
+    let names = aglis_db::repo::users::full_names(&state.reads, &actors).await?;
+    let credits = notes
+        .into_iter()
+        .map(|e| {
+            let by = e.actor_id.and_then(|a| names.get(&a).cloned()).unwrap_or_default();
+            (e, by)
+        })
+        .collect();
+    let can_credit = shell.user.as_ref().is_some_and(|u| u.role.can(aglis_core::permission::Permission::BillingManage));
+    Ok(InvoicePage {
+        shell,
+        invoice,
+        customer,
+        lines,
+        payments,
+        credits,
+        checkouts,
+        callbacks,
+        pay_link,
+        can_credit,
+        errors,
+        credit_amount,
+        credit_reason,
+        credited: false,
+    })
 }
 
 /// A ledger entry with the balance after it.

@@ -77,6 +77,7 @@ pub async fn render(state: &AppState, inv: &invoices::Invoice) -> AppResult<Vec<
         ppn: inv.ppn,
         total: inv.total,
         paid: inv.paid,
+        credited: inv.credited,
         balance_due: (inv.total - inv.paid).max(0),
         pay_url: if inv.status == InvoiceStatus::Paid {
             String::new()

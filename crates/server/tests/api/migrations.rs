@@ -36,7 +36,8 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0024_code_counters",
             "m0025_billing",
             "m0026_online_payments",
-            "m0027_billing_runs"
+            "m0027_billing_runs",
+            "m0028_invoice_credits"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };

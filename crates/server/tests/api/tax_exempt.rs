@@ -29,7 +29,8 @@ async fn an_exempt_customer_or_package_pays_no_ppn_and_the_rest_do() {
     let pupil = customer(&app, 3, school, CustomerStatus::Active, wib(2026, 3, 1, 9)).await;
 
     // The mosque is marked exempt through the API; its other fields stay.
-    let current: Value = app.get(&format!("/api/v1/customers/{mosque}"), Some(&admin)).await.json().await.expect("json");
+    let current: Value =
+        app.get(&format!("/api/v1/customers/{mosque}"), Some(&admin)).await.json().await.expect("json");
     assert_eq!(current["tax_exempt"], false);
     let body = json!({
         "name": current["name"], "phone": current["phone"], "address": current["address"],
@@ -57,7 +58,8 @@ async fn the_customer_and_package_forms_tick_and_untick_the_exemption() {
     app.insert_user("admin", Role::Admin).await;
     let browser = app.browser_login("admin").await;
 
-    let edit = browser.get(app.url(&format!("/customers/{id}/edit"))).send().await.expect("page").text().await.expect("html");
+    let edit =
+        browser.get(app.url(&format!("/customers/{id}/edit"))).send().await.expect("page").text().await.expect("html");
     assert!(edit.contains("name=\"tax_exempt\"") && !edit.contains("name=\"tax_exempt\" value=\"1\" checked"));
     let token = crate::helpers::csrf_token(&edit);
     let form = |exempt: bool| {
@@ -77,7 +79,8 @@ async fn the_customer_and_package_forms_tick_and_untick_the_exemption() {
     };
     let res = browser.post(app.url(&format!("/customers/{id}/edit"))).form(&form(true)).send().await.expect("post");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let show = browser.get(app.url(&format!("/customers/{id}"))).send().await.expect("page").text().await.expect("html");
+    let show =
+        browser.get(app.url(&format!("/customers/{id}"))).send().await.expect("page").text().await.expect("html");
     assert!(show.contains(&app.t("billing.no_ppn")), "the customer page says so");
     assert!(show.contains("tax_exempt: false → true"), "and the history records it");
     let res = browser.post(app.url(&format!("/customers/{id}/edit"))).form(&form(false)).send().await.expect("post");
