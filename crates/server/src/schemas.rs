@@ -9,7 +9,9 @@ use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFo
 pub const DATE_2000_2100: &str = "^(20[0-9]{2}|2100)-(((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01]))|((0[469]|11)-(0[1-9]|[12][0-9]|30))|(02-(0[1-9]|1[0-9]|2[0-8])))$|^20([02468][048]|[13579][26])-02-29$";
 
 /// A text with at least one character that is not white space (the server trims).
-pub const VISIBLE: &str = "\\S";
+/// Not white space as Rust trims it: ECMAScript's `\\s` (the patterns' dialect) leaves out U+0085,
+/// which `str::trim` removes, so a text of only that would pass the schema and fail the check.
+pub const VISIBLE: &str = "[^\\s\\u0085]";
 
 /// One line: no control characters, at least one that is not white space.
 pub const LINE: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$";
@@ -35,9 +37,22 @@ pub fn day_or_time() -> AnyOfBuilder {
 pub fn text(min: usize, max: usize) -> ObjectBuilder {
     let pattern = match min {
         0 | 1 => VISIBLE.to_owned(),
-        n => format!("\\S[\\s\\S]{{{},}}\\S", n - 2),
+        n => format!("{VISIBLE}[\\s\\S]{{{},}}{VISIBLE}", n - 2),
     };
     ObjectBuilder::new().schema_type(Type::String).min_length(Some(min)).max_length(Some(max)).pattern(Some(pattern))
+}
+
+/// For an optional body field whose schema has no `null` (a `schema_with` of one type): left out
+/// is `None`, `null` is refused, as the document says.
+pub fn non_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    match <Option<T> as serde::Deserialize>::deserialize(d)? {
+        Some(v) => Ok(Some(v)),
+        None => Err(serde::de::Error::custom("must not be null: leave the field out instead")),
+    }
 }
 
 /// Whole rupiah: a number, or text such as `199900`, `199.900` or `Rp 199.900`.

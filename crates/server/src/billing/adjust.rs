@@ -42,6 +42,11 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(credit_note))
 }
 
+/// A line's description or a credit note's reason: 2–300 characters once trimmed.
+fn line_text() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::schemas::text(DESCRIPTION.0, DESCRIPTION.1)
+}
+
 /// The latest due day a manual invoice may have, in days from today.
 const MAX_DUE_DAYS: u64 = 90;
 
@@ -49,7 +54,7 @@ const MAX_DUE_DAYS: u64 = 90;
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     /// E.g. "Router ZTE F670L" or "Relokasi ODP".
-    #[schema(min_length = 2, max_length = 300)]
+    #[schema(schema_with = line_text)]
     pub description: String,
     #[schema(minimum = 1, maximum = 1000)]
     pub quantity: i32,
@@ -174,7 +179,7 @@ pub struct CreditNoteIn {
     #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub amount: i64,
     /// E.g. "Gangguan jaringan 3 hari".
-    #[schema(min_length = 2, max_length = 300)]
+    #[schema(schema_with = line_text)]
     pub reason: String,
 }
 

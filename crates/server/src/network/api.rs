@@ -215,8 +215,10 @@ pub struct OdpIn {
     pub location: String,
     /// With `longitude`, or neither.
     #[schema(schema_with = crate::schemas::latitude)]
+    #[serde(default, deserialize_with = "crate::schemas::non_null")]
     pub latitude: Option<f64>,
     #[schema(schema_with = crate::schemas::longitude)]
+    #[serde(default, deserialize_with = "crate::schemas::non_null")]
     pub longitude: Option<f64>,
     #[schema(example = 16, minimum = 1, maximum = 128)]
     pub total_ports: i64,

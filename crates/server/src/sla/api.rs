@@ -59,6 +59,7 @@ impl From<TableRow> for SlaTargetOut {
 pub struct SlaTargetIn {
     /// A ticket type; `*` or absent: every type without its own row.
     #[schema(schema_with = ticket_type_or_all)]
+    #[serde(default, deserialize_with = "crate::schemas::non_null")]
     pub ticket_type: Option<String>,
     #[schema(value_type = aglis_core::ticket::Priority, inline)]
     pub priority: String,

@@ -48,7 +48,11 @@ pub async fn add_comment(state: &AppState, auth: &Authenticated, id: i64, body: 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentIn {
-    #[schema(example = "Pelanggan minta teknisi datang setelah jam 13.00", pattern = "\\S", max_length = 2000)]
+    #[schema(
+        example = "Pelanggan minta teknisi datang setelah jam 13.00",
+        pattern = "[^\\s\\u0085]",
+        max_length = 2000
+    )]
     pub body: String,
 }
 

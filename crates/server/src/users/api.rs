@@ -120,8 +120,10 @@ pub struct CreateUserRequest {
     #[schema(schema_with = crate::schemas::full_name)]
     pub full_name: String,
     #[schema(schema_with = crate::schemas::email)]
+    #[serde(default, deserialize_with = "crate::schemas::non_null")]
     pub email: Option<String>,
     #[schema(schema_with = crate::schemas::phone)]
+    #[serde(default, deserialize_with = "crate::schemas::non_null")]
     pub phone: Option<String>,
     #[schema(inline, example = "technician")]
     pub role: Role,
@@ -188,12 +190,15 @@ async fn show(
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     #[schema(schema_with = crate::schemas::full_name)]
+    #[serde(default, deserialize_with = "crate::schemas::non_null")]
     pub full_name: Option<String>,
     /// An empty string removes the address.
     #[schema(schema_with = crate::schemas::email_or_empty)]
+    #[serde(default, deserialize_with = "crate::schemas::non_null")]
     pub email: Option<String>,
     /// An empty string removes the number.
     #[schema(schema_with = crate::schemas::phone_or_empty)]
+    #[serde(default, deserialize_with = "crate::schemas::non_null")]
     pub phone: Option<String>,
     /// Admin only.
     #[schema(inline, example = "supervisor")]

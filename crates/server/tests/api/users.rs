@@ -77,6 +77,16 @@ async fn supervisor_lists_and_edits_but_cannot_change_roles_or_create() {
     let path = format!("/api/v1/users/{}", tech.id);
     let res = app.send_json(Method::PATCH, &path, Some(&sup), &json!({"full_name": "Agus Setiawan"})).await;
     assert_eq!(res.status(), StatusCode::OK);
+    // The document has no `null` for these fields: one is refused, not taken as "unchanged".
+    for field in ["phone", "email", "full_name"] {
+        let res = app.send_json(Method::PATCH, &path, Some(&sup), &json!({ field: null })).await;
+        assert!(res.status().is_client_error(), "{field}: null is {}", res.status());
+    }
+    // A name of only U+0085 (white space to Rust, not to the document's pattern dialect) is refused
+    // by both: the pattern says so now.
+    let doc: Value = app.get("/api/openapi.json", None).await.json().await.expect("json");
+    let pattern = doc["components"]["schemas"]["UpdateUserRequest"]["properties"]["full_name"]["pattern"].clone();
+    assert_eq!(pattern, "[^\\s\\u0085]");
     let res = app.send_json(Method::PATCH, &path, Some(&sup), &json!({"role": "admin"})).await;
     problem(res, 403).await;
     problem(app.post_json("/api/v1/users", Some(&sup), &new_user("x1", "technician")).await, 403).await;

@@ -116,7 +116,7 @@ async fn update(
 pub struct PreviewRequest {
     #[serde(default)]
     pub subject: String,
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "[^\\s\\u0085]")]
     pub body: String,
     /// Values to show instead of the examples.
     #[serde(default)]
