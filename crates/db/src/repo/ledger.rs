@@ -62,3 +62,19 @@ pub async fn balance(conn: &impl ConnectionTrait, customer_id: i64) -> Result<i6
         .await?;
     Ok(ledger::balance(rows))
 }
+
+/// The customers whose ledger sums to a credit (they paid more than they were charged): the
+/// monthly run applies it to their new invoice.
+pub async fn customers_in_credit(conn: &impl ConnectionTrait) -> Result<std::collections::HashSet<i64>, DbError> {
+    let owing = [EntryKind::Charge, EntryKind::Refund, EntryKind::Correction]
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT customer_id FROM ledger_entries GROUP BY customer_id \
+         HAVING SUM(CASE WHEN kind IN ({owing}) THEN amount ELSE -amount END) < 0"
+    );
+    let rows = conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await?;
+    rows.iter().map(|r| r.try_get::<i64>("", "customer_id").map_err(DbError::from)).collect()
+}

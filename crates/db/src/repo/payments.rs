@@ -301,3 +301,55 @@ pub async fn list(conn: &impl ConnectionTrait, q: &PaymentQuery) -> Result<(Vec<
         select.order_by_desc(Column::Id).offset(q.page.saturating_sub(1) * per_page).limit(per_page).all(conn).await?;
     Ok((rows, total, exact))
 }
+
+/// Applies the customer's credit (what completed payments left over) to invoice `invoice_id`,
+/// just written with its charge: at most what the customer had in credit before that charge and
+/// what the invoice owes, taken from the oldest payments with something left. Returns the amount
+/// applied (0 without credit). The ledger is not touched: the payments are in it already.
+pub async fn apply_credit(
+    conn: &impl ConnectionTrait,
+    invoice_id: i64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let inv = invoices::Entity::find_by_id(invoice_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbError::Corrupt(format!("invoice {invoice_id} vanished")))?;
+    let balance_before = ledger::balance(conn, inv.customer_id).await? - inv.total;
+    let mut want = Ord::min(Ord::max(-balance_before, 0), inv.total - inv.paid);
+    if want <= 0 {
+        return Ok(0);
+    }
+    let completed = Entity::find()
+        .filter(Column::CustomerId.eq(inv.customer_id))
+        .filter(Column::Status.eq(PaymentStatus::Completed.as_str()))
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = completed.iter().map(|p| p.id).collect();
+    let mut allocated: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for a in
+        payment_allocations::Entity::find().filter(payment_allocations::Column::PaymentId.is_in(ids)).all(conn).await?
+    {
+        *allocated.entry(a.payment_id).or_default() += a.amount;
+    }
+    let mut applied = 0;
+    for p in completed {
+        let left = p.amount - allocated.get(&p.id).copied().unwrap_or(0);
+        let take = Ord::min(left, want);
+        if take <= 0 {
+            continue;
+        }
+        allocate_to(conn, p.id, invoice_id, take, now).await?;
+        applied += take;
+        want -= take;
+        if want == 0 {
+            break;
+        }
+    }
+    if applied > 0 {
+        add_paid(conn, invoice_id, applied, today, now).await?;
+    }
+    Ok(applied)
+}

@@ -143,6 +143,9 @@ pub async fn create(
         created_by: Some(auth.user.id),
     };
     let invoice = invoices::create(&txn, &number, new, now).await?;
+    // Money paid ahead settles it as far as it goes.
+    aglis_db::repo::payments::apply_credit(&txn, invoice.id, today, now).await?;
+    let invoice = invoices::get(&txn, invoice.id).await?.ok_or_else(|| AppError::not_found("invoice"))?;
     txn.commit().await.map_err(DbError::from)?;
     let details = serde_json::json!({"customer_id": customer_id, "number": invoice.number, "total": invoice.total});
     let entry = Entry::new(AuditEvent::InvoiceCreated, AuditResult::Success)

@@ -12,7 +12,7 @@ use aglis_core::proration::Period;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::entity::{customers, packages};
 use aglis_db::repo::invoices::{self, NewInvoice};
-use aglis_db::repo::{billing_runs, service_pauses};
+use aglis_db::repo::{billing_runs, ledger, payments, service_pauses};
 use aglis_db::{DbError, TransactionTrait};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
@@ -102,6 +102,8 @@ pub async fn run_at(
         return Ok(report);
     }
     let floor = invoices::highest_number(&state.db, period).await?;
+    // Customers who paid ahead: their credit goes to the new invoice.
+    let in_credit = ledger::customers_in_credit(&state.db).await?;
     let of = count(planned.len());
     let mut done = 0_u64;
     if let Some(id) = recorded {
@@ -114,7 +116,10 @@ pub async fn run_at(
             // its number included (the counter moves in the same savepoint).
             let one = txn.begin().await.map_err(DbError::from)?;
             match write(&one, period, floor.as_deref(), *customer_id, p, actor, now).await {
-                Ok(Ok(total)) => {
+                Ok(Ok((invoice_id, total))) => {
+                    if in_credit.contains(customer_id) {
+                        payments::apply_credit(&one, invoice_id, jakarta_day(now), now).await?;
+                    }
                     one.commit().await.map_err(DbError::from)?;
                     report.created += 1;
                     report.total += total;
@@ -146,7 +151,7 @@ async fn write(
     p: &PlannedInvoice,
     actor: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<Result<i64, aglis_core::codes::SeriesFull>, DbError> {
+) -> Result<Result<(i64, i64), aglis_core::codes::SeriesFull>, DbError> {
     let number = match invoices::next_number(conn, period, floor).await? {
         Ok(n) => n,
         Err(full) => return Ok(Err(full)),
@@ -162,7 +167,8 @@ async fn write(
         tax: p.tax,
         created_by: actor,
     };
-    Ok(Ok(invoices::create(conn, &number, new, now).await?.total))
+    let invoice = invoices::create(conn, &number, new, now).await?;
+    Ok(Ok((invoice.id, invoice.total)))
 }
 
 /// Customers who may owe for `period`: active or suspended and activated by its end, or ended

@@ -298,6 +298,18 @@ async fn payments_pay_the_oldest_invoice_first_part_pay_and_leave_credit_once() 
     assert!(payments::reject(&app.state.db, third, 1, app.state.now()).await.expect("reject"));
     assert_eq!(complete(&app, third, day(2026, 11, 20)).await, None);
     assert_eq!(ledger::balance(&app.state.db, id).await.expect("balance"), -56_222);
+
+    // The credit settles part of the next invoice the run writes, from the payment it came from.
+    app.clock.set(wib(2026, 12, 20, 10));
+    month(&app, "2027-01", false).await;
+    let jan = invoice("INV-202701-000001").await;
+    assert_eq!((jan.paid, jan.status), (56_222, InvoiceStatus::Partial), "{jan:?}");
+    let parts = payments::of_invoice(&app.state.db, jan.id).await.expect("parts");
+    assert_eq!(parts.iter().map(|p| (p.payment.id, p.amount)).collect::<Vec<_>>(), vec![(second, 56_222)]);
+    assert_eq!(ledger::balance(&app.state.db, id).await.expect("balance"), 221_889 - 56_222);
+    // Used once: the next month finds no credit.
+    month(&app, "2027-02", false).await;
+    assert_eq!(invoice("INV-202702-000001").await.paid, 0);
 }
 
 #[tokio::test]
