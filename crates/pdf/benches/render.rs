@@ -37,10 +37,10 @@ fn invoice(i: usize) -> InvoiceDoc {
             npwp: "01.234.567.8-901.000".to_owned(),
             phone: "+62 22 1234 5678".to_owned(),
             email: "tagihan@awan.net.id".to_owned(),
-            logo_svg: Some(
+            logo: Some(aglis_pdf::Logo::Svg(
                 r##"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" rx="8" fill="#12467b"/></svg>"##
                     .to_owned(),
-            ),
+            )),
         },
         number: format!("INV-202612-{i:06}"),
         issued_on: "1 Desember 2026".to_owned(),

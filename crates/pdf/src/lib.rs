@@ -43,8 +43,56 @@ pub struct Company {
     pub npwp: String,
     pub phone: String,
     pub email: String,
-    /// An SVG logo; None prints the name only.
-    pub logo_svg: Option<String>,
+    /// The company's logo; None prints the name only.
+    pub logo: Option<Logo>,
+}
+
+/// A logo image: SVG text, or PNG or JPEG bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logo {
+    Svg(String),
+    Png(Vec<u8>),
+    Jpeg(Vec<u8>),
+}
+
+impl Logo {
+    /// Recognises an image by its content (not by a name or a declared type): PNG and JPEG by
+    /// their signatures, SVG as UTF-8 text with an `<svg` element.
+    pub fn sniff(bytes: Vec<u8>) -> Option<Logo> {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Some(Logo::Png(bytes));
+        }
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            return Some(Logo::Jpeg(bytes));
+        }
+        let text = String::from_utf8(bytes).ok()?;
+        text.contains("<svg").then_some(Logo::Svg(text))
+    }
+
+    /// The media type it is served with.
+    pub fn mime(&self) -> &'static str {
+        match self {
+            Logo::Svg(_) => "image/svg+xml",
+            Logo::Png(_) => "image/png",
+            Logo::Jpeg(_) => "image/jpeg",
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Logo::Svg(s) => s.as_bytes(),
+            Logo::Png(b) | Logo::Jpeg(b) => b,
+        }
+    }
+
+    /// Where the template finds it.
+    fn path(&self) -> &'static str {
+        match self {
+            Logo::Svg(_) => "/logo.svg",
+            Logo::Png(_) => "/logo.png",
+            Logo::Jpeg(_) => "/logo.jpg",
+        }
+    }
 }
 
 /// One line of the invoice. Amounts in whole rupiah.
@@ -115,13 +163,53 @@ pub fn render_invoice(doc: &InvoiceDoc) -> Result<Vec<u8>, PdfError> {
     pdf
 }
 
+/// Whether `logo` can be printed: lays out a blank invoice with it (an image typst cannot decode
+/// is an error here, not on every invoice later).
+pub fn check_logo(logo: &Logo) -> Result<(), PdfError> {
+    let doc = InvoiceDoc {
+        lang: Lang::Id,
+        company: Company {
+            name: "AGLIS".to_owned(),
+            address: String::new(),
+            npwp: String::new(),
+            phone: String::new(),
+            email: String::new(),
+            logo: Some(logo.clone()),
+        },
+        number: "INV-000000-000000".to_owned(),
+        issued_on: String::new(),
+        due_on: String::new(),
+        period: None,
+        status: String::new(),
+        paid_stamp: false,
+        customer_name: String::new(),
+        customer_code: String::new(),
+        customer_address: String::new(),
+        customer_phone: String::new(),
+        lines: Vec::new(),
+        subtotal: 0,
+        discount: 0,
+        dpp: 0,
+        dpp_nilai_lain: None,
+        ppn_rate: 0,
+        ppn: 0,
+        total: 0,
+        paid: 0,
+        credited: 0,
+        balance_due: 0,
+        pay_url: String::new(),
+        payment_instructions: Vec::new(),
+    };
+    compile(&doc).map(|_| ())
+}
+
 /// How many renders a memoised typst result survives unused.
 const EVICT_AFTER_RENDERS: usize = 8;
 
 /// Lays the invoice out (typst's document before PDF export).
 fn compile(doc: &InvoiceDoc) -> Result<PagedDocument, PdfError> {
     let data = serde_json::to_vec(&Data::new(doc)?).map_err(|e| PdfError::Template(format!("invoice data: {e}")))?;
-    let world = InvoiceWorld { data: Bytes::new(data) };
+    let world = InvoiceWorld::new(data, doc.company.logo.as_ref());
     typst::compile::<PagedDocument>(&world).output.map_err(|e| diagnostics("layout", e))
 }
 
@@ -150,7 +238,8 @@ struct Data<'a> {
     labels: &'static Labels,
     title: String,
     company: DataCompany<'a>,
-    logo: Option<&'a str>,
+    /// The logo's path in the world (`/logo.png`).
+    logo: Option<&'static str>,
     number: &'a str,
     issued_on: &'a str,
     due_on: &'a str,
@@ -232,7 +321,7 @@ impl<'a> Data<'a> {
                 phone: &doc.company.phone,
                 email: &doc.company.email,
             },
-            logo: doc.company.logo_svg.as_deref().filter(|s| !s.trim().is_empty()),
+            logo: doc.company.logo.as_ref().filter(|l| !l.bytes().is_empty()).map(Logo::path),
             number: &doc.number,
             issued_on: &doc.issued_on,
             due_on: &doc.due_on,
@@ -333,10 +422,6 @@ static FONT_FILES: [&[u8]; 2] =
 
 static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     let fonts: Vec<Font> = FONT_FILES.iter().flat_map(|data| Font::iter(Bytes::new(*data))).collect();
-    let file = |path: &str| match VirtualPath::new(path) {
-        Ok(vpath) => RootedPath::new(VirtualRoot::Project, vpath).intern(),
-        Err(e) => panic!("the fixed path {path} is invalid: {e}"),
-    };
     Assets {
         library: LazyHash::new(Library::default()),
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
@@ -346,9 +431,25 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     }
 });
 
+fn file(path: &str) -> FileId {
+    match VirtualPath::new(path) {
+        Ok(vpath) => RootedPath::new(VirtualRoot::Project, vpath).intern(),
+        Err(e) => panic!("the fixed path {path} is invalid: {e}"),
+    }
+}
+
 struct InvoiceWorld {
     /// `/data.json`
     data: Bytes,
+    /// The logo at its path, when there is one.
+    logo: Option<(FileId, Bytes)>,
+}
+
+impl InvoiceWorld {
+    fn new(data: Vec<u8>, logo: Option<&Logo>) -> Self {
+        let logo = logo.map(|l| (file(l.path()), Bytes::new(l.bytes().to_vec())));
+        InvoiceWorld { data: Bytes::new(data), logo }
+    }
 }
 
 impl World for InvoiceWorld {
@@ -373,6 +474,8 @@ impl World for InvoiceWorld {
             Ok(self.data.clone())
         } else if id == ASSETS.main.id() {
             Ok(Bytes::from_string(TEMPLATE))
+        } else if let Some((_, bytes)) = self.logo.as_ref().filter(|(logo_id, _)| *logo_id == id) {
+            Ok(bytes.clone())
         } else {
             Err(not_found(id))
         }

@@ -33,7 +33,7 @@ fn sample(lang: Lang) -> InvoiceDoc {
             npwp: "01.234.567.8-901.000".to_owned(),
             phone: "+62 22 1234 5678".to_owned(),
             email: "tagihan@awan.net.id".to_owned(),
-            logo_svg: Some(LOGO.to_owned()),
+            logo: Some(Logo::Svg(LOGO.to_owned())),
         },
         number: "INV-202612-000123".to_owned(),
         issued_on: "1 Desember 2026".to_owned(),
@@ -137,7 +137,7 @@ fn renders_indonesian_with_ppn_and_logo() {
 #[test]
 fn renders_english_without_ppn_and_without_logo() {
     let mut doc = sample(Lang::En);
-    doc.company.logo_svg = None;
+    doc.company.logo = None;
     doc.ppn_rate = 0;
     doc.ppn = 0;
     doc.dpp_nilai_lain = None;
@@ -227,7 +227,7 @@ fn odd_characters_do_not_break_the_render() {
 #[test]
 fn a_broken_logo_is_an_error_not_a_panic() {
     let mut doc = sample(Lang::En);
-    doc.company.logo_svg = Some("<svg this is not".to_owned());
+    doc.company.logo = Some(Logo::Svg("<svg this is not".to_owned()));
     let err = render_invoice(&doc).expect_err("a broken SVG fails");
     assert!(matches!(err, PdfError::Template(_)));
     assert!(err.to_string().starts_with("the invoice template failed"), "{err}");
@@ -235,8 +235,9 @@ fn a_broken_logo_is_an_error_not_a_panic() {
 
 #[test]
 fn the_template_compiles_without_warnings() {
-    let data = serde_json::to_vec(&Data::new(&sample(Lang::Id)).expect("data")).expect("json");
-    let world = InvoiceWorld { data: Bytes::new(data) };
+    let doc = sample(Lang::Id);
+    let data = serde_json::to_vec(&Data::new(&doc).expect("data")).expect("json");
+    let world = InvoiceWorld::new(data, doc.company.logo.as_ref());
     let warned = typst::compile::<PagedDocument>(&world);
     assert!(warned.output.is_ok());
     let warnings: Vec<_> = warned.warnings.iter().map(|w| w.message.to_string()).collect();
@@ -245,7 +246,7 @@ fn the_template_compiles_without_warnings() {
 
 #[test]
 fn the_world_has_no_other_files() {
-    let world = InvoiceWorld { data: Bytes::new(Vec::new()) };
+    let world = InvoiceWorld::new(Vec::new(), None);
     for path in ["/etc/passwd", "/logo.svg", "/../secret.typ"] {
         if let Ok(vpath) = VirtualPath::new(path) {
             let id = RootedPath::new(VirtualRoot::Project, vpath).intern();
@@ -318,7 +319,7 @@ fn dump_samples_when_asked() {
     let Some(dir) = std::env::var_os("AGLIS_PDF_DUMP") else { return };
     let dir = std::path::PathBuf::from(dir);
     let mut paid = sample(Lang::En);
-    paid.company.logo_svg = None;
+    paid.company.logo = None;
     paid.ppn_rate = 0;
     paid.dpp_nilai_lain = None;
     paid.paid = paid.total;
@@ -334,4 +335,31 @@ fn dump_samples_when_asked() {
     for (name, doc) in [("id", sample(Lang::Id)), ("en-paid", paid), ("id-30-lines", long), ("id-empty", empty)] {
         std::fs::write(dir.join(format!("{name}.pdf")), render_invoice(&doc).expect("renders")).expect("writes");
     }
+}
+
+#[test]
+fn a_png_or_jpeg_logo_is_printed_and_other_files_are_not_logos() {
+    // A 2×1 PNG: red and blue.
+    let png: Vec<u8> = vec![
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+        0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x7B, 0x40, 0xE8, 0xDD, 0x00, 0x00, 0x00,
+        0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0x00, 0x04, 0xFF, 0x01, 0x07, 0x00, 0x01, 0xFF,
+        0xE2, 0x23, 0x9E, 0x59, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ];
+    let logo = Logo::sniff(png.clone()).expect("a PNG");
+    assert_eq!(logo.mime(), "image/png");
+    let mut doc = sample(Lang::Id);
+    doc.company.logo = Some(logo);
+    let with = render_invoice(&doc).expect("renders with a PNG");
+    doc.company.logo = None;
+    let without = render_invoice(&doc).expect("renders without");
+    assert!(with.len() > without.len(), "the image is embedded");
+    assert!(check_logo(&Logo::Png(png.clone())).is_ok());
+    let mut broken = png.clone();
+    broken[40] ^= 0xFF;
+    assert!(check_logo(&Logo::Png(broken)).is_err(), "a damaged PNG is found before an invoice needs it");
+    assert_eq!(Logo::sniff(vec![0xFF, 0xD8, 0xFF, 0xE0]).map(|l| l.mime()), Some("image/jpeg"));
+    assert_eq!(Logo::sniff(LOGO.as_bytes().to_vec()).map(|l| l.mime()), Some("image/svg+xml"));
+    assert_eq!(Logo::sniff(b"%PDF-1.7".to_vec()), None);
+    assert_eq!(Logo::sniff(vec![0, 159, 146, 150]), None, "not text, not an image");
 }

@@ -27,6 +27,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
+/// The demo ISP's logo: a fibre strand in a rounded square and the name.
+const DEMO_LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="180" height="48" viewBox="0 0 180 48"><rect width="48" height="48" rx="10" fill="#0b5cad"/><path d="M8 32 C18 8, 30 40, 40 16" stroke="#fff" stroke-width="4" fill="none" stroke-linecap="round"/><circle cx="40" cy="16" r="4" fill="#ffd54a"/><text x="58" y="31" font-family="DejaVu Sans" font-size="20" font-weight="bold" fill="#0b5cad">AGLIS Net</text></svg>"##;
+
 /// Months of history.
 const MONTHS: u32 = 12;
 
@@ -45,6 +48,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         ..super::profile::BillingProfile::default()
     };
     super::profile::save(&state.db, &profile, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let logo = aglis_pdf::Logo::Svg(DEMO_LOGO.to_owned());
+    super::profile::save_logo(&state.db, Some(&logo), now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let today = now.with_timezone(&JAKARTA).date_naive();
     let billed: Vec<customers::Model> = customers::Entity::find()
         .filter(customers::Column::ActivatedAt.is_not_null())

@@ -48,7 +48,7 @@ pub async fn render(state: &AppState, inv: &invoices::Invoice) -> AppResult<Vec<
             npwp: p.npwp.clone(),
             phone: p.phone.clone(),
             email: p.email.clone(),
-            logo_svg: None,
+            logo: profile::load_logo(&state.reads).await?,
         },
         number: inv.number.clone(),
         issued_on: long_date(language, inv.issued_on),

@@ -13,6 +13,10 @@ use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 pub const KEY: &str = "billing.profile";
+/// The logo printed on invoices, kept apart from the profile's form: `<media type>;base64,<data>`.
+pub const LOGO_KEY: &str = "billing.logo";
+/// The largest logo accepted.
+pub const LOGO_MAX_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -115,6 +119,34 @@ pub async fn save(conn: &impl ConnectionTrait, p: &BillingProfile, now: DateTime
     p.check()?;
     let json = serde_json::to_string(p).map_err(|e| AppError::Internal(e.into()))?;
     settings::set(conn, KEY, &json, now).await?;
+    Ok(())
+}
+
+/// The saved logo, if any (one that cannot be read is logged and left out).
+pub async fn load_logo(conn: &impl ConnectionTrait) -> AppResult<Option<aglis_pdf::Logo>> {
+    use base64::Engine;
+    let Some(stored) = settings::get(conn, LOGO_KEY).await? else { return Ok(None) };
+    let decoded = stored
+        .split_once(";base64,")
+        .and_then(|(_, data)| base64::engine::general_purpose::STANDARD.decode(data).ok())
+        .and_then(aglis_pdf::Logo::sniff);
+    if decoded.is_none() && !stored.is_empty() {
+        tracing::error!("the stored invoice logo cannot be read; invoices print the name only");
+    }
+    Ok(decoded)
+}
+
+/// Saves `logo` for the invoices (`None` removes it).
+pub async fn save_logo(
+    conn: &impl ConnectionTrait,
+    logo: Option<&aglis_pdf::Logo>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use base64::Engine;
+    let value = logo.map_or_else(String::new, |l| {
+        format!("{};base64,{}", l.mime(), base64::engine::general_purpose::STANDARD.encode(l.bytes()))
+    });
+    settings::set(conn, LOGO_KEY, &value, now).await?;
     Ok(())
 }
 

@@ -253,6 +253,8 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/pay/{number}/pdf", Public),
     ("GET", "/billing/settings", Perm(P::BillingManage)),
     ("POST", "/billing/settings", Perm(P::BillingManage)),
+    ("GET", "/billing/settings/logo", Perm(P::BillingManage)),
+    ("POST", "/billing/settings/logo", Perm(P::BillingManage)),
     ("GET", "/billing/runs", Perm(P::BillingView)),
     ("GET", "/billing/runs/progress", Perm(P::BillingView)),
     ("POST", "/billing/runs", Perm(P::BillingManage)),
