@@ -9,6 +9,7 @@ use crate::auth::session::Authenticated;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::i18n::msg;
 use crate::state::AppState;
+use crate::validation::push;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::money::Rupiah;
 use aglis_core::payment::{PaymentMethod, PaymentStatus};
@@ -45,10 +46,6 @@ pub struct ManualPaymentIn {
     /// E.g. the bank reference or who paid at the counter.
     #[schema(max_length = 300)]
     pub note: Option<String>,
-}
-
-fn push(errors: &mut FieldErrors, field: &str, message: String) {
-    errors.entry(field.to_owned()).or_default().push(message);
 }
 
 /// Checks and records a payment, pending verification.
