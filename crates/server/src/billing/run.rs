@@ -102,8 +102,10 @@ pub async fn run_at(
         return Ok(report);
     }
     let floor = invoices::highest_number(&state.db, period).await?;
-    // Customers who paid ahead: their credit goes to the new invoice.
-    let in_credit = ledger::customers_in_credit(&state.db).await?;
+    // Customers who paid ahead: their credit goes to the new invoice (one aggregate over the
+    // ledger, skipped by a run with nothing to write).
+    let in_credit =
+        if planned.is_empty() { Default::default() } else { ledger::customers_in_credit(&state.db).await? };
     let of = count(planned.len());
     let mut done = 0_u64;
     if let Some(id) = recorded {
