@@ -101,9 +101,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
 /// Dated pauses of three running customers: one two months ago (its invoice is smaller), one
 /// under way, one next month.
 async fn dated_pauses(state: &AppState, billed: &[customers::Model], today: chrono::NaiveDate) -> anyhow::Result<()> {
-    use aglis_core::customer::PauseReason;
     use aglis_core::proration::Span;
-    use aglis_db::repo::{customers as customer_repo, service_pauses};
     let running: Vec<&customers::Model> =
         billed.iter().filter(|c| c.status == CustomerStatus::Active && c.id % 13 != 0).take(3).collect();
     let spans = [(-60, 12, "Mudik ke Purworejo"), (-3, 10, "Renovasi rumah, modem dicabut"), (20, 7, "Umroh")];
@@ -111,10 +109,7 @@ async fn dated_pauses(state: &AppState, billed: &[customers::Model], today: chro
         let first = today + Duration::days(start);
         let span = Span::between(first, first + Duration::days(days));
         let entered = state.now() + Duration::days(start.min(0) - 2);
-        service_pauses::add(&state.db, c.id, PauseReason::Paused, span, note, entered).await?;
-        let detail =
-            format!("{} – {}: {note}", first.format("%d-%m-%Y"), (first + Duration::days(days - 1)).format("%d-%m-%Y"));
-        customer_repo::add_event(&state.db, c.id, "paused", &detail, None, entered).await?;
+        super::pauses::record(&state.db, c.id, span, note, None, entered).await?;
     }
     Ok(())
 }

@@ -118,12 +118,31 @@ pub async fn add(
     let Some(span) = span.filter(|_| errors.is_empty()) else { return Err(AppError::fields(errors)) };
     let now = state.now();
     let txn = state.db.begin().await.map_err(DbError::from)?;
-    let row = service_pauses::add(&txn, customer_id, PauseReason::Paused, span, note, now).await?;
-    let detail =
-        format!("{} – {}{}", day(first), day(last), if note.is_empty() { String::new() } else { format!(": {note}") });
-    customers::add_event(&txn, customer_id, "paused", &detail, Some(auth.user.id), now).await?;
+    let row = record(&txn, customer_id, span, note, Some(auth.user.id), now).await?;
     txn.commit().await.map_err(DbError::from)?;
     Ok(row)
+}
+
+/// Writes a dated pause over `span` (checked by the caller) and the line of the customer's
+/// history that tells it.
+pub async fn record(
+    conn: &impl sea_orm::ConnectionTrait,
+    customer_id: i64,
+    span: Span,
+    note: &str,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<PauseRow, DbError> {
+    let row = service_pauses::add(conn, customer_id, PauseReason::Paused, span, note, now).await?;
+    let note = if note.is_empty() { String::new() } else { format!(": {note}") };
+    let detail = format!("{}{note}", days(&span));
+    customers::add_event(conn, customer_id, "paused", &detail, actor, now).await?;
+    Ok(row)
+}
+
+/// `20-12-2026 – 31-12-2026`, or `… – …` while it runs on.
+fn days(span: &Span) -> String {
+    format!("{} – {}", day(span.from), service_pause::last_day(span).map_or_else(|| "…".to_owned(), day))
 }
 
 fn explain(e: PauseError) -> (&'static str, String) {
@@ -173,8 +192,7 @@ pub async fn cancel_pause(state: &AppState, auth: &Authenticated, id: i64) -> Ap
             "pause_ended"
         }
     };
-    let last = service_pause::last_day(&Span { from: pause.from_day, until: pause.until_day });
-    let detail = format!("{} – {}", day(pause.from_day), last.map_or_else(String::new, day));
+    let detail = days(&Span { from: pause.from_day, until: pause.until_day });
     customers::add_event(&txn, pause.customer_id, kind, &detail, Some(auth.user.id), now).await?;
     txn.commit().await.map_err(DbError::from)?;
     Ok((pause, outcome))
@@ -238,19 +256,12 @@ pub async fn views(state: &AppState, customer_id: i64) -> AppResult<Vec<PauseVie
         .into_iter()
         .map(|p| {
             let span = Span { from: p.from_day, until: p.until_day };
-            let last = service_pause::last_day(&span);
             let action = match p.reason {
                 PauseReason::Paused if p.from_day > today => Some("cancel"),
                 PauseReason::Paused if p.until_day.is_some_and(|u| u > today) => Some("end"),
                 _ => None,
             };
-            PauseView {
-                id: p.id,
-                reason: p.reason,
-                days: format!("{} – {}", day(p.from_day), last.map_or_else(|| "…".to_owned(), day)),
-                note: p.note,
-                action,
-            }
+            PauseView { id: p.id, reason: p.reason, days: days(&span), note: p.note, action }
         })
         .collect())
 }
