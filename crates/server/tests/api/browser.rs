@@ -116,6 +116,9 @@ impl Browser {
             };
             match result {
                 Ok(v) => return v,
+                // The click happened and the page it opened replaced this one: clicking again would
+                // press whatever the next page has under the same name.
+                Err(e) if action == "/click" && e["value"]["error"] == "aborted by navigation" => return Value::Null,
                 Err(e) if Instant::now() < deadline => {
                     let kind = e["value"]["error"].as_str().unwrap_or_default();
                     // Chromium also answers "unknown error … Node with given id does not belong to
@@ -546,7 +549,7 @@ async fn every_manager_and_noc_page_fits_a_laptop_and_a_phone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_customer_pays_on_the_fake_midtrans_page_and_sees_the_invoice_paid_within_seconds() {
+async fn a_customer_pays_on_the_fake_midtrans_page_and_sees_the_invoice_paid_on_return() {
     use aglis_core::customer::CustomerStatus;
     use aglis_integrations::payments::midtrans::fake::FakeMidtrans;
     const KEY: &str = "SB-Mid-server-BROWSER";
@@ -560,7 +563,8 @@ async fn a_customer_pays_on_the_fake_midtrans_page_and_sees_the_invoice_paid_wit
     .await;
     fake.set_notification_url(Some(app.url("/api/webhooks/payments/midtrans")));
     let pkg = crate::billing::silver(&app).await;
-    crate::billing::customer(&app, 7, pkg, CustomerStatus::Active, crate::billing::wib(2026, 10, 1, 10)).await;
+    let customer =
+        crate::billing::customer(&app, 7, pkg, CustomerStatus::Active, crate::billing::wib(2026, 10, 1, 10)).await;
     crate::billing::month(&app, "2026-12", false).await;
     let number = "INV-202612-000001";
     // The queue runs as on a live server: callbacks are applied as they arrive.
@@ -590,12 +594,13 @@ async fn a_customer_pays_on_the_fake_midtrans_page_and_sees_the_invoice_paid_wit
     assert!(href.as_str().is_some_and(|h| h.contains(&format!("/pay/{number}?k=")) && h.contains("done=1")), "{href}");
     // Back on our page (the finish link names the configured base URL; this test's server listens
     // elsewhere): paid within seconds, without pressing "check payment".
-    let started = Instant::now();
+    // The page asks the gateway before it answers, so its first load already says so, whether or
+    // not the callback was applied yet.
     b.go(&app.url(&format!("{path}&done=1"))).await;
-    b.wait_text("#invoice-status", "lunas").await;
-    assert!(started.elapsed() < Duration::from_secs(5), "paid shown after {:?}", started.elapsed());
+    let status = b.text("#invoice-status").await;
+    assert!(status.to_lowercase().contains("lunas"), "back from the gateway the invoice is {status:?}");
     b.close().await;
     worker.abort();
-    let payments = aglis_db::repo::payments::of_customer(&app.state.db, 1).await.expect("db");
+    let payments = aglis_db::repo::payments::of_customer(&app.state.db, customer).await.expect("db");
     assert_eq!(payments.len(), 1, "{payments:?}");
 }
