@@ -15,24 +15,42 @@ pub async fn next(
     series: &Series,
     highest: Option<&str>,
 ) -> Result<Result<String, SeriesFull>, DbError> {
+    Ok(next_n(conn, series, highest, 1).await?.map(|mut codes| codes.pop().unwrap_or_default()))
+}
+
+/// The next `n` codes of `series` (at least one), consecutive, with one statement: what a batch
+/// of writes takes at once. `Ok(Err(_))` when the series has fewer than `n` left; the counter has
+/// moved then, so the caller rolls back.
+pub async fn next_n(
+    conn: &impl ConnectionTrait,
+    series: &Series,
+    highest: Option<&str>,
+    n: u32,
+) -> Result<Result<Vec<String>, SeriesFull>, DbError> {
+    let n = i64::from(n.max(1));
     let floor = i64::from(highest.and_then(|h| series.number_of(h)).unwrap_or(0));
     let backend = conn.get_database_backend();
     let (greatest, placeholders) = match backend {
-        DatabaseBackend::Postgres => ("GREATEST", ("$1", "$2")),
-        _ => ("MAX", ("?", "?")),
+        DatabaseBackend::Postgres => ("GREATEST", ("$1", "$2", "$3")),
+        _ => ("MAX", ("?1", "?2", "?3")),
     };
+    let (series_p, start_p, n_p) = placeholders;
     let sql = format!(
-        "INSERT INTO code_counters (series, last) VALUES ({}, {}) \
-         ON CONFLICT (series) DO UPDATE SET last = {greatest}(code_counters.last + 1, excluded.last) \
-         RETURNING last",
-        placeholders.0, placeholders.1
+        "INSERT INTO code_counters (series, last) VALUES ({series_p}, {start_p}) \
+         ON CONFLICT (series) DO UPDATE SET last = {greatest}(code_counters.last, excluded.last - {n_p}) + {n_p} \
+         RETURNING last"
     );
+    let values = [series.prefix.clone().into(), (floor + n).into(), n.into()];
     let row = conn
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [series.prefix.clone().into(), (floor + 1).into()]))
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?
         .ok_or_else(|| DbError::Corrupt("the code counter returned nothing".into()))?;
-    let n: i64 = row.try_get_by_index(0)?;
-    Ok(u32::try_from(n)
-        .map_err(|_| SeriesFull { prefix: series.prefix.clone(), max: series.max })
-        .and_then(|n| series.code(n)))
+    let last: i64 = row.try_get_by_index(0)?;
+    Ok(((last - n + 1)..=last)
+        .map(|k| {
+            u32::try_from(k)
+                .map_err(|_| SeriesFull { prefix: series.prefix.clone(), max: series.max })
+                .and_then(|k| series.code(k))
+        })
+        .collect())
 }

@@ -161,6 +161,17 @@ async fn run_bench() -> Result<(), String> {
         months - 1,
         rest.as_secs_f64() / f64::from((months - 1).max(1))
     );
+    // What every run that writes pays once: the customers whose ledger is in credit.
+    let entries = sea_orm::PaginatorTrait::count(aglis_db::entity::ledger_entries::Entity::find(), &state.db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let in_credit = aglis_db::repo::ledger::customers_in_credit(&state.db).await.map_err(|e| e.to_string())?;
+    println!(
+        "customers_in_credit entries={entries} found={} seconds={:.2}",
+        in_credit.len(),
+        started.elapsed().as_secs_f64()
+    );
     aglis_db::repo::invoices::mark_overdue(&state.db, now.date_naive(), now).await.map_err(|e| e.to_string())?;
     aglis_server::seed::analyze(&state.db).await.map_err(|e| format!("{e:#}"))?;
 

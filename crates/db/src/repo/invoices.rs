@@ -14,10 +14,9 @@ use aglis_core::proration::Period;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub use crate::entity::invoice_lines::Model as Line;
 /// An invoice is its row (status and kind typed).
@@ -83,9 +82,69 @@ pub async fn create(
     new: NewInvoice,
     now: DateTime<Utc>,
 ) -> Result<Invoice, DbError> {
-    let subtotal = new.subtotal();
+    create_many(conn, vec![(number.to_owned(), new)], now)
+        .await?
+        .pop()
+        .ok_or_else(|| DbError::Corrupt("an inserted invoice was not returned".into()))
+}
+
+/// Writes each `(number, invoice)` as [`create`] does, with three statements whatever their
+/// number (invoices, lines, charges): the monthly run's batches. Returned in the order given.
+/// Any clash (`recurring_key`, `number`) fails the whole call; the caller rolls back.
+pub async fn create_many(
+    conn: &impl ConnectionTrait,
+    items: Vec<(String, NewInvoice)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Invoice>, DbError> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = items.iter().map(|(number, new)| row(number, new, now));
+    let mut by_number: HashMap<String, Invoice> =
+        Entity::insert_many(rows).exec_with_returning(conn).await?.into_iter().map(|m| (m.number.clone(), m)).collect();
+    // SQLite returns the rows in no promised order: match them up by their (unique) number.
+    let mut written = Vec::with_capacity(items.len());
+    let mut lines = Vec::new();
+    let mut charges = Vec::new();
+    for (number, new) in items {
+        let model =
+            by_number.remove(&number).ok_or_else(|| DbError::Corrupt(format!("invoice {number} was not returned")))?;
+        lines.extend(new.lines.into_iter().enumerate().map(|(i, l)| invoice_lines::ActiveModel {
+            invoice_id: Set(model.id),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            kind: Set(l.kind),
+            description: Set(l.description.chars().take(300).collect()),
+            first_day: Set(l.first_day),
+            last_day: Set(l.last_day),
+            days: Set(l.days),
+            quantity: Set(l.quantity),
+            unit_price: Set(l.unit_price.0),
+            amount: Set(l.amount.0),
+            ..Default::default()
+        }));
+        if model.total > 0 {
+            charges.push(NewEntry {
+                customer_id: model.customer_id,
+                kind: EntryKind::Charge,
+                amount: model.total,
+                invoice_id: Some(model.id),
+                payment_id: None,
+                note: number,
+                actor_id: new.created_by,
+            });
+        }
+        written.push(model);
+    }
+    invoice_lines::Entity::insert_many(lines).exec_without_returning(conn).await?;
+    if !charges.is_empty() {
+        ledger::add_many(conn, charges, now).await?;
+    }
+    Ok(written)
+}
+
+fn row(number: &str, new: &NewInvoice, now: DateTime<Utc>) -> invoices::ActiveModel {
     let tax = new.tax;
-    let model = invoices::ActiveModel {
+    invoices::ActiveModel {
         number: Set(number.to_owned()),
         customer_id: Set(new.customer_id),
         kind: Set(new.kind),
@@ -97,7 +156,7 @@ pub async fn create(
         status: Set(if tax.total.0 > 0 { InvoiceStatus::Open } else { InvoiceStatus::Paid }),
         issued_on: Set(new.issued_on),
         due_on: Set(new.due_on),
-        subtotal: Set(subtotal),
+        subtotal: Set(new.subtotal()),
         discount: Set(new.discount),
         dpp: Set(tax.dpp.0),
         dpp_nilai_lain: Set(tax.dpp_nilai_lain.map(|r| r.0)),
@@ -111,35 +170,6 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(conn)
-    .await?;
-    let lines = new.lines.into_iter().enumerate().map(|(i, l)| invoice_lines::ActiveModel {
-        invoice_id: Set(model.id),
-        position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-        kind: Set(l.kind),
-        description: Set(l.description.chars().take(300).collect()),
-        first_day: Set(l.first_day),
-        last_day: Set(l.last_day),
-        days: Set(l.days),
-        quantity: Set(l.quantity),
-        unit_price: Set(l.unit_price.0),
-        amount: Set(l.amount.0),
-        ..Default::default()
-    });
-    invoice_lines::Entity::insert_many(lines).exec_without_returning(conn).await?;
-    if model.total > 0 {
-        let entry = NewEntry {
-            customer_id: model.customer_id,
-            kind: EntryKind::Charge,
-            amount: model.total,
-            invoice_id: Some(model.id),
-            payment_id: None,
-            note: number.to_owned(),
-            actor_id: new.created_by,
-        };
-        ledger::add(conn, entry, now).await?;
-    }
-    Ok(model)
 }
 
 /// Customers among `customers` with a recurring invoice for `period` already.

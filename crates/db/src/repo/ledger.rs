@@ -19,6 +19,17 @@ pub struct NewEntry {
 }
 
 pub async fn add(conn: &impl ConnectionTrait, e: NewEntry, now: DateTime<Utc>) -> Result<Model, DbError> {
+    Ok(active(e, now)?.insert(conn).await?)
+}
+
+/// Writes `entries` with one statement (a batch of the monthly run), each checked as [`add`] checks.
+pub async fn add_many(conn: &impl ConnectionTrait, entries: Vec<NewEntry>, now: DateTime<Utc>) -> Result<(), DbError> {
+    let rows = entries.into_iter().map(|e| active(e, now)).collect::<Result<Vec<_>, _>>()?;
+    Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+fn active(e: NewEntry, now: DateTime<Utc>) -> Result<ledger_entries::ActiveModel, DbError> {
     let amount = e.kind.check(e.amount).map_err(|err| DbError::Corrupt(format!("ledger entry: {err}")))?;
     Ok(ledger_entries::ActiveModel {
         customer_id: Set(e.customer_id),
@@ -30,9 +41,7 @@ pub async fn add(conn: &impl ConnectionTrait, e: NewEntry, now: DateTime<Utc>) -
         actor_id: Set(e.actor_id),
         at: Set(now),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?)
+    })
 }
 
 /// A customer's entries, oldest first.

@@ -7,13 +7,13 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use aglis_core::billing::{self, PlannedInvoice, Subscriber};
 use aglis_core::customer::CustomerStatus;
-use aglis_core::invoice::InvoiceKind;
+use aglis_core::invoice::{self, InvoiceKind};
 use aglis_core::proration::Period;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::entity::{customers, packages};
 use aglis_db::repo::invoices::{self, NewInvoice};
 use aglis_db::repo::{billing_runs, ledger, payments, service_pauses};
-use aglis_db::{DbError, TransactionTrait};
+use aglis_db::{DbError, TransactionTrait, codes};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -113,28 +113,31 @@ pub async fn run_at(
     }
     for batch in planned.chunks(BATCH) {
         let txn = state.db.begin().await.map_err(DbError::from)?;
-        for (customer_id, p) in batch {
-            // A savepoint per invoice: one another instance wrote meanwhile is given back whole,
-            // its number included (the counter moves in the same savepoint).
-            let one = txn.begin().await.map_err(DbError::from)?;
-            match write(&one, period, floor.as_deref(), *customer_id, p, actor, now).await {
-                Ok(Ok((invoice_id, total))) => {
-                    if in_credit.contains(customer_id) {
-                        payments::apply_credit(&one, invoice_id, jakarta_day(now), now).await?;
-                    }
-                    one.commit().await.map_err(DbError::from)?;
-                    report.created += 1;
-                    report.total += total;
-                }
-                Ok(Err(full)) => {
-                    return Err(AppError::Conflict { detail: full.to_string(), fields: Default::default() });
-                }
-                Err(e) if e.is_unique_on("recurring_key") => {
-                    one.rollback().await.map_err(DbError::from)?;
-                    report.already_billed += 1;
-                }
-                Err(e) => return Err(e.into()),
+        // The batch's numbers at once and three inserts. When another instance billed one of
+        // these customers meanwhile, or the month's series has too few numbers left, the
+        // savepoint gives everything back, numbers included, and the batch goes one by one.
+        let fast = txn.begin().await.map_err(DbError::from)?;
+        let written = match write_batch(&fast, period, floor.as_deref(), batch, actor, now).await {
+            Ok(Some(written)) => {
+                fast.commit().await.map_err(DbError::from)?;
+                written
             }
+            Ok(None) => {
+                fast.rollback().await.map_err(DbError::from)?;
+                write_one_by_one(&txn, period, floor.as_deref(), batch, actor, now, &mut report).await?
+            }
+            Err(e) if e.is_unique_on("recurring_key") => {
+                fast.rollback().await.map_err(DbError::from)?;
+                write_one_by_one(&txn, period, floor.as_deref(), batch, actor, now, &mut report).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for (customer_id, invoice) in written {
+            if in_credit.contains(&customer_id) {
+                payments::apply_credit(&txn, invoice.id, jakarta_day(now), now).await?;
+            }
+            report.created += 1;
+            report.total += invoice.total;
         }
         txn.commit().await.map_err(DbError::from)?;
         done += count(batch.len());
@@ -145,20 +148,65 @@ pub async fn run_at(
     Ok(report)
 }
 
-async fn write(
+/// What a run wrote: each customer with their new invoice.
+type Written = Vec<(i64, invoices::Invoice)>;
+
+/// Writes `batch` with one counter update and three inserts; `None` when the series cannot number
+/// them all (the caller rolls back).
+async fn write_batch(
     conn: &impl sea_orm::ConnectionTrait,
     period: Period,
     floor: Option<&str>,
-    customer_id: i64,
-    p: &PlannedInvoice,
+    batch: &[(i64, PlannedInvoice)],
     actor: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<Result<(i64, i64), aglis_core::codes::SeriesFull>, DbError> {
-    let number = match invoices::next_number(conn, period, floor).await? {
-        Ok(n) => n,
-        Err(full) => return Ok(Err(full)),
-    };
-    let new = NewInvoice {
+) -> Result<Option<Written>, DbError> {
+    let n = u32::try_from(batch.len()).unwrap_or(u32::MAX);
+    let Ok(numbers) = codes::next_n(conn, &invoice::series(period), floor, n).await? else { return Ok(None) };
+    let items = numbers
+        .into_iter()
+        .zip(batch)
+        .map(|(number, (customer_id, p))| (number, new_invoice(period, *customer_id, p, actor)))
+        .collect();
+    let written = invoices::create_many(conn, items, now).await?;
+    Ok(Some(batch.iter().map(|(c, _)| *c).zip(written).collect()))
+}
+
+/// Writes `batch` an invoice at a time, each in its savepoint: one another instance wrote
+/// meanwhile is given back whole, its number included, and counted as billed already.
+async fn write_one_by_one(
+    txn: &sea_orm::DatabaseTransaction,
+    period: Period,
+    floor: Option<&str>,
+    batch: &[(i64, PlannedInvoice)],
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+    report: &mut RunReport,
+) -> AppResult<Written> {
+    let mut written = Vec::new();
+    for (customer_id, p) in batch {
+        let one = txn.begin().await.map_err(DbError::from)?;
+        let number = match invoices::next_number(&one, period, floor).await? {
+            Ok(n) => n,
+            Err(full) => return Err(AppError::Conflict { detail: full.to_string(), fields: Default::default() }),
+        };
+        match invoices::create(&one, &number, new_invoice(period, *customer_id, p, actor), now).await {
+            Ok(invoice) => {
+                one.commit().await.map_err(DbError::from)?;
+                written.push((*customer_id, invoice));
+            }
+            Err(e) if e.is_unique_on("recurring_key") => {
+                one.rollback().await.map_err(DbError::from)?;
+                report.already_billed += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(written)
+}
+
+fn new_invoice(period: Period, customer_id: i64, p: &PlannedInvoice, actor: Option<i64>) -> NewInvoice {
+    NewInvoice {
         customer_id,
         kind: InvoiceKind::Recurring,
         period: Some(period),
@@ -168,9 +216,7 @@ async fn write(
         discount: 0,
         tax: p.tax,
         created_by: actor,
-    };
-    let invoice = invoices::create(conn, &number, new, now).await?;
-    Ok(Ok((invoice.id, invoice.total)))
+    }
 }
 
 /// Customers who may owe for `period`: active or suspended and activated by its end, or ended

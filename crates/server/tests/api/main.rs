@@ -8,6 +8,7 @@ mod backup;
 mod backup_drill;
 mod backup_pages;
 mod billing;
+mod billing_batches;
 mod billing_logo;
 mod billing_runs;
 mod browser;
