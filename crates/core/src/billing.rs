@@ -39,14 +39,45 @@ pub struct Subscriber<'a> {
     pub activated_on: NaiveDate,
     /// The day service ended (terminated), not billed; `None` while it runs.
     pub ended_on: Option<NaiveDate>,
-    pub package: &'a str,
-    pub monthly: Rupiah,
+    /// The packages of the month's days, by first day, oldest first: one entry from activation,
+    /// then one per change of package (see [`packages_from`]).
+    pub packages: &'a [PackageFrom<'a>],
     pub installation_fee: Rupiah,
     /// No PPN for this customer or package.
     pub tax_exempt: bool,
     pub language: Language,
     /// Suspensions and dated pauses touching the period.
     pub pauses: &'a [Span],
+}
+
+/// A package in effect from a day on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackageFrom<'a> {
+    pub from: NaiveDate,
+    pub name: &'a str,
+    pub monthly: Rupiah,
+}
+
+/// A move from one package to another, as recorded the day it took effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackageSwitch<'a> {
+    pub on: NaiveDate,
+    pub from: (&'a str, Rupiah),
+    pub to: (&'a str, Rupiah),
+}
+
+/// The packages of a customer activated on `activated_on` who has `current` now, after
+/// `switches` (oldest first; those before the month may be left out): before the first switch,
+/// the package it left.
+pub fn packages_from<'a>(
+    activated_on: NaiveDate,
+    current: (&'a str, Rupiah),
+    switches: &[PackageSwitch<'a>],
+) -> Vec<PackageFrom<'a>> {
+    let (name, monthly) = switches.first().map_or(current, |s| s.from);
+    let mut out = vec![PackageFrom { from: activated_on, name, monthly }];
+    out.extend(switches.iter().map(|s| PackageFrom { from: s.on.max(activated_on), name: s.to.0, monthly: s.to.1 }));
+    out
 }
 
 /// One line to write.
@@ -75,13 +106,15 @@ pub struct PlannedInvoice {
 /// before the month, paused all month, a free package).
 pub fn plan(period: Period, settings: &BillingSettings, s: &Subscriber<'_>) -> Option<PlannedInvoice> {
     let service = Span { from: s.activated_on, until: s.ended_on };
-    let prices = [PriceFrom { from: s.activated_on, monthly: s.monthly }];
+    let prices: Vec<PriceFrom> = s.packages.iter().map(|p| PriceFrom { from: p.from, monthly: p.monthly }).collect();
+    let name_on =
+        |day: NaiveDate| s.packages.iter().rev().find(|p| p.from <= day).or(s.packages.first()).map_or("", |p| p.name);
     let mut lines: Vec<PlannedLine> = prorate(period, service, &prices, s.pauses)
         .into_iter()
         .filter(|l| l.amount.0 > 0)
         .map(|l| PlannedLine {
             kind: LineKind::Package,
-            description: package_line(s.language, s.package, l.first, l.last, l.whole_month, l.days),
+            description: package_line(s.language, name_on(l.first), l.first, l.last, l.whole_month, l.days),
             first_day: Some(l.first),
             last_day: Some(l.last),
             days: i32::try_from(l.days).ok(),
@@ -92,9 +125,10 @@ pub fn plan(period: Period, settings: &BillingSettings, s: &Subscriber<'_>) -> O
         .collect();
     let first_month = s.activated_on >= period.start && s.activated_on <= period.end;
     if first_month && s.installation_fee.0 > 0 {
+        let package = name_on(s.activated_on);
         let description = match s.language {
-            Language::Id => format!("Biaya instalasi {}", s.package),
-            Language::En => format!("Installation fee, {}", s.package),
+            Language::Id => format!("Biaya instalasi {package}"),
+            Language::En => format!("Installation fee, {package}"),
         };
         lines.push(PlannedLine {
             kind: LineKind::Installation,
@@ -185,12 +219,15 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).expect("date")
     }
 
+    const SILVER: &[PackageFrom<'static>] =
+        &[PackageFrom { from: NaiveDate::MIN, name: "Home Silver 50M", monthly: Rupiah(199_900) }];
+    const FREE: &[PackageFrom<'static>] = &[PackageFrom { from: NaiveDate::MIN, name: "Gratis", monthly: Rupiah(0) }];
+
     fn silver(activated_on: NaiveDate, pauses: &[Span]) -> Subscriber<'_> {
         Subscriber {
             activated_on,
             ended_on: None,
-            package: "Home Silver 50M",
-            monthly: Rupiah(199_900),
+            packages: SILVER,
             installation_fee: Rupiah(250_000),
             tax_exempt: false,
             language: Language::Id,
@@ -238,7 +275,7 @@ mod tests {
         ended.ended_on = Some(d(2026, 7, 1));
         assert_eq!(plan(july, &BillingSettings::default(), &ended), None, "ended before the month");
         let mut free = silver(d(2025, 1, 1), &[]);
-        free.monthly = Rupiah(0);
+        free.packages = FREE;
         assert_eq!(plan(july, &BillingSettings::default(), &free), None);
     }
 
@@ -252,5 +289,59 @@ mod tests {
         let inv = plan(july, &BillingSettings::default(), &silver(d(2025, 1, 1), &off)).expect("invoice");
         assert_eq!(inv.lines[0].days, Some(21));
         assert_eq!(inv.lines[0].description, "Langganan Home Silver 50M 1–31 Juli 2026 (21 hari)");
+    }
+
+    #[test]
+    fn a_change_of_package_bills_each_day_at_the_package_it_had() {
+        let dec = Period::month(2026, 12).expect("p");
+        let up = PackageSwitch {
+            on: d(2026, 12, 16),
+            from: ("Home Silver 50M", Rupiah(199_900)),
+            to: ("Home Gold 100M", Rupiah(310_000)),
+        };
+        // Now on Gold; before the 16th, Silver.
+        let packages = packages_from(d(2025, 1, 1), ("Home Gold 100M", Rupiah(310_000)), &[up]);
+        let s = Subscriber { packages: &packages, ..silver(d(2025, 1, 1), &[]) };
+        let inv = plan(dec, &BillingSettings { billing_day: 20, ..BillingSettings::default() }, &s).expect("invoice");
+        assert_eq!(inv.lines.len(), 2);
+        assert_eq!(inv.lines[0].description, "Langganan Home Silver 50M 1–15 Desember 2026 (15 hari)");
+        assert_eq!(inv.lines[1].description, "Langganan Home Gold 100M 16–31 Desember 2026 (16 hari)");
+        // 199,900 x 15/31 = 96,725.8; 310,000 x 16/31 = 160,000.
+        assert_eq!((inv.lines[0].amount, inv.lines[1].amount), (Rupiah(96_726), Rupiah(160_000)));
+
+        // A change after the month (the run came late) leaves the month at the package it left.
+        let later = PackageSwitch { on: d(2027, 1, 3), ..up };
+        let packages = packages_from(d(2025, 1, 1), ("Home Gold 100M", Rupiah(310_000)), &[later]);
+        let s = Subscriber { packages: &packages, ..silver(d(2025, 1, 1), &[]) };
+        let inv = plan(dec, &BillingSettings::default(), &s).expect("invoice");
+        assert_eq!(inv.lines.len(), 1);
+        assert_eq!(
+            (inv.lines[0].description.as_str(), inv.lines[0].amount),
+            ("Langganan Home Silver 50M Desember 2026", Rupiah(199_900))
+        );
+
+        // No change: the package the customer has.
+        let packages = packages_from(d(2025, 1, 1), ("Home Gold 100M", Rupiah(310_000)), &[]);
+        assert_eq!(packages, [PackageFrom { from: d(2025, 1, 1), name: "Home Gold 100M", monthly: Rupiah(310_000) }]);
+
+        // Two changes in a month, one before activation (set up ahead): each day at its package.
+        let first = PackageSwitch {
+            on: d(2026, 12, 1),
+            from: ("Home Bronze 30M", Rupiah(166_500)),
+            to: ("Home Silver 50M", Rupiah(199_900)),
+        };
+        let packages = packages_from(d(2026, 12, 10), ("Home Gold 100M", Rupiah(310_000)), &[first, up]);
+        assert_eq!(packages[1].from, d(2026, 12, 10), "not before the service began");
+        let s = Subscriber { packages: &packages, ..silver(d(2026, 12, 10), &[]) };
+        let inv = plan(dec, &BillingSettings::default(), &s).expect("invoice");
+        let named: Vec<&str> = inv.lines.iter().map(|l| l.description.as_str()).collect();
+        assert_eq!(
+            named,
+            [
+                "Langganan Home Silver 50M 10–15 Desember 2026 (6 hari)",
+                "Langganan Home Gold 100M 16–31 Desember 2026 (16 hari)",
+                "Biaya instalasi Home Silver 50M",
+            ]
+        );
     }
 }

@@ -24,6 +24,7 @@ pub mod messages;
 pub mod metric_minutes;
 pub mod notification_templates;
 pub mod odps;
+pub mod package_changes;
 pub mod packages;
 pub mod payment_allocations;
 pub mod payment_checkouts;

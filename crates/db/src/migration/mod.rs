@@ -32,6 +32,7 @@ mod m0025_billing;
 mod m0026_online_payments;
 mod m0027_billing_runs;
 mod m0028_invoice_credits;
+mod m0029_package_changes;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0026_online_payments::Migration),
             Box::new(m0027_billing_runs::Migration),
             Box::new(m0028_invoice_credits::Migration),
+            Box::new(m0029_package_changes::Migration),
         ]
     }
 }

@@ -122,6 +122,7 @@ pub async fn update_profile(
 ) -> Result<Option<Customer>, DbError> {
     let Some(model) = Entity::find_by_id(id).one(conn).await? else { return Ok(None) };
     let renamed = model.name != p.name;
+    let old_package = model.package_id;
     let mut a: customers::ActiveModel = model.into();
     a.name = Set(p.name.clone());
     a.phone = Set(p.phone);
@@ -140,6 +141,11 @@ pub async fn update_profile(
     if renamed {
         // Tickets are searched by their customer's name too.
         super::ticket_search::reindex_customer(conn, id, &p.name).await?;
+    }
+    if old_package != model.package_id {
+        // From today (Asia/Jakarta): the run bills each day at the package of that day.
+        let day = now.with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
+        super::package_changes::record(conn, id, old_package, model.package_id, day, actor, now).await?;
     }
     add_event(conn, id, "updated", changes, actor, now).await?;
     Ok(Some(model))

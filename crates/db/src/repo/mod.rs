@@ -16,6 +16,7 @@ pub mod messages;
 pub mod metrics;
 pub mod notification_templates;
 pub mod odps;
+pub mod package_changes;
 pub mod packages;
 pub mod payment_checkouts;
 pub mod payments;

@@ -5,14 +5,15 @@
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use aglis_core::billing::{self, PlannedInvoice, Subscriber};
+use aglis_core::billing::{self, PackageSwitch, PlannedInvoice, Subscriber};
 use aglis_core::customer::CustomerStatus;
 use aglis_core::invoice::{self, InvoiceKind};
+use aglis_core::money::Rupiah;
 use aglis_core::proration::Period;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::entity::{customers, packages};
 use aglis_db::repo::invoices::{self, NewInvoice};
-use aglis_db::repo::{billing_runs, ledger, payments, service_pauses};
+use aglis_db::repo::{billing_runs, ledger, package_changes, payments, service_pauses};
 use aglis_db::{DbError, TransactionTrait, codes};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
@@ -68,6 +69,7 @@ pub async fn run_at(
     let billed = invoices::billed_in(&state.db, period).await?;
     let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
     let pauses = service_pauses::in_period(&state.db, &ids, period).await?;
+    let changes = package_changes::since_start_of(&state.db, period).await?;
     let mut report =
         RunReport { period: period.to_string(), dry_run, customers: count(candidates.len()), ..RunReport::default() };
     let mut planned: Vec<(i64, PlannedInvoice)> = Vec::new();
@@ -81,12 +83,25 @@ pub async fn run_at(
             continue;
         };
         let no_pauses = Vec::new();
+        let activated_on = jakarta_day(c.activated_at.unwrap_or(c.registered_at));
+        let switches: Vec<PackageSwitch> = changes
+            .get(&c.id)
+            .map(|all| {
+                all.iter()
+                    .map(|ch| PackageSwitch {
+                        on: ch.effective_on,
+                        from: (&ch.from_name, Rupiah(ch.from_price)),
+                        to: (&ch.to_name, Rupiah(ch.to_price)),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let packages = billing::packages_from(activated_on, (&package.name, Rupiah(package.monthly_price)), &switches);
         let subscriber = Subscriber {
-            activated_on: jakarta_day(c.activated_at.unwrap_or(c.registered_at)),
+            activated_on,
             ended_on: c.terminated_at.map(jakarta_day),
-            package: &package.name,
-            monthly: aglis_core::money::Rupiah(package.monthly_price),
-            installation_fee: aglis_core::money::Rupiah(package.installation_fee),
+            packages: &packages,
+            installation_fee: Rupiah(package.installation_fee),
             tax_exempt: c.tax_exempt || package.tax_exempt,
             language: c.language,
             pauses: pauses.get(&c.id).unwrap_or(&no_pauses),

@@ -196,6 +196,8 @@ struct ShowPage {
     history: Vec<customer_events::Model>,
     /// Dated pauses and suspensions, newest first.
     pauses: Vec<crate::billing::pauses::PauseView>,
+    /// Changes of package, newest first: a month is billed at the package of each day.
+    package_changes: Vec<aglis_db::repo::package_changes::PackageChange>,
     can_edit: bool,
     errors: FieldErrors,
 }
@@ -222,7 +224,8 @@ async fn show_page(
     let free_odps = if can_edit { odps::with_free_ports(&state.db).await? } else { Vec::new() };
     let history = customers::events(&state.db, id).await?;
     let pauses = crate::billing::pauses::views(state, id).await?;
-    Ok(ShowPage { shell, customer, package, odp, free_odps, history, pauses, can_edit, errors })
+    let package_changes = aglis_db::repo::package_changes::of_customer(&state.db, id).await?;
+    Ok(ShowPage { shell, customer, package, odp, free_odps, history, pauses, package_changes, can_edit, errors })
 }
 
 async fn show(

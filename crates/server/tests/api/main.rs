@@ -34,6 +34,7 @@ mod monitoring_alerts;
 mod monitoring_pages;
 mod notifications;
 mod openapi;
+mod package_changes;
 mod pages;
 mod payments;
 mod providers;
