@@ -91,6 +91,8 @@ pub struct PlannedLine {
     pub quantity: i32,
     pub unit_price: Rupiah,
     pub amount: Rupiah,
+    /// The monthly price a package line was prorated from.
+    pub monthly: Option<Rupiah>,
 }
 
 /// An invoice the run would write.
@@ -100,32 +102,49 @@ pub struct PlannedInvoice {
     pub due_on: NaiveDate,
     pub lines: Vec<PlannedLine>,
     pub tax: PpnBreakdown,
+    /// What adjustments gave back beyond this invoice's other lines (they stop at zero), with its
+    /// PPN: the customer's credit, written to the ledger beside the invoice.
+    pub credit: Rupiah,
 }
 
 /// The invoice of `period` for `s`, or `None` when there is nothing to bill (not yet active, ended
 /// before the month, paused all month, a free package).
 pub fn plan(period: Period, settings: &BillingSettings, s: &Subscriber<'_>) -> Option<PlannedInvoice> {
-    let service = Span { from: s.activated_on, until: s.ended_on };
-    let prices: Vec<PriceFrom> = s.packages.iter().map(|p| PriceFrom { from: p.from, monthly: p.monthly }).collect();
-    let name_on =
-        |day: NaiveDate| s.packages.iter().rev().find(|p| p.from <= day).or(s.packages.first()).map_or("", |p| p.name);
-    let mut lines: Vec<PlannedLine> = prorate(period, service, &prices, s.pauses)
-        .into_iter()
-        .filter(|l| l.amount.0 > 0)
-        .map(|l| PlannedLine {
-            kind: LineKind::Package,
-            description: package_line(s.language, name_on(l.first), l.first, l.last, l.whole_month, l.days),
-            first_day: Some(l.first),
-            last_day: Some(l.last),
-            days: i32::try_from(l.days).ok(),
-            quantity: 1,
-            unit_price: l.amount,
-            amount: l.amount,
-        })
-        .collect();
+    plan_with(period, settings, s, Vec::new())
+}
+
+/// The line that puts an earlier `period` right on a later invoice: what its days come to now
+/// (the packages, pauses and end of service known today) less `billed`, what its invoice charged
+/// for them; `None` when the two agree.
+pub fn adjustment(period: Period, s: &Subscriber<'_>, billed: Rupiah) -> Option<PlannedLine> {
+    let due: i64 = package_lines(period, s).iter().map(|l| l.amount.0).sum();
+    let diff = due - billed.0;
+    (diff != 0).then(|| PlannedLine {
+        kind: LineKind::Adjustment,
+        description: adjustment_line(s.language, period, diff),
+        first_day: Some(period.start),
+        last_day: Some(period.end),
+        days: None,
+        quantity: 1,
+        unit_price: Rupiah(diff),
+        amount: Rupiah(diff),
+        monthly: None,
+    })
+}
+
+/// [`plan`] with `adjustments` of earlier months added. An invoice never comes to less than
+/// zero: what adjustments give back beyond the other lines is the plan's `credit`.
+pub fn plan_with(
+    period: Period,
+    settings: &BillingSettings,
+    s: &Subscriber<'_>,
+    mut adjustments: Vec<PlannedLine>,
+) -> Option<PlannedInvoice> {
+    let mut lines = package_lines(period, s);
     let first_month = s.activated_on >= period.start && s.activated_on <= period.end;
     if first_month && s.installation_fee.0 > 0 {
-        let package = name_on(s.activated_on);
+        let package =
+            s.packages.iter().rev().find(|p| p.from <= s.activated_on).or(s.packages.first()).map_or("", |p| p.name);
         let description = match s.language {
             Language::Id => format!("Biaya instalasi {package}"),
             Language::En => format!("Installation fee, {package}"),
@@ -139,8 +158,26 @@ pub fn plan(period: Period, settings: &BillingSettings, s: &Subscriber<'_>) -> O
             quantity: 1,
             unit_price: s.installation_fee,
             amount: s.installation_fee,
+            monthly: None,
         });
     }
+    let others: i64 = lines.iter().map(|l| l.amount.0).sum();
+    let mut credit = -(others + adjustments.iter().map(|l| l.amount.0).sum::<i64>());
+    // Given back with the PPN it was charged with.
+    let owed_credit = if credit > 0 { settings.ppn.apply(Rupiah(credit), s.tax_exempt).total } else { Rupiah(0) };
+    // Take back from the last adjustments until the invoice comes to zero.
+    for line in adjustments.iter_mut().rev() {
+        if credit <= 0 {
+            break;
+        }
+        if line.amount.0 < 0 {
+            let raise = credit.min(-line.amount.0);
+            line.amount = Rupiah(line.amount.0 + raise);
+            line.unit_price = line.amount;
+            credit -= raise;
+        }
+    }
+    lines.extend(adjustments.into_iter().filter(|l| l.amount.0 != 0 || owed_credit.0 > 0));
     if lines.is_empty() {
         return None;
     }
@@ -151,7 +188,46 @@ pub fn plan(period: Period, settings: &BillingSettings, s: &Subscriber<'_>) -> O
         due_on: issued_on + Duration::days(i64::from(settings.due_days)),
         lines,
         tax: settings.ppn.apply(subtotal, s.tax_exempt),
+        credit: owed_credit,
     })
+}
+
+/// The days of service of `period` at their packages' prices, a line per package.
+fn package_lines(period: Period, s: &Subscriber<'_>) -> Vec<PlannedLine> {
+    let service = Span { from: s.activated_on, until: s.ended_on };
+    let prices: Vec<PriceFrom> = s.packages.iter().map(|p| PriceFrom { from: p.from, monthly: p.monthly }).collect();
+    let name_on =
+        |day: NaiveDate| s.packages.iter().rev().find(|p| p.from <= day).or(s.packages.first()).map_or("", |p| p.name);
+    prorate(period, service, &prices, s.pauses)
+        .into_iter()
+        .filter(|l| l.amount.0 > 0)
+        .map(|l| PlannedLine {
+            kind: LineKind::Package,
+            description: package_line(s.language, name_on(l.first), l.first, l.last, l.whole_month, l.days),
+            first_day: Some(l.first),
+            last_day: Some(l.last),
+            days: i32::try_from(l.days).ok(),
+            quantity: 1,
+            unit_price: l.amount,
+            amount: l.amount,
+            monthly: Some(l.monthly),
+        })
+        .collect()
+}
+
+/// `Penyesuaian layanan November 2026` (with what it does), a month put right.
+fn adjustment_line(lang: Language, period: Period, diff: i64) -> String {
+    let month = format!("{} {}", month_name(lang, period.start), period.start.year());
+    match (lang, diff < 0) {
+        (Language::Id, true) => {
+            format!("Penyesuaian layanan {month}: hari tanpa layanan atau ganti paket (pengurangan)")
+        }
+        (Language::Id, false) => format!("Penyesuaian layanan {month}: ganti paket (tambahan)"),
+        (Language::En, true) => {
+            format!("Service adjustment, {month}: days without service or a package change (credit)")
+        }
+        (Language::En, false) => format!("Service adjustment, {month}: package change (extra)"),
+    }
 }
 
 const MONTHS_ID: [&str; 12] = [
@@ -343,5 +419,62 @@ mod tests {
                 "Biaya instalasi Home Silver 50M",
             ]
         );
+    }
+
+    #[test]
+    fn a_month_changed_after_its_invoice_is_put_right_on_the_next() {
+        let nov = Period::month(2026, 11).expect("p");
+        let dec = nov.next();
+        let settings = BillingSettings::default();
+        // November was billed whole on the 1st at Silver.
+        let billed = plan(nov, &settings, &silver(d(2025, 1, 1), &[])).expect("invoice").tax.dpp;
+        assert_eq!(billed, Rupiah(199_900));
+        assert_eq!(adjustment(nov, &silver(d(2025, 1, 1), &[]), billed), None, "nothing changed");
+
+        // Then: away from the 21st (10 days of 30) and moved to Gold on the 16th.
+        let away = [Span::between(d(2026, 11, 21), d(2026, 12, 1))];
+        let up = PackageSwitch {
+            on: d(2026, 11, 16),
+            from: ("Home Silver 50M", Rupiah(199_900)),
+            to: ("Home Gold 100M", Rupiah(300_000)),
+        };
+        let packages = packages_from(d(2025, 1, 1), ("Home Gold 100M", Rupiah(300_000)), &[up]);
+        let now = Subscriber { packages: &packages, ..silver(d(2025, 1, 1), &away) };
+        let line = adjustment(nov, &now, billed).expect("adjustment");
+        // 15 days of Silver (99,950) + 5 of Gold (50,000) - 199,900 billed.
+        assert_eq!((line.kind, line.amount), (LineKind::Adjustment, Rupiah(-49_950)));
+        assert_eq!(
+            line.description,
+            "Penyesuaian layanan November 2026: hari tanpa layanan atau ganti paket (pengurangan)"
+        );
+        let inv =
+            plan_with(dec, &settings, &Subscriber { pauses: &[], ..now.clone() }, vec![line.clone()]).expect("invoice");
+        assert_eq!(inv.lines.len(), 2);
+        assert_eq!(inv.tax.dpp, Rupiah(300_000 - 49_950), "PPN on what is owed after the adjustment");
+        assert_eq!(inv.credit, Rupiah(0));
+
+        // Ended on 6 November: only 5 days were due; nothing else to bill, so the rest is credit.
+        let mut ended = silver(d(2025, 1, 1), &[]);
+        ended.ended_on = Some(d(2026, 11, 6));
+        let line = adjustment(nov, &ended, billed).expect("adjustment");
+        assert_eq!(line.amount, Rupiah(33_317 - 199_900));
+        let inv = plan_with(dec, &settings, &ended, vec![line]).expect("a credit invoice");
+        // 166,583 of service and its PPN (12 % of 11/12: 18,324).
+        assert_eq!((inv.tax.total, inv.credit), (Rupiah(0), Rupiah(166_583 + 18_324)));
+        assert_eq!(inv.lines.len(), 1);
+
+        // A credit larger than December's bill: December comes to zero, the rest is credit.
+        let small = Span::between(d(2026, 12, 3), d(2027, 1, 1));
+        let paused = [small];
+        let mostly_away = silver(d(2025, 1, 1), &paused);
+        let back = Rupiah(-150_000);
+        let credit_line =
+            PlannedLine { amount: back, unit_price: back, ..adjustment(nov, &ended, billed).expect("line") };
+        let inv = plan_with(dec, &settings, &mostly_away, vec![credit_line]).expect("invoice");
+        let service: i64 = inv.lines.iter().filter(|l| l.kind == LineKind::Package).map(|l| l.amount.0).sum();
+        assert_eq!(service, 12_897, "two days of December");
+        assert_eq!((inv.tax.dpp, inv.tax.total), (Rupiah(0), Rupiah(0)));
+        assert_eq!(inv.credit, PpnRule::default().apply(Rupiah(150_000 - 12_897), false).total);
+        assert_eq!(inv.lines.iter().map(|l| l.amount.0).sum::<i64>(), 0);
     }
 }

@@ -61,6 +61,8 @@ crate::str_enum! { "invoice line",
         Package = "package",
         /// The installation fee, on the first invoice.
         Installation = "installation",
+        /// An earlier month put right: days billed that had no service or another package.
+        Adjustment = "adjustment",
         Other = "other",
     }
 }

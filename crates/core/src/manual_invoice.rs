@@ -62,6 +62,7 @@ pub fn check_lines(lines: &[LineIn]) -> Result<Vec<PlannedLine>, Vec<LineError>>
             quantity: l.quantity,
             unit_price: Rupiah(l.unit_price),
             amount: Rupiah(i64::from(l.quantity) * l.unit_price),
+            monthly: None,
         });
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }

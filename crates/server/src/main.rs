@@ -137,10 +137,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve => serve(config).await,
+            Command::Serve => Box::pin(serve(config)).await,
             Command::Demo => {
                 config.demo = true;
-                serve(config).await
+                Box::pin(serve(config)).await
             }
             Command::Migrate => migrate(config).await,
             Command::Seed { scale, customers, tickets } => Box::pin(seed(config, &scale, customers, tickets)).await,

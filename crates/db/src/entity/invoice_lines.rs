@@ -18,6 +18,8 @@ pub struct Model {
     pub quantity: i32,
     pub unit_price: i64,
     pub amount: i64,
+    /// The monthly price a package line was prorated from (lines written before m0030: unknown).
+    pub monthly: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

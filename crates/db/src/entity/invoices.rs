@@ -33,6 +33,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The part of `paid` that credit notes settled.
     pub credited: i64,
+    /// A recurring invoice's month has been put right on a later invoice (changes after it was
+    /// issued: another package, a pause, a suspension, the end of service).
+    pub trued_up: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,7 @@ mod m0026_online_payments;
 mod m0027_billing_runs;
 mod m0028_invoice_credits;
 mod m0029_package_changes;
+mod m0030_true_ups;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0027_billing_runs::Migration),
             Box::new(m0028_invoice_credits::Migration),
             Box::new(m0029_package_changes::Migration),
+            Box::new(m0030_true_ups::Migration),
         ]
     }
 }

@@ -34,6 +34,9 @@ pub struct NewInvoice {
     pub lines: Vec<PlannedLine>,
     pub discount: i64,
     pub tax: PpnBreakdown,
+    /// Given back to the customer beside the invoice (adjustments beyond its other lines): a
+    /// negative `correction` in the ledger.
+    pub credit: i64,
     pub created_by: Option<i64>,
 }
 
@@ -120,8 +123,20 @@ pub async fn create_many(
             quantity: Set(l.quantity),
             unit_price: Set(l.unit_price.0),
             amount: Set(l.amount.0),
+            monthly: Set(l.monthly.map(|m| m.0)),
             ..Default::default()
         }));
+        if new.credit > 0 {
+            charges.push(NewEntry {
+                customer_id: model.customer_id,
+                kind: EntryKind::Correction,
+                amount: -new.credit,
+                invoice_id: Some(model.id),
+                payment_id: None,
+                note: number.clone(),
+                actor_id: new.created_by,
+            });
+        }
         if model.total > 0 {
             charges.push(NewEntry {
                 customer_id: model.customer_id,
@@ -170,6 +185,84 @@ fn row(number: &str, new: &NewInvoice, now: DateTime<Utc>) -> invoices::ActiveMo
         updated_at: Set(now),
         ..Default::default()
     }
+}
+
+/// A recurring invoice whose month has not been trued up yet (see m0030).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untrued {
+    pub invoice_id: i64,
+    pub customer_id: i64,
+    pub period: Period,
+}
+
+/// The recurring invoices of months before `period` not trued up yet.
+pub async fn untrued_before(conn: &impl ConnectionTrait, period: Period) -> Result<Vec<Untrued>, DbError> {
+    let rows: Vec<(i64, i64, Option<String>)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::CustomerId)
+        .column(Column::Period)
+        .filter(Column::Kind.eq(InvoiceKind::Recurring.as_str()))
+        .filter(Column::TruedUp.eq(false))
+        .filter(Column::Period.lt(period.to_string()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(invoice_id, customer_id, p)| {
+            p.as_deref().and_then(Period::parse).map(|period| Untrued { invoice_id, customer_id, period })
+        })
+        .collect())
+}
+
+/// What each of `invoice_ids` charged for service (its package lines), with the monthly price
+/// of its last package line; invoices with a line of unknown price are left out.
+pub async fn service_billed(
+    conn: &impl ConnectionTrait,
+    invoice_ids: &[i64],
+) -> Result<HashMap<i64, (i64, i64)>, DbError> {
+    let mut sums: HashMap<i64, (i64, Option<i64>)> = HashMap::new();
+    let mut unknown: HashSet<i64> = HashSet::new();
+    for chunk in invoice_ids.chunks(500) {
+        let rows: Vec<(i64, i64, Option<i64>)> = invoice_lines::Entity::find()
+            .select_only()
+            .column(invoice_lines::Column::InvoiceId)
+            .column(invoice_lines::Column::Amount)
+            .column(invoice_lines::Column::Monthly)
+            .filter(invoice_lines::Column::InvoiceId.is_in(chunk.to_vec()))
+            .filter(invoice_lines::Column::Kind.eq(aglis_core::invoice::LineKind::Package.as_str()))
+            .order_by_asc(invoice_lines::Column::InvoiceId)
+            .order_by_asc(invoice_lines::Column::Position)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, amount, monthly) in rows {
+            if monthly.is_none() {
+                unknown.insert(id);
+            }
+            let e = sums.entry(id).or_insert((0, None));
+            e.0 += amount;
+            e.1 = monthly.or(e.1);
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .filter(|(id, _)| !unknown.contains(id))
+        .filter_map(|(id, (sum, monthly))| monthly.map(|m| (id, (sum, m))))
+        .collect())
+}
+
+/// Marks `ids`' months trued up.
+pub async fn mark_trued_up(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), DbError> {
+    for chunk in ids.chunks(500) {
+        Entity::update_many()
+            .col_expr(Column::TruedUp, Expr::value(true))
+            .filter(Column::Id.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Customers among `customers` with a recurring invoice for `period` already.

@@ -140,6 +140,7 @@ pub async fn create(
         lines: planned,
         discount: 0,
         tax,
+        credit: 0,
         created_by: Some(auth.user.id),
     };
     let invoice = invoices::create(&txn, &number, new, now).await?;

@@ -18,6 +18,7 @@ use aglis_core::schedule::JAKARTA;
 use aglis_db::TransactionTrait;
 use aglis_db::entity::{customers, invoices};
 use aglis_db::repo::billing_runs;
+use aglis_db::repo::customers as customers_repo;
 use aglis_db::repo::invoices as invoice_repo;
 use aglis_db::repo::payment_checkouts::{self, NewCheckout};
 use aglis_db::repo::payments::{self, NewPayment};
@@ -90,11 +91,54 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         let report = run::run_at(state, period, false, None, ran, Some(recorded.id)).await?;
         billing_runs::finish(&state.db, recorded.id, super::runs::outcome(&report), ran + Duration::seconds(2)).await?;
         pay_month(state, period, this_month, &billed).await?;
+        if period.next() == this_month {
+            package_upgrades(state, &billed, period).await?;
+        }
         period = period.next();
     }
     invoice_repo::mark_overdue(&state.db, today, now).await?;
     stray_callbacks(state).await?;
     waiting_for_finance(state, &billed).await?;
+    Ok(())
+}
+
+/// Two running customers moved to a faster package on the 16th of `month`, after its invoice:
+/// this month's invoice bills the new package and puts the second half of `month` right.
+async fn package_upgrades(state: &AppState, billed: &[customers::Model], month: Period) -> anyhow::Result<()> {
+    use aglis_db::entity::packages;
+    let mut on_sale = packages::Entity::find().filter(packages::Column::IsActive.eq(true)).all(&state.db).await?;
+    on_sale.sort_by_key(|p| p.monthly_price);
+    let movers = billed.iter().filter(|c| c.status == CustomerStatus::Active && c.id % 13 != 0).skip(3).step_by(7);
+    let when = (month.start + Duration::days(15))
+        .and_hms_opt(10, 0, 0)
+        .and_then(|t| JAKARTA.from_local_datetime(&t).single())
+        .map(|t| t.with_timezone(&Utc));
+    let Some(when) = when else { return Ok(()) };
+    let mut moved = 0;
+    for c in movers {
+        // The next package up from the one they have.
+        let Some(current) = on_sale.iter().find(|p| p.id == c.package_id) else { continue };
+        let Some(faster) = on_sale.iter().find(|p| p.monthly_price > current.monthly_price) else { continue };
+        let profile = customers_repo::Profile {
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+            email: c.email.clone(),
+            ktp: c.ktp.clone(),
+            address: c.address.clone(),
+            city: c.city.clone(),
+            latitude: c.latitude,
+            longitude: c.longitude,
+            package_id: faster.id,
+            notes: c.notes.clone(),
+            language: c.language,
+        };
+        let note = format!("Paket: {}", faster.name);
+        customers_repo::update_profile(&state.db, c.id, profile, &note, None, when).await?;
+        moved += 1;
+        if moved == 2 {
+            break;
+        }
+    }
     Ok(())
 }
 

@@ -28,6 +28,7 @@ pub mod runs;
 pub mod runs_pages;
 pub mod settings_page;
 pub mod suspension;
+pub mod true_up;
 pub mod webhooks;
 
 /// The billing API: the run, invoices, statements, payments.

@@ -5,9 +5,9 @@
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use aglis_core::billing::{self, PackageSwitch, PlannedInvoice, Subscriber};
+use aglis_core::billing::{self, PlannedInvoice, Subscriber};
 use aglis_core::customer::CustomerStatus;
-use aglis_core::invoice::{self, InvoiceKind};
+use aglis_core::invoice::{self, InvoiceKind, LineKind};
 use aglis_core::money::Rupiah;
 use aglis_core::proration::Period;
 use aglis_core::schedule::JAKARTA;
@@ -17,7 +17,7 @@ use aglis_db::repo::{billing_runs, ledger, package_changes, payments, service_pa
 use aglis_db::{DbError, TransactionTrait, codes};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Customers written per transaction.
 const BATCH: usize = 200;
@@ -38,6 +38,16 @@ pub struct RunReport {
     pub nothing_to_bill: u64,
     /// Whole rupiah, PPN included, of the invoices written (or to write).
     pub total: i64,
+    /// Invoices with an adjustment of an earlier month (a change after its invoice: another
+    /// package, a pause, a suspension, the end of service).
+    pub adjusted: u64,
+}
+
+/// One customer's invoice to write, and the earlier invoices whose months it puts right.
+struct Planned {
+    customer_id: i64,
+    plan: PlannedInvoice,
+    settles: Vec<i64>,
 }
 
 /// Runs (or, with `dry_run`, plans) `period`'s invoices. With `recorded`, the progress of that
@@ -63,7 +73,20 @@ pub async fn run_at(
     recorded: Option<i64>,
 ) -> AppResult<RunReport> {
     let settings = super::profile::load(&state.db).await?.rules();
-    let candidates = candidates(state, period).await?;
+    let earlier = super::true_up::Earlier::load(&state.db, period, jakarta_day(now)).await?;
+    let mut candidates = candidates(state, period).await?;
+    // Customers no longer billed (service ended) with an earlier month still to put right.
+    let known: HashSet<i64> = candidates.iter().map(|c| c.id).collect();
+    let missing: Vec<i64> = earlier.customers().filter(|id| !known.contains(id)).collect();
+    for chunk in missing.chunks(500) {
+        candidates.extend(
+            customers::Entity::find()
+                .filter(customers::Column::Id.is_in(chunk.to_vec()))
+                .all(&state.db)
+                .await
+                .map_err(DbError::from)?,
+        );
+    }
     let packages: HashMap<i64, packages::Model> =
         packages::Entity::find().all(&state.db).await.map_err(DbError::from)?.into_iter().map(|p| (p.id, p)).collect();
     let billed = invoices::billed_in(&state.db, period).await?;
@@ -72,7 +95,9 @@ pub async fn run_at(
     let changes = package_changes::since_start_of(&state.db, period).await?;
     let mut report =
         RunReport { period: period.to_string(), dry_run, customers: count(candidates.len()), ..RunReport::default() };
-    let mut planned: Vec<(i64, PlannedInvoice)> = Vec::new();
+    let mut planned: Vec<Planned> = Vec::new();
+    // Earlier invoices whose month needed no adjustment, for a customer with nothing to bill now.
+    let mut settled_alone: Vec<i64> = Vec::new();
     for c in &candidates {
         if billed.contains(&c.id) {
             report.already_billed += 1;
@@ -82,21 +107,14 @@ pub async fn run_at(
             report.nothing_to_bill += 1;
             continue;
         };
+        let (adjustments, settles) = earlier.adjust(c, package);
         let no_pauses = Vec::new();
         let activated_on = jakarta_day(c.activated_at.unwrap_or(c.registered_at));
-        let switches: Vec<PackageSwitch> = changes
-            .get(&c.id)
-            .map(|all| {
-                all.iter()
-                    .map(|ch| PackageSwitch {
-                        on: ch.effective_on,
-                        from: (&ch.from_name, Rupiah(ch.from_price)),
-                        to: (&ch.to_name, Rupiah(ch.to_price)),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let packages = billing::packages_from(activated_on, (&package.name, Rupiah(package.monthly_price)), &switches);
+        let packages = super::true_up::packages_of(
+            activated_on,
+            (&package.name, Rupiah(package.monthly_price)),
+            changes.get(&c.id),
+        );
         let subscriber = Subscriber {
             activated_on,
             ended_on: c.terminated_at.map(jakarta_day),
@@ -106,16 +124,25 @@ pub async fn run_at(
             language: c.language,
             pauses: pauses.get(&c.id).unwrap_or(&no_pauses),
         };
-        match billing::plan(period, &settings, &subscriber) {
-            Some(p) => planned.push((c.id, p)),
-            None => report.nothing_to_bill += 1,
+        match billing::plan_with(period, &settings, &subscriber, adjustments) {
+            Some(plan) => {
+                if plan.lines.iter().any(|l| l.kind == LineKind::Adjustment) {
+                    report.adjusted += 1;
+                }
+                planned.push(Planned { customer_id: c.id, plan, settles });
+            }
+            None => {
+                report.nothing_to_bill += 1;
+                settled_alone.extend(settles);
+            }
         }
     }
     if dry_run {
         report.created = count(planned.len());
-        report.total = planned.iter().map(|(_, p)| p.tax.total.0).sum();
+        report.total = planned.iter().map(|p| p.plan.tax.total.0).sum();
         return Ok(report);
     }
+    invoices::mark_trued_up(&state.db, &settled_alone).await?;
     let floor = invoices::highest_number(&state.db, period).await?;
     // Customers who paid ahead: their credit goes to the new invoice (one aggregate over the
     // ledger, skipped by a run with nothing to write).
@@ -172,19 +199,17 @@ async fn write_batch(
     conn: &impl sea_orm::ConnectionTrait,
     period: Period,
     floor: Option<&str>,
-    batch: &[(i64, PlannedInvoice)],
+    batch: &[Planned],
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Option<Written>, DbError> {
     let n = u32::try_from(batch.len()).unwrap_or(u32::MAX);
     let Ok(numbers) = codes::next_n(conn, &invoice::series(period), floor, n).await? else { return Ok(None) };
-    let items = numbers
-        .into_iter()
-        .zip(batch)
-        .map(|(number, (customer_id, p))| (number, new_invoice(period, *customer_id, p, actor)))
-        .collect();
+    let items = numbers.into_iter().zip(batch).map(|(number, p)| (number, new_invoice(period, p, actor))).collect();
     let written = invoices::create_many(conn, items, now).await?;
-    Ok(Some(batch.iter().map(|(c, _)| *c).zip(written).collect()))
+    let settled: Vec<i64> = batch.iter().flat_map(|p| p.settles.iter().copied()).collect();
+    invoices::mark_trued_up(conn, &settled).await?;
+    Ok(Some(batch.iter().map(|p| p.customer_id).zip(written).collect()))
 }
 
 /// Writes `batch` an invoice at a time, each in its savepoint: one another instance wrote
@@ -193,22 +218,23 @@ async fn write_one_by_one(
     txn: &sea_orm::DatabaseTransaction,
     period: Period,
     floor: Option<&str>,
-    batch: &[(i64, PlannedInvoice)],
+    batch: &[Planned],
     actor: Option<i64>,
     now: DateTime<Utc>,
     report: &mut RunReport,
 ) -> AppResult<Written> {
     let mut written = Vec::new();
-    for (customer_id, p) in batch {
+    for p in batch {
         let one = txn.begin().await.map_err(DbError::from)?;
         let number = match invoices::next_number(&one, period, floor).await? {
             Ok(n) => n,
             Err(full) => return Err(AppError::Conflict { detail: full.to_string(), fields: Default::default() }),
         };
-        match invoices::create(&one, &number, new_invoice(period, *customer_id, p, actor), now).await {
+        match invoices::create(&one, &number, new_invoice(period, p, actor), now).await {
             Ok(invoice) => {
+                invoices::mark_trued_up(&one, &p.settles).await?;
                 one.commit().await.map_err(DbError::from)?;
-                written.push((*customer_id, invoice));
+                written.push((p.customer_id, invoice));
             }
             Err(e) if e.is_unique_on("recurring_key") => {
                 one.rollback().await.map_err(DbError::from)?;
@@ -220,9 +246,10 @@ async fn write_one_by_one(
     Ok(written)
 }
 
-fn new_invoice(period: Period, customer_id: i64, p: &PlannedInvoice, actor: Option<i64>) -> NewInvoice {
+fn new_invoice(period: Period, planned: &Planned, actor: Option<i64>) -> NewInvoice {
+    let p = &planned.plan;
     NewInvoice {
-        customer_id,
+        customer_id: planned.customer_id,
         kind: InvoiceKind::Recurring,
         period: Some(period),
         issued_on: p.issued_on,
@@ -230,6 +257,7 @@ fn new_invoice(period: Period, customer_id: i64, p: &PlannedInvoice, actor: Opti
         lines: p.lines.clone(),
         discount: 0,
         tax: p.tax,
+        credit: p.credit.0,
         created_by: actor,
     }
 }
@@ -263,7 +291,7 @@ async fn candidates(state: &AppState, period: Period) -> AppResult<Vec<customers
         .map_err(DbError::from)?)
 }
 
-fn jakarta_day(t: DateTime<Utc>) -> NaiveDate {
+pub(super) fn jakarta_day(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&JAKARTA).date_naive()
 }
 

@@ -332,6 +332,21 @@ async fn the_demo_has_a_year_of_invoices_open_overdue_and_paid_through_every_met
     ] {
         assert!(paid.iter().any(|p| p.method == method), "paid by {method}");
     }
+    // Two customers moved up a package in the middle of last month: this month's invoices put
+    // the second half of it right.
+    let changes = aglis_db::entity::package_changes::Entity::find().all(db).await.expect("changes");
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    for change in &changes {
+        assert!(change.to_price > change.from_price, "{change:?}");
+        let this_month = all
+            .iter()
+            .filter(|i| i.customer_id == change.customer_id)
+            .max_by_key(|i| i.period.clone())
+            .expect("this month's invoice");
+        let lines = invoice_repo::lines(db, this_month.id).await.expect("lines");
+        let adjustment = lines.iter().find(|l| l.kind == LineKind::Adjustment).expect("an adjustment line");
+        assert!(adjustment.amount > 0, "an upgrade costs more: {adjustment:?}");
+    }
     // Every customer's ledger says what their invoices still owe.
     for customer_id in all.iter().map(|i| i.customer_id).collect::<std::collections::BTreeSet<_>>() {
         let owed: i64 = all.iter().filter(|i| i.customer_id == customer_id).map(|i| i.total - i.paid).sum();

@@ -34,9 +34,11 @@ fn recurring(customer_id: i64, period: Period, amount: i64) -> NewInvoice {
             quantity: 1,
             unit_price: Rupiah(amount),
             amount: Rupiah(amount),
+            monthly: Some(Rupiah(amount)),
         }],
         discount: 0,
         tax: PpnRule::default().apply(Rupiah(amount), false),
+        credit: 0,
         created_by: None,
     }
 }

@@ -53,6 +53,7 @@ mod ticket_attachments;
 mod ticket_pages;
 mod ticket_search;
 mod tickets;
+mod true_ups;
 mod two_factor;
 mod users;
 mod validation_language;
