@@ -30,6 +30,25 @@ pub struct Profile {
     pub language: Language,
 }
 
+impl From<&Customer> for Profile {
+    /// The profile `c` has now (to change one field of it).
+    fn from(c: &Customer) -> Self {
+        Profile {
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+            email: c.email.clone(),
+            ktp: c.ktp.clone(),
+            address: c.address.clone(),
+            city: c.city.clone(),
+            latitude: c.latitude,
+            longitude: c.longitude,
+            package_id: c.package_id,
+            notes: c.notes.clone(),
+            language: c.language,
+        }
+    }
+}
+
 /// The search-index rows for customer `id` called `name`: one per word, each carrying the name.
 pub fn word_rows(id: i64, name: &str) -> Vec<customer_words::ActiveModel> {
     search_words(name)

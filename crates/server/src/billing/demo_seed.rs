@@ -119,19 +119,7 @@ async fn package_upgrades(state: &AppState, billed: &[customers::Model], month: 
         // The next package up from the one they have.
         let Some(current) = on_sale.iter().find(|p| p.id == c.package_id) else { continue };
         let Some(faster) = on_sale.iter().find(|p| p.monthly_price > current.monthly_price) else { continue };
-        let profile = customers_repo::Profile {
-            name: c.name.clone(),
-            phone: c.phone.clone(),
-            email: c.email.clone(),
-            ktp: c.ktp.clone(),
-            address: c.address.clone(),
-            city: c.city.clone(),
-            latitude: c.latitude,
-            longitude: c.longitude,
-            package_id: faster.id,
-            notes: c.notes.clone(),
-            language: c.language,
-        };
+        let profile = customers_repo::Profile { package_id: faster.id, ..customers_repo::Profile::from(c) };
         let note = format!("Paket: {}", faster.name);
         customers_repo::update_profile(&state.db, c.id, profile, &note, None, when).await?;
         moved += 1;

@@ -65,19 +65,7 @@ async fn changes_after_a_months_invoice_are_put_right_once_on_the_next() {
     // During November, after its invoices: an upgrade on the 16th, a pause from the 21st, and a
     // customer who leaves on the 6th.
     let c = customers::get(&app.state.db, upgrades).await.expect("db").expect("customer");
-    let profile = customers::Profile {
-        name: c.name,
-        phone: c.phone,
-        email: c.email,
-        ktp: c.ktp,
-        address: c.address,
-        city: c.city,
-        latitude: c.latitude,
-        longitude: c.longitude,
-        package_id: gold,
-        notes: c.notes,
-        language: c.language,
-    };
+    let profile = customers::Profile { package_id: gold, ..customers::Profile::from(&c) };
     customers::update_profile(&app.state.db, upgrades, profile, "package", None, wib(2026, 11, 16, 9))
         .await
         .expect("upgrade")
