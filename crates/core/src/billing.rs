@@ -143,8 +143,7 @@ pub fn plan_with(
     let mut lines = package_lines(period, s);
     let first_month = s.activated_on >= period.start && s.activated_on <= period.end;
     if first_month && s.installation_fee.0 > 0 {
-        let package =
-            s.packages.iter().rev().find(|p| p.from <= s.activated_on).or(s.packages.first()).map_or("", |p| p.name);
+        let package = package_on(s, s.activated_on);
         let description = match s.language {
             Language::Id => format!("Biaya instalasi {package}"),
             Language::En => format!("Installation fee, {package}"),
@@ -177,7 +176,7 @@ pub fn plan_with(
             credit -= raise;
         }
     }
-    lines.extend(adjustments.into_iter().filter(|l| l.amount.0 != 0 || owed_credit.0 > 0));
+    lines.extend(adjustments);
     if lines.is_empty() {
         return None;
     }
@@ -192,18 +191,21 @@ pub fn plan_with(
     })
 }
 
+/// The name of the package `s` had on `day`.
+fn package_on<'a>(s: &Subscriber<'a>, day: NaiveDate) -> &'a str {
+    s.packages.iter().rev().find(|p| p.from <= day).or(s.packages.first()).map_or("", |p| p.name)
+}
+
 /// The days of service of `period` at their packages' prices, a line per package.
 fn package_lines(period: Period, s: &Subscriber<'_>) -> Vec<PlannedLine> {
     let service = Span { from: s.activated_on, until: s.ended_on };
     let prices: Vec<PriceFrom> = s.packages.iter().map(|p| PriceFrom { from: p.from, monthly: p.monthly }).collect();
-    let name_on =
-        |day: NaiveDate| s.packages.iter().rev().find(|p| p.from <= day).or(s.packages.first()).map_or("", |p| p.name);
     prorate(period, service, &prices, s.pauses)
         .into_iter()
         .filter(|l| l.amount.0 > 0)
         .map(|l| PlannedLine {
             kind: LineKind::Package,
-            description: package_line(s.language, name_on(l.first), l.first, l.last, l.whole_month, l.days),
+            description: package_line(s.language, package_on(s, l.first), l.first, l.last, l.whole_month, l.days),
             first_day: Some(l.first),
             last_day: Some(l.last),
             days: i32::try_from(l.days).ok(),

@@ -114,18 +114,18 @@ async fn package_upgrades(state: &AppState, billed: &[customers::Model], month: 
         .and_then(|t| JAKARTA.from_local_datetime(&t).single())
         .map(|t| t.with_timezone(&Utc));
     let Some(when) = when else { return Ok(()) };
-    let mut moved = 0;
-    for c in movers {
-        // The next package up from the one they have.
-        let Some(current) = on_sale.iter().find(|p| p.id == c.package_id) else { continue };
-        let Some(faster) = on_sale.iter().find(|p| p.monthly_price > current.monthly_price) else { continue };
+    // The next package up from the one they have.
+    let moves: Vec<_> = movers
+        .filter_map(|c| {
+            let current = on_sale.iter().find(|p| p.id == c.package_id)?;
+            Some((c, on_sale.iter().find(|p| p.monthly_price > current.monthly_price)?))
+        })
+        .take(2)
+        .collect();
+    for (c, faster) in moves {
         let profile = customers_repo::Profile { package_id: faster.id, ..customers_repo::Profile::from(c) };
-        let note = format!("Paket: {}", faster.name);
-        customers_repo::update_profile(&state.db, c.id, profile, &note, None, when).await?;
-        moved += 1;
-        if moved == 2 {
-            break;
-        }
+        customers_repo::update_profile(&state.db, c.id, profile, &format!("Paket: {}", faster.name), None, when)
+            .await?;
     }
     Ok(())
 }

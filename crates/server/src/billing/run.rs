@@ -5,7 +5,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use aglis_core::billing::{self, PlannedInvoice, Subscriber};
+use aglis_core::billing::{self, PlannedInvoice};
 use aglis_core::customer::CustomerStatus;
 use aglis_core::invoice::{self, InvoiceKind, LineKind};
 use aglis_core::money::Rupiah;
@@ -108,22 +108,13 @@ pub async fn run_at(
             continue;
         };
         let (adjustments, settles) = earlier.adjust(c, package);
-        let no_pauses = Vec::new();
-        let activated_on = jakarta_day(c.activated_at.unwrap_or(c.registered_at));
         let packages = super::true_up::packages_of(
-            activated_on,
+            super::true_up::activated_on(c),
             (&package.name, Rupiah(package.monthly_price)),
             changes.get(&c.id),
         );
-        let subscriber = Subscriber {
-            activated_on,
-            ended_on: c.terminated_at.map(jakarta_day),
-            packages: &packages,
-            installation_fee: Rupiah(package.installation_fee),
-            tax_exempt: c.tax_exempt || package.tax_exempt,
-            language: c.language,
-            pauses: pauses.get(&c.id).unwrap_or(&no_pauses),
-        };
+        let pauses = pauses.get(&c.id).map_or(&[][..], Vec::as_slice);
+        let subscriber = super::true_up::subscriber(c, package, &packages, pauses);
         match billing::plan_with(period, &settings, &subscriber, adjustments) {
             Some(plan) => {
                 if plan.lines.iter().any(|l| l.kind == LineKind::Adjustment) {

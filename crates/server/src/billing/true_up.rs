@@ -71,22 +71,37 @@ impl Earlier {
             else {
                 continue; // No service line of known price: nothing to compare.
             };
-            let activated_on = super::run::jakarta_day(c.activated_at.unwrap_or(c.registered_at));
-            let packages = packages_of(activated_on, (&package.name, Rupiah(monthly)), facts.changes.get(&c.id));
-            let no_pauses = Vec::new();
-            let s = Subscriber {
-                activated_on,
-                ended_on: c.terminated_at.map(super::run::jakarta_day),
-                packages: &packages,
-                installation_fee: Rupiah(0),
-                tax_exempt: c.tax_exempt || package.tax_exempt,
-                language: c.language,
-                pauses: facts.pauses.get(&c.id).unwrap_or(&no_pauses),
-            };
+            let packages = packages_of(activated_on(c), (&package.name, Rupiah(monthly)), facts.changes.get(&c.id));
+            let pauses = facts.pauses.get(&c.id).map_or(&[][..], Vec::as_slice);
+            let s = Subscriber { installation_fee: Rupiah(0), ..subscriber(c, package, &packages, pauses) };
             lines.extend(billing::adjustment(u.period, &s, Rupiah(billed)));
         }
         (lines, settled)
     }
+}
+
+/// What the run knows of customer `c`, now at `package`, with the packages and pauses of the
+/// month it bills.
+pub fn subscriber<'a>(
+    c: &customers::Model,
+    package: &packages::Model,
+    packages: &'a [PackageFrom<'a>],
+    pauses: &'a [Span],
+) -> Subscriber<'a> {
+    Subscriber {
+        activated_on: activated_on(c),
+        ended_on: c.terminated_at.map(super::run::jakarta_day),
+        packages,
+        installation_fee: Rupiah(package.installation_fee),
+        tax_exempt: c.tax_exempt || package.tax_exempt,
+        language: c.language,
+        pauses,
+    }
+}
+
+/// The first day of `c`'s service (Asia/Jakarta).
+pub fn activated_on(c: &customers::Model) -> NaiveDate {
+    super::run::jakarta_day(c.activated_at.unwrap_or(c.registered_at))
 }
 
 /// The packages of a customer activated on `activated_on` who has `current`, after `changes`
