@@ -52,6 +52,8 @@ crate::str_enum! { "invoice kind",
         Recurring = "recurring",
         /// Made by hand (an extra service, equipment).
         Manual = "manual",
+        /// A prepaid customer's next term, paid ahead (`aglis_core::prepaid`).
+        Prepaid = "prepaid",
     }
 }
 

@@ -30,6 +30,7 @@ pub mod payment_gateway;
 pub mod permission;
 pub mod phone;
 pub mod ppn;
+pub mod prepaid;
 pub mod proration;
 pub mod registration;
 pub mod schedule;

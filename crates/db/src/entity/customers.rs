@@ -1,5 +1,6 @@
 use aglis_core::customer::CustomerStatus;
 use aglis_core::notification_catalog::Language;
+use aglis_core::prepaid::BillingMode;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -33,6 +34,10 @@ pub struct Model {
     pub language: Language,
     /// No PPN on this customer's invoices.
     pub tax_exempt: bool,
+    /// Postpaid (a monthly invoice) or prepaid (a term paid ahead).
+    pub billing_mode: BillingMode,
+    /// The last day of service paid ahead (prepaid terms), Asia/Jakarta.
+    pub paid_until: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

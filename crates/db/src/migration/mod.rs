@@ -34,6 +34,7 @@ mod m0027_billing_runs;
 mod m0028_invoice_credits;
 mod m0029_package_changes;
 mod m0030_true_ups;
+mod m0031_prepaid;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0028_invoice_credits::Migration),
             Box::new(m0029_package_changes::Migration),
             Box::new(m0030_true_ups::Migration),
+            Box::new(m0031_prepaid::Migration),
         ]
     }
 }

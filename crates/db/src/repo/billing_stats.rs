@@ -6,6 +6,7 @@ use crate::DbError;
 use crate::entity::{customers, invoices, packages};
 use aglis_core::customer::CustomerStatus;
 use aglis_core::invoice::InvoiceStatus;
+use aglis_core::prepaid::BillingMode;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
@@ -177,8 +178,13 @@ pub async fn aging_by_customer(
         .group_by_col((customers::Entity, customers::Column::Code))
         .group_by_col((customers::Entity, customers::Column::Name));
     if let Some(day) = due_before {
+        // A prepaid customer's service ends with the paid term: listed from the first day of a
+        // term not paid for (the renewal invoice is due that day), with no grace period.
+        let oldest = || Expr::col((invoices::Entity, invoices::Column::DueOn)).min();
+        let prepaid = Expr::col((customers::Entity, customers::Column::BillingMode)).eq(BillingMode::Prepaid.as_str());
         q.and_where(Expr::col((customers::Entity, customers::Column::Status)).eq(CustomerStatus::Active.as_str()))
-            .and_having(Expr::col((invoices::Entity, invoices::Column::DueOn)).min().lt(day));
+            .group_by_col((customers::Entity, customers::Column::BillingMode))
+            .and_having(oldest().lt(day).or(prepaid.and(oldest().lte(today))));
     }
     aging_columns(&mut q, today);
     let counted = q.clone();

@@ -166,6 +166,9 @@ fn row(number: &str, new: &NewInvoice, now: DateTime<Utc>) -> invoices::ActiveMo
         period: Set(new.period.map(|p| p.to_string())),
         recurring_key: Set(match (new.kind, new.period) {
             (InvoiceKind::Recurring, Some(p)) => Some(recurring_key(new.customer_id, p)),
+            (InvoiceKind::Prepaid, _) => {
+                new.lines.iter().find_map(|l| l.first_day).map(|first| super::prepaid::term_key(new.customer_id, first))
+            }
             _ => None,
         }),
         status: Set(if tax.total.0 > 0 { InvoiceStatus::Open } else { InvoiceStatus::Paid }),
@@ -396,14 +399,20 @@ pub async fn credit(
     if res.rows_affected != 1 {
         return Ok(false);
     }
-    refresh_status(conn, id, today).await?;
+    refresh_status(conn, id, today, now).await?;
     Ok(true)
 }
 
 const UNPAID: [InvoiceStatus; 3] = [InvoiceStatus::Open, InvoiceStatus::Partial, InvoiceStatus::Overdue];
 
-/// Sets invoice `id`'s status from its sums and due day, as of `today`.
-pub async fn refresh_status(conn: &impl ConnectionTrait, id: i64, today: NaiveDate) -> Result<(), DbError> {
+/// Sets invoice `id`'s status from its sums and due day, as of `today`. A prepaid term paid in
+/// full extends the customer's service.
+pub async fn refresh_status(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     let inv =
         Entity::find_by_id(id).one(conn).await?.ok_or_else(|| DbError::Corrupt(format!("invoice {id} vanished")))?;
     let status =
@@ -414,6 +423,9 @@ pub async fn refresh_status(conn: &impl ConnectionTrait, id: i64, today: NaiveDa
             .filter(Column::Id.eq(id))
             .exec(conn)
             .await?;
+        if status == InvoiceStatus::Paid {
+            super::prepaid::extend(conn, &inv, today, now).await?;
+        }
     }
     Ok(())
 }

@@ -190,7 +190,7 @@ async fn add_paid(
         .filter(invoices::Column::Id.eq(id))
         .exec(conn)
         .await?;
-    crate::repo::invoices::refresh_status(conn, id, today).await
+    crate::repo::invoices::refresh_status(conn, id, today, now).await
 }
 
 /// Refuses pending payment `id` (finance found no such money). `false` when it is not pending.

@@ -73,6 +73,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             .await?;
     }
     dated_pauses(state, &billed, today).await?;
+    // Three customers pay their terms ahead (after those paused, before those who upgrade).
+    let chosen: Vec<customers::Model> = running(&billed).skip(4).take(3).cloned().collect();
+    let prepaid = super::demo_prepaid::make_prepaid(state, &chosen, today).await?;
     let mut period = Period::containing(today);
     for _ in 0..MONTHS {
         period = Period::containing(period.start - Duration::days(1));
@@ -96,10 +99,16 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         }
         period = period.next();
     }
+    super::demo_prepaid::renew(state, &prepaid).await?;
     invoice_repo::mark_overdue(&state.db, today, now).await?;
     stray_callbacks(state).await?;
     waiting_for_finance(state, &billed).await?;
     Ok(())
+}
+
+/// Active customers who joined before this week.
+fn running(billed: &[customers::Model]) -> impl Iterator<Item = &customers::Model> {
+    billed.iter().filter(|c| c.status == CustomerStatus::Active && c.id % 13 != 0)
 }
 
 /// Two running customers moved to a faster package on the 16th of `month`, after its invoice:
@@ -108,7 +117,7 @@ async fn package_upgrades(state: &AppState, billed: &[customers::Model], month: 
     use aglis_db::entity::packages;
     let mut on_sale = packages::Entity::find().filter(packages::Column::IsActive.eq(true)).all(&state.db).await?;
     on_sale.sort_by_key(|p| p.monthly_price);
-    let movers = billed.iter().filter(|c| c.status == CustomerStatus::Active && c.id % 13 != 0).skip(3).step_by(7);
+    let movers = running(billed).skip(3).step_by(7);
     let when = (month.start + Duration::days(15))
         .and_hms_opt(10, 0, 0)
         .and_then(|t| JAKARTA.from_local_datetime(&t).single())
@@ -134,8 +143,7 @@ async fn package_upgrades(state: &AppState, billed: &[customers::Model], month: 
 /// under way, one next month.
 async fn dated_pauses(state: &AppState, billed: &[customers::Model], today: chrono::NaiveDate) -> anyhow::Result<()> {
     use aglis_core::proration::Span;
-    let running: Vec<&customers::Model> =
-        billed.iter().filter(|c| c.status == CustomerStatus::Active && c.id % 13 != 0).take(3).collect();
+    let running: Vec<&customers::Model> = running(billed).take(3).collect();
     let spans = [(-60, 12, "Mudik ke Purworejo"), (-3, 10, "Renovasi rumah, modem dicabut"), (20, 7, "Umroh")];
     for (c, (start, days, note)) in running.into_iter().zip(spans) {
         let first = today + Duration::days(start);

@@ -11,6 +11,8 @@ pub mod confirmations;
 #[cfg(feature = "demo")]
 pub mod demo_gateways;
 #[cfg(feature = "demo")]
+pub mod demo_prepaid;
+#[cfg(feature = "demo")]
 pub mod demo_seed;
 pub mod manual;
 pub mod online;
@@ -20,6 +22,7 @@ pub mod pay_page;
 pub mod payments_api;
 pub mod payments_pages;
 pub mod pdf;
+pub mod prepaid;
 pub mod profile;
 pub mod reconcile;
 pub mod reminders;

@@ -9,6 +9,7 @@ use aglis_core::billing::{self, PlannedInvoice};
 use aglis_core::customer::CustomerStatus;
 use aglis_core::invoice::{self, InvoiceKind, LineKind};
 use aglis_core::money::Rupiah;
+use aglis_core::prepaid::BillingMode;
 use aglis_core::proration::Period;
 use aglis_core::schedule::JAKARTA;
 use aglis_db::entity::{customers, packages};
@@ -82,6 +83,7 @@ pub async fn run_at(
         candidates.extend(
             customers::Entity::find()
                 .filter(customers::Column::Id.is_in(chunk.to_vec()))
+                .filter(customers::Column::BillingMode.eq(BillingMode::Postpaid.as_str()))
                 .all(&state.db)
                 .await
                 .map_err(DbError::from)?,
@@ -113,8 +115,8 @@ pub async fn run_at(
             (&package.name, Rupiah(package.monthly_price)),
             changes.get(&c.id),
         );
-        let pauses = pauses.get(&c.id).map_or(&[][..], Vec::as_slice);
-        let subscriber = super::true_up::subscriber(c, package, &packages, pauses);
+        let not_billed = super::true_up::not_billed(c, pauses.get(&c.id).map_or(&[][..], Vec::as_slice));
+        let subscriber = super::true_up::subscriber(c, package, &packages, &not_billed);
         match billing::plan_with(period, &settings, &subscriber, adjustments) {
             Some(plan) => {
                 if plan.lines.iter().any(|l| l.kind == LineKind::Adjustment) {
@@ -253,8 +255,8 @@ fn new_invoice(period: Period, planned: &Planned, actor: Option<i64>) -> NewInvo
     }
 }
 
-/// Customers who may owe for `period`: active or suspended and activated by its end, or ended
-/// during it.
+/// Customers who may owe for `period`: postpaid, and active or suspended and activated by its
+/// end, or ended during it (prepaid customers pay their terms ahead: `super::prepaid`).
 async fn candidates(state: &AppState, period: Period) -> AppResult<Vec<customers::Model>> {
     let start = period.start.and_hms_opt(0, 0, 0).map(|t| t.and_local_timezone(JAKARTA));
     let (Some(chrono::LocalResult::Single(start)), Some(end)) =
@@ -276,6 +278,7 @@ async fn candidates(state: &AppState, period: Period) -> AppResult<Vec<customers
         .add(customers::Column::TerminatedAt.gt(start));
     Ok(customers::Entity::find()
         .filter(Condition::any().add(running).add(ended))
+        .filter(customers::Column::BillingMode.eq(BillingMode::Postpaid.as_str()))
         .order_by_asc(customers::Column::Id)
         .all(&state.db)
         .await

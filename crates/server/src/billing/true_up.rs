@@ -72,8 +72,8 @@ impl Earlier {
                 continue; // No service line of known price: nothing to compare.
             };
             let packages = packages_of(activated_on(c), (&package.name, Rupiah(monthly)), facts.changes.get(&c.id));
-            let pauses = facts.pauses.get(&c.id).map_or(&[][..], Vec::as_slice);
-            let s = Subscriber { installation_fee: Rupiah(0), ..subscriber(c, package, &packages, pauses) };
+            let not_billed = not_billed(c, facts.pauses.get(&c.id).map_or(&[][..], Vec::as_slice));
+            let s = Subscriber { installation_fee: Rupiah(0), ..subscriber(c, package, &packages, &not_billed) };
             lines.extend(billing::adjustment(u.period, &s, Rupiah(billed)));
         }
         (lines, settled)
@@ -97,6 +97,16 @@ pub fn subscriber<'a>(
         language: c.language,
         pauses,
     }
+}
+
+/// The days the run does not bill `c` for: `pauses` (suspensions, dated pauses) and the days
+/// they paid ahead as prepaid terms (a customer back on postpaid).
+pub fn not_billed(c: &customers::Model, pauses: &[Span]) -> Vec<Span> {
+    let mut out = pauses.to_vec();
+    if let Some(until) = c.paid_until {
+        out.push(Span::between(activated_on(c), until + chrono::Duration::days(1)));
+    }
+    out
 }
 
 /// The first day of `c`'s service (Asia/Jakarta).

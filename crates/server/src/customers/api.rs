@@ -9,11 +9,12 @@ use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use aglis_core::customer::CustomerStatus;
 use aglis_core::permission::Permission;
+use aglis_core::prepaid::BillingMode;
 use aglis_db::repo::customers::{self, Customer, CustomerQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -87,6 +88,10 @@ pub struct CustomerOut {
     pub language: String,
     /// No PPN on their invoices.
     pub tax_exempt: bool,
+    /// `postpaid` (a monthly invoice) or `prepaid` (a month paid ahead; service ends with it).
+    pub billing_mode: String,
+    /// The last day of service paid ahead (prepaid), Asia/Jakarta.
+    pub paid_until: Option<NaiveDate>,
     pub registered_at: DateTime<Utc>,
     pub activated_at: Option<DateTime<Utc>>,
     pub suspended_at: Option<DateTime<Utc>>,
@@ -114,6 +119,8 @@ impl From<Customer> for CustomerOut {
             notes: c.notes,
             language: c.language.as_str().to_owned(),
             tax_exempt: c.tax_exempt,
+            billing_mode: c.billing_mode.as_str().to_owned(),
+            paid_until: c.paid_until,
             registered_at: c.registered_at,
             activated_at: c.activated_at,
             suspended_at: c.suspended_at,
@@ -193,6 +200,10 @@ pub struct CustomerIn {
     pub status: Option<CustomerStatus>,
     /// No PPN on their invoices. Left out: off for a new customer, unchanged for an existing one.
     pub tax_exempt: Option<bool>,
+    /// `postpaid` or `prepaid`. Left out: postpaid for a new customer, unchanged for an existing
+    /// one. Going prepaid, the months already billed count as paid ahead.
+    #[schema(inline)]
+    pub billing_mode: Option<BillingMode>,
 }
 
 impl CustomerIn {
@@ -210,6 +221,7 @@ impl CustomerIn {
             notes: self.notes,
             language: self.language,
             tax_exempt: self.tax_exempt,
+            billing_mode: self.billing_mode,
         }
     }
 }

@@ -178,6 +178,7 @@ pub async fn run(
             notes: Some(get("notes")),
             language: Some(get("language")),
             tax_exempt: None,
+            billing_mode: None,
         };
         let repeated = match aglis_core::phone::Phone::parse(&input.phone) {
             Ok(p) => phones.insert(p.as_str().to_owned(), line),

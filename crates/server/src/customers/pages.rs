@@ -6,11 +6,13 @@ use crate::customers::service::parse_sort;
 use crate::customers::service::{self, ProfileInput};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::extract::{ApiForm, ApiQuery, IdPath};
+use crate::i18n::msg;
 use crate::listing::Paging;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use aglis_core::customer::CustomerStatus;
 use aglis_core::permission::Permission;
+use aglis_core::prepaid::BillingMode;
 use aglis_db::entity::customer_events;
 use aglis_db::repo::customers::{self, Customer, CustomerQuery};
 use aglis_db::repo::odps::{self, Odp};
@@ -198,6 +200,8 @@ struct ShowPage {
     pauses: Vec<crate::billing::pauses::PauseView>,
     /// Changes of package, newest first: a month is billed at the package of each day.
     package_changes: Vec<aglis_db::repo::package_changes::PackageChange>,
+    /// Prepaid: the paid service and whether it ran out.
+    prepaid: Option<crate::billing::prepaid::PrepaidView>,
     can_edit: bool,
     errors: FieldErrors,
 }
@@ -225,7 +229,20 @@ async fn show_page(
     let history = customers::events(&state.db, id).await?;
     let pauses = crate::billing::pauses::views(state, id).await?;
     let package_changes = aglis_db::repo::package_changes::of_customer(&state.db, id).await?;
-    Ok(ShowPage { shell, customer, package, odp, free_odps, history, pauses, package_changes, can_edit, errors })
+    let prepaid = crate::billing::prepaid::view(&customer, state.now());
+    Ok(ShowPage {
+        shell,
+        customer,
+        package,
+        odp,
+        free_odps,
+        history,
+        pauses,
+        package_changes,
+        prepaid,
+        can_edit,
+        errors,
+    })
 }
 
 async fn show(
@@ -346,6 +363,9 @@ struct ProfileForm {
     /// The checkbox: present when ticked.
     #[serde(default)]
     tax_exempt: Option<String>,
+    /// `postpaid` or `prepaid`; empty keeps the customer's.
+    #[serde(default)]
+    billing_mode: String,
 }
 
 impl ProfileForm {
@@ -358,11 +378,18 @@ impl ProfileForm {
             }
             raw.replace(',', ".")
                 .parse::<f64>()
-                .map_err(|_| errors.insert(field.into(), vec!["not a number".into()]))
+                .map_err(|_| errors.insert(field.into(), vec![msg("val.location", &[])]))
                 .ok()
         };
         let latitude = coord("latitude", &self.latitude);
         let longitude = coord("longitude", &self.longitude);
+        let billing_mode = match self.billing_mode.trim() {
+            "" => None,
+            raw => raw
+                .parse::<BillingMode>()
+                .map_err(|_| errors.insert("billing_mode".into(), vec![msg("val.billing_mode", &[])]))
+                .ok(),
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -380,6 +407,7 @@ impl ProfileForm {
             notes: some(&self.notes),
             language: some(&self.language),
             tax_exempt: Some(self.tax_exempt.is_some()),
+            billing_mode,
         })
     }
 
@@ -397,6 +425,7 @@ impl ProfileForm {
             notes: c.notes.clone(),
             language: c.language.as_str().to_owned(),
             tax_exempt: c.tax_exempt.then(|| "1".to_owned()),
+            billing_mode: c.billing_mode.as_str().to_owned(),
         }
     }
 }

@@ -10,6 +10,7 @@ use aglis_core::network::{OdpStatus, check_location, check_port};
 use aglis_core::notification_catalog::Language;
 use aglis_core::permission::Role;
 use aglis_core::phone::Phone;
+use aglis_core::prepaid::BillingMode;
 use aglis_core::user::parse_email;
 use aglis_db::repo::customers::{self, Customer, Profile};
 use aglis_db::repo::{odps, packages};
@@ -33,6 +34,8 @@ pub struct ProfileInput {
     pub language: Option<String>,
     /// No PPN on their invoices; `None` keeps the customer's (off for a new one).
     pub tax_exempt: Option<bool>,
+    /// Postpaid or prepaid; `None` keeps the customer's (postpaid for a new one).
+    pub billing_mode: Option<BillingMode>,
 }
 
 fn optional(s: &Option<String>) -> Option<&str> {
@@ -147,6 +150,10 @@ pub async fn create(
     let code = customers::next_code(&txn, now).await??;
     let c = customers::create(&txn, &code, profile, status, actor, now).await.map_err(phone_taken)?;
     let c = exempt(&txn, c, input.tax_exempt).await?;
+    let c = match input.billing_mode {
+        Some(mode) => crate::billing::prepaid::switch_mode(&txn, c, mode).await?,
+        None => c,
+    };
     txn.commit().await.map_err(DbError::from)?;
     Ok(c)
 }
@@ -176,8 +183,11 @@ pub async fn update(state: &AppState, id: i64, input: &ProfileInput, actor: i64)
     let old = customers::get(&txn, id).await?.ok_or_else(|| AppError::not_found("customer"))?;
     let profile = check_profile(&txn, input, Some(&old)).await?;
     let mut what = changes(&old, &profile);
-    if let Some(v) = input.tax_exempt.filter(|v| *v != old.tax_exempt) {
-        let change = format!("tax_exempt: {} → {v}", old.tax_exempt);
+    let more = [
+        input.tax_exempt.filter(|v| *v != old.tax_exempt).map(|v| format!("tax_exempt: {} → {v}", old.tax_exempt)),
+        input.billing_mode.and_then(|m| crate::billing::prepaid::change_note(&old, m)),
+    ];
+    for change in more.into_iter().flatten() {
         what = if what == NO_CHANGE { change } else { format!("{what}; {change}") };
     }
     let c = customers::update_profile(&txn, id, profile, &what, Some(actor), now)
@@ -185,6 +195,10 @@ pub async fn update(state: &AppState, id: i64, input: &ProfileInput, actor: i64)
         .map_err(phone_taken)?
         .ok_or_else(|| AppError::not_found("customer"))?;
     let c = exempt(&txn, c, input.tax_exempt).await?;
+    let c = match input.billing_mode {
+        Some(mode) => crate::billing::prepaid::switch_mode(&txn, c, mode).await?,
+        None => c,
+    };
     txn.commit().await.map_err(DbError::from)?;
     Ok(c)
 }

@@ -70,6 +70,14 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
         timezone: "Asia/Jakarta",
         job_kind: crate::billing::OVERDUE_JOB,
     },
+    // Prepaid customers' next terms, a week before their paid service ends; before the
+    // reminders, which then remind of the new invoice the same morning.
+    ScheduleDef {
+        name: "billing_prepaid_renewals",
+        cron: "0 7 * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::billing::prepaid::RENEWAL_JOB,
+    },
     // Payment reminders (7, 3, 1 days before the due day, and overdue), after the sweep.
     ScheduleDef {
         name: "billing_reminders",

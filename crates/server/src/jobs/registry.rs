@@ -152,6 +152,7 @@ pub fn builtin_registry() -> Registry {
     r.register_typed(crate::billing::webhooks::APPLY_PAYMENT_JOB, crate::billing::webhooks::apply_callback);
     r.register(crate::billing::reconcile::POLL_JOB, crate::billing::reconcile::poll_job);
     r.register(crate::billing::reminders::REMINDER_JOB, crate::billing::reminders::reminders_job);
+    r.register(crate::billing::prepaid::RENEWAL_JOB, crate::billing::prepaid::renewals_job);
     r.register_typed(crate::billing::runs::RUN_JOB, crate::billing::runs::run_job);
     r.register(crate::billing::runs::MONTHLY_JOB, crate::billing::runs::monthly_job);
     r

@@ -1,0 +1,48 @@
+//! Prepaid customers (issue 19): `customers.billing_mode` (`postpaid`, the default, or `prepaid`)
+//! and `customers.paid_until`, the last day of service paid ahead (set when a prepaid term's
+//! invoice is paid; kept when the customer goes back to postpaid, whose run then does not bill
+//! those days again). The daily renewal job finds prepaid customers by the two columns.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Customers {
+    Table,
+    BillingMode,
+    PaidUntil,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .add_column(ColumnDef::new(Customers::BillingMode).string_len(16).not_null().default("postpaid"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .add_column(ColumnDef::new(Customers::PaidUntil).date().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_customers_billing_mode_paid_until")
+                    .table(Customers::Table)
+                    .col(Customers::BillingMode)
+                    .col(Customers::PaidUntil)
+                    .to_owned(),
+            )
+            .await
+    }
+}

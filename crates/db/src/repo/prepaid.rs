@@ -1,0 +1,159 @@
+//! Prepaid customers' terms (see `aglis_core::prepaid`): who is due a renewal invoice, the unique
+//! key that writes a term's invoice once, the last paid day moved on when a term is paid, and the
+//! switch between billing modes.
+
+use crate::DbError;
+use crate::entity::customers;
+use crate::entity::invoice_lines;
+use crate::entity::invoices::{self, Column, Entity};
+use aglis_core::customer::CustomerStatus;
+use aglis_core::invoice::{InvoiceKind, LineKind};
+use aglis_core::prepaid::{self, BillingMode, Term};
+use aglis_core::proration::Period;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashSet;
+
+/// The unique key of customer `customer_id`'s invoice for the term from `first` (in
+/// `invoices.recurring_key`, beside the monthly run's `<customer>:<period>`).
+pub fn term_key(customer_id: i64, first: NaiveDate) -> String {
+    format!("prepaid:{customer_id}:{first}")
+}
+
+/// Prepaid customers with service (active or suspended) whose next term is due its invoice by
+/// `today`: never paid, or paid until less than the lead days ahead.
+pub async fn due_for_renewal(
+    conn: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<Vec<crate::repo::customers::Customer>, DbError> {
+    let horizon = today + Duration::days(prepaid::RENEWAL_LEAD_DAYS);
+    Ok(customers::Entity::find()
+        .filter(customers::Column::BillingMode.eq(BillingMode::Prepaid.as_str()))
+        .filter(
+            Condition::any().add(customers::Column::PaidUntil.is_null()).add(customers::Column::PaidUntil.lt(horizon)),
+        )
+        .filter(customers::Column::Status.is_in([CustomerStatus::Active.as_str(), CustomerStatus::Suspended.as_str()]))
+        .order_by_asc(customers::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Customer `customer_id`'s invoice for the term from `first`.
+pub async fn term_invoice(
+    conn: &impl ConnectionTrait,
+    customer_id: i64,
+    first: NaiveDate,
+) -> Result<Option<invoices::Model>, DbError> {
+    Ok(Entity::find().filter(Column::RecurringKey.eq(term_key(customer_id, first))).one(conn).await?)
+}
+
+/// Which of `keys` (see [`term_key`]) have their invoice written already.
+pub async fn written(conn: &impl ConnectionTrait, keys: &[String]) -> Result<HashSet<String>, DbError> {
+    let mut out = HashSet::new();
+    for chunk in keys.chunks(500) {
+        let found: Vec<Option<String>> = Entity::find()
+            .select_only()
+            .column(Column::RecurringKey)
+            .filter(Column::RecurringKey.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(found.into_iter().flatten());
+    }
+    Ok(out)
+}
+
+/// Whether customer `customer_id` was ever invoiced (the first prepaid term carries the
+/// installation fee only when not).
+pub async fn ever_invoiced(conn: &impl ConnectionTrait, customer_id: i64) -> Result<bool, DbError> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::CustomerId.eq(customer_id))
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// The last month the monthly run billed customer `customer_id`.
+pub async fn last_billed_month(conn: &impl ConnectionTrait, customer_id: i64) -> Result<Option<Period>, DbError> {
+    let found: Option<Option<String>> = Entity::find()
+        .select_only()
+        .column(Column::Period)
+        .filter(Column::CustomerId.eq(customer_id))
+        .filter(Column::Kind.eq(InvoiceKind::Recurring.as_str()))
+        .order_by_desc(Column::Period)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(found.flatten().as_deref().and_then(Period::parse))
+}
+
+/// Settles customer `customer_id`'s billed months as billed (none will be trued up later): they
+/// go prepaid, and the days paid ahead are no longer the monthly run's.
+pub async fn settle_billed_months(conn: &impl ConnectionTrait, customer_id: i64) -> Result<(), DbError> {
+    Entity::update_many()
+        .col_expr(Column::TruedUp, Expr::value(true))
+        .filter(Column::CustomerId.eq(customer_id))
+        .filter(Column::Kind.eq(InvoiceKind::Recurring.as_str()))
+        .filter(Column::TruedUp.eq(false))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets customer `id`'s billing mode and last paid day.
+pub async fn set_mode(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    mode: BillingMode,
+    paid_until: Option<NaiveDate>,
+) -> Result<(), DbError> {
+    customers::Entity::update_many()
+        .col_expr(customers::Column::BillingMode, Expr::value(mode.as_str()))
+        .col_expr(customers::Column::PaidUntil, Expr::value(paid_until))
+        .filter(customers::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Prepaid invoice `inv` has just been paid on `today`: the customer's service runs on through its
+/// term (or a month from today when it had run out), written to their history.
+pub(crate) async fn extend(
+    conn: &impl ConnectionTrait,
+    inv: &invoices::Model,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    if inv.kind != InvoiceKind::Prepaid {
+        return Ok(());
+    }
+    let term: Option<(Option<NaiveDate>, Option<NaiveDate>)> = invoice_lines::Entity::find()
+        .select_only()
+        .column(invoice_lines::Column::FirstDay)
+        .column(invoice_lines::Column::LastDay)
+        .filter(invoice_lines::Column::InvoiceId.eq(inv.id))
+        .filter(invoice_lines::Column::Kind.eq(LineKind::Package.as_str()))
+        .order_by_asc(invoice_lines::Column::Position)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let Some((Some(first), Some(last))) = term else { return Ok(()) };
+    let Some(c) = customers::Entity::find_by_id(inv.customer_id).one(conn).await? else { return Ok(()) };
+    let until = prepaid::paid_through(&Term { first, last }, today, c.paid_until);
+    if c.paid_until == Some(until) {
+        return Ok(());
+    }
+    customers::Entity::update_many()
+        .col_expr(customers::Column::PaidUntil, Expr::value(until))
+        .filter(customers::Column::Id.eq(c.id))
+        .exec(conn)
+        .await?;
+    let detail = format!("{}: {} → {until}", inv.number, c.paid_until.map_or("-".to_owned(), |d| d.to_string()));
+    crate::repo::customers::add_event(conn, c.id, "paid_until", &detail, None, now).await
+}
