@@ -88,6 +88,21 @@ pub fn paid_through(term: &Term, paid_on: NaiveDate, covered: Option<NaiveDate>)
     covered.map_or(last, |c| c.max(last))
 }
 
+/// The days of dated pause `span` on or before `paid_until`: a prepaid customer's paid service is
+/// moved on by as many (the pause's days are not sold to them). An open-ended span counts none.
+pub fn paused_within(span: &Span, paid_until: NaiveDate) -> i64 {
+    let Some(until) = span.until else { return 0 };
+    let last = (until - Duration::days(1)).min(paid_until);
+    ((last - span.from).num_days() + 1).max(0)
+}
+
+/// Of the `moved` days a pause over `span` gave a prepaid term, those given back when it ends on
+/// `ended` (its days from `ended` on no longer paused), at most `moved`.
+pub fn given_back(moved: i64, span: &Span, ended: NaiveDate) -> i64 {
+    let unused = span.until.map_or(0, |u| (u - ended.max(span.from)).num_days().max(0));
+    unused.min(moved)
+}
+
 /// What a prepaid term is billed for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TermPrice<'a> {
@@ -286,6 +301,24 @@ mod tests {
             plan_term(&Term::starting(d(2026, 12, 7)), d(2026, 12, 7), &BillingSettings::default(), &price),
             None
         );
+    }
+
+    #[test]
+    fn a_pause_within_the_paid_term_moves_it_on_by_its_days() {
+        let paid_until = d(2027, 1, 9);
+        assert_eq!(paused_within(&Span::between(d(2026, 12, 20), d(2026, 12, 27)), paid_until), 7);
+        assert_eq!(paused_within(&Span::between(d(2027, 1, 5), d(2027, 1, 15)), paid_until), 5, "to the paid end");
+        assert_eq!(paused_within(&Span::between(d(2027, 1, 10), d(2027, 1, 15)), paid_until), 0, "after it");
+        assert_eq!(paused_within(&Span::from(d(2026, 12, 20)), paid_until), 0, "open-ended");
+    }
+
+    #[test]
+    fn a_pause_ended_early_gives_back_its_unused_days_and_a_cancelled_one_all() {
+        let span = Span::between(d(2026, 12, 20), d(2026, 12, 27));
+        assert_eq!(given_back(7, &span, d(2026, 12, 23)), 4, "23rd–26th not paused after all");
+        assert_eq!(given_back(7, &span, d(2026, 12, 10)), 7, "not begun: all of it");
+        assert_eq!(given_back(3, &span, d(2026, 12, 21)), 3, "never more than it gave");
+        assert_eq!(given_back(7, &span, d(2026, 12, 27)), 0, "over");
     }
 
     #[test]

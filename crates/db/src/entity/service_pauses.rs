@@ -13,6 +13,8 @@ pub struct Model {
     pub from_day: Date,
     pub until_day: Option<Date>,
     pub note: String,
+    /// Days of a prepaid term this pause moved on (`customers.paid_until` later by as many).
+    pub prepaid_days: i32,
     pub created_at: DateTimeUtc,
 }
 

@@ -2,6 +2,8 @@
 //! and `customers.paid_until`, the last day of service paid ahead (set when a prepaid term's
 //! invoice is paid; kept when the customer goes back to postpaid, whose run then does not bill
 //! those days again). The daily renewal job finds prepaid customers by the two columns.
+//! `service_pauses.prepaid_days`: the days of a paid term a dated pause moved on (given back
+//! when the pause is cancelled or ended early).
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +15,12 @@ enum Customers {
     Table,
     BillingMode,
     PaidUntil,
+}
+
+#[derive(DeriveIden)]
+enum ServicePauses {
+    Table,
+    PrepaidDays,
 }
 
 #[async_trait::async_trait]
@@ -31,6 +39,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(Customers::Table)
                     .add_column(ColumnDef::new(Customers::PaidUntil).date().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ServicePauses::Table)
+                    .add_column(ColumnDef::new(ServicePauses::PrepaidDays).integer().not_null().default(0))
                     .to_owned(),
             )
             .await?;

@@ -157,3 +157,25 @@ pub(crate) async fn extend(
     let detail = format!("{}: {} → {until}", inv.number, c.paid_until.map_or("-".to_owned(), |d| d.to_string()));
     crate::repo::customers::add_event(conn, c.id, "paid_until", &detail, None, now).await
 }
+
+/// Moves customer `customer_id`'s last paid day by `days` (a dated pause within a paid term, or
+/// its cancellation), written to their history with `why`.
+pub async fn move_paid_until(
+    conn: &impl ConnectionTrait,
+    customer_id: i64,
+    days: i64,
+    why: &str,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let Some(c) = customers::Entity::find_by_id(customer_id).one(conn).await? else { return Ok(()) };
+    let Some(until) = c.paid_until.filter(|_| days != 0) else { return Ok(()) };
+    let moved = until + Duration::days(days);
+    customers::Entity::update_many()
+        .col_expr(customers::Column::PaidUntil, Expr::value(moved))
+        .filter(customers::Column::Id.eq(customer_id))
+        .exec(conn)
+        .await?;
+    crate::repo::customers::add_event(conn, customer_id, "paid_until", &format!("{why}: {until} → {moved}"), actor, now)
+        .await
+}

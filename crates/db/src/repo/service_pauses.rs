@@ -105,3 +105,9 @@ pub async fn end_on(conn: &impl ConnectionTrait, id: i64, day: NaiveDate) -> Res
     Entity::update_many().col_expr(Column::UntilDay, Expr::value(day)).filter(Column::Id.eq(id)).exec(conn).await?;
     Ok(())
 }
+
+/// Notes that pause `id` moved a prepaid term on by `days`.
+pub async fn set_prepaid_days(conn: &impl ConnectionTrait, id: i64, days: i32) -> Result<(), DbError> {
+    Entity::update_many().col_expr(Column::PrepaidDays, Expr::value(days)).filter(Column::Id.eq(id)).exec(conn).await?;
+    Ok(())
+}

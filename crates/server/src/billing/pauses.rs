@@ -14,11 +14,12 @@ use crate::listing::{Page, PageQuery, Paging};
 use crate::state::AppState;
 use crate::validation::push;
 use aglis_core::customer::{CustomerStatus, PauseReason};
+use aglis_core::prepaid::{self, BillingMode};
 use aglis_core::proration::Span;
 use aglis_core::schedule::JAKARTA;
 use aglis_core::service_pause::{self, MAX_DAYS, MAX_DAYS_BACK, PauseError};
 use aglis_db::entity::service_pauses::Model as PauseRow;
-use aglis_db::repo::{customers, service_pauses};
+use aglis_db::repo::{customers, prepaid as prepaid_repo, service_pauses};
 use aglis_db::{DbError, TransactionTrait};
 use axum::Json;
 use axum::extract::State;
@@ -133,10 +134,20 @@ pub async fn record(
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<PauseRow, DbError> {
-    let row = service_pauses::add(conn, customer_id, PauseReason::Paused, span, note, now).await?;
+    let mut row = service_pauses::add(conn, customer_id, PauseReason::Paused, span, note, now).await?;
     let note = if note.is_empty() { String::new() } else { format!(": {note}") };
     let detail = format!("{}{note}", days(&span));
     customers::add_event(conn, customer_id, "paused", &detail, actor, now).await?;
+    // A prepaid customer's paid service is moved on by the pause's days within it.
+    let customer = customers::get(conn, customer_id).await?;
+    if let Some(paid_until) = customer.filter(|c| c.billing_mode == BillingMode::Prepaid).and_then(|c| c.paid_until) {
+        let moved = i32::try_from(prepaid::paused_within(&span, paid_until)).unwrap_or(0);
+        if moved > 0 {
+            service_pauses::set_prepaid_days(conn, row.id, moved).await?;
+            prepaid_repo::move_paid_until(conn, customer_id, i64::from(moved), &detail, actor, now).await?;
+            row.prepaid_days = moved;
+        }
+    }
     Ok(row)
 }
 
@@ -192,8 +203,15 @@ pub async fn cancel_pause(state: &AppState, auth: &Authenticated, id: i64) -> Ap
             "pause_ended"
         }
     };
-    let detail = days(&Span { from: pause.from_day, until: pause.until_day });
+    let span = Span { from: pause.from_day, until: pause.until_day };
+    let detail = days(&span);
     customers::add_event(&txn, pause.customer_id, kind, &detail, Some(auth.user.id), now).await?;
+    // The days it had moved a prepaid term on, and no longer pauses, are taken back.
+    let back = prepaid::given_back(i64::from(pause.prepaid_days), &span, today);
+    if back > 0 {
+        let why = format!("{kind} {detail}");
+        prepaid_repo::move_paid_until(&txn, pause.customer_id, -back, &why, Some(auth.user.id), now).await?;
+    }
     txn.commit().await.map_err(DbError::from)?;
     Ok((pause, outcome))
 }

@@ -288,3 +288,60 @@ async fn the_demo_has_a_customer_paid_ahead_one_with_a_renewal_open_and_one_run_
     states.sort_unstable();
     assert_eq!(states, ["paid ahead", "ran out", "renewal open"]);
 }
+
+#[tokio::test]
+async fn a_pause_moves_the_paid_term_on_and_cancelling_it_takes_the_days_back() {
+    let app = spawn_app().await;
+    let silver = silver(&app).await;
+    app.clock.set(wib(2026, 12, 7, 9));
+    app.insert_user("admin", Role::Admin).await;
+    app.insert_user("dewi", Role::CustomerService).await;
+    app.insert_user("bambang", Role::Manager).await;
+    let id = customer(&app, 1, silver, CustomerStatus::Active, wib(2026, 12, 7, 9)).await;
+    let c = customers::get(&app.state.db, id).await.expect("db").expect("customer");
+    aglis_server::billing::prepaid::switch_mode(&app.state.db, c, aglis_core::prepaid::BillingMode::Prepaid)
+        .await
+        .expect("prepaid");
+    write_renewals(&app.state, app.state.now()).await.expect("renewals");
+    let (first, _) = invoices_of(&app, id).await.pop().expect("first term");
+    pay(&app, &first).await;
+    assert_eq!(paid_until(&app, id).await, Some(day(2027, 1, 6)));
+
+    // Away 20–26 December: a week of the paid term is not used, so it runs a week longer.
+    let admin = app.token("admin").await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/customers/{id}/pauses"),
+            Some(&admin),
+            &json!({"first_day": "2026-12-20", "last_day": "2026-12-26", "note": "mudik"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let pause = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    assert_eq!(paid_until(&app, id).await, Some(day(2027, 1, 13)));
+    // The renewal follows: a week before the 13th, not the 6th.
+    app.clock.set(wib(2026, 12, 31, 7));
+    assert_eq!(write_renewals(&app.state, app.state.now()).await.expect("renewals").written, 0);
+    app.clock.set(wib(2026, 12, 15, 9));
+
+    // Cancelled before it began: the week goes back.
+    let admin = app.token("admin").await;
+    let res = app.delete(&format!("/api/v1/service-pauses/{pause}"), Some(&admin)).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(paid_until(&app, id).await, Some(day(2027, 1, 6)));
+
+    // Entered again and ended early on the 23rd: the 23rd–26th are given back.
+    let res = app
+        .post_json(
+            &format!("/api/v1/customers/{id}/pauses"),
+            Some(&admin),
+            &json!({"first_day": "2026-12-20", "last_day": "2026-12-26"}),
+        )
+        .await;
+    let pause = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    app.clock.set(wib(2026, 12, 23, 9));
+    let admin = app.token("admin").await;
+    let res = app.delete(&format!("/api/v1/service-pauses/{pause}"), Some(&admin)).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(paid_until(&app, id).await, Some(day(2027, 1, 9)));
+}
