@@ -37,6 +37,8 @@ pub struct CustomerQuery {
     pub status: Option<CustomerStatus>,
     pub package_id: Option<i64>,
     pub odp_id: Option<i64>,
+    /// Postpaid or prepaid customers only.
+    pub billing_mode: Option<aglis_core::prepaid::BillingMode>,
     pub sort: Sort,
     pub page: u64,
     pub per_page: u64,
@@ -44,7 +46,7 @@ pub struct CustomerQuery {
 
 impl CustomerQuery {
     fn filtered(&self) -> bool {
-        self.status.is_some() || self.package_id.is_some() || self.odp_id.is_some()
+        self.status.is_some() || self.package_id.is_some() || self.odp_id.is_some() || self.billing_mode.is_some()
     }
 
     fn offset(&self) -> u64 {
@@ -374,7 +376,7 @@ async fn indexed_page(conn: &impl ConnectionTrait, cond: Condition, query: &Cust
         .all(conn)
         .await?;
     let items = fetch_in_order(conn, &ids).await?;
-    let (total, exact) = if query.q.is_none() && query.odp_id.is_none() {
+    let (total, exact) = if query.q.is_none() && query.odp_id.is_none() && query.billing_mode.is_none() {
         (counted(conn, query.status, query.package_id).await?, true)
     } else {
         capped_count(conn, cond).await?
@@ -425,6 +427,9 @@ pub async fn list_reading_at_most(
     }
     if let Some(o) = query.odp_id {
         cond = cond.add(Column::OdpId.eq(o));
+    }
+    if let Some(m) = query.billing_mode {
+        cond = cond.add(Column::BillingMode.eq(m.as_str()));
     }
     let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) else {
         let unsearched = CustomerQuery { q: None, ..query.clone() };

@@ -12,7 +12,9 @@ use aglis_core::prepaid::{self, BillingMode, Term};
 use aglis_core::proration::Period;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::collections::HashSet;
 
 /// The unique key of customer `customer_id`'s invoice for the term from `first` (in
@@ -46,6 +48,39 @@ pub async fn term_invoice(
     first: NaiveDate,
 ) -> Result<Option<invoices::Model>, DbError> {
     Ok(Entity::find().filter(Column::RecurringKey.eq(term_key(customer_id, first))).one(conn).await?)
+}
+
+/// Active prepaid customers on `today`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// With paid service today.
+    pub running: u64,
+    /// Of those, ending within the renewal lead days.
+    pub ending_soon: u64,
+    /// Without: ran out, or never paid.
+    pub ran_out: u64,
+}
+
+pub async fn figures(conn: &impl ConnectionTrait, today: NaiveDate) -> Result<Figures, DbError> {
+    let active = || {
+        customers::Entity::find()
+            .filter(customers::Column::BillingMode.eq(BillingMode::Prepaid.as_str()))
+            .filter(customers::Column::Status.eq(CustomerStatus::Active.as_str()))
+    };
+    let running = active().filter(customers::Column::PaidUntil.gte(today)).count(conn).await?;
+    let soon = today + Duration::days(prepaid::RENEWAL_LEAD_DAYS);
+    let ending_soon = active()
+        .filter(customers::Column::PaidUntil.gte(today))
+        .filter(customers::Column::PaidUntil.lt(soon))
+        .count(conn)
+        .await?;
+    let ran_out = active()
+        .filter(
+            Condition::any().add(customers::Column::PaidUntil.is_null()).add(customers::Column::PaidUntil.lt(today)),
+        )
+        .count(conn)
+        .await?;
+    Ok(Figures { running, ending_soon, ran_out })
 }
 
 /// Which of `keys` (see [`term_key`]) have their invoice written already.

@@ -54,6 +54,7 @@ struct DashboardPage {
     aging: Aging,
     to_suspend: u64,
     grace_days: u32,
+    prepaid: aglis_db::repo::prepaid::Figures,
     charts: Vec<BarChart>,
 }
 
@@ -127,6 +128,7 @@ async fn dashboard(
         aging,
         to_suspend,
         grace_days: state.config.payments.grace_days,
+        prepaid: aglis_db::repo::prepaid::figures(&state.reads, today).await?,
         charts: vec![billed_collected, arrears, per_package, aging_chart],
         shell,
     })

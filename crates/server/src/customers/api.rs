@@ -138,6 +138,9 @@ pub struct ListParams {
     pub status: Option<CustomerStatus>,
     pub package_id: Option<i64>,
     pub odp_id: Option<i64>,
+    /// `postpaid` or `prepaid` customers only.
+    #[param(inline)]
+    pub billing_mode: Option<BillingMode>,
     /// `name` (default), `newest` or `code`.
     #[param(schema_with = sort_schema)]
     pub sort: Option<String>,
@@ -161,6 +164,7 @@ async fn list(
         status: p.status,
         package_id: p.package_id,
         odp_id: p.odp_id,
+        billing_mode: p.billing_mode,
         sort: super::service::parse_sort(p.sort.as_deref())?,
         page: paging.page,
         per_page: paging.per_page,

@@ -104,6 +104,7 @@ struct ListForm {
     status: Option<String>,
     package_id: Option<String>,
     odp_id: Option<String>,
+    billing_mode: Option<String>,
     sort: Option<String>,
     page: Option<u64>,
 }
@@ -123,6 +124,7 @@ struct ListPage {
     q: String,
     status: String,
     package_id: String,
+    billing_mode: String,
     sort: String,
     base_query: String,
     can_create: bool,
@@ -146,11 +148,13 @@ async fn list(
     let package_id = f.package_id.unwrap_or_default();
     let sort = f.sort.unwrap_or_default();
     let odp_id = f.odp_id.unwrap_or_default();
+    let billing_mode = f.billing_mode.unwrap_or_default();
     let query = CustomerQuery {
         q: Some(q.clone()),
         status: status.parse().ok(),
         package_id: package_id.parse().ok(),
         odp_id: odp_id.parse().ok(),
+        billing_mode: billing_mode.parse().ok(),
         sort: parse_sort(Some(&sort)).unwrap_or_default(),
         page: paging.page,
         per_page: paging.per_page,
@@ -166,6 +170,7 @@ async fn list(
         ("status", &status),
         ("package_id", &package_id),
         ("odp_id", &odp_id),
+        ("billing_mode", &billing_mode),
         ("sort", &sort),
     ])
     .unwrap_or_default();
@@ -181,6 +186,7 @@ async fn list(
         q,
         status,
         package_id,
+        billing_mode,
         sort,
         base_query,
         can_create: staff.auth().user.role.can(Permission::CustomersCreate),

@@ -287,6 +287,16 @@ async fn the_demo_has_a_customer_paid_ahead_one_with_a_renewal_open_and_one_run_
     }
     states.sort_unstable();
     assert_eq!(states, ["paid ahead", "ran out", "renewal open"]);
+
+    // The customer list filters them; the collections page counts them.
+    let listed: Value =
+        app.get("/api/v1/customers?billing_mode=prepaid", Some(&token)).await.json().await.expect("json");
+    assert_eq!(listed["total"], 3, "{listed}");
+    assert!(listed["items"].as_array().expect("items").iter().all(|c| c["billing_mode"] == "prepaid"));
+    let bad = app.get("/api/v1/customers?billing_mode=prabayar", Some(&token)).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = app.get("/billing?lang=id", Some(&token)).await.text().await.expect("html");
+    assert!(page.contains("id=\"kpi-prepaid\"") && page.contains("Prabayar aktif"), "{page}");
 }
 
 #[tokio::test]
