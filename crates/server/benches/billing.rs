@@ -196,6 +196,10 @@ async fn run_bench() -> Result<(), String> {
     list_timings(&state, "one_customer", page(InvoiceQuery { customer_id: Some(4_242), ..Default::default() })).await?;
     list_timings(&state, "page_200", InvoiceQuery { page: 200, per_page: 25, ..Default::default() }).await?;
 
+    // Prepaid: a day's renewals (one customer in 33 moved to prepaid, their paid term ending in
+    // three days: the renewals of a day when every customer is prepaid), then the suspension list.
+    prepaid_timings(&state, customers, now).await?;
+
     // Callbacks: 50 a second for 10 s, each paying one open invoice of this month.
     let open = aglis_db::entity::invoices::Entity::find()
         .filter(sea_orm::ColumnTrait::eq(&aglis_db::entity::invoices::Column::Period, this.to_string()))
@@ -258,6 +262,58 @@ async fn run_bench() -> Result<(), String> {
     if refused > 0 {
         return Err(format!("{refused} callbacks were not answered 200"));
     }
+    Ok(())
+}
+
+async fn prepaid_timings(state: &AppState, customers: usize, now: chrono::DateTime<Utc>) -> Result<(), String> {
+    use aglis_db::entity::customers as c;
+    use sea_orm::{ColumnTrait, QueryOrder, QuerySelect};
+    let today = now.with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
+    let ids: Vec<i64> = c::Entity::find()
+        .select_only()
+        .column(c::Column::Id)
+        .filter(c::Column::Status.eq("active"))
+        .order_by_desc(c::Column::Id)
+        .limit(u64::try_from(customers / 33).unwrap_or(1).max(1))
+        .into_tuple()
+        .all(&state.db)
+        .await
+        .map_err(|e| e.to_string())?;
+    for chunk in ids.chunks(500) {
+        c::Entity::update_many()
+            .col_expr(c::Column::BillingMode, sea_orm::sea_query::Expr::value("prepaid"))
+            .col_expr(c::Column::PaidUntil, sea_orm::sea_query::Expr::value(today + chrono::TimeDelta::days(3)))
+            .filter(c::Column::Id.is_in(chunk.to_vec()))
+            .exec(&state.db)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let started = Instant::now();
+    let report = aglis_server::billing::prepaid::write_renewals(state, now).await.map_err(|e| e.to_string())?;
+    let first = started.elapsed();
+    let started = Instant::now();
+    let again = aglis_server::billing::prepaid::write_renewals(state, now).await.map_err(|e| e.to_string())?;
+    println!(
+        "prepaid_renewals customers={} written={} seconds={:.2}; again written={} seconds={:.2}",
+        ids.len(),
+        report.written,
+        first.as_secs_f64(),
+        again.written,
+        started.elapsed().as_secs_f64()
+    );
+    let mut samples = Vec::new();
+    let mut listed = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let cutoff = today - chrono::TimeDelta::days(7);
+        listed = aglis_db::repo::billing_stats::aging_by_customer(&state.db, today, Some(cutoff), 0, 25)
+            .await
+            .map_err(|e| e.to_string())?
+            .1;
+        samples.push(started.elapsed());
+    }
+    let (p50, _, max) = percentiles(samples);
+    println!("suspension_list customers={listed} p50_ms={p50:.1} max_ms={max:.1}");
     Ok(())
 }
 
