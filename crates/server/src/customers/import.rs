@@ -4,6 +4,7 @@
 
 use crate::customers::service::{ProfileInput, check_profile};
 use crate::error::{AppError, AppResult};
+use crate::i18n::msg;
 use crate::state::AppState;
 use aglis_core::customer::CustomerStatus;
 use aglis_db::repo::customers;
@@ -78,14 +79,14 @@ pub fn read(filename: &str, bytes: &[u8]) -> AppResult<Vec<BTreeMap<&'static str
         .map(|r| header.iter().zip(r).filter_map(|(h, v)| h.map(|h| (h, v.trim().to_owned()))).collect())
         .collect();
     if out.len() > MAX_ROWS {
-        return Err(AppError::field("file", format!("at most {MAX_ROWS} rows per file; split it")));
+        return Err(AppError::field("file", msg("val.import.too_many", &[("max", &MAX_ROWS)])));
     }
     Ok(out)
 }
 
 fn read_csv(bytes: &[u8]) -> AppResult<Vec<Vec<String>>> {
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|_| AppError::field("file", "the file is not UTF-8 text; save it as CSV UTF-8 or as .xlsx"))?;
+        .map_err(|_| AppError::field("file", msg("val.import.not_utf8", &[])))?;
     let first_line = text.lines().next().unwrap_or_default();
     let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() { b';' } else { b',' };
     let mut reader =
@@ -95,14 +96,14 @@ fn read_csv(bytes: &[u8]) -> AppResult<Vec<Vec<String>>> {
         .enumerate()
         .map(|(i, r)| {
             r.map(|rec| rec.iter().map(str::to_owned).collect())
-                .map_err(|e| AppError::field("file", format!("row {}: {e}", i + 1)))
+                .map_err(|e| AppError::field("file", msg("val.import.row", &[("row", &(i + 1)), ("error", &e)])))
         })
         .collect()
 }
 
 fn read_xlsx(bytes: &[u8]) -> AppResult<Vec<Vec<String>>> {
     use calamine::{Data, Reader};
-    let bad = |e: String| AppError::field("file", format!("the Excel file cannot be read: {e}"));
+    let bad = |e: String| AppError::field("file", msg("val.import.bad_excel", &[("error", &e)]));
     let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e: calamine::XlsxError| bad(e.to_string()))?;
     let range =

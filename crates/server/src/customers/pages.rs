@@ -76,7 +76,7 @@ async fn import_upload(
         }
     }
     let result = if bytes.is_empty() {
-        Err(AppError::field("file", "choose a CSV or Excel file"))
+        Err(AppError::field("file", msg("val.import.choose_file", &[])))
     } else {
         match crate::customers::import::read(&filename, &bytes) {
             Ok(rows) => crate::customers::import::run(&state, rows, action != "import", staff.auth().user.id).await,
@@ -319,7 +319,7 @@ async fn assign_port(
     let port = f.port.trim().parse::<i32>().ok();
     let result = match f.odp_id.parse::<i64>() {
         Ok(odp) => service::assign_port(&state, id, odp, port, Some(staff.auth().user.id)).await,
-        Err(_) => Err(AppError::field("odp_id", "choose an ODP")),
+        Err(_) => Err(AppError::field("odp_id", msg("val.odp.choose", &[]))),
     };
     after_action(&state, shell, id, result).await
 }

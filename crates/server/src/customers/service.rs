@@ -229,7 +229,7 @@ pub async fn change_status(
     })?;
     let reason: String = reason.trim().chars().take(500).collect();
     if matches!(to, CustomerStatus::Suspended | CustomerStatus::Terminated) && reason.is_empty() {
-        return Err(AppError::field("reason", format!("say why the customer is {to}")));
+        return Err(AppError::field("reason", msg("val.status.reason", &[])));
     }
     customers::set_status(&txn, id, to, &reason, actor, now).await?;
     if let (Some(odp), CustomerStatus::Terminated) = (c.odp_id, to) {
@@ -266,7 +266,10 @@ pub async fn assign_port(
         .await?
         .ok_or_else(|| AppError::field("odp_id", msg("val.unknown.odp", &[("id", &odp_id)])))?;
     if odp.status == OdpStatus::Maintenance || odp.status == OdpStatus::Inactive {
-        return Err(AppError::field("odp_id", format!("{} is {}", odp.code, odp.status)));
+        return Err(AppError::field(
+            "odp_id",
+            msg("val.odp.not_usable", &[("code", &odp.code), ("status", &odp.status)]),
+        ));
     }
     let taken: Vec<i32> = odps::taken_ports(&txn, odp_id)
         .await?
@@ -275,15 +278,15 @@ pub async fn assign_port(
         .collect();
     let port = match port {
         Some(p) => {
-            check_port(p, odp.total_ports).map_err(|e| AppError::field("port", e.to_string()))?;
+            check_port(p, odp.total_ports).map_err(|e| AppError::field("port", e.explain()))?;
             if taken.contains(&p) {
-                return Err(AppError::field("port", format!("port {p} of {} is taken", odp.code)));
+                return Err(AppError::field("port", msg("val.port.taken", &[("port", &p), ("code", &odp.code)])));
             }
             p
         }
         None => (1..=odp.total_ports)
             .find(|p| !taken.contains(p))
-            .ok_or_else(|| AppError::field("odp_id", format!("{} has no free port", odp.code)))?,
+            .ok_or_else(|| AppError::field("odp_id", msg("val.odp.full", &[("code", &odp.code)])))?,
     };
     let detail = format!("{} port {port}", odp.code);
     customers::set_port(&txn, id, Some((odp_id, port)), &detail, actor, now).await?;

@@ -250,7 +250,7 @@ async fn mute_form(
         .minutes
         .as_deref()
         .and_then(|m| m.trim().parse::<i64>().ok())
-        .ok_or_else(|| AppError::field("minutes", "choose how long to mute the rule"))?;
+        .ok_or_else(|| AppError::field("minutes", crate::i18n::msg("val.mute.choose", &[])))?;
     monitoring_service::mute(&state, s.auth(), &meta, code, minutes).await?;
     let done = if minutes > 0 { "muted" } else { "unmuted" };
     Ok(Redirect::to(&format!("/admin/monitoring/rules?done={done}#rule-{code}")).into_response())

@@ -197,7 +197,7 @@ pub async fn confirm_signup(state: &AppState, token: &str, code: &str, lang: Lan
         });
     }
     if request.expires_at < now {
-        return Err(AppError::field("code", "the code has expired; start the sign-up again"));
+        return Err(AppError::field("code", msg("val.signup.code_expired", &[])));
     }
     if request.attempts >= MAX_CODE_ATTEMPTS {
         return Err(AppError::TooManyRequests {
@@ -208,7 +208,7 @@ pub async fn confirm_signup(state: &AppState, token: &str, code: &str, lang: Lan
     if !constant_time_eq(&code_hash(token, code.trim()), &request.code_hash) {
         registrations::bump_attempts(&state.db, request.id).await?;
         let left = MAX_CODE_ATTEMPTS - request.attempts - 1;
-        return Err(AppError::field("code", format!("the code is wrong; {left} tries left")));
+        return Err(AppError::field("code", msg("val.signup.code_wrong", &[("left", &left)])));
     }
     let app: Application = serde_json::from_str(&request.payload).map_err(|e| AppError::Internal(e.into()))?;
     let package = packages::get(&state.db, app.package_id).await?;

@@ -83,7 +83,8 @@ async fn an_applicant_signs_up_with_the_code_sent_by_whatsapp_and_tracks_it() {
         .await
         .expect("post");
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.expect("html").contains("4"), "tries left are shown");
+    let html = res.text().await.expect("html");
+    assert!(html.contains("kode salah; sisa 4 kali percobaan"), "tries left are shown, in Indonesian: {html}");
     let res = browser
         .post(app.url("/signup/confirm"))
         .form(&[("csrf_token", csrf.as_str()), ("token", token), ("code", &code)])
