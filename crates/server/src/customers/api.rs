@@ -60,7 +60,7 @@ async fn import(
         .is_some_and(|ct| ct.contains("spreadsheetml"));
     let rows = crate::customers::import::read(if xlsx { "upload.xlsx" } else { "upload.csv" }, &body)?;
     let report = crate::customers::import::run(&state, rows, p.dry_run.unwrap_or(true), staff.auth().user.id).await?;
-    Ok(Json(report))
+    Ok(Json(report.in_language(crate::i18n::Lang::En)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

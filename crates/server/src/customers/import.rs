@@ -57,6 +57,16 @@ pub struct ImportReport {
     pub imported: usize,
 }
 
+impl ImportReport {
+    /// The report with its messages in `lang` (they are kept as message keys until shown).
+    pub fn in_language(mut self, lang: crate::i18n::Lang) -> Self {
+        for e in &mut self.errors {
+            e.message = lang.render(&e.message);
+        }
+        self
+    }
+}
+
 /// The rows of a CSV (comma or semicolon separated) or xlsx file, keyed by our column names.
 pub fn read(filename: &str, bytes: &[u8]) -> AppResult<Vec<BTreeMap<&'static str, String>>> {
     let table = if filename.to_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
@@ -142,7 +152,7 @@ pub async fn run(
         let package = get("package");
         let package_id = package.parse::<i64>().ok().or_else(|| by_name.get(&package.to_lowercase()).copied());
         if package_id.is_none() {
-            err("package", format!("no package `{package}`; use a package name or id"));
+            err("package", msg("val.import.package", &[("package", &package)]));
         }
         let status = match get("status").to_lowercase().as_str() {
             "" | "active" | "aktif" => CustomerStatus::Active,
@@ -150,18 +160,18 @@ pub async fn run(
             "suspended" | "isolir" | "diisolir" => CustomerStatus::Suspended,
             "terminated" | "berhenti" => CustomerStatus::Terminated,
             other => {
-                err("status", format!("`{other}` is not active, prospect, suspended or terminated"));
+                err("status", msg("val.import.status", &[("value", &other)]));
                 CustomerStatus::Active
             }
         };
         let code = Some(get("code").to_uppercase()).filter(|c| !c.is_empty());
         if let Some(c) = &code {
             if !(3..=20).contains(&c.len()) || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
-                err("code", format!("`{c}` is not a customer code (3–20 letters, digits, dashes)"));
+                err("code", msg("val.import.code", &[("code", c)]));
             } else if let Some(first) = codes.insert(c.clone(), line) {
-                err("code", format!("the same code as row {first}"));
+                err("code", msg("val.import.same_code", &[("row", &first)]));
             } else if customers::by_code(&state.db, c).await?.is_some() {
-                err("code", format!("customer {c} already exists"));
+                err("code", msg("val.import.code_exists", &[("code", c)]));
             }
         }
         let coord =
@@ -186,7 +196,7 @@ pub async fn run(
             Err(_) => None,
         };
         if let Some(first) = repeated {
-            err("phone", format!("the same number as row {first}"));
+            err("phone", msg("val.import.same_phone", &[("row", &first)]));
         }
         match check_profile(&state.db, &input, None).await {
             Ok(profile) => {

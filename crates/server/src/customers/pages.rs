@@ -79,7 +79,9 @@ async fn import_upload(
         Err(AppError::field("file", msg("val.import.choose_file", &[])))
     } else {
         match crate::customers::import::read(&filename, &bytes) {
-            Ok(rows) => crate::customers::import::run(&state, rows, action != "import", staff.auth().user.id).await,
+            Ok(rows) => crate::customers::import::run(&state, rows, action != "import", staff.auth().user.id)
+                .await
+                .map(|r| r.in_language(shell.lang)),
             Err(e) => Err(e),
         }
     };

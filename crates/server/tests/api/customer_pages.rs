@@ -168,6 +168,16 @@ async fn a_file_is_checked_then_imported_from_the_page() {
     assert!(res.text().await.expect("html").contains(&app.t("imp.done")));
     let (_, html) = page(&browser, app.url("/customers?q=hendra")).await;
     assert!(html.contains("Hendra Gunawan"));
+    // A bad row is named in the page's language (Indonesian by default).
+    let bad = "nama;no_hp;alamat;kota;paket\nDewi Lestari;0813;Jl. Kertabumi 3;Karawang;Paket Tidak Ada\n";
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(bad.as_bytes().to_vec()).file_name("salah.csv"))
+        .text("action", "check");
+    let res = browser.post(app.url("/customers/import")).multipart(form).send().await.expect("upload");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("tidak ada paket `Paket Tidak Ada`") && !html.contains("@val."), "{html}");
     let forged = upload("import", "not-the-token".into()).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN, "uploads need the CSRF token too");
 }

@@ -487,6 +487,8 @@ async fn an_excel_file_is_checked_and_imported_like_a_csv() {
     assert_eq!(report["imported"], 0, "{report}");
     assert_eq!(report["errors"][0]["row"], 3);
     assert_eq!(report["errors"][0]["field"], "phone");
+    let message = report["errors"][0]["message"].as_str().expect("message");
+    assert!(!message.starts_with('@') && message.contains("number"), "a sentence, not a message key: {message}");
 
     let good = xlsx(&[
         header,
