@@ -181,16 +181,7 @@ pub(crate) async fn extend(
     let Some((Some(first), Some(last))) = term else { return Ok(()) };
     let Some(c) = customers::Entity::find_by_id(inv.customer_id).one(conn).await? else { return Ok(()) };
     let until = prepaid::paid_through(&Term { first, last }, today, c.paid_until);
-    if c.paid_until == Some(until) {
-        return Ok(());
-    }
-    customers::Entity::update_many()
-        .col_expr(customers::Column::PaidUntil, Expr::value(until))
-        .filter(customers::Column::Id.eq(c.id))
-        .exec(conn)
-        .await?;
-    let detail = format!("{}: {} → {until}", inv.number, c.paid_until.map_or("-".to_owned(), |d| d.to_string()));
-    crate::repo::customers::add_event(conn, c.id, "paid_until", &detail, None, now).await
+    set_paid_until(conn, c.id, c.paid_until, until, &inv.number, None, now).await
 }
 
 /// Moves customer `customer_id`'s last paid day by `days` (a dated pause within a paid term, or
@@ -204,13 +195,30 @@ pub async fn move_paid_until(
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     let Some(c) = customers::Entity::find_by_id(customer_id).one(conn).await? else { return Ok(()) };
-    let Some(until) = c.paid_until.filter(|_| days != 0) else { return Ok(()) };
-    let moved = until + Duration::days(days);
+    let Some(until) = c.paid_until else { return Ok(()) };
+    set_paid_until(conn, customer_id, Some(until), until + Duration::days(days), why, actor, now).await
+}
+
+/// Sets customer `customer_id`'s last paid day from `from` to `to`, with a line of their history
+/// (`paid_until`: `why: from → to`); nothing when the two are the same day.
+pub async fn set_paid_until(
+    conn: &impl ConnectionTrait,
+    customer_id: i64,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+    why: &str,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    if from == Some(to) {
+        return Ok(());
+    }
     customers::Entity::update_many()
-        .col_expr(customers::Column::PaidUntil, Expr::value(moved))
+        .col_expr(customers::Column::PaidUntil, Expr::value(to))
         .filter(customers::Column::Id.eq(customer_id))
         .exec(conn)
         .await?;
-    crate::repo::customers::add_event(conn, customer_id, "paid_until", &format!("{why}: {until} → {moved}"), actor, now)
+    let from = from.map_or("-".to_owned(), |d| d.to_string());
+    crate::repo::customers::add_event(conn, customer_id, "paid_until", &format!("{why}: {from} → {to}"), actor, now)
         .await
 }

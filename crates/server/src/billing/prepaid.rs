@@ -19,7 +19,7 @@ use aglis_db::repo::customers::Customer;
 use aglis_db::repo::invoices::{self, NewInvoice};
 use aglis_db::repo::{payments, prepaid as repo};
 use aglis_db::{DbError, TransactionTrait};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::collections::HashMap;
 
@@ -78,7 +78,7 @@ pub async fn write_renewals(state: &AppState, now: DateTime<Utc>) -> AppResult<R
         };
         let txn = state.db.begin().await.map_err(DbError::from)?;
         let Some(plan) = prepaid::plan_term(&term, today, &settings, &price) else {
-            repo::set_mode(&txn, c.id, BillingMode::Prepaid, Some(term.last)).await?;
+            repo::set_paid_until(&txn, c.id, c.paid_until, term.last, &package.name, None, now).await?;
             txn.commit().await.map_err(DbError::from)?;
             report.free += 1;
             continue;
@@ -135,11 +135,9 @@ pub async fn switch_mode(conn: &impl ConnectionTrait, mut c: Customer, mode: Bil
     Ok(c)
 }
 
-/// What the customer page says of a prepaid customer's service.
+/// What the customer page says of a prepaid customer's service (paid until `paid_until`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PrepaidView {
-    /// The last paid day, if any.
-    pub paid_until: Option<NaiveDate>,
     /// No paid service today.
     pub expired: bool,
     /// Days of paid service left, today included.
@@ -150,7 +148,6 @@ pub fn view(c: &Customer, now: DateTime<Utc>) -> Option<PrepaidView> {
     (c.billing_mode == BillingMode::Prepaid).then(|| {
         let today = jakarta_day(now);
         PrepaidView {
-            paid_until: c.paid_until,
             expired: prepaid::expired(c.paid_until, today),
             days_left: c.paid_until.map_or(0, |d| ((d - today).num_days() + 1).max(0)),
         }
