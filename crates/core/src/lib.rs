@@ -29,6 +29,7 @@ pub mod payment;
 pub mod payment_gateway;
 pub mod permission;
 pub mod phone;
+pub mod portal;
 pub mod ppn;
 pub mod prepaid;
 pub mod proration;

@@ -138,7 +138,8 @@ pub fn check_step(from: TicketStatus, to: TicketStatus, actor: Actor, facts: Ste
         OnTheWay | InProgress | PendingParts | WaitingCustomer | Resolved => {
             desk || (actor.role == Role::Technician && actor.on_team)
         }
-        Closed => desk || actor.role == Role::CustomerService,
+        // The customer confirming the fix closes their own ticket.
+        Closed => desk || actor.role == Role::CustomerService || (actor.role == Role::Customer && actor.own_customer),
         Cancelled => desk || actor.role == Role::CustomerService,
         Reopened => desk || actor.role == Role::CustomerService || (actor.role == Role::Customer && actor.own_customer),
         Open => false,
@@ -272,6 +273,8 @@ mod tests {
         assert_eq!(check_step(Resolved, Closed, actor(Role::CustomerService, false), STAFF), Ok(()));
         let customer = Actor { role: Role::Customer, on_team: false, own_customer: true };
         assert_eq!(check_step(Resolved, Reopened, customer, STAFF), Ok(()));
+        assert_eq!(check_step(Resolved, Closed, customer, STAFF), Ok(()));
+        assert!(matches!(check_step(InProgress, Resolved, customer, STAFF), Err(StepRefused::Role { .. })));
         let stranger = Actor { own_customer: false, ..customer };
         assert!(matches!(check_step(Resolved, Reopened, stranger, STAFF), Err(StepRefused::Role { .. })));
         assert!(matches!(check_step(Open, InProgress, supervisor, STAFF), Err(StepRefused::Transition { .. })));

@@ -52,6 +52,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::backup::pages::router())
         .merge(crate::monitoring::router())
         .merge(crate::billing::router())
+        .merge(crate::portal::router())
         .merge(assets::router())
         .merge(extra)
         .merge(api)

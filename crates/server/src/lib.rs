@@ -24,6 +24,7 @@ pub mod network;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;
+pub mod portal;
 pub mod registrations;
 pub mod schemas;
 pub mod security_headers;

@@ -34,6 +34,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "audit", description = "The security audit log (admins)"),
         (name = "backups", description = "Backup sets, their verification, and backing up now (admins)"),
         (name = "billing", description = "The monthly billing run, invoices and customer statements"),
+        (name = "portal", description = "The customer portal: sign in with a WhatsApp code, then one's own invoices, payments and tickets"),
     )
 )]
 pub struct ApiDoc;
@@ -68,6 +69,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::backup::api::api_router())
         .merge(crate::billing::api_router())
         .merge(crate::billing::webhooks::api_router())
+        .merge(crate::portal::api_router())
 }
 
 /// The shared problem responses: status, component name, when it is answered.

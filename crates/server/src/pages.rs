@@ -46,7 +46,7 @@ const NAV: &[NavEntry] = &[
 ];
 
 /// Pages applicants and customers use, shown without the staff frame whoever opens them.
-const PUBLIC_PAGES: [&str; 3] = ["/signup", "/track", "/pay"];
+const PUBLIC_PAGES: [&str; 4] = ["/signup", "/track", "/pay", "/portal"];
 
 #[derive(Debug, Clone)]
 pub struct NavLink {
@@ -255,7 +255,8 @@ pub async fn finish_errors(req: Request, next: Next) -> Response {
             None => path.clone(),
         };
         let next_param: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
-        Redirect::to(&format!("/login?next={next_param}")).into_response()
+        let login = if path.starts_with("/portal") { crate::portal::pages::LOGIN } else { "/login" };
+        Redirect::to(&format!("{login}?next={next_param}")).into_response()
     } else {
         let status = StatusCode::from_u16(info.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let shell = Shell { lang, user: None, csrf: String::new(), nav: Vec::new(), path };

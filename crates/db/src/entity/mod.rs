@@ -29,6 +29,7 @@ pub mod packages;
 pub mod payment_allocations;
 pub mod payment_checkouts;
 pub mod payments;
+pub mod portal_codes;
 pub mod queue_samples;
 pub mod recipient_groups;
 pub mod recovery_codes;

@@ -36,6 +36,10 @@ pub struct Model {
     pub completion: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The customer's rating of the visit, 1–5 (portal).
+    pub rating: Option<i32>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

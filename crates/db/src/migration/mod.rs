@@ -35,6 +35,7 @@ mod m0028_invoice_credits;
 mod m0029_package_changes;
 mod m0030_true_ups;
 mod m0031_prepaid;
+mod m0032_portal;
 
 pub struct Migrator;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0029_package_changes::Migration),
             Box::new(m0030_true_ups::Migration),
             Box::new(m0031_prepaid::Migration),
+            Box::new(m0032_portal::Migration),
         ]
     }
 }

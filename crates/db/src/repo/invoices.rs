@@ -285,6 +285,18 @@ pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Invoice>
     Ok(Entity::find_by_id(id).one(conn).await?)
 }
 
+/// What customer `customer_id` still owes: issued invoices not paid, the oldest due first.
+pub async fn unpaid_of_customer(conn: &impl ConnectionTrait, customer_id: i64) -> Result<Vec<Invoice>, DbError> {
+    let open = [InvoiceStatus::Open, InvoiceStatus::Partial, InvoiceStatus::Overdue].map(InvoiceStatus::as_str);
+    Ok(Entity::find()
+        .filter(Column::CustomerId.eq(customer_id))
+        .filter(Column::Status.is_in(open))
+        .order_by_asc(Column::DueOn)
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?)
+}
+
 pub async fn by_number(conn: &impl ConnectionTrait, number: &str) -> Result<Option<Invoice>, DbError> {
     Ok(Entity::find().filter(Column::Number.eq(number)).one(conn).await?)
 }
@@ -306,6 +318,8 @@ pub struct InvoiceQuery {
     pub period: Option<Period>,
     /// The start of a number (`INV-202607`).
     pub number: Option<String>,
+    /// Leave out drafts (what a customer sees).
+    pub issued_only: bool,
     pub page: u64,
     pub per_page: u64,
 }
@@ -327,6 +341,9 @@ pub async fn list(conn: &impl ConnectionTrait, q: &InvoiceQuery) -> Result<(Vec<
     }
     if let Some(p) = q.period {
         cond = cond.add(Column::Period.eq(p.to_string()));
+    }
+    if q.issued_only {
+        cond = cond.add(Column::Status.ne(InvoiceStatus::Draft.as_str()));
     }
     if let Some(n) = q.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         // A range on the number's index (SQLite's LIKE ignores case and so cannot use it).

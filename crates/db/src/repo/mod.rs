@@ -20,6 +20,7 @@ pub mod package_changes;
 pub mod packages;
 pub mod payment_checkouts;
 pub mod payments;
+pub mod portal_codes;
 pub mod prepaid;
 pub mod recipient_groups;
 pub mod registrations;

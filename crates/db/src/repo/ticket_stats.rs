@@ -182,3 +182,14 @@ pub async fn compliance_by_lead(
         })
         .collect())
 }
+
+/// How many of customer `customer_id`'s tickets are still being worked.
+pub async fn open_of_customer(conn: &impl ConnectionTrait, customer_id: i64) -> Result<u64, DbError> {
+    use sea_orm::PaginatorTrait;
+    let active: Vec<&str> = TicketStatus::ALL.iter().filter(|s| s.is_active()).map(|s| s.as_str()).collect();
+    Ok(tickets::Entity::find()
+        .filter(tickets::Column::CustomerId.eq(customer_id))
+        .filter(tickets::Column::Status.is_in(active))
+        .count(conn)
+        .await?)
+}

@@ -532,3 +532,44 @@ pub async fn mark_first_response(
         .await?;
     Ok(r.rows_affected == 1)
 }
+
+/// Records the customer's rating of ticket `id`'s visit; `false` when it was already rated.
+pub async fn set_rating(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    stars: i32,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let res = tickets::Entity::update_many()
+        .col_expr(tickets::Column::Rating, Expr::value(stars))
+        .col_expr(tickets::Column::RatingComment, Expr::value(comment.to_owned()))
+        .col_expr(tickets::Column::RatedAt, Expr::value(now))
+        .filter(tickets::Column::Id.eq(id))
+        .filter(tickets::Column::Rating.is_null())
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Per technician (the lead of the visit): how many visits were rated and the average, ×100.
+pub async fn ratings_by_lead(conn: &impl ConnectionTrait) -> Result<Vec<(i64, i64, i64)>, DbError> {
+    let rows: Vec<(Option<i64>, i64, Option<i64>)> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::LeadTechnicianId)
+        .column_as(tickets::Column::Id.count(), "rated")
+        .column_as(Expr::col(tickets::Column::Rating).sum(), "stars")
+        .filter(tickets::Column::Rating.is_not_null())
+        .filter(tickets::Column::LeadTechnicianId.is_not_null())
+        .group_by(tickets::Column::LeadTechnicianId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(lead, rated, stars)| {
+            let lead = lead?;
+            (rated > 0).then(|| (lead, rated, stars.unwrap_or(0) * 100 / rated))
+        })
+        .collect())
+}

@@ -1,5 +1,7 @@
-//! Extractors that say in a handler's signature who may call it: [`CurrentUser`] (anyone signed
-//! in) and [`Staff<P>`] (signed in and holding permission `P`).
+//! Extractors that say in a handler's signature who may call it: [`CurrentUser`] (any signed-in
+//! staff member) and [`Staff<P>`] (signed in and holding permission `P`). A customer's account
+//! reaches neither: it is for the portal (`crate::portal`), whose extractor is the only one that
+//! takes it.
 
 use crate::auth::session::{AuthContext, Authenticated};
 use crate::error::AppError;
@@ -8,7 +10,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use std::marker::PhantomData;
 
-/// Any signed-in, active user.
+/// Any signed-in, active staff member (403 for a customer's portal account).
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub Authenticated);
 
@@ -16,13 +18,23 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
-        parts
-            .extensions
-            .get::<AuthContext>()
-            .and_then(|c| c.0.clone())
-            .map(CurrentUser)
-            .ok_or_else(|| AppError::Unauthorized("sign in first, or send a valid bearer token".into()))
+        let auth = signed_in(parts)?;
+        if !auth.user.role.is_staff() {
+            return Err(AppError::Forbidden(
+                "a customer account is for the portal: use /portal, or /api/v1/portal/… with its token".into(),
+            ));
+        }
+        Ok(CurrentUser(auth))
     }
+}
+
+/// The signed-in caller, whatever the role; 401 when anonymous.
+pub fn signed_in(parts: &Parts) -> Result<Authenticated, AppError> {
+    parts
+        .extensions
+        .get::<AuthContext>()
+        .and_then(|c| c.0.clone())
+        .ok_or_else(|| AppError::Unauthorized("sign in first, or send a valid bearer token".into()))
 }
 
 /// The caller, if signed in.

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::state::AppState;
 use aglis_core::audit::{AuditEvent, AuditResult};
 use aglis_core::lockout::{Lock, Status};
+use aglis_core::permission::Role;
 use aglis_core::totp::CodeError;
 use aglis_core::user::check_new_password;
 use aglis_db::repo::sessions::{self, NewSession, SessionKind};
@@ -164,6 +165,11 @@ pub struct Credentials<'a> {
     pub password: &'a str,
     /// API only: a TOTP code or a recovery code.
     pub totp: Option<&'a str>,
+}
+
+/// How long a browser session of `role` lasts without a request (a customer's lasts to its end).
+pub fn idle_for(state: &AppState, role: Role) -> Duration {
+    if role == Role::Customer { Duration::days(aglis_core::portal::SESSION_DAYS) } else { web_idle(state) }
 }
 
 /// How long a browser session lasts without a request.
@@ -336,8 +342,10 @@ async fn insert_session(
     Ok(token)
 }
 
-/// A full session: the failure count starts again, the browser's earlier session ends.
-async fn start_session(
+/// A full session: the failure count starts again, the browser's earlier session ends. A
+/// customer's session (the portal) lasts [`aglis_core::portal::SESSION_DAYS`] from sign-in,
+/// browser or token alike.
+pub(crate) async fn start_session(
     state: &AppState,
     user: &User,
     kind: SessionKind,
@@ -350,9 +358,13 @@ async fn start_session(
     if let Some(previous) = previous_token {
         sessions::delete_by_hash(&state.db, &hash_token(previous)).await?;
     }
-    let (expires_at, absolute) = match kind {
-        SessionKind::Web => (now + web_idle(state), Some(now + web_max(state))),
-        SessionKind::Api => (now + API_TTL, None),
+    let (expires_at, absolute) = match (kind, user.role) {
+        (_, Role::Customer) => {
+            let end = now + Duration::days(aglis_core::portal::SESSION_DAYS);
+            (end, Some(end))
+        }
+        (SessionKind::Web, _) => (now + web_idle(state), Some(now + web_max(state))),
+        (SessionKind::Api, _) => (now + API_TTL, None),
     };
     let token = insert_session(state, user.id, kind, meta, expires_at, absolute, false).await?;
     audit::record(

@@ -77,6 +77,10 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
             if two_factor::must_enrol(&state, &auth.user) && !open_before_enrolment(path, auth.kind) {
                 return enrolment_first(path, auth.kind);
             }
+            // A customer's home is the portal (the staff dashboard would only refuse them).
+            if auth.user.role == aglis_core::permission::Role::Customer && path == "/" {
+                return Redirect::to(crate::portal::pages::HOME).into_response();
+            }
             req.extensions_mut().insert(AuthContext(Some(auth)));
             next.run(req).await
         }
@@ -159,11 +163,14 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Resolved,
     }
     let (touch_every, expires_at) = match kind {
         SessionKind::Web => {
-            let idle = service::web_idle(state);
+            let idle = service::idle_for(state, auth.user.role);
             let slid = now + idle;
             (TOUCH_EVERY.min(idle / 10), session.absolute_expires_at.map_or(slid, |end| slid.min(end)))
         }
-        SessionKind::Api => (TOUCH_EVERY, now + API_TTL),
+        SessionKind::Api => {
+            let slid = now + API_TTL;
+            (TOUCH_EVERY, session.absolute_expires_at.map_or(slid, |end| slid.min(end)))
+        }
     };
     if now - session.last_seen_at > touch_every {
         sessions::touch(&state.db, session.id, now, expires_at).await?;

@@ -222,6 +222,7 @@ async fn list_invoices(
         status: p.status,
         period,
         number: p.q,
+        issued_only: false,
         page: paging.page,
         per_page: paging.per_page,
     };
@@ -274,7 +275,12 @@ async fn statement(
     IdPath(id): IdPath,
 ) -> AppResult<Json<StatementOut>> {
     customers::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("customer"))?;
-    let rows = ledger_repo::of_customer(&state.reads, id).await?;
+    Ok(Json(statement_of(&state.reads, id).await?))
+}
+
+/// Customer `id`'s ledger, oldest first, with the balance after each entry.
+pub async fn statement_of(conn: &impl sea_orm::ConnectionTrait, id: i64) -> AppResult<StatementOut> {
+    let rows = ledger_repo::of_customer(conn, id).await?;
     let pairs: Vec<(EntryKind, i64)> = rows.iter().map(|r| (r.kind, r.amount)).collect();
     let running = ledger::running_balance(&pairs);
     let entries = rows
@@ -291,5 +297,5 @@ async fn statement(
             at: r.at,
         })
         .collect();
-    Ok(Json(StatementOut { customer_id: id, balance: running.last().copied().unwrap_or(0), entries }))
+    Ok(StatementOut { customer_id: id, balance: running.last().copied().unwrap_or(0), entries })
 }

@@ -37,6 +37,7 @@ mod openapi;
 mod package_changes;
 mod pages;
 mod payments;
+mod portal;
 mod prepaid;
 mod providers;
 mod rate_limit;

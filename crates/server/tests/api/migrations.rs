@@ -40,7 +40,8 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0028_invoice_credits",
             "m0029_package_changes",
             "m0030_true_ups",
-            "m0031_prepaid"
+            "m0031_prepaid",
+            "m0032_portal"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };

@@ -16,8 +16,11 @@ use std::collections::BTreeSet;
 enum Access {
     /// Anyone, signed in or not.
     Public,
-    /// Any signed-in user; the handler narrows by ownership (others' records are 404).
+    /// Any signed-in staff member; the handler narrows by ownership (others' records are 404).
+    /// A customer's account is refused: it is for the portal.
     Signed,
+    /// A signed-in customer (the portal); staff accounts are refused.
+    Portal,
     /// Staff holding the permission (the matrix in `aglis_core::permission`).
     Perm(P),
     /// Any staff role; customers are refused.
@@ -28,7 +31,7 @@ enum Access {
     SignIn,
 }
 
-use Access::{Perm, Public, SignIn, Signed, Staff, Webhook};
+use Access::{Perm, Portal, Public, SignIn, Signed, Staff, Webhook};
 
 /// Every `/api` route. A new route must be added here (the test lists the missing ones).
 const API: &[(&str, &str, Access)] = &[
@@ -76,6 +79,24 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/jobs/counts", Perm(P::JobsView)),
     ("POST", "/api/v1/jobs/{id}/requeue", Perm(P::JobsManage)),
     ("GET", "/api/v1/me", Signed),
+    ("POST", "/api/v1/portal/auth/code", SignIn),
+    ("POST", "/api/v1/portal/auth/login", SignIn),
+    ("POST", "/api/v1/portal/auth/logout", Portal),
+    ("POST", "/api/v1/portal/auth/logout-all", Portal),
+    ("GET", "/api/v1/portal/me", Portal),
+    ("GET", "/api/v1/portal/invoices", Portal),
+    ("GET", "/api/v1/portal/invoices/{id}", Portal),
+    ("GET", "/api/v1/portal/payments", Portal),
+    ("GET", "/api/v1/portal/statement", Portal),
+    ("GET", "/api/v1/portal/tickets", Portal),
+    ("POST", "/api/v1/portal/tickets", Portal),
+    ("GET", "/api/v1/portal/tickets/{id}", Portal),
+    ("POST", "/api/v1/portal/tickets/{id}/attachments", Portal),
+    ("GET", "/api/v1/portal/tickets/{id}/attachments/{attachment_id}", Portal),
+    ("POST", "/api/v1/portal/tickets/{id}/comments", Portal),
+    ("POST", "/api/v1/portal/tickets/{id}/confirm", Portal),
+    ("POST", "/api/v1/portal/tickets/{id}/reopen", Portal),
+    ("POST", "/api/v1/portal/tickets/{id}/rating", Portal),
     ("GET", "/api/v1/monitoring/alerts", Perm(P::MonitoringView)),
     ("POST", "/api/v1/monitoring/alerts/{id}/acknowledge", Perm(P::MonitoringManage)),
     ("GET", "/api/v1/monitoring/errors", Perm(P::MonitoringView)),
@@ -299,6 +320,25 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/tickets/{id}/step", Perm(P::TicketsView)),
     ("GET", "/track", Public),
     ("POST", "/track", Public),
+    ("GET", "/portal", Portal),
+    ("GET", "/portal/login", Public),
+    ("POST", "/portal/login", Public),
+    ("POST", "/portal/login/code", SignIn),
+    ("POST", "/portal/logout", Portal),
+    ("POST", "/portal/logout-all", Portal),
+    ("GET", "/portal/bills", Portal),
+    ("GET", "/portal/profile", Portal),
+    ("POST", "/portal/profile", Portal),
+    ("GET", "/portal/help", Portal),
+    ("GET", "/portal/tickets", Portal),
+    ("POST", "/portal/tickets", Portal),
+    ("GET", "/portal/tickets/new", Portal),
+    ("GET", "/portal/tickets/{id}", Portal),
+    ("POST", "/portal/tickets/{id}/comment", Portal),
+    ("POST", "/portal/tickets/{id}/confirm", Portal),
+    ("POST", "/portal/tickets/{id}/reopen", Portal),
+    ("POST", "/portal/tickets/{id}/rate", Portal),
+    ("GET", "/portal/tickets/{id}/photos/{attachment_id}", Portal),
 ];
 
 /// A path with its parameters filled by values that name no record (so no call changes anything
@@ -316,7 +356,8 @@ fn allowed(access: Access, role: Option<Role>) -> Option<bool> {
         (Webhook | SignIn, _) => None,
         (Public, _) => Some(true),
         (_, None) => Some(false),
-        (Signed, Some(_)) => Some(true),
+        (Signed, Some(r)) => Some(r.is_staff()),
+        (Portal, Some(r)) => Some(r == Role::Customer),
         (Staff, Some(r)) => Some(r.is_staff()),
         (Perm(p), Some(r)) => Some(r.is_staff() && r.can(p)),
     }
@@ -364,7 +405,10 @@ async fn every_api_route_answers_each_role_as_the_matrix_says() {
     let mut tokens = Vec::new();
     for &role in Role::ALL {
         let name = username(role);
-        app.insert_user(&name, role).await;
+        let user = app.insert_user(&name, role).await;
+        if role == Role::Customer {
+            link_customer(&app, user.id).await;
+        }
         tokens.push((role, app.token(&name).await));
     }
     let mut wrong = Vec::new();
@@ -484,8 +528,25 @@ fn the_route_scanner_reads_chained_handlers() {
 
 /// A signed-in browser of a new user of `role`, and its CSRF token.
 async fn browser_of(app: &TestApp, role: Role) -> (reqwest::Client, String) {
-    app.insert_user(&username(role), role).await;
+    let user = app.insert_user(&username(role), role).await;
+    if role == Role::Customer {
+        link_customer(app, user.id).await;
+    }
     fresh_browser(app, role).await
+}
+
+/// The matrix's customer account belongs to a customer, as every portal account does.
+async fn link_customer(app: &TestApp, user_id: i64) {
+    let package = crate::billing::silver(app).await;
+    let c = crate::billing::customer(
+        app,
+        7_777,
+        package,
+        aglis_core::customer::CustomerStatus::Active,
+        crate::helpers::ClockExt::now_utc(&app.clock),
+    )
+    .await;
+    aglis_db::repo::customers::set_user(&app.state.db, c, Some(user_id)).await.expect("link");
 }
 
 /// Another signed-in browser of `role`'s user.
@@ -545,17 +606,25 @@ async fn every_page_answers_each_role_as_the_matrix_says() {
             let res = req.send().await.expect("request");
             let status = res.status();
             let to_login = status.is_redirection()
-                && res.headers().get("location").and_then(|l| l.to_str().ok()).is_some_and(|l| l.starts_with("/login"));
+                && res
+                    .headers()
+                    .get("location")
+                    .and_then(|l| l.to_str().ok())
+                    .is_some_and(|l| l.starts_with("/login") || l.starts_with("/portal/login"));
             // A signed-in caller allowed in is not sent to sign in again, unless the route signs out
             // or belongs to signing in.
             let bounced = to_login && role.is_some() && !ends_session(path) && !matches!(access, Public);
+            // A customer's home is the portal: the staff dashboard sends them there.
+            let to_portal = path == "/"
+                && role == Some(Role::Customer)
+                && res.headers().get("location").is_some_and(|l| l == "/portal");
             let ok = match allowed(access, role) {
                 _ if status.is_server_error() => false,
                 None if matches!(access, SignIn) => status != StatusCode::FORBIDDEN,
                 None => matches!(status.as_u16(), 401 | 403 | 404),
                 Some(true) => !matches!(status.as_u16(), 401 | 403) && !bounced,
                 Some(false) if role.is_none() => to_login || status == StatusCode::UNAUTHORIZED,
-                Some(false) => status == StatusCode::FORBIDDEN,
+                Some(false) => status == StatusCode::FORBIDDEN || to_portal,
             };
             if !ok {
                 wrong.push(format!("{method} {path} as {}: {status} ({access:?})", who(role)));
@@ -651,8 +720,9 @@ async fn no_customer_or_technician_reads_anothers_records_by_changing_an_id() {
 
     // Each reads their own...
     for (i, (customer, token)) in customers.iter().enumerate() {
-        assert_eq!(app.get(&format!("/api/v1/customers/{customer}"), Some(token)).await.status(), StatusCode::OK);
-        assert_eq!(app.get(&format!("/api/v1/tickets/{}", tickets[i].0), Some(token)).await.status(), StatusCode::OK);
+        assert_eq!(json_of(app.get("/api/v1/portal/me", Some(token)).await).await["id"], *customer);
+        let own = app.get(&format!("/api/v1/portal/tickets/{}", tickets[i].0), Some(token)).await;
+        assert_eq!(own.status(), StatusCode::OK);
     }
     for (i, (_, _, token)) in techs.iter().enumerate() {
         assert_eq!(app.get(&format!("/api/v1/tickets/{}", tickets[i].0), Some(token)).await.status(), StatusCode::OK);
@@ -671,13 +741,32 @@ async fn no_customer_or_technician_reads_anothers_records_by_changing_an_id() {
     for (token, customer, ticket, attachment, user) in others {
         // Technicians may look customers up (the matrix grants it); customers see only their own.
         let is_customer = customers.iter().any(|(_, t)| *t == token);
-        let reads = [
+        let mut reads = vec![
             if is_customer { format!("/api/v1/customers/{customer}") } else { format!("/api/v1/users/{user}") },
             format!("/api/v1/tickets/{ticket}"),
             format!("/api/v1/tickets/{ticket}/attachments"),
             format!("/api/v1/tickets/{ticket}/attachments/{attachment}"),
             format!("/api/v1/users/{user}"),
         ];
+        if is_customer {
+            // The portal's own routes: another customer's ticket is simply not there.
+            for path in [
+                format!("/api/v1/portal/tickets/{ticket}"),
+                format!("/api/v1/portal/tickets/{ticket}/attachments/{attachment}"),
+            ] {
+                assert_eq!(app.get(&path, Some(&token)).await.status(), StatusCode::NOT_FOUND, "GET {path}");
+            }
+            for (path, body) in [
+                (format!("/api/v1/portal/tickets/{ticket}/comments"), json!({"body": "Coba lihat"})),
+                (format!("/api/v1/portal/tickets/{ticket}/confirm"), json!({})),
+                (format!("/api/v1/portal/tickets/{ticket}/reopen"), json!({"reason": "masih mati"})),
+                (format!("/api/v1/portal/tickets/{ticket}/rating"), json!({"stars": 5})),
+            ] {
+                let status = app.post_json(&path, Some(&token), &body).await.status();
+                assert_eq!(status, StatusCode::NOT_FOUND, "POST {path}");
+            }
+            reads.push(format!("/api/v1/customers/{customer}/statement"));
+        }
         for path in reads {
             let status = app.get(&path, Some(&token)).await.status();
             assert!(matches!(status.as_u16(), 403 | 404), "GET {path} gave {status}");
@@ -700,7 +789,8 @@ async fn no_customer_or_technician_reads_anothers_records_by_changing_an_id() {
             .status();
         assert!(matches!(status.as_u16(), 403 | 404), "DELETE attachment gave {status}");
         // Lists hold only one's own.
-        let list = json_of(app.get("/api/v1/tickets", Some(&token)).await).await;
+        let list_path = if is_customer { "/api/v1/portal/tickets" } else { "/api/v1/tickets" };
+        let list = json_of(app.get(list_path, Some(&token)).await).await;
         let ids: Vec<i64> = list["items"].as_array().expect("items").iter().filter_map(|t| t["id"].as_i64()).collect();
         assert!(!ids.contains(&ticket), "the list shows another's ticket {ticket}: {ids:?}");
         assert_eq!(ids.len(), 1, "{ids:?}");

@@ -177,21 +177,42 @@ async fn files_and_comments_are_seen_as_the_ticket_is() {
     problem(upload_file(&app, &budi, sitis, "during", "x.png", "image/png", TINY_PNG.to_vec()).await, 404).await;
     problem(app.get(&url, Some(&budi)).await, 404).await;
 
-    // A customer sees their own ticket's files and may add a photo of the problem, not evidence.
+    // A customer sees their own ticket's files (through the portal) and may add a photo of the
+    // problem, not evidence.
     let (siti_user, siti_token) = app.user_with_token("siti.portal", Role::Customer).await;
     aglis_db::repo::customers::set_user(&app.state.db, siti, Some(siti_user.id)).await.expect("link");
-    assert_eq!(app.get(&url, Some(&siti_token)).await.status(), StatusCode::OK);
-    let own = upload_file(&app, &siti_token, sitis, "before", "lampu_los.png", "image/png", TINY_PNG.to_vec()).await;
+    let portal = |url: &str| url.replace("/api/v1/tickets/", "/api/v1/portal/tickets/");
+    assert_eq!(app.get(&portal(&url), Some(&siti_token)).await.status(), StatusCode::OK);
+    problem(app.get(&url, Some(&siti_token)).await, 403).await;
+    let portal_upload = async |id: i64, kind: &str| {
+        let part = reqwest::multipart::Part::bytes(TINY_PNG.to_vec())
+            .file_name("lampu_los.png")
+            .mime_str("image/png")
+            .expect("mime");
+        let form = reqwest::multipart::Form::new().text("kind", kind.to_owned()).part("file", part);
+        app.api
+            .post(app.url(&format!("/api/v1/portal/tickets/{id}/attachments")))
+            .bearer_auth(&siti_token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    };
+    let own = portal_upload(sitis, "before").await;
     assert_eq!(own.status(), StatusCode::CREATED);
-    problem(upload_file(&app, &siti_token, sitis, "otdr", "x.png", "image/png", TINY_PNG.to_vec()).await, 403).await;
+    problem(portal_upload(sitis, "otdr").await, 403).await;
     // Another customer's ticket does not exist for her, nor its files.
     let jokos_photo = upload_file(&app, &admin, jokos, "before", "rumah.png", "image/png", TINY_PNG.to_vec()).await;
     let jokos_url = jokos_photo.json::<Value>().await.expect("json")["url"].as_str().expect("url").to_owned();
-    problem(app.get(&jokos_url, Some(&siti_token)).await, 404).await;
-    problem(app.get(&format!("/api/v1/tickets/{jokos}/attachments"), Some(&siti_token)).await, 404).await;
-    problem(upload_file(&app, &siti_token, jokos, "before", "x.png", "image/png", TINY_PNG.to_vec()).await, 404).await;
+    problem(app.get(&portal(&jokos_url), Some(&siti_token)).await, 404).await;
+    problem(portal_upload(jokos, "before").await, 404).await;
     let comment = async |token: &str, id: i64, body: &str| {
-        app.post_json(&format!("/api/v1/tickets/{id}/comments"), Some(token), &json!({"body": body})).await
+        let path = if token == siti_token {
+            format!("/api/v1/portal/tickets/{id}/comments")
+        } else {
+            format!("/api/v1/tickets/{id}/comments")
+        };
+        app.post_json(&path, Some(token), &json!({"body": body})).await
     };
     problem(comment(&siti_token, jokos, "halo").await, 404).await;
     // An attachment id of one ticket under another ticket's address is not found either.
@@ -221,7 +242,7 @@ async fn files_and_comments_are_seen_as_the_ticket_is() {
     );
 
     // Only the uploader (while the ticket is worked) or a supervisor removes a file.
-    let own_url = own.json::<Value>().await.expect("json")["url"].as_str().expect("url").to_owned();
+    let own_url = own.json::<Value>().await.expect("json")["url"].as_str().expect("url").replace("/portal/", "/");
     let del = |token: &str, u: &str| app.api.delete(app.url(u)).bearer_auth(token.to_owned()).send();
     problem(del(&agus, &own_url).await.expect("del"), 403).await;
     assert_eq!(del(&agus, &url).await.expect("del").status(), StatusCode::NO_CONTENT);
@@ -299,7 +320,7 @@ async fn the_first_response_is_the_first_staff_action() {
     // The customer's own comment is not a response.
     app.clock.advance(chrono::Duration::minutes(5));
     let res = app
-        .post_json(&format!("/api/v1/tickets/{id}/comments"), Some(&siti_token), &json!({"body": "Masih mati"}))
+        .post_json(&format!("/api/v1/portal/tickets/{id}/comments"), Some(&siti_token), &json!({"body": "Masih mati"}))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(detail(&app, &admin, id).await["first_response"]["state"], "pending");

@@ -231,13 +231,14 @@ async fn technicians_and_customers_see_only_their_tickets_and_capacity_is_kept()
 
     let (siti_user, siti_token) = app.user_with_token("siti.portal", Role::Customer).await;
     aglis_db::repo::customers::set_user(&app.state.db, siti, Some(siti_user.id)).await.expect("link");
-    let own: Value = app.get("/api/v1/tickets", Some(&siti_token)).await.json().await.expect("json");
+    let own: Value = app.get("/api/v1/portal/tickets", Some(&siti_token)).await.json().await.expect("json");
     assert_eq!(own["total"], 2, "{own}");
-    assert_eq!(app.get(&format!("/api/v1/tickets/{}", ids[0]), Some(&siti_token)).await.status(), StatusCode::OK);
-    problem(app.get(&format!("/api/v1/tickets/{}", ids[2]), Some(&siti_token)).await, 404).await;
-    let filtered: Value =
-        app.get(&format!("/api/v1/tickets?customer_id={joko}"), Some(&siti_token)).await.json().await.expect("json");
-    assert_eq!(filtered["total"], 2, "a customer's filter cannot widen their view");
+    let path = format!("/api/v1/portal/tickets/{}", ids[0]);
+    assert_eq!(app.get(&path, Some(&siti_token)).await.status(), StatusCode::OK);
+    problem(app.get(&format!("/api/v1/portal/tickets/{}", ids[2]), Some(&siti_token)).await, 404).await;
+    // The staff list is not the customer's, whatever its filter.
+    problem(app.get(&format!("/api/v1/tickets?customer_id={joko}"), Some(&siti_token)).await, 403).await;
+    problem(app.get(&format!("/api/v1/tickets/{}", ids[0]), Some(&siti_token)).await, 403).await;
 }
 
 #[tokio::test]
