@@ -85,6 +85,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     crate::tickets::attachments::seed_demo(state).await?;
     crate::technicians::demo_seed::seed_demo_profiles(state).await?;
     crate::billing::demo_seed::seed(state).await?;
+    crate::portal::demo::seed(state).await?;
     crate::audit::seed_demo(state).await?;
     // Last: the set holds everything above.
     crate::backup::demo::seed(state).await?;

@@ -3,6 +3,8 @@
 //! photo, follow it, confirm the fix or reopen it, rate the visit). Mobile first, server-rendered.
 
 pub mod api;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod extract;
 pub mod home;
 pub mod login;

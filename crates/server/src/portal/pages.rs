@@ -59,6 +59,7 @@ struct LoginPage {
     phone: String,
     next: String,
     error: Option<String>,
+    demo: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -66,12 +67,16 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_form(shell: Shell, ApiQuery(q): ApiQuery<NextQuery>) -> AppResult<Response> {
+async fn login_form(
+    State(state): State<AppState>,
+    shell: Shell,
+    ApiQuery(q): ApiQuery<NextQuery>,
+) -> AppResult<Response> {
     if shell.user.as_ref().is_some_and(|u| u.role == aglis_core::permission::Role::Customer) {
         return Ok(Redirect::to(&portal_next(q.next.as_deref())).into_response());
     }
     let next = portal_next(q.next.as_deref());
-    render(&LoginPage { shell, code_step: false, phone: String::new(), next, error: None })
+    render(&LoginPage { shell, code_step: false, phone: String::new(), next, error: None, demo: state.config.demo })
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,10 +107,19 @@ async fn send_code(
 ) -> AppResult<Response> {
     let next = portal_next(Some(&f.next));
     match login::request_code(&state, &f.phone, &ip).await {
-        Ok(()) => render(&LoginPage { shell, code_step: true, phone: f.phone, next, error: None }),
+        Ok(()) => {
+            render(&LoginPage { shell, code_step: true, phone: f.phone, next, error: None, demo: state.config.demo })
+        }
         Err(e) => {
             let (status, message) = refusal(&shell, e)?;
-            let page = LoginPage { shell, code_step: false, phone: f.phone, next, error: Some(message) };
+            let page = LoginPage {
+                shell,
+                code_step: false,
+                phone: f.phone,
+                next,
+                error: Some(message),
+                demo: state.config.demo,
+            };
             Ok((status, render(&page)?).into_response())
         }
     }
@@ -135,7 +149,14 @@ async fn check_code(
         Ok((signed, _)) => Ok((jar.add(session_cookie(&state, signed.token)), Redirect::to(&next)).into_response()),
         Err(e) => {
             let (status, message) = refusal(&shell, e)?;
-            let page = LoginPage { shell, code_step: true, phone: f.phone, next, error: Some(message) };
+            let page = LoginPage {
+                shell,
+                code_step: true,
+                phone: f.phone,
+                next,
+                error: Some(message),
+                demo: state.config.demo,
+            };
             Ok((status, render(&page)?).into_response())
         }
     }

@@ -504,3 +504,41 @@ async fn the_pages_sign_in_by_code_and_report_a_problem_with_a_photo() {
         assert_eq!(res.status(), StatusCode::OK, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_demo_customer_finds_a_bill_tickets_and_a_rated_visit_in_the_portal() {
+    let app = crate::helpers::spawn_demo_app(|_| {}).await;
+    let login =
+        json!({"username": aglis_server::portal::demo::DEMO_CUSTOMER, "password": aglis_server::demo::DEMO_PASSWORD});
+    let res = app.post_json("/api/v1/auth/login", None, &login).await;
+    assert_eq!(res.status(), StatusCode::OK, "the demo customer signs in with the demo password");
+    let token = res.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned();
+    let me: Value = app.get("/api/v1/portal/me", Some(&token)).await.json().await.expect("json");
+    assert!(!me["unpaid_invoices"].as_array().expect("unpaid").is_empty(), "a bill to pay: {me}");
+    let tickets: Value = app.get("/api/v1/portal/tickets", Some(&token)).await.json().await.expect("json");
+    let items = tickets["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    assert!(items.iter().any(|t| t["rating"] == 5), "a rated visit: {tickets}");
+    problem(app.get("/api/v1/customers", Some(&token)).await, 403).await;
+
+    // The form login of a customer lands on the portal home, which shows the bill.
+    let browser = app.browser();
+    let page = browser.get(app.url("/login")).send().await.expect("page").text().await.expect("html");
+    let csrf = csrf_token(&page);
+    let res = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "pelanggan"),
+            ("password", aglis_server::demo::DEMO_PASSWORD),
+            ("csrf_token", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = browser.get(app.url("/")).send().await.expect("root");
+    assert_eq!(res.headers()["location"], "/portal");
+    let home = browser.get(app.url("/portal")).send().await.expect("home").text().await.expect("html");
+    assert!(home.contains("id=\"owed\"") && home.contains(me["name"].as_str().expect("name")), "{home}");
+}

@@ -1,0 +1,64 @@
+//! Demo: a customer with a bill to pay and tickets to follow gets the portal account
+//! `pelanggan` (the demo password), and one of their finished visits is rated, so the portal and
+//! the technicians' ratings are never empty. Demo only.
+
+use crate::state::AppState;
+use aglis_core::invoice::InvoiceStatus;
+use aglis_core::permission::Role;
+use aglis_core::ticket::TicketStatus;
+use aglis_db::repo::invoices::{self, InvoiceQuery};
+use aglis_db::repo::tickets::{self, TicketQuery};
+use aglis_db::repo::{customers, users};
+
+/// The demo customer's username on `/login` (the portal's optional password).
+pub const DEMO_CUSTOMER: &str = "pelanggan";
+
+pub async fn seed(state: &AppState) -> anyhow::Result<()> {
+    if users::find_credentials(&state.db, DEMO_CUSTOMER).await?.is_some() {
+        return Ok(());
+    }
+    let q = InvoiceQuery { status: Some(InvoiceStatus::Open), page: 1, per_page: 200, ..Default::default() };
+    let (open, _, _) = invoices::list(&state.db, &q).await?;
+    let mut chosen = None;
+    for inv in &open {
+        let tq = TicketQuery {
+            status: None,
+            priority: None,
+            technician_id: None,
+            customer_id: Some(inv.customer_id),
+            member: None,
+            search: None,
+            page: 1,
+            per_page: 20,
+        };
+        let (list, _, _) = tickets::list(&state.db, &tq).await?;
+        let done = list.iter().find(|t| matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed)).cloned();
+        if let Some(t) = done {
+            chosen = Some((inv.customer_id, Some(t)));
+            break;
+        }
+        if chosen.is_none() && !list.is_empty() {
+            chosen = Some((inv.customer_id, None));
+        }
+    }
+    let Some((customer_id, finished)) = chosen.or_else(|| open.first().map(|i| (i.customer_id, None))) else {
+        return Ok(());
+    };
+    let Some(c) = customers::get(&state.db, customer_id).await? else { return Ok(()) };
+    let cmd = crate::users::service::CreateUser::parse(
+        DEMO_CUSTOMER,
+        crate::demo::DEMO_PASSWORD,
+        &c.name,
+        None,
+        Some(&c.phone),
+        Role::Customer,
+    )?;
+    let new = crate::users::service::prepare(cmd).await?;
+    let now = state.now();
+    let user = crate::users::service::insert(&state.db, new, now).await?;
+    customers::set_user(&state.db, c.id, Some(user.id)).await?;
+    if let Some(t) = finished {
+        tickets::set_rating(&state.db, t.id, 5, "Teknisi datang tepat waktu dan ramah.", now).await?;
+    }
+    Ok(())
+}
