@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// chromedriver on a free port, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -27,7 +27,7 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -50,7 +50,7 @@ impl Driver {
 }
 
 /// One browser window.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     session: String,
 }
@@ -58,7 +58,7 @@ struct Browser {
 impl Browser {
     /// A window of `size` (width, height): `(390, 844)` is a phone. Chromium's windows are at
     /// least 500 px wide, so a narrower one is an emulated phone screen (touch, device pixels).
-    async fn open_sized(driver: &Driver, lang: &str, size: (u32, u32)) -> Browser {
+    pub(crate) async fn open_sized(driver: &Driver, lang: &str, size: (u32, u32)) -> Browser {
         let http = reqwest::Client::new();
         let mut options = json!({
             "binary": "/usr/bin/chromium",
@@ -93,7 +93,7 @@ impl Browser {
         if v["value"]["error"].is_null() { Ok(v["value"].clone()) } else { Err(v) }
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+    pub(crate) async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         match self.try_call(method, path, &body).await {
             Ok(v) => v,
             Err(e) => panic!("{path}: {e}"),
@@ -140,14 +140,14 @@ impl Browser {
     }
 
     /// Opens `url` and checks that the page fits the window.
-    async fn go(&self, url: &str) {
+    pub(crate) async fn go(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({"url": url})).await;
         self.fits().await;
     }
 
     /// Fails when the page is wider than the window (a phone would have to scroll sideways, or
     /// could not reach what is cut off), naming the elements that stick out.
-    async fn fits(&self) {
+    pub(crate) async fn fits(&self) {
         let script = "const w = window.innerWidth; \
             const out = [...document.querySelectorAll('body *')].filter(e => { \
               const r = e.getBoundingClientRect(); \
@@ -161,29 +161,29 @@ impl Browser {
         assert!(scroll <= width, "{} is {scroll} px wide in a {width} px window: {}", v["url"], v["out"]);
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let v = self.on(css, reqwest::Method::GET, "/name", Value::Null).await;
         assert!(v.is_string(), "{css}");
         let e = self.call(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": css})).await;
         e[ELEMENT].as_str().expect("element id").to_owned()
     }
 
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         self.on(css, reqwest::Method::POST, "/clear", json!({})).await;
         self.on(css, reqwest::Method::POST, "/value", json!({"text": text})).await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.on(css, reqwest::Method::POST, "/click", json!({})).await;
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.on(css, reqwest::Method::GET, "/text", Value::Null).await.as_str().unwrap_or_default().to_owned()
     }
 
     /// The text of `css` once it contains `needle` (the next page has loaded), or a failure
     /// showing what it said instead after 10 s.
-    async fn wait_text(&self, css: &str, needle: &str) -> String {
+    pub(crate) async fn wait_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let text = self.text(css).await;
@@ -195,12 +195,12 @@ impl Browser {
         }
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", Value::Null).await.as_str().unwrap_or_default().to_owned()
     }
 
     /// Waits until the address contains `part` (a form's answer has loaded).
-    async fn wait_url(&self, part: &str) {
+    pub(crate) async fn wait_url(&self, part: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.url().await.contains(part) {
             assert!(Instant::now() < deadline, "never reached {part}: at {}", self.url().await);
@@ -211,7 +211,7 @@ impl Browser {
 
     /// Ends the session after checking the console: a page whose script or style the
     /// Content-Security-Policy blocked fails the test.
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         let log = self.call(reqwest::Method::POST, "/se/log", json!({"type": "browser"})).await;
         let blocked: Vec<&str> = log
             .as_array()
@@ -245,7 +245,7 @@ async fn drain(app: &TestApp) {
 
 /// The two window sizes every journey runs at: a laptop and a phone.
 const LAPTOP: (u32, u32) = (1366, 768);
-const PHONE: (u32, u32) = (390, 844);
+pub(crate) const PHONE: (u32, u32) = (390, 844);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_applicant_signs_up_on_a_laptop_and_sees_staff_approve_the_next_step() {

@@ -38,6 +38,7 @@ mod package_changes;
 mod pages;
 mod payments;
 mod portal;
+mod portal_browser;
 mod prepaid;
 mod providers;
 mod rate_limit;
