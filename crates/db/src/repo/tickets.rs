@@ -573,3 +573,14 @@ pub async fn ratings_by_lead(conn: &impl ConnectionTrait) -> Result<Vec<(i64, i6
         })
         .collect())
 }
+
+/// The latest `limit` rated visits led by technician `lead`, newest first.
+pub async fn ratings_of_lead(conn: &impl ConnectionTrait, lead: i64, limit: u64) -> Result<Vec<Ticket>, DbError> {
+    Ok(tickets::Entity::find()
+        .filter(tickets::Column::LeadTechnicianId.eq(lead))
+        .filter(tickets::Column::Rating.is_not_null())
+        .order_by_desc(tickets::Column::RatedAt)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}

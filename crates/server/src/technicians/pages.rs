@@ -217,9 +217,17 @@ struct ShowPage {
     /// Editors and the technician themself.
     can_set_availability: bool,
     errors: FieldErrors,
+    /// Customers' ratings of this technician's visits (the dispatch desk sees them): the count,
+    /// the average ×100 and the latest few.
+    ratings: Option<(i64, i64, Vec<aglis_db::repo::tickets::Ticket>)>,
 }
 
 impl ShowPage {
+    /// An average ×100 as `4,5`.
+    fn stars(&self, avg100: &i64) -> String {
+        format!("{},{}", avg100 / 100, (avg100 % 100) / 10)
+    }
+
     fn error(&self, field: &str) -> String {
         field_error(&self.errors, field)
     }
@@ -240,7 +248,16 @@ async fn show_page(
 ) -> AppResult<ShowPage> {
     let f = service::full(&state.db, id).await?;
     let user = service::linked_user(state, &f).await?;
+    let ratings = if role.can(Permission::TicketsAssign) {
+        let all = aglis_db::repo::tickets::ratings_by_lead(&state.reads).await?;
+        let (count, avg) = all.iter().find(|(lead, _, _)| *lead == f.t.id).map_or((0, 0), |(_, n, a)| (*n, *a));
+        let latest = aglis_db::repo::tickets::ratings_of_lead(&state.reads, f.t.id, 5).await?;
+        Some((count, avg, latest))
+    } else {
+        None
+    };
     Ok(ShowPage {
+        ratings,
         can_edit: role.can(Permission::TechniciansEdit),
         can_set_availability: service::may_set_availability(role, me, &f.t),
         shell,

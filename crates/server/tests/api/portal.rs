@@ -401,6 +401,28 @@ async fn a_reported_problem_is_followed_to_the_fix_confirmed_and_rated() {
     .await;
     let ratings = aglis_db::repo::tickets::ratings_by_lead(&app.state.db).await.expect("ratings");
     assert_eq!(ratings, vec![(tid["id"].as_i64().expect("id"), 1, 400)]);
+    // The supervisor reads it on the technician's page; the technician's own page does not show it.
+    app.insert_user("sari.spv", Role::Supervisor).await;
+    let spv = app.browser_login("sari.spv").await;
+    let page = spv
+        .get(app.url(&format!("/technicians/{}", tid["id"])))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("id=\"rating-average\">4,0 ★") && page.contains("Cepat dan ramah"), "{page}");
+    let own = app.browser_login("agus").await;
+    let page = own
+        .get(app.url(&format!("/technicians/{}", tid["id"])))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!page.contains("rating-average"));
 
     // Still broken: reopened with the reason, which the staff read.
     let back: Value = app
