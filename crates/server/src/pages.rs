@@ -38,6 +38,7 @@ const NAV: &[NavEntry] = &[
     NavEntry { key: "nav.network", href: "/admin/packages", icon: "⌬", permission: Permission::MasterDataManage },
     NavEntry { key: "nav.users", href: "/admin/users", icon: "◉", permission: Permission::UsersView },
     NavEntry { key: "nav.sla", href: "/admin/sla", icon: "◔", permission: Permission::MasterDataManage },
+    NavEntry { key: "nav.portal", href: "/admin/portal", icon: "☏", permission: Permission::MasterDataManage },
     NavEntry { key: "nav.jobs", href: "/admin/jobs", icon: "⚙", permission: Permission::JobsView },
     NavEntry { key: "nav.audit", href: "/admin/audit", icon: "◈", permission: Permission::AuditView },
     NavEntry { key: "nav.backups", href: "/admin/backups", icon: "⛁", permission: Permission::BackupsManage },

@@ -30,6 +30,7 @@ pub mod payment_allocations;
 pub mod payment_checkouts;
 pub mod payments;
 pub mod portal_codes;
+pub mod portal_notices;
 pub mod queue_samples;
 pub mod recipient_groups;
 pub mod recovery_codes;

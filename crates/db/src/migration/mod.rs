@@ -36,6 +36,7 @@ mod m0029_package_changes;
 mod m0030_true_ups;
 mod m0031_prepaid;
 mod m0032_portal;
+mod m0033_portal_notices;
 
 pub struct Migrator;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0030_true_ups::Migration),
             Box::new(m0031_prepaid::Migration),
             Box::new(m0032_portal::Migration),
+            Box::new(m0033_portal_notices::Migration),
         ]
     }
 }

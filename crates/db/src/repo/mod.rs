@@ -21,6 +21,7 @@ pub mod packages;
 pub mod payment_checkouts;
 pub mod payments;
 pub mod portal_codes;
+pub mod portal_notices;
 pub mod prepaid;
 pub mod recipient_groups;
 pub mod registrations;

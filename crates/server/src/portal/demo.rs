@@ -7,6 +7,7 @@ use aglis_core::invoice::InvoiceStatus;
 use aglis_core::permission::Role;
 use aglis_core::ticket::TicketStatus;
 use aglis_db::repo::invoices::{self, InvoiceQuery};
+use aglis_db::repo::portal_notices::{self, ANNOUNCEMENT, NewNotice};
 use aglis_db::repo::tickets::{self, TicketQuery};
 use aglis_db::repo::{customers, users};
 
@@ -59,6 +60,36 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     customers::set_user(&state.db, c.id, Some(user.id)).await?;
     if let Some(t) = finished {
         tickets::set_rating(&state.db, t.id, 5, "Teknisi datang tepat waktu dan ramah.", now).await?;
+    }
+    let today = now.with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
+    let notices = [
+        NewNotice {
+            kind: ANNOUNCEMENT,
+            city: Some(c.city.clone()),
+            title_id: format!("Pemeliharaan jaringan {}", c.city),
+            body_id: "Sabtu dini hari pukul 01.00–03.00 WIB ada pemeliharaan kabel utama. Internet bisa terputus sebentar; tidak perlu melapor."
+                .into(),
+            title_en: format!("Network maintenance in {}", c.city),
+            body_en: "Early Saturday, 01:00–03:00 WIB, the main cable is serviced. The internet may drop briefly; no need to report it."
+                .into(),
+            position: 0,
+            ends_on: Some(today + chrono::Duration::days(6)),
+            created_by: None,
+        },
+        NewNotice {
+            kind: ANNOUNCEMENT,
+            city: None,
+            title_id: "Kantor tutup 25 Desember".into(),
+            body_id: "Kantor pelayanan tutup pada Hari Natal. Laporan gangguan lewat portal tetap kami tangani.".into(),
+            title_en: "Office closed on 25 December".into(),
+            body_en: "The service office is closed on Christmas Day. Problems reported in the portal are still handled.".into(),
+            position: 0,
+            ends_on: Some(today + chrono::Duration::days(30)),
+            created_by: None,
+        },
+    ];
+    for n in notices {
+        portal_notices::create(&state.db, n, now).await?;
     }
     Ok(())
 }

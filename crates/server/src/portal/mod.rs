@@ -8,6 +8,7 @@ pub mod demo;
 pub mod extract;
 pub mod home;
 pub mod login;
+pub mod notices;
 pub mod pages;
 pub mod ticket_pages;
 pub mod tickets;
@@ -17,5 +18,5 @@ pub fn api_router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState
 }
 
 pub fn router() -> axum::Router<crate::state::AppState> {
-    pages::router()
+    pages::router().merge(notices::router())
 }

@@ -213,6 +213,8 @@ impl Bill {
 struct HomePage {
     shell: Shell,
     me: MeOut,
+    /// Announcements for everyone or the customer's city, in the page's language.
+    news: Vec<super::notices::Localised>,
     unpaid: Vec<Bill>,
     tickets: Vec<PortalTicket>,
 }
@@ -235,7 +237,13 @@ async fn home_page(State(state): State<AppState>, shell: Shell, pc: PortalCustom
     open.sort_by_key(|t| std::cmp::Reverse(t.created_at));
     open.truncate(5);
     let tickets = home::portal_tickets(&state, open).await?;
-    render(&HomePage { shell, me, unpaid, tickets })
+    let today = state.now().with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
+    let news = aglis_db::repo::portal_notices::for_customer(&state.reads, &pc.customer.city, today)
+        .await?
+        .iter()
+        .map(|n| super::notices::localise(n, shell.lang))
+        .collect();
+    render(&HomePage { shell, me, news, unpaid, tickets })
 }
 
 #[derive(Template)]
@@ -335,9 +343,15 @@ async fn save_profile(
 struct HelpPage {
     shell: Shell,
     profile: crate::billing::profile::BillingProfile,
+    faq: Vec<super::notices::Localised>,
 }
 
 async fn help(State(state): State<AppState>, shell: Shell, _pc: PortalCustomer) -> AppResult<Response> {
     let profile = crate::billing::profile::load(&state.reads).await?;
-    render(&HelpPage { shell, profile })
+    let faq = aglis_db::repo::portal_notices::all(&state.reads, aglis_db::repo::portal_notices::FAQ)
+        .await?
+        .iter()
+        .map(|n| super::notices::localise(n, shell.lang))
+        .collect();
+    render(&HelpPage { shell, profile, faq })
 }

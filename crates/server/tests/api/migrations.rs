@@ -41,7 +41,8 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0029_package_changes",
             "m0030_true_ups",
             "m0031_prepaid",
-            "m0032_portal"
+            "m0032_portal",
+            "m0033_portal_notices"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };

@@ -563,4 +563,89 @@ async fn the_demo_customer_finds_a_bill_tickets_and_a_rated_visit_in_the_portal(
     assert_eq!(res.headers()["location"], "/portal");
     let home = browser.get(app.url("/portal")).send().await.expect("home").text().await.expect("html");
     assert!(home.contains("id=\"owed\"") && home.contains(me["name"].as_str().expect("name")), "{home}");
+    assert!(home.contains("id=\"news\"") && home.contains("Kantor tutup 25 Desember"), "announcements: {home}");
+}
+
+#[tokio::test]
+async fn staff_write_the_help_and_announcements_and_each_customer_reads_those_for_their_city() {
+    let p = setup().await;
+    let app = &p.app;
+    // Rina lives in Karawang; Yuliana moves to Bekasi.
+    let other = aglis_db::repo::customers::get(&app.state.db, p.other).await.expect("db").expect("customer");
+    let mut moved = aglis_db::repo::customers::Profile::from(&other);
+    moved.city = "Bekasi".into();
+    aglis_db::repo::customers::update_profile(&app.state.db, p.other, moved, "city", None, app.clock.now_utc())
+        .await
+        .expect("move");
+    app.insert_user("sari.spv", Role::Supervisor).await;
+    let desk = app.browser_login("sari.spv").await;
+    let page = desk.get(app.url("/admin/portal")).send().await.expect("page").text().await.expect("html");
+    assert!(page.contains("Bagaimana cara membayar tagihan?"), "the default questions are there to edit: {page}");
+    let csrf = csrf_token(&page);
+    let post = async |form: &[(&str, &str)]| {
+        let mut all = vec![("csrf_token", csrf.as_str())];
+        all.extend_from_slice(form);
+        desk.post(app.url("/admin/portal")).form(&all).send().await.expect("post")
+    };
+    let res = post(&[
+        ("kind", "announcement"),
+        ("city", "karawang"),
+        ("title_id", "Gangguan kabel Karawang Barat"),
+        ("body_id", "Tim kami sedang memperbaiki kabel putus di Jl. Tuparev."),
+        ("title_en", "Cable cut in West Karawang"),
+        ("body_en", "Our team is repairing a cut cable on Jl. Tuparev."),
+        ("ends_on", ""),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post(&[
+        ("kind", "faq"),
+        ("title_id", "Berapa lama pemasangan baru?"),
+        ("body_id", "Biasanya 3–5 hari kerja setelah survei."),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post(&[("kind", "announcement"), ("title_id", "x"), ("body_id", "isi"), ("ends_on", "2020-01-01")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("tanggal terakhir tidak boleh sebelum hari ini") && html.contains("harus 3–200 karakter"),
+        "{html}"
+    );
+
+    let rina = sign_in(&p, "0813-1000-0015", "6281310000015").await;
+    let yuli = sign_in(&p, "0813-1000-0016", "6281310000016").await;
+    let page_of = async |token: &str, path: &str| {
+        app.api.get(app.url(path)).bearer_auth(token).send().await.expect("page").text().await.expect("html")
+    };
+    // The pages read the portal token as they read a browser's session.
+    let home = page_of(&rina, "/portal?lang=en").await;
+    assert!(home.contains("Cable cut in West Karawang"), "Karawang's customer reads it in English: {home}");
+    let home = page_of(&yuli, "/portal").await;
+    assert!(!home.contains("Gangguan kabel"), "Bekasi's customer does not");
+    let help = page_of(&yuli, "/portal/help").await;
+    assert!(help.contains("Berapa lama pemasangan baru?") && help.contains("Bagaimana cara membayar tagihan?"));
+    let help = page_of(&yuli, "/portal/help?lang=en").await;
+    assert!(
+        help.contains("How do I pay my bill?") && help.contains("Berapa lama pemasangan baru?"),
+        "no English: Indonesian stands in"
+    );
+
+    // Removed, it is gone from the portal.
+    let page = desk.get(app.url("/admin/portal")).send().await.expect("page").text().await.expect("html");
+    let id = page.split("/admin/portal/").nth(1).and_then(|s| s.split('/').next()).expect("an id");
+    let res = desk
+        .post(app.url(&format!("/admin/portal/{id}/delete")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let home = page_of(&rina, "/portal").await;
+    assert!(!home.contains("Gangguan kabel"), "{home}");
+    // A customer may not edit the portal.
+    assert_eq!(
+        app.api.get(app.url("/admin/portal")).bearer_auth(&rina).send().await.expect("get").status(),
+        StatusCode::FORBIDDEN
+    );
 }
