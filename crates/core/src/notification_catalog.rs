@@ -89,6 +89,18 @@ pub const EVENTS: &[EventSpec] = &[
         ),
     },
     EventSpec {
+        code: "phone_change_otp",
+        variables: &[("customerName", "Siti Rahayu"), ("otpCode", "482913"), ("expiryMinutes", "10")],
+        id: (
+            "Kode ganti nomor",
+            "Halo {{customerName}}, kode untuk memakai nomor ini di akun pelanggan Anda *{{otpCode}}*. Berlaku {{expiryMinutes}} menit. Abaikan jika Anda tidak memintanya.",
+        ),
+        en: (
+            "Number change code",
+            "Hello {{customerName}}, the code to use this number on your customer account is *{{otpCode}}*. It is valid for {{expiryMinutes}} minutes. Ignore this if you did not ask for it.",
+        ),
+    },
+    EventSpec {
         code: "signup_otp",
         variables: &[("customerName", "Siti Rahayu"), ("otpCode", "482913"), ("expiryMinutes", "10")],
         id: (

@@ -98,6 +98,41 @@ pub fn customer_priority(p: Priority) -> bool {
     p != Priority::Critical
 }
 
+crate::str_enum! { "message topic",
+    /// The kinds of WhatsApp message a customer may turn off. Sign-in codes, receipts, overdue
+    /// notices and installation news always go out.
+    pub enum MessageTopic {
+        /// Their tickets' progress.
+        Tickets = "tickets",
+        /// Reminders before a bill is due.
+        Reminders = "reminders",
+        /// Announcements and maintenance notices.
+        News = "news",
+    }
+}
+
+impl MessageTopic {
+    /// The topic of a message event, `None` for one that always goes out.
+    pub fn of_event(event: &str) -> Option<MessageTopic> {
+        match event {
+            "ticket_created" | "ticket_status_update" => Some(MessageTopic::Tickets),
+            "payment_reminder" => Some(MessageTopic::Reminders),
+            "announcement" | "maintenance" => Some(MessageTopic::News),
+            _ => None,
+        }
+    }
+}
+
+/// The topics in a stored list (`tickets,news`); unknown words are ignored.
+pub fn muted(stored: &str) -> Vec<MessageTopic> {
+    MessageTopic::ALL.iter().copied().filter(|t| stored.split(',').any(|w| w.trim() == t.as_str())).collect()
+}
+
+/// The stored form of `topics`, in a fixed order.
+pub fn muted_text(topics: &[MessageTopic]) -> String {
+    MessageTopic::ALL.iter().filter(|t| topics.contains(t)).map(|t| t.as_str()).collect::<Vec<_>>().join(",")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RatingRefused {
     #[error("give 1 to 5 stars")]
@@ -146,6 +181,19 @@ mod tests {
         assert_eq!(Problem::Dismantle.ticket().0, TicketType::Dismantle);
         assert!(Problem::ALL.iter().all(|p| !p.title().is_empty()));
         assert!(!customer_priority(Priority::Critical) && customer_priority(Priority::High));
+    }
+
+    #[test]
+    fn codes_and_receipts_cannot_be_turned_off() {
+        assert_eq!(MessageTopic::of_event("ticket_status_update"), Some(MessageTopic::Tickets));
+        assert_eq!(MessageTopic::of_event("payment_reminder"), Some(MessageTopic::Reminders));
+        assert_eq!(MessageTopic::of_event("maintenance"), Some(MessageTopic::News));
+        for always in ["otp_login", "payment_confirmation", "payment_overdue", "registration_status"] {
+            assert_eq!(MessageTopic::of_event(always), None, "{always}");
+        }
+        assert_eq!(muted("news, tickets,spam"), vec![MessageTopic::Tickets, MessageTopic::News]);
+        assert_eq!(muted_text(&[MessageTopic::News, MessageTopic::Tickets]), "tickets,news");
+        assert_eq!(muted(""), vec![]);
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct Model {
     pub billing_mode: BillingMode,
     /// The last day of service paid ahead (prepaid terms), Asia/Jakarta.
     pub paid_until: Option<Date>,
+    /// Kinds of optional message the customer turned off (`tickets,news`), see `aglis_core::portal`.
+    pub muted_messages: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

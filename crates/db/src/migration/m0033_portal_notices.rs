@@ -3,6 +3,8 @@
 //! closed on a holiday), each in Indonesian and English. `kind` is `faq` or `announcement`;
 //! `city` narrows an announcement to the customers of one city; `ends_on` takes it down.
 //! The help page starts with four common questions, which staff may edit or remove.
+//! `customers.muted_messages`: the kinds of WhatsApp message a customer turned off in the portal
+//! (comma-separated: `tickets`, `reminders`, `news`); codes and receipts always go out.
 
 use super::ts;
 use sea_orm_migration::prelude::*;
@@ -53,6 +55,12 @@ enum PortalNotices {
     CreatedBy,
     CreatedAt,
     UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Customers {
+    Table,
+    MutedMessages,
 }
 
 #[async_trait::async_trait]
@@ -114,6 +122,14 @@ impl MigrationTrait for Migration {
                 now.into(),
             ]);
         }
-        manager.exec_stmt(insert).await
+        manager.exec_stmt(insert).await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Customers::Table)
+                    .add_column(ColumnDef::new(Customers::MutedMessages).string_len(100).not_null().default(""))
+                    .to_owned(),
+            )
+            .await
     }
 }

@@ -320,3 +320,14 @@ pub async fn set_tax_exempt(conn: &impl ConnectionTrait, id: i64, exempt: bool) 
         .await?;
     Ok(())
 }
+
+/// Stores the kinds of optional message customer `id` turned off (see `aglis_core::portal`).
+pub async fn set_muted(conn: &impl ConnectionTrait, id: i64, muted: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    Entity::update_many()
+        .col_expr(Column::MutedMessages, Expr::value(muted.to_owned()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

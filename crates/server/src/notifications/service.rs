@@ -152,11 +152,12 @@ pub async fn queue_event(
     values: &std::collections::BTreeMap<String, String>,
     priority: JobPriority,
     now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<Message> {
+) -> AppResult<Option<Message>> {
     queue_event_on(conn, Channel::Whatsapp, event, language, phone, values, priority, now).await
 }
 
-/// [`queue_event`] on any channel: an e-mail gets the template's subject.
+/// [`queue_event`] on any channel: an e-mail gets the template's subject. A WhatsApp message of
+/// a kind the customer with that number turned off in the portal is not queued (`None`).
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_event_on(
     conn: &impl ConnectionTrait,
@@ -167,7 +168,15 @@ pub async fn queue_event_on(
     values: &std::collections::BTreeMap<String, String>,
     priority: JobPriority,
     now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<Message> {
+) -> AppResult<Option<Message>> {
+    if channel == Channel::Whatsapp
+        && let Some(topic) = aglis_core::portal::MessageTopic::of_event(event)
+        && let Some(c) = aglis_db::repo::customers::by_phone(conn, recipient).await?
+        && aglis_core::portal::muted(&c.muted_messages).contains(&topic)
+    {
+        tracing::info!(event, customer = %c.code, "not sent: the customer turned these messages off");
+        return Ok(None);
+    }
     let template = aglis_db::repo::notification_templates::find(conn, event, language)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no {language} text for {event}")))?;
@@ -191,5 +200,5 @@ pub async fn queue_event_on(
         priority,
         created_by: None,
     };
-    Ok(queue(conn, new, now).await?)
+    Ok(Some(queue(conn, new, now).await?))
 }

@@ -10,6 +10,7 @@ pub mod home;
 pub mod login;
 pub mod notices;
 pub mod pages;
+pub mod profile;
 pub mod ticket_pages;
 pub mod tickets;
 

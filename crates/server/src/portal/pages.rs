@@ -37,6 +37,11 @@ pub fn router() -> Router<AppState> {
         .route("/portal/logout", post(logout))
         .route("/portal/bills", get(bills))
         .route("/portal/profile", get(profile).post(save_profile))
+        .route("/portal/profile/email", post(save_email))
+        .route("/portal/profile/phone", post(change_phone))
+        .route("/portal/profile/phone/confirm", post(confirm_phone))
+        .route("/portal/profile/messages", post(save_messages))
+        .route("/portal/profile/password", post(save_password))
         .route("/portal/logout-all", post(logout_all))
         .route("/portal/help", get(help))
         .merge(super::ticket_pages::router())
@@ -287,12 +292,53 @@ async fn bills(State(state): State<AppState>, shell: Shell, pc: PortalCustomer) 
 struct ProfilePage {
     shell: Shell,
     me: MeOut,
-    saved: bool,
+    /// The username for signing in with a password (the customer code, lower case).
+    username: String,
+    /// The kinds of optional message turned off.
+    muted: Vec<aglis_core::portal::MessageTopic>,
+    /// A new number waiting for its code.
+    pending_phone: Option<String>,
+    notice: Option<String>,
+    errors: FieldErrors,
+}
+
+impl ProfilePage {
+    fn error(&self, field: &str) -> String {
+        self.shell.field_error(&self.errors, field)
+    }
+
+    fn receives(&self, topic: &aglis_core::portal::MessageTopic) -> bool {
+        !self.muted.contains(topic)
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
 struct SavedQuery {
     saved: Option<String>,
+}
+
+async fn profile_page(
+    state: &AppState,
+    shell: Shell,
+    pc: &PortalCustomer,
+    notice: Option<String>,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    // Read again: the action before this page may have changed the record.
+    let c = aglis_db::repo::customers::get(&state.reads, pc.customer.id).await?.unwrap_or_else(|| pc.customer.clone());
+    let me = home::me(state, &c).await?;
+    let pending_phone = super::profile::pending_phone(state, pc).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ProfilePage {
+        shell,
+        me,
+        username: pc.auth.user.username.clone(),
+        muted: aglis_core::portal::muted(&c.muted_messages),
+        pending_phone,
+        notice,
+        errors,
+    };
+    Ok((status, render(&page)?).into_response())
 }
 
 async fn profile(
@@ -301,8 +347,32 @@ async fn profile(
     pc: PortalCustomer,
     ApiQuery(q): ApiQuery<SavedQuery>,
 ) -> AppResult<Response> {
-    let me = home::me(&state, &pc.customer).await?;
-    render(&ProfilePage { shell, me, saved: q.saved.is_some() })
+    let notice = q.saved.is_some().then(|| shell.t("portal.profile.saved").to_owned());
+    profile_page(&state, shell, &pc, notice, FieldErrors::new()).await
+}
+
+/// After a profile action: the page with a notice, or with the refusal next to its field.
+async fn after_profile(
+    state: &AppState,
+    shell: Shell,
+    pc: &PortalCustomer,
+    result: AppResult<String>,
+) -> AppResult<Response> {
+    match result {
+        Ok(notice) => profile_page(state, shell, pc, Some(notice), FieldErrors::new()).await,
+        Err(AppError::Validation { fields, .. }) => profile_page(state, shell, pc, None, fields).await,
+        Err(AppError::Unauthorized(m) | AppError::Conflict { detail: m, .. }) => {
+            let mut fields = FieldErrors::new();
+            fields.insert("code".into(), vec![m]);
+            profile_page(state, shell, pc, None, fields).await
+        }
+        Err(AppError::TooManyRequests { detail, .. }) => {
+            let mut fields = FieldErrors::new();
+            fields.insert("form".into(), vec![detail]);
+            profile_page(state, shell, pc, None, fields).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -336,6 +406,72 @@ async fn save_profile(
     .await?;
     let lang = Lang::from(language);
     Ok(Redirect::to(&format!("/portal/profile?saved=1&lang={}", lang.code())).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct FieldForm {
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    again: String,
+}
+
+async fn save_email(
+    State(state): State<AppState>,
+    shell: Shell,
+    pc: PortalCustomer,
+    ApiForm(f): ApiForm<FieldForm>,
+) -> AppResult<Response> {
+    let saved = shell.t("portal.profile.saved").to_owned();
+    let result = super::profile::set_email(&state, &pc, &f.value).await.map(|()| saved);
+    after_profile(&state, shell, &pc, result).await
+}
+
+async fn change_phone(
+    State(state): State<AppState>,
+    shell: Shell,
+    pc: PortalCustomer,
+    ApiForm(f): ApiForm<FieldForm>,
+) -> AppResult<Response> {
+    let sent = shell.t("portal.profile.phone_code_sent").to_owned();
+    let result = super::profile::request_phone_change(&state, &pc, &f.value).await.map(|_| sent);
+    after_profile(&state, shell, &pc, result).await
+}
+
+async fn confirm_phone(
+    State(state): State<AppState>,
+    shell: Shell,
+    pc: PortalCustomer,
+    ApiForm(f): ApiForm<FieldForm>,
+) -> AppResult<Response> {
+    let done = shell.t("portal.profile.phone_changed").to_owned();
+    let result = super::profile::confirm_phone_change(&state, &pc, &f.value).await.map(|_| done);
+    after_profile(&state, shell, &pc, result).await
+}
+
+async fn save_password(
+    State(state): State<AppState>,
+    shell: Shell,
+    pc: PortalCustomer,
+    ApiForm(f): ApiForm<FieldForm>,
+) -> AppResult<Response> {
+    let done = shell.t("portal.profile.password_set").to_owned();
+    let result = super::profile::set_password(&state, &pc, &f.value, &f.again).await.map(|()| done);
+    after_profile(&state, shell, &pc, result).await
+}
+
+async fn save_messages(
+    State(state): State<AppState>,
+    shell: Shell,
+    pc: PortalCustomer,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> AppResult<Response> {
+    // Ticked boxes arrive as repeated `topic=…` fields.
+    let wanted: Vec<aglis_core::portal::MessageTopic> =
+        form_urlencoded::parse(&body).filter(|(k, _)| k == "topic").filter_map(|(_, v)| v.parse().ok()).collect();
+    let saved = shell.t("portal.profile.saved").to_owned();
+    let result = super::profile::set_messages(&state, &pc, &wanted).await.map(|()| saved);
+    after_profile(&state, shell, &pc, result).await
 }
 
 #[derive(Template)]
