@@ -525,6 +525,40 @@ async fn the_pages_sign_in_by_code_and_report_a_problem_with_a_photo() {
         let res = browser.get(app.url(path)).send().await.expect("page");
         assert_eq!(res.status(), StatusCode::OK, "{path}");
     }
+
+    // Another customer's ticket and photo are not found on any page, and no form reaches them.
+    let theirs: Value = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(&p.admin),
+            &json!({"customer_id": p.other, "type": "repair", "priority": "normal", "description": "Internet lambat tiap malam"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = theirs["id"].as_i64().expect("id");
+    let photo =
+        crate::helpers::upload_file(app, &p.admin, id, "before", "rumah.png", "image/png", TINY_PNG.to_vec()).await;
+    let aid = photo.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    for path in [format!("/portal/tickets/{id}"), format!("/portal/tickets/{id}/photos/{aid}")] {
+        let res = browser.get(app.url(&path)).send().await.expect("page");
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    for (action, field, value) in
+        [("comment", "body", "halo"), ("confirm", "x", ""), ("reopen", "body", "masih mati"), ("rate", "stars", "5")]
+    {
+        let res = browser
+            .post(app.url(&format!("/portal/tickets/{id}/{action}")))
+            .form(&[("csrf_token", csrf.as_str()), (field, value)])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{action}");
+    }
+    let staff_view: Value = app.get(&format!("/api/v1/tickets/{id}"), Some(&p.admin)).await.json().await.expect("json");
+    assert_eq!(staff_view["status"], "open");
+    assert!(!staff_view.to_string().contains("halo"));
 }
 
 #[tokio::test]
