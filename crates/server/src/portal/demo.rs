@@ -61,6 +61,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     if let Some(t) = finished {
         tickets::set_rating(&state.db, t.id, 5, "Teknisi datang tepat waktu dan ramah.", now).await?;
     }
+    rate_other_visits(state, now).await?;
     let today = now.with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
     let notices = [
         NewNotice {
@@ -90,6 +91,36 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     ];
     for n in notices {
         portal_notices::create(&state.db, n, now).await?;
+    }
+    Ok(())
+}
+
+/// Other finished visits rated by their customers, so each technician's page has a few.
+async fn rate_other_visits(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    const RATINGS: [(i32, &str); 8] = [
+        (5, "Cepat, rapi, dan menjelaskan penyebabnya."),
+        (4, "Sudah normal, teknisi datang agak terlambat."),
+        (5, ""),
+        (3, "Perbaikan butuh dua kali kunjungan."),
+        (4, "Ramah, kabel dirapikan."),
+        (5, "Mantap, langsung beres."),
+        (2, "Teknisi tidak mengabari sebelum datang."),
+        (4, ""),
+    ];
+    let q = TicketQuery {
+        status: Some(TicketStatus::Closed),
+        priority: None,
+        technician_id: None,
+        customer_id: None,
+        member: None,
+        search: None,
+        page: 1,
+        per_page: 40,
+    };
+    let (closed, _, _) = tickets::list(&state.db, &q).await?;
+    let unrated = closed.iter().filter(|t| t.rating.is_none() && t.lead_technician_id.is_some());
+    for (t, (stars, comment)) in unrated.step_by(3).zip(RATINGS) {
+        tickets::set_rating(&state.db, t.id, stars, comment, now).await?;
     }
     Ok(())
 }

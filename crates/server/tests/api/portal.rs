@@ -576,6 +576,8 @@ async fn the_demo_customer_finds_a_bill_tickets_and_a_rated_visit_in_the_portal(
     assert!(!items.is_empty());
     assert!(items.iter().any(|t| t["rating"] == 5), "a rated visit: {tickets}");
     problem(app.get("/api/v1/customers", Some(&token)).await, 403).await;
+    let rated = aglis_db::repo::tickets::ratings_by_lead(&app.state.db).await.expect("ratings");
+    assert!(rated.len() >= 3, "several technicians have rated visits: {rated:?}");
 
     // The form login of a customer lands on the portal home, which shows the bill.
     let browser = app.browser();
