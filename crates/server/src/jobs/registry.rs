@@ -158,9 +158,11 @@ pub fn builtin_registry() -> Registry {
     r
 }
 
-/// Deletes login sessions and API tokens that have expired.
+/// Deletes login sessions and API tokens that have expired, and portal codes a day old (they
+/// expired after ten minutes; the per-number limits are kept apart).
 async fn purge_expired_sessions(state: AppState, _payload: serde_json::Value) -> Result<(), JobError> {
     let n = aglis_db::repo::sessions::purge_expired(&state.db, state.now()).await?;
-    tracing::info!(deleted = n, "expired sessions purged");
+    let codes = aglis_db::repo::portal_codes::purge(&state.db, state.now() - chrono::Duration::days(1)).await?;
+    tracing::info!(deleted = n, portal_codes = codes, "expired sessions purged");
     Ok(())
 }

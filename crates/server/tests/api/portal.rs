@@ -265,6 +265,16 @@ async fn a_stranger_gets_the_same_answers_and_codes_are_limited() {
     let sent = code_sent_to(&p, "6281310000015").await.expect("code");
     let res = app.post_json("/api/v1/portal/auth/login", None, &json!({"phone": code, "code": sent})).await;
     assert_eq!(res.status(), StatusCode::OK);
+
+    // The daily purge removes codes a day old.
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let rows = || aglis_db::entity::portal_codes::Entity::find().count(&app.state.db);
+    assert!(rows().await.expect("count") > 0);
+    app.clock.advance(Duration::days(1) + Duration::minutes(1));
+    let job = aglis_db::jobs::NewJob::new(aglis_server::jobs::registry::PURGE_EXPIRED_SESSIONS, json!({}));
+    aglis_db::jobs::enqueue(&app.state.db, job, app.clock.now_utc()).await.expect("enqueue");
+    Runner::new(app.state.clone(), Arc::new(builtin_registry())).run_once().await.expect("run");
+    assert_eq!(rows().await.expect("count"), 0);
 }
 
 #[tokio::test]
