@@ -11,6 +11,7 @@ pub mod login;
 pub mod notices;
 pub mod pages;
 pub mod profile;
+pub mod profile_pages;
 pub mod ticket_pages;
 pub mod tickets;
 

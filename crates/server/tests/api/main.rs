@@ -39,6 +39,7 @@ mod pages;
 mod payments;
 mod portal;
 mod portal_browser;
+mod portal_profile;
 mod prepaid;
 mod providers;
 mod rate_limit;
