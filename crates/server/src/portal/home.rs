@@ -67,7 +67,13 @@ pub async fn me(state: &AppState, c: &Customer) -> AppResult<MeOut> {
         monthly_price: p.monthly_price,
     });
     let status_note = if c.status == CustomerStatus::Suspended {
-        customers::events(&state.reads, c.id).await?.into_iter().rev().find(|e| e.kind == "status").map(|e| e.detail)
+        // The newest status event reads `suspended: <the reason staff gave>`: the reason only.
+        customers::events(&state.reads, c.id)
+            .await?
+            .into_iter()
+            .find(|e| e.kind == "status")
+            .and_then(|e| e.detail.split_once(": ").map(|(_, why)| why.trim().to_owned()))
+            .filter(|why| !why.is_empty())
     } else {
         None
     };

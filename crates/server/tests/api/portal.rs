@@ -611,3 +611,27 @@ async fn the_demo_customer_finds_a_bill_tickets_and_a_rated_visit_in_the_portal(
     assert!(home.contains("id=\"owed\"") && home.contains(me["name"].as_str().expect("name")), "{home}");
     assert!(home.contains("id=\"news\"") && home.contains("Kantor tutup 25 Desember"), "announcements: {home}");
 }
+
+#[tokio::test]
+async fn a_suspended_customer_reads_why_and_the_way_back_on_the_home_page() {
+    let p = setup().await;
+    let app = &p.app;
+    let status = async |to: &str, reason: &str| {
+        let body = json!({"status": to, "reason": reason});
+        let res = app.post_json(&format!("/api/v1/customers/{}/status", p.mine), Some(&p.admin), &body).await;
+        assert_eq!(res.status(), StatusCode::OK, "{to}");
+    };
+    status("active", "").await;
+    status("suspended", "Gangguan pembayaran bulan lalu").await;
+    status("active", "").await;
+    status("suspended", "Tunggakan 2 bulan").await;
+    let token = sign_in(&p, "0813-1000-0015", "6281310000015").await;
+    let me: Value = app.get("/api/v1/portal/me", Some(&token)).await.json().await.expect("json");
+    assert_eq!((me["status"].as_str(), me["status_note"].as_str()), (Some("suspended"), Some("Tunggakan 2 bulan")));
+    let home =
+        app.api.get(app.url("/portal")).bearer_auth(&token).send().await.expect("home").text().await.expect("html");
+    assert!(
+        home.contains("id=\"suspended\"") && home.contains("Tunggakan 2 bulan") && home.contains("aktif kembali"),
+        "{home}"
+    );
+}
