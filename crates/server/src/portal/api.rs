@@ -171,7 +171,7 @@ impl PortalInvoice {
         let key = crate::auth::token::pay_link_key(state.config.secret_bytes(), &i.number);
         PortalInvoice {
             pay_url: crate::billing::online::pay_link(state, &i.number),
-            pdf_url: format!("/pay/{}/pdf?k={key}", i.number),
+            pdf_url: format!("{}/pay/{}/pdf?k={key}", state.config.base_url.trim_end_matches('/'), i.number),
             invoice: i.into(),
         }
     }

@@ -138,6 +138,12 @@ async fn a_customer_signs_in_with_the_whatsapp_code_and_reaches_only_their_own_r
     assert_eq!(invoices["total"], 1, "{invoices}");
     assert_eq!(invoices["items"][0]["id"], my_invoice);
     assert!(invoices["items"][0]["pay_url"].as_str().is_some_and(|u| u.contains("/pay/INV-")));
+    // The PDF link opens without a session, like the pay link (the key in it is the credential).
+    let pdf = invoices["items"][0]["pdf_url"].as_str().expect("pdf url").to_owned();
+    let path = &pdf[pdf.find("/pay/").expect("path")..];
+    let res = app.api.get(app.url(path)).send().await.expect("pdf");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
     assert_eq!(app.get(&format!("/api/v1/portal/invoices/{my_invoice}"), Some(&token)).await.status(), StatusCode::OK);
 
     let res = app
