@@ -76,3 +76,22 @@ pub async fn count(conn: &impl ConnectionTrait, kind: &str) -> Result<u64, DbErr
 pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<bool, DbError> {
     Ok(Entity::delete_by_id(id).exec(conn).await?.rows_affected == 1)
 }
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Notice>, DbError> {
+    Ok(Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Replaces notice `id`'s text, city and last day (its kind and place stay); `false` when gone.
+pub async fn update(conn: &impl ConnectionTrait, id: i64, n: NewNotice, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let Some(found) = Entity::find_by_id(id).one(conn).await? else { return Ok(false) };
+    let mut a: portal_notices::ActiveModel = found.into();
+    a.city = Set(n.city);
+    a.title_id = Set(n.title_id);
+    a.body_id = Set(n.body_id);
+    a.title_en = Set(n.title_en);
+    a.body_en = Set(n.body_en);
+    a.ends_on = Set(n.ends_on);
+    a.updated_at = Set(now);
+    a.update(conn).await?;
+    Ok(true)
+}

@@ -4,7 +4,7 @@
 
 use crate::auth::extract::{Staff, perm};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::extract::{ApiForm, IdPath};
+use crate::extract::{ApiForm, ApiQuery, IdPath};
 use crate::i18n::{Lang, msg};
 use crate::pages::{Shell, render};
 use crate::state::AppState;
@@ -19,7 +19,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/portal", get(page).post(add)).route("/admin/portal/{id}/delete", post(remove))
+    Router::new()
+        .route("/admin/portal", get(page).post(add))
+        .route("/admin/portal/{id}", post(update))
+        .route("/admin/portal/{id}/delete", post(remove))
 }
 
 /// A notice in one language, the Indonesian text standing in for missing English.
@@ -121,6 +124,8 @@ struct AdminPage {
     faq: Vec<Notice>,
     announcements: Vec<Notice>,
     form: NoticeForm,
+    /// The notice the form changes (none: the form adds one).
+    editing: Option<i64>,
     errors: FieldErrors,
     today: NaiveDate,
 }
@@ -135,21 +140,66 @@ impl AdminPage {
     }
 }
 
-async fn show(state: &AppState, shell: Shell, form: NoticeForm, errors: FieldErrors) -> AppResult<Response> {
+async fn show(
+    state: &AppState,
+    shell: Shell,
+    form: NoticeForm,
+    editing: Option<i64>,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     let faq = portal_notices::all(&state.reads, FAQ).await?;
     let announcements = portal_notices::all(&state.reads, ANNOUNCEMENT).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let today = state.now().with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
-    Ok((status, render(&AdminPage { shell, faq, announcements, form, errors, today })?).into_response())
+    Ok((status, render(&AdminPage { shell, faq, announcements, form, editing, errors, today })?).into_response())
 }
 
+#[derive(Debug, Deserialize, Default)]
+struct EditQuery {
+    edit: Option<i64>,
+}
+
+/// The lists and the form: empty to add, or filled with `?edit=<id>`'s notice to change it.
 async fn page(
     State(state): State<AppState>,
     shell: Shell,
     _staff: Staff<perm::MasterDataManage>,
+    ApiQuery(q): ApiQuery<EditQuery>,
 ) -> AppResult<Response> {
-    let form = NoticeForm { kind: "announcement".into(), ..NoticeForm::default() };
-    show(&state, shell, form, FieldErrors::new()).await
+    let Some(id) = q.edit else {
+        let form = NoticeForm { kind: "announcement".into(), ..NoticeForm::default() };
+        return show(&state, shell, form, None, FieldErrors::new()).await;
+    };
+    let n = portal_notices::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("notice"))?;
+    let form = NoticeForm {
+        kind: n.kind,
+        city: n.city.unwrap_or_default(),
+        title_id: n.title_id,
+        body_id: n.body_id,
+        title_en: n.title_en,
+        body_en: n.body_en,
+        ends_on: n.ends_on.map(|d| d.to_string()).unwrap_or_default(),
+    };
+    show(&state, shell, form, Some(id), FieldErrors::new()).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    shell: Shell,
+    _staff: Staff<perm::MasterDataManage>,
+    IdPath(id): IdPath,
+    ApiForm(f): ApiForm<NoticeForm>,
+) -> AppResult<Response> {
+    let today = state.now().with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
+    match check(&f, today) {
+        Ok(n) => {
+            if !portal_notices::update(&state.db, id, n, state.now()).await? {
+                return Err(AppError::not_found("notice"));
+            }
+            Ok(Redirect::to("/admin/portal").into_response())
+        }
+        Err(errors) => show(&state, shell, f, Some(id), errors).await,
+    }
 }
 
 async fn add(
@@ -168,7 +218,7 @@ async fn add(
             portal_notices::create(&state.db, new, state.now()).await?;
             Ok(Redirect::to("/admin/portal").into_response())
         }
-        Err(errors) => show(&state, shell, f, errors).await,
+        Err(errors) => show(&state, shell, f, None, errors).await,
     }
 }
 

@@ -73,6 +73,38 @@ async fn staff_write_the_help_and_announcements_and_each_customer_reads_those_fo
         "no English: Indonesian stands in"
     );
 
+    // A question is changed in place: its English text added.
+    let page = desk.get(app.url("/admin/portal")).send().await.expect("page").text().await.expect("html");
+    let faq = page.split("id=\"faq\"").nth(1).expect("the questions");
+    let qid =
+        faq.split("/admin/portal?edit=").nth(1).and_then(|s| s.split('"').next()).expect("an edit link").to_owned();
+    let form =
+        desk.get(app.url(&format!("/admin/portal?edit={qid}"))).send().await.expect("form").text().await.expect("html");
+    assert!(form.contains(&format!("action=\"/admin/portal/{qid}\"")), "the form changes that question");
+    let res = desk
+        .post(app.url(&format!("/admin/portal/{qid}")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("kind", "faq"),
+            ("title_id", "Internet mati, apa yang harus saya lakukan?"),
+            ("body_id", "Matikan modem 1 menit lalu nyalakan lagi."),
+            ("title_en", "Internet down: what now?"),
+            ("body_en", "Switch the modem off for a minute."),
+        ])
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let help = page_of(&yuli, "/portal/help?lang=en").await;
+    assert!(help.contains("Internet down: what now?"), "{help}");
+    let res = desk
+        .post(app.url("/admin/portal/987654"))
+        .form(&[("csrf_token", csrf.as_str()), ("kind", "faq"), ("title_id", "Pertanyaan"), ("body_id", "Jawaban")])
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
     // Removed, it is gone from the portal.
     let page = desk.get(app.url("/admin/portal")).send().await.expect("page").text().await.expect("html");
     let id = page.split("/admin/portal/").nth(1).and_then(|s| s.split('/').next()).expect("an id");

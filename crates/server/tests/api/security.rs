@@ -322,6 +322,7 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/track", Public),
     ("GET", "/admin/portal", Perm(P::MasterDataManage)),
     ("POST", "/admin/portal", Perm(P::MasterDataManage)),
+    ("POST", "/admin/portal/{id}", Perm(P::MasterDataManage)),
     ("POST", "/admin/portal/{id}/delete", Perm(P::MasterDataManage)),
     ("GET", "/portal", Portal),
     ("GET", "/portal/login", Public),
