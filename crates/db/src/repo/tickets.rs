@@ -584,3 +584,36 @@ pub async fn ratings_of_lead(conn: &impl ConnectionTrait, lead: i64, limit: u64)
         .all(conn)
         .await?)
 }
+
+/// Customer `customer_id`'s tickets still being worked, newest first, at most `limit`.
+pub async fn active_of_customer(
+    conn: &impl ConnectionTrait,
+    customer_id: i64,
+    limit: u64,
+) -> Result<Vec<Ticket>, DbError> {
+    let active: Vec<&str> = TicketStatus::ALL.iter().filter(|s| s.is_active()).map(|s| s.as_str()).collect();
+    Ok(tickets::Entity::find()
+        .filter(tickets::Column::CustomerId.eq(customer_id))
+        .filter(tickets::Column::Status.is_in(active))
+        .order_by_desc(tickets::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// Technician `lead`'s rated visits and their average ×100 (0 and 0 when none).
+pub async fn rating_of_lead(conn: &impl ConnectionTrait, lead: i64) -> Result<(i64, i64), DbError> {
+    let row: Option<(i64, Option<i64>)> = tickets::Entity::find()
+        .select_only()
+        .column_as(tickets::Column::Id.count(), "rated")
+        .column_as(Expr::col(tickets::Column::Rating).sum(), "stars")
+        .filter(tickets::Column::LeadTechnicianId.eq(lead))
+        .filter(tickets::Column::Rating.is_not_null())
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(match row {
+        Some((rated, stars)) if rated > 0 => (rated, stars.unwrap_or(0) * 100 / rated),
+        _ => (0, 0),
+    })
+}

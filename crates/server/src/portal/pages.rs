@@ -226,14 +226,7 @@ impl HomePage {
 async fn home_page(State(state): State<AppState>, shell: Shell, pc: PortalCustomer) -> AppResult<Response> {
     let me = home::me(&state, &pc.customer).await?;
     let unpaid = home::unpaid(&state, &pc.customer).await?.into_iter().map(|i| Bill::new(&state, i)).collect();
-    let active = aglis_core::ticket::TicketStatus::ALL.iter().copied().filter(|s| s.is_active());
-    let mut open = Vec::new();
-    for status in active {
-        let (list, _, _) = super::tickets::list(&state, &pc, Some(status), 1, 10).await?;
-        open.extend(list);
-    }
-    open.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-    open.truncate(5);
+    let open = aglis_db::repo::tickets::active_of_customer(&state.reads, pc.customer.id, 5).await?;
     let tickets = home::portal_tickets(&state, open).await?;
     let today = state.now().with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
     let news = aglis_db::repo::portal_notices::for_customer(&state.reads, &pc.customer.city, today)

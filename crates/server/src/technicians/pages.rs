@@ -249,8 +249,7 @@ async fn show_page(
     let f = service::full(&state.db, id).await?;
     let user = service::linked_user(state, &f).await?;
     let ratings = if role.can(Permission::TicketsAssign) {
-        let all = aglis_db::repo::tickets::ratings_by_lead(&state.reads).await?;
-        let (count, avg) = all.iter().find(|(lead, _, _)| *lead == f.t.id).map_or((0, 0), |(_, n, a)| (*n, *a));
+        let (count, avg) = aglis_db::repo::tickets::rating_of_lead(&state.reads, f.t.id).await?;
         let latest = aglis_db::repo::tickets::ratings_of_lead(&state.reads, f.t.id, 5).await?;
         Some((count, avg, latest))
     } else {
