@@ -26,6 +26,10 @@ crate::str_enum! {
         DeadLetters = "dead_letters",
         /// The fullest of the data and backup file systems, in percent used.
         Disk = "disk",
+        /// Customers active again (paid) whose device still isolates them 5 minutes later.
+        PaidSuspended = "paid_suspended",
+        /// A suspension run stopped by the circuit breaker within the window.
+        SuspensionBreaker = "suspension_breaker",
     }
 }
 
@@ -84,6 +88,8 @@ impl RuleCode {
             RuleCode::BackupFailed => (0.0, 1440, 720),
             RuleCode::DeadLetters => (0.0, 60, 240),
             RuleCode::Disk => (90.0, 5, 360),
+            RuleCode::PaidSuspended => (0.0, 5, 60),
+            RuleCode::SuspensionBreaker => (0.0, 120, 240),
         };
         RuleDefaults { threshold, window_minutes, renotify_minutes }
     }
@@ -95,6 +101,8 @@ impl RuleCode {
             RuleCode::ResponseTime => "ms",
             RuleCode::SlaBreaches => "tickets",
             RuleCode::DeadLetters => "jobs",
+            RuleCode::PaidSuspended => "customers",
+            RuleCode::SuspensionBreaker => "runs",
             RuleCode::Database | RuleCode::BackupFailed => "",
         }
     }

@@ -60,6 +60,12 @@ crate::str_enum! { "audit event",
         InvoiceCreated = "invoice.created",
         /// A credit note took part or all of an invoice back.
         InvoiceCredited = "invoice.credited",
+        /// A customer's service was suspended (by staff, the overdue policy), issue 21.
+        ServiceSuspended = "service.suspended",
+        /// A customer's service was restored (by staff, or a payment that cleared the debt).
+        ServiceRestored = "service.restored",
+        /// A network device was added, changed or removed, or a service bound to one.
+        NetworkChanged = "network.changed",
     }
 }
 

@@ -16,6 +16,7 @@ pub mod circuit;
 pub mod clock;
 pub mod codes;
 pub mod customer;
+pub mod enforcement;
 pub mod invoice;
 pub mod job;
 pub mod ledger;

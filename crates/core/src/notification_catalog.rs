@@ -255,6 +255,35 @@ pub const EVENTS: &[EventSpec] = &[
         ),
     },
     EventSpec {
+        code: "service_suspended",
+        variables: &[
+            ("customerName", "Siti Rahayu"),
+            ("reason", "tagihan INV-202611-000042 belum dibayar"),
+            ("amount", "Rp 388.500"),
+            ("portalUrl", "https://aglis.example/isolir?c=AGLS202611010042"),
+        ],
+        id: (
+            "Layanan internet diisolir",
+            "Halo {{customerName}}, layanan internet Anda kami isolir: {{reason}}. Tagihan terbuka *{{amount}}*. Setelah dibayar, layanan aktif kembali otomatis dalam beberapa menit: {{portalUrl}}",
+        ),
+        en: (
+            "Internet service suspended",
+            "Hello {{customerName}}, your internet service is suspended: {{reason}}. Open balance *{{amount}}*. Once paid, it comes back on by itself within minutes: {{portalUrl}}",
+        ),
+    },
+    EventSpec {
+        code: "service_restored",
+        variables: &[("customerName", "Siti Rahayu"), ("reason", "pembayaran INV-202611-000042 diterima")],
+        id: (
+            "Layanan internet aktif kembali",
+            "Halo {{customerName}}, layanan internet Anda aktif kembali ({{reason}}). Jika belum tersambung, matikan modem 1 menit lalu nyalakan lagi.",
+        ),
+        en: (
+            "Internet service restored",
+            "Hello {{customerName}}, your internet service is back on ({{reason}}). If it does not connect, switch the modem off for a minute and on again.",
+        ),
+    },
+    EventSpec {
         code: "payment_confirmation",
         variables: &[
             ("customerName", "Siti Rahayu"),

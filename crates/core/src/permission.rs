@@ -100,6 +100,14 @@ crate::str_enum! {
         PaymentsEnter = "payments.enter",
         /// Verify or reject a recorded payment; only then it counts (admin, manager: the finance step).
         PaymentsVerify = "payments.verify",
+        /// See network devices, each customer's service state and the enforcement log (staff
+        /// but technicians).
+        NetworkView = "network.view",
+        /// Add and change network devices, their credentials and dry-run (admin, NOC).
+        NetworkManage = "network.manage",
+        /// Suspend or restore a customer's service by hand, with a reason, and bind it to a
+        /// device (admin, supervisor, manager, NOC).
+        ServiceSuspend = "service.suspend",
     }
 }
 
@@ -148,6 +156,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             MonitoringView,
             BillingView,
             PaymentsEnter,
+            NetworkView,
+            ServiceSuspend,
         ],
         Role::Manager => &[
             DashboardView,
@@ -174,6 +184,8 @@ pub fn grants(role: Role) -> &'static [Permission] {
             BillingManage,
             PaymentsEnter,
             PaymentsVerify,
+            NetworkView,
+            ServiceSuspend,
         ],
         Role::Noc => &[
             DashboardView,
@@ -194,6 +206,9 @@ pub fn grants(role: Role) -> &'static [Permission] {
             NotificationsSend,
             MonitoringView,
             MonitoringManage,
+            NetworkView,
+            NetworkManage,
+            ServiceSuspend,
         ],
         Role::CustomerService => &[
             DashboardView,
@@ -212,6 +227,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             NotificationsSend,
             BillingView,
             PaymentsEnter,
+            NetworkView,
         ],
         Role::Technician => {
             &[DashboardView, TicketsView, TicketsEdit, TicketsClose, CustomersView, TechniciansView, InventoryView]

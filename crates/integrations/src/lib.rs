@@ -5,6 +5,7 @@ pub mod email;
 #[cfg(feature = "fakes")]
 pub mod fake_callbacks;
 pub mod http;
+pub mod network;
 pub mod notify;
 pub mod payments;
 #[cfg(feature = "fakes")]

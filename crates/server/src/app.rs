@@ -53,6 +53,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::monitoring::router())
         .merge(crate::billing::router())
         .merge(crate::portal::router())
+        .merge(crate::enforcement::pages::router())
         .merge(assets::router())
         .merge(extra)
         .merge(api)
@@ -138,6 +139,8 @@ impl Application {
         #[cfg(feature = "demo")]
         let demo_payments =
             if config.demo { crate::billing::demo_gateways::DemoPayments::start(&mut config).await? } else { None };
+        #[cfg(feature = "demo")]
+        let demo_network = if config.demo { Some(crate::enforcement::demo::DemoNetwork::start().await?) } else { None };
         let notifier = Arc::new(crate::notifications::Notifier::from_config(&config)?);
         tracing::info!(providers = ?notifier.provider_names(), "notification providers");
         let reads = aglis_db::connect_reads(&config.database_url, &db, config.db_max_connections.min(8)).await?;
@@ -147,6 +150,7 @@ impl Application {
         let monitor = crate::monitoring::Monitor {
             demo_gateway,
             demo_payments,
+            demo_network,
             ..crate::monitoring::Monitor::new(&config, clock.now())?
         };
         #[cfg(not(feature = "demo"))]
@@ -170,6 +174,9 @@ impl Application {
         #[cfg(feature = "demo")]
         if state.config.demo {
             crate::demo::seed(&state).await?;
+            if let Some(net) = &state.monitor.demo_network {
+                crate::enforcement::demo::attach(&state, net).await?;
+            }
         }
         let listener = TcpListener::bind(state.config.bind)
             .await

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod deadline;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod enforcement;
 pub mod error;
 pub mod extract;
 pub mod i18n;

@@ -1,4 +1,5 @@
 use aglis_core::customer::CustomerStatus;
+use aglis_core::enforcement::SuspendReason;
 use aglis_core::notification_catalog::Language;
 use aglis_core::prepaid::BillingMode;
 use sea_orm::entity::prelude::*;
@@ -40,6 +41,8 @@ pub struct Model {
     pub paid_until: Option<Date>,
     /// Kinds of optional message the customer turned off (`tickets,news`), see `aglis_core::portal`.
     pub muted_messages: String,
+    /// Why a suspended customer is (`overdue` is lifted by paying; `manual`, `fraud` by staff).
+    pub suspend_reason: Option<SuspendReason>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -37,6 +37,7 @@ mod m0030_true_ups;
 mod m0031_prepaid;
 mod m0032_portal;
 mod m0033_portal_notices;
+mod m0034_network_enforcement;
 
 pub struct Migrator;
 
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0031_prepaid::Migration),
             Box::new(m0032_portal::Migration),
             Box::new(m0033_portal_notices::Migration),
+            Box::new(m0034_network_enforcement::Migration),
         ]
     }
 }

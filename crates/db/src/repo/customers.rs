@@ -6,6 +6,7 @@ use crate::entity::customer_events;
 use crate::entity::customer_words;
 use crate::entity::customers::{self, Column, Entity};
 use aglis_core::customer::{CustomerStatus, search_words};
+use aglis_core::enforcement::SuspendReason;
 use aglis_core::notification_catalog::Language;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func};
@@ -171,6 +172,17 @@ pub async fn update_profile(
 }
 
 /// Moves a customer to `to` (checked by the caller), stamping its date.
+/// Says why a suspended customer is suspended.
+pub async fn set_suspend_reason(conn: &impl ConnectionTrait, id: i64, why: SuspendReason) -> Result<(), DbError> {
+    Entity::update_many()
+        .col_expr(Column::SuspendReason, Expr::value(why.as_str()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(CustomerStatus::Suspended.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_status(
     conn: &impl ConnectionTrait,
     id: i64,
@@ -200,7 +212,12 @@ pub async fn set_status(
         // A terminated customer frees the port (kept in the history).
         update = update.col_expr(Column::OdpPort, Expr::value(Option::<i32>::None));
     }
+    // Suspended by hand unless the caller says why ([`set_suspend_reason`]).
+    let why = (to == CustomerStatus::Suspended).then_some(SuspendReason::Manual.as_str());
+    update = update.col_expr(Column::SuspendReason, Expr::value(why));
     update.filter(Column::Id.eq(id)).exec(conn).await?;
+    // The network device follows the new status now (issue 21).
+    super::customer_services::desired_changed(conn, id, now).await?;
     // Suspended days are never billed: the span opens and closes with the status (Jakarta days).
     let today = now.with_timezone(&aglis_core::schedule::JAKARTA).date_naive();
     if to == CustomerStatus::Suspended {

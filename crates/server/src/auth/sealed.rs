@@ -18,9 +18,9 @@ const NONCE_BYTES: usize = 24;
 )]
 pub struct OpenError;
 
-fn cipher(secret_key: &[u8]) -> Option<XChaCha20Poly1305> {
+fn cipher(secret_key: &[u8], purpose: &[u8]) -> Option<XChaCha20Poly1305> {
     let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(secret_key).ok()?;
-    mac.update(b"aglis:totp-secret:v1");
+    mac.update(purpose);
     let key = mac.finalize().into_bytes();
     XChaCha20Poly1305::new_from_slice(&key).ok()
 }
@@ -29,30 +29,41 @@ fn aad(user_id: i64) -> String {
     format!("aglis:user:{user_id}")
 }
 
+const TOTP: &[u8] = b"aglis:totp-secret:v1";
+
 /// Seals `plain` for `user_id`.
 pub fn seal(secret_key: &[u8], user_id: i64, plain: &[u8]) -> anyhow::Result<String> {
-    let cipher = cipher(secret_key).ok_or_else(|| anyhow::anyhow!("deriving the sealing key"))?;
+    seal_for(secret_key, TOTP, &aad(user_id), plain)
+}
+
+/// Opens what [`seal`] made for `user_id`.
+pub fn open(secret_key: &[u8], user_id: i64, sealed: &str) -> Result<Vec<u8>, OpenError> {
+    open_for(secret_key, TOTP, &aad(user_id), sealed)
+}
+
+/// Seals `plain` under a key of its own `purpose` (e.g. `aglis:device-secret:v1`), bound to `aad`
+/// (what it belongs to), so it opens only there.
+pub fn seal_for(secret_key: &[u8], purpose: &[u8], aad: &str, plain: &[u8]) -> anyhow::Result<String> {
+    let cipher = cipher(secret_key, purpose).ok_or_else(|| anyhow::anyhow!("deriving the sealing key"))?;
     let nonce_bytes: [u8; NONCE_BYTES] = rand::random();
     let nonce = XNonce::from(nonce_bytes);
-    let aad = aad(user_id);
     let sealed = cipher
         .encrypt(&nonce, Payload { msg: plain, aad: aad.as_bytes() })
-        .map_err(|_| anyhow::anyhow!("sealing a two-factor secret"))?;
+        .map_err(|_| anyhow::anyhow!("sealing a secret"))?;
     let mut out = nonce_bytes.to_vec();
     out.extend_from_slice(&sealed);
     Ok(format!("{VERSION}{}", hex::encode(out)))
 }
 
-/// Opens what [`seal`] made for `user_id`.
-pub fn open(secret_key: &[u8], user_id: i64, sealed: &str) -> Result<Vec<u8>, OpenError> {
+/// Opens what [`seal_for`] made for `purpose` and `aad`.
+pub fn open_for(secret_key: &[u8], purpose: &[u8], aad: &str, sealed: &str) -> Result<Vec<u8>, OpenError> {
     let bytes = sealed.strip_prefix(VERSION).and_then(|h| hex::decode(h).ok()).ok_or(OpenError)?;
     if bytes.len() <= NONCE_BYTES {
         return Err(OpenError);
     }
     let (nonce, body) = bytes.split_at(NONCE_BYTES);
     let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| OpenError)?;
-    let aad = aad(user_id);
-    cipher(secret_key)
+    cipher(secret_key, purpose)
         .ok_or(OpenError)?
         .decrypt(&XNonce::from(nonce), Payload { msg: body, aad: aad.as_bytes() })
         .map_err(|_| OpenError)

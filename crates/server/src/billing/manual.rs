@@ -170,6 +170,8 @@ pub async fn verify(state: &AppState, auth: &Authenticated, meta: &RequestMeta, 
         let number = number.unwrap_or_else(|| "-".to_owned());
         super::confirmations::payment_received(&txn, &customer, &number, p.amount, label, now).await?;
     }
+    // A suspended customer whose debt this clears is let back on the network.
+    crate::enforcement::policy::after_payment(&txn, p.customer_id, now).await?;
     txn.commit().await.map_err(DbError::from)?;
     let details = serde_json::json!({
         "amount": p.amount, "invoices": applied.invoices, "credit": applied.credit,

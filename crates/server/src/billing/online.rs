@@ -124,6 +124,8 @@ pub async fn apply(state: &AppState, gateway: &str, report: &TransactionReport) 
                 let method = if report.method.is_empty() { gateway } else { report.method.as_str() };
                 super::confirmations::payment_received(&txn, &customer, &inv.number, amount.0, method, now).await?;
             }
+            // A suspended customer whose debt this clears is let back on the network.
+            crate::enforcement::policy::after_payment(&txn, locked.customer_id, now).await?;
             Applied::Paid { payment_id: payment.id }
         }
         GatewayState::Refunded => {

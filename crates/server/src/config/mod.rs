@@ -1,6 +1,7 @@
 //! Configuration: built-in defaults, then an optional `aglis.toml`, then `AGLIS_*` environment
 //! variables. A bad value stops start-up with a message naming the variable.
 
+pub mod enforcement;
 pub mod payments;
 pub mod providers;
 pub mod security;
@@ -238,7 +239,23 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "AGLIS_SUSPEND_GRACE_DAYS",
         "7",
-        "Days an invoice may be overdue before its customer is put on the suspension list.",
+        "Days an invoice may be overdue before its customer is put on the suspension list (and, with automatic suspension, isolated on the network).",
+    ),
+    (
+        "AGLIS_SUSPEND_AUTO",
+        "true",
+        "The suspension policy isolates customers past the grace period by itself (hourly, 09–16 WIB); `false`: staff suspend from the suspension list.",
+    ),
+    ("AGLIS_SUSPEND_SKIP_WEEKENDS", "false", "`true`: no automatic suspension on Saturdays and Sundays."),
+    (
+        "AGLIS_SUSPEND_HOLIDAYS",
+        "empty",
+        "Public holidays without automatic suspension: dates `YYYY-MM-DD`, comma-separated.",
+    ),
+    (
+        "AGLIS_SUSPEND_MAX_SHARE",
+        "10",
+        "Circuit breaker: a run that would suspend more than this percentage of a device's customers (and at least 5) suspends nobody and alerts the admins (1–100).",
     ),
     ("AGLIS_SENTRY_DSN", "unset", "Sentry DSN: every 500, panic and dead job also goes to Sentry."),
     ("AGLIS_SENTRY_ENVIRONMENT", "production", "The environment Sentry files the events under."),
@@ -298,6 +315,8 @@ pub struct Config {
     pub providers: providers::Providers,
     /// Midtrans, Xendit, the status poll and the suspension grace.
     pub payments: payments::PaymentsConfig,
+    /// The automatic suspension policy (issue 21).
+    pub enforcement: enforcement::EnforcementConfig,
     /// Where attachments are stored.
     pub storage: crate::storage::StorageConfig,
     /// Two-factor enforcement, lockout, session limits, audit retention.
@@ -549,6 +568,7 @@ pub fn load_with(env: &BTreeMap<String, String>, options: LoadOptions) -> Result
         meta_verify_token,
         providers: providers::parse(&get)?,
         payments: payments::parse(&get)?,
+        enforcement: enforcement::parse(&get)?,
         storage,
         security: security::parse(&get)?,
         backup,

@@ -100,6 +100,21 @@ pub const BUILTIN_SCHEDULES: &[ScheduleDef] = &[
         timezone: "Asia/Jakarta",
         job_kind: crate::billing::reconcile::POLL_JOB,
     },
+    // Network enforcement (issue 21): devices follow the customers' status (retries, drift).
+    ScheduleDef {
+        name: "network_reconcile",
+        cron: "* * * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::enforcement::reconcile::SWEEP_JOB,
+    },
+    // Overdue customers past the grace period are suspended in office hours, when staff can
+    // answer the calls that follow.
+    ScheduleDef {
+        name: "network_suspend_overdue",
+        cron: "0 9-16 * * *",
+        timezone: "Asia/Jakarta",
+        job_kind: crate::enforcement::policy::POLICY_JOB,
+    },
     // Monitoring (issue 9): the alert rules, every minute.
     ScheduleDef {
         name: crate::monitoring::alerting::SCHEDULE_NAME,

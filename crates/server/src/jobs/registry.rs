@@ -155,6 +155,10 @@ pub fn builtin_registry() -> Registry {
     r.register(crate::billing::prepaid::RENEWAL_JOB, crate::billing::prepaid::renewals_job);
     r.register_typed(crate::billing::runs::RUN_JOB, crate::billing::runs::run_job);
     r.register(crate::billing::runs::MONTHLY_JOB, crate::billing::runs::monthly_job);
+    r.register_typed(crate::enforcement::reconcile::APPLY_JOB, crate::enforcement::reconcile::apply_job);
+    r.register(crate::enforcement::reconcile::SWEEP_JOB, crate::enforcement::reconcile::sweep_job);
+    r.register(crate::enforcement::policy::POLICY_JOB, crate::enforcement::policy::policy_job);
+    r.register_typed(crate::enforcement::policy::PAID_JOB, crate::enforcement::policy::paid_job);
     r
 }
 

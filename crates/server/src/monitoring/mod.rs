@@ -44,6 +44,9 @@ pub struct Monitor {
     /// `aglis demo` only: the local fake Midtrans and Xendit (kept alive with the instance).
     #[cfg(feature = "demo")]
     pub demo_payments: Option<crate::billing::demo_gateways::DemoPayments>,
+    /// `aglis demo` only: the local fake MikroTik and RADIUS NAS.
+    #[cfg(feature = "demo")]
+    pub demo_network: Option<crate::enforcement::demo::DemoNetwork>,
     /// Pings the database; alerts directly when it is down.
     pub watchdog: watchdog::Watchdog,
 }
@@ -64,6 +67,8 @@ impl Monitor {
             demo_gateway: None,
             #[cfg(feature = "demo")]
             demo_payments: None,
+            #[cfg(feature = "demo")]
+            demo_network: None,
             watchdog: watchdog::Watchdog::default(),
         })
     }

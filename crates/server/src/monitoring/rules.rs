@@ -95,6 +95,38 @@ pub async fn observe(
                 },
             }
         }
+        RuleCode::PaidSuspended => {
+            // The window is how long a paid customer may wait (5 minutes by default).
+            let (stuck, n) = aglis_db::repo::customer_services::active_but_suspended(&state.db, since, 5).await?;
+            let ids: Vec<String> = stuck.iter().map(|s| format!("#{} ({})", s.customer_id, s.identity)).collect();
+            Observation {
+                breached: breached(code, rule.threshold, n as f64),
+                value: plural(n as u64, "customer"),
+                detail: if n == 0 {
+                    format!("every active customer is let on by their device within {minutes} min")
+                } else {
+                    format!(
+                        "{} active (paid) but still isolated on the device after {minutes} min: {}",
+                        plural(n as u64, "customer"),
+                        ids.join(", ")
+                    )
+                },
+            }
+        }
+        RuleCode::SuspensionBreaker => {
+            let runs = aglis_db::repo::customer_services::runs_since(&state.db, since).await?;
+            let tripped: Vec<&str> = runs.iter().filter(|r| r.tripped).map(|r| r.detail.as_str()).collect();
+            Observation {
+                breached: breached(code, rule.threshold, tripped.len() as f64),
+                value: plural(tripped.len() as u64, "run"),
+                detail: match tripped.first() {
+                    None => format!("no suspension run was stopped in the last {minutes} min"),
+                    Some(d) => {
+                        format!("the suspension run was stopped: {d}. Check the invoices before suspending by hand.")
+                    }
+                },
+            }
+        }
         RuleCode::Disk => {
             let worst = super::health::disks(state)
                 .into_iter()

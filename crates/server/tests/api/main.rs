@@ -18,6 +18,7 @@ mod csrf;
 mod customer_list;
 mod customer_pages;
 mod customers;
+mod enforcement;
 mod escalation_board;
 mod fonnte;
 mod fuzz;
