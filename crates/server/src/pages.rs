@@ -35,6 +35,7 @@ const NAV: &[NavEntry] = &[
     },
     NavEntry { key: "nav.technicians", href: "/technicians", icon: "⚒", permission: Permission::TechniciansEdit },
     NavEntry { key: "nav.escalations", href: "/escalations", icon: "⚠", permission: Permission::TicketsAssign },
+    NavEntry { key: "nav.enforcement", href: "/network", icon: "⇋", permission: Permission::NetworkView },
     NavEntry { key: "nav.network", href: "/admin/packages", icon: "⌬", permission: Permission::MasterDataManage },
     NavEntry { key: "nav.users", href: "/admin/users", icon: "◉", permission: Permission::UsersView },
     NavEntry { key: "nav.sla", href: "/admin/sla", icon: "◔", permission: Permission::MasterDataManage },
@@ -47,7 +48,7 @@ const NAV: &[NavEntry] = &[
 ];
 
 /// Pages applicants and customers use, shown without the staff frame whoever opens them.
-const PUBLIC_PAGES: [&str; 4] = ["/signup", "/track", "/pay", "/portal"];
+const PUBLIC_PAGES: [&str; 5] = ["/signup", "/track", "/pay", "/portal", "/isolir"];
 
 #[derive(Debug, Clone)]
 pub struct NavLink {

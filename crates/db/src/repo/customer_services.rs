@@ -287,7 +287,13 @@ pub async fn actions(
         q = q.filter(network_actions::Column::DeviceId.eq(d));
     }
     let total = q.clone().count(conn).await?;
-    let rows = q.order_by_desc(network_actions::Column::Id).offset(offset).limit(limit).all(conn).await?;
+    let rows = q
+        .order_by_desc(network_actions::Column::CreatedAt)
+        .order_by_desc(network_actions::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?;
     Ok((rows, total))
 }
 
@@ -399,4 +405,36 @@ pub async fn retry_device(conn: &impl ConnectionTrait, device_id: i64, now: Date
 /// Every service, by customer (the demo rebuilds its fake devices from them).
 pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<Service>, DbError> {
     Ok(Entity::find().order_by_asc(Column::CustomerId).all(conn).await?)
+}
+
+/// Services whose device does not do what the customer's status says (or was never read), the
+/// longest waiting first, with the customer's status; at most `limit`, and how many in all.
+pub async fn out_of_sync(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<(Service, CustomerStatus)>, DbError> {
+    use sea_orm::sea_query::Query;
+    let ids = |active: bool| {
+        let mut q = Query::select();
+        q.column(customers::Column::Id).from(customers::Entity);
+        let status = Expr::col(customers::Column::Status);
+        q.and_where(if active {
+            status.eq(CustomerStatus::Active.as_str())
+        } else {
+            status.ne(CustomerStatus::Active.as_str())
+        });
+        q.to_owned()
+    };
+    let not =
+        |state: ServiceState| Condition::any().add(Column::Applied.is_null()).add(Column::Applied.ne(state.as_str()));
+    let services = Entity::find()
+        .filter(
+            Condition::any()
+                .add(Condition::all().add(Column::CustomerId.in_subquery(ids(true))).add(not(ServiceState::Active)))
+                .add(
+                    Condition::all().add(Column::CustomerId.in_subquery(ids(false))).add(not(ServiceState::Suspended)),
+                ),
+        )
+        .order_by_asc(Column::DesiredSince)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    with_status(conn, services).await
 }

@@ -210,6 +210,8 @@ struct ShowPage {
     package_changes: Vec<aglis_db::repo::package_changes::PackageChange>,
     /// Prepaid: the paid service and whether it ran out.
     prepaid: Option<crate::billing::prepaid::PrepaidView>,
+    /// The network card (issue 21), for staff who see network enforcement.
+    network: Option<crate::enforcement::pages::NetworkCard>,
     can_edit: bool,
     errors: FieldErrors,
 }
@@ -238,6 +240,10 @@ async fn show_page(
     let pauses = crate::billing::pauses::views(state, id).await?;
     let package_changes = aglis_db::repo::package_changes::of_customer(&state.db, id).await?;
     let prepaid = crate::billing::prepaid::view(&customer, state.now());
+    let network = match shell.user.as_ref().map(|u| u.role) {
+        Some(role) => crate::enforcement::pages::card(state, role, id).await?,
+        None => None,
+    };
     Ok(ShowPage {
         shell,
         customer,
@@ -248,6 +254,7 @@ async fn show_page(
         pauses,
         package_changes,
         prepaid,
+        network,
         can_edit,
         errors,
     })

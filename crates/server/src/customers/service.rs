@@ -6,6 +6,7 @@ use crate::i18n::msg;
 use crate::state::AppState;
 use crate::validation::{Explain, push};
 use aglis_core::customer::{self, CustomerStatus};
+use aglis_core::enforcement::{ServiceState, SuspendReason};
 use aglis_core::network::{OdpStatus, check_location, check_port};
 use aglis_core::notification_catalog::Language;
 use aglis_core::permission::Role;
@@ -220,6 +221,22 @@ pub async fn change_status(
     reason: &str,
     actor: Option<i64>,
 ) -> AppResult<Customer> {
+    // Suspending and restoring also switch the network and tell the customer (issue 21).
+    let current = customers::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("customer"))?;
+    let switch = match (current.status, to) {
+        (CustomerStatus::Active, CustomerStatus::Suspended) => Some(ServiceState::Suspended),
+        (CustomerStatus::Suspended, CustomerStatus::Active) => Some(ServiceState::Active),
+        _ => None,
+    };
+    if let (Some(want), Some(actor)) = (switch, actor) {
+        if want == ServiceState::Suspended && reason.trim().is_empty() {
+            return Err(AppError::field("reason", msg("val.status.reason", &[])));
+        }
+        let name = aglis_db::repo::users::get(&state.db, actor).await?.map(|u| u.username).unwrap_or_default();
+        let by = crate::enforcement::service::Requester::Staff(actor, name);
+        crate::enforcement::service::set_service(state, id, want, SuspendReason::Manual, reason, &by).await?;
+        return customers::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("customer"));
+    }
     let now = state.now();
     let txn = state.db.begin().await.map_err(DbError::from)?;
     let c = customers::get(&txn, id).await?.ok_or_else(|| AppError::not_found("customer"))?;

@@ -117,6 +117,9 @@ pub async fn seed(state: &AppState, net: &DemoNetwork) -> anyhow::Result<()> {
         let applied = if suspended && !pending { ServiceState::Suspended } else { ServiceState::Active };
         let paid = if method == Method::Radius { format!("plan_{plan}") } else { plan };
         customer_services::record_applied(&state.db, &s, applied, Some(paid), now).await?;
+        if pending {
+            customer_services::desired_changed(&state.db, c.id, now).await?;
+        }
         if suspended && !pending {
             let steps = match method {
                 Method::AddressList => vec![format!("address-list ISOLIR + {identity}")],
@@ -127,7 +130,7 @@ pub async fn seed(state: &AppState, net: &DemoNetwork) -> anyhow::Result<()> {
                     vec![format!("ppp/secret {identity}: profile → ISOLIR"), format!("ppp/active ({identity}) removed")]
                 }
             };
-            let at = c.suspended_at.unwrap_or(now) + Duration::minutes(1);
+            let at = now - Duration::days(2) + Duration::minutes(c.id % 50);
             let entry = NewAction {
                 customer_id: c.id,
                 device_id: Some(device.id),
@@ -142,17 +145,92 @@ pub async fn seed(state: &AppState, net: &DemoNetwork) -> anyhow::Result<()> {
             customer_services::add_action(&state.db, entry, at).await?;
         }
     }
-    customer_services::add_run(&state.db, 9, 9, false, "9 suspended of 9 overdue past grace", now - Duration::days(3))
+    by_staff(state, &all, bekasi.id, cikarang.id).await?;
+    customer_services::add_run(&state.db, 9, 9, false, "", now - Duration::days(3)).await?;
+    customer_services::add_run(&state.db, 41, 0, true, "MikroTik CCR2004 Karawang: 41/158", now - Duration::days(20))
         .await?;
-    customer_services::add_run(
-        &state.db,
-        41,
-        0,
-        true,
-        "circuit breaker (over 10 %): MikroTik CCR2004 Karawang: 41 of 158 active customers; 0 suspended elsewhere",
-        now - Duration::days(20),
-    )
-    .await?;
+    Ok(())
+}
+
+/// Two Bekasi customers isolated by staff on request (RADIUS, done), a Cikarang one for abuse
+/// (the new router is still in dry run: the log says what it would do), and a restore after a
+/// payment two days ago.
+async fn by_staff(state: &AppState, all: &[customers::Customer], bekasi: i64, cikarang: i64) -> anyhow::Result<()> {
+    let now = state.now();
+    let active_on = |device: i64| {
+        let all = all.iter().filter(|c| c.status == CustomerStatus::Active).map(|c| c.id).collect::<Vec<_>>();
+        async move {
+            let mut ids = Vec::new();
+            for (c, d) in customer_services::devices_of(&state.db, &all).await? {
+                if d == device {
+                    ids.push(c);
+                }
+            }
+            anyhow::Ok(ids)
+        }
+    };
+    let noc = "user:noc";
+    for id in active_on(bekasi).await?.into_iter().take(2) {
+        customers::set_status(
+            &state.db,
+            id,
+            CustomerStatus::Suspended,
+            "Permintaan pelanggan: renovasi rumah 2 minggu",
+            None,
+            now - Duration::hours(5),
+        )
+        .await?;
+        let Some(s) = customer_services::get(&state.db, id).await? else { continue };
+        radius_groups::set_group(&state.db, &s.identity, "isolir").await?;
+        customer_services::record_applied(&state.db, &s, ServiceState::Suspended, None, now).await?;
+        let entry = NewAction {
+            customer_id: id,
+            device_id: Some(bekasi),
+            action: "suspend",
+            requested_by: noc.into(),
+            reason: "renovasi rumah".into(),
+            dry_run: false,
+            ok: true,
+            steps: vec![
+                format!("radusergroup {}: plan → isolir", s.identity),
+                format!("Disconnect-Request {}", s.identity),
+            ],
+            error: String::new(),
+        };
+        customer_services::add_action(&state.db, entry, now - Duration::hours(5)).await?;
+    }
+    if let Some(id) = active_on(cikarang).await?.first().copied() {
+        customers::set_status(
+            &state.db,
+            id,
+            CustomerStatus::Suspended,
+            "Modem dipindah ke rumah lain tanpa izin",
+            None,
+            now,
+        )
+        .await?;
+        customers::set_suspend_reason(&state.db, id, SuspendReason::Fraud).await?;
+    }
+    if let Some(id) = active_on(bekasi).await?.get(5).copied() {
+        let Some(s) = customer_services::get(&state.db, id).await? else { return Ok(()) };
+        for (action, by, hours, steps) in [
+            ("suspend", "policy", 60, vec![format!("radusergroup {}: plan → isolir", s.identity)]),
+            ("restore", "payment", 48, vec![format!("radusergroup {}: isolir → plan", s.identity)]),
+        ] {
+            let entry = NewAction {
+                customer_id: id,
+                device_id: Some(bekasi),
+                action,
+                requested_by: by.into(),
+                reason: String::new(),
+                dry_run: false,
+                ok: true,
+                steps,
+                error: String::new(),
+            };
+            customer_services::add_action(&state.db, entry, now - Duration::hours(hours)).await?;
+        }
+    }
     Ok(())
 }
 

@@ -112,7 +112,7 @@ pub async fn run(state: &AppState) -> AppResult<PolicyReport> {
             None => ("customers without a device".to_owned(), all_active),
         };
         if breaker_trips(list.len(), base, cfg.max_share_pct) {
-            report.tripped.push(format!("{name}: {} of {base} active customers", list.len()));
+            report.tripped.push(format!("{name}: {}/{base}", list.len()));
             continue;
         }
         for c in list {
@@ -132,16 +132,8 @@ pub async fn run(state: &AppState) -> AppResult<PolicyReport> {
             }
         }
     }
-    let detail = if report.tripped.is_empty() {
-        format!("{} suspended of {} overdue past grace", report.suspended, report.candidates)
-    } else {
-        format!(
-            "circuit breaker (over {} %): {}; {} suspended elsewhere",
-            cfg.max_share_pct,
-            report.tripped.join("; "),
-            report.suspended
-        )
-    };
+    // Who the breaker held back (`device: would/active`); the page says the rest in its language.
+    let detail = report.tripped.join("; ");
     customer_services::add_run(
         &state.db,
         report.candidates,

@@ -57,12 +57,17 @@ pub async fn customer_of(conn: &impl ConnectionTrait, key: &LoginKey) -> AppResu
 }
 
 pub async fn limit(state: &AppState, key: &str, per: u32) -> AppResult<()> {
+    limit_saying(state, key, per, "val.portal.too_many_codes").await
+}
+
+/// [`limit`] with its own message (`{minutes}` until the next try).
+pub async fn limit_saying(state: &AppState, key: &str, per: u32, message: &str) -> AppResult<()> {
     match aglis_db::rate_limit::acquire(&state.db, key, per, Duration::hours(1), state.now()).await? {
         Ok(()) => Ok(()),
         Err(until) => {
             let secs = u64::try_from((until - state.now()).num_seconds().max(1)).unwrap_or(60);
             Err(AppError::TooManyRequests {
-                detail: msg("val.portal.too_many_codes", &[("minutes", &secs.div_ceil(60))]),
+                detail: msg(message, &[("minutes", &secs.div_ceil(60))]),
                 retry_after_secs: secs,
             })
         }
