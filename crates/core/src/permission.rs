@@ -337,6 +337,9 @@ mod tests {
             (BillingManage, [true, false, true, false, false, false]),
             (PaymentsEnter, [true, true, true, false, true, false]),
             (PaymentsVerify, [true, false, true, false, false, false]),
+            (NetworkView, [true, true, true, true, true, false]),
+            (NetworkManage, [true, false, false, true, false, false]),
+            (ServiceSuspend, [true, true, true, true, false, false]),
         ];
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
         for (perm, row) in table {

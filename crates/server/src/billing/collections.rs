@@ -154,12 +154,14 @@ struct AgingPage {
     page: u64,
     pages: u64,
     base_query: String,
+    /// Staff who may isolate get a button per row of the suspension list.
+    can_isolate: bool,
 }
 
 async fn aging(
     State(state): State<AppState>,
     shell: Shell,
-    _staff: Staff<perm::BillingView>,
+    staff: Staff<perm::BillingView>,
     ApiQuery(p): ApiQuery<AgingParams>,
 ) -> AppResult<Response> {
     let paging = Paging::parse(p.page, None)?;
@@ -179,6 +181,7 @@ async fn aging(
         page: paging.page,
         pages: paging.pages(total),
         base_query: if suspension { "list=suspension".into() } else { String::new() },
+        can_isolate: suspension && staff.auth().user.role.can(aglis_core::permission::Permission::ServiceSuspend),
     })
 }
 

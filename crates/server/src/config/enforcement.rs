@@ -11,6 +11,16 @@ pub struct EnforcementConfig {
     pub calendar: Calendar,
     /// A run that would suspend more than this percentage of a device's customers is stopped.
     pub max_share_pct: u32,
+    /// Only devices on this machine (127.0.0.0/8, ::1) are contacted; `None`: so in the demo only.
+    pub loopback_only: Option<bool>,
+}
+
+impl EnforcementConfig {
+    /// Whether devices elsewhere than on this machine are refused (the demo's default: its devices
+    /// are local fakes, and a device someone adds there must not send packets into a network).
+    pub fn loopback_only(&self, demo: bool) -> bool {
+        self.loopback_only.unwrap_or(demo)
+    }
 }
 
 fn flag(get: &dyn Fn(&str) -> Option<String>, var: &str, default: bool) -> Result<bool, ConfigError> {
@@ -29,6 +39,10 @@ pub fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<EnforcementConfig, 
         auto_suspend: flag(get, "AGLIS_SUSPEND_AUTO", true)?,
         calendar: Calendar { skip_weekends: flag(get, "AGLIS_SUSPEND_SKIP_WEEKENDS", false)?, holidays },
         max_share_pct: parse_num("AGLIS_SUSPEND_MAX_SHARE", get("AGLIS_SUSPEND_MAX_SHARE"), 10, 1..=100)?,
+        loopback_only: match get("AGLIS_DEVICES_LOOPBACK_ONLY") {
+            Some(v) if !v.trim().is_empty() => Some(flag(get, "AGLIS_DEVICES_LOOPBACK_ONLY", false)?),
+            _ => None,
+        },
     })
 }
 
@@ -47,6 +61,9 @@ mod tests {
         let c = parse_with(&[]).expect("defaults");
         assert!(c.auto_suspend && !c.calendar.skip_weekends && c.calendar.holidays.is_empty());
         assert_eq!(c.max_share_pct, 10);
+        assert!(c.loopback_only(true) && !c.loopback_only(false), "loopback only in the demo");
+        let c = parse_with(&[("AGLIS_DEVICES_LOOPBACK_ONLY", "true")]).expect("valid");
+        assert!(c.loopback_only(false));
     }
 
     #[test]

@@ -257,6 +257,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "10",
         "Circuit breaker: a run that would suspend more than this percentage of a device's customers (and at least 5) suspends nobody and alerts the admins (1–100).",
     ),
+    (
+        "AGLIS_DEVICES_LOOPBACK_ONLY",
+        "true in aglis demo, else false",
+        "Contact network devices (routers, NASes) on this machine only (127.0.0.0/8, ::1); any other address is refused before a packet is sent.",
+    ),
     ("AGLIS_SENTRY_DSN", "unset", "Sentry DSN: every 500, panic and dead job also goes to Sentry."),
     ("AGLIS_SENTRY_ENVIRONMENT", "production", "The environment Sentry files the events under."),
     (

@@ -37,8 +37,31 @@ pub enum Driver {
     Radius(NasConfig),
 }
 
+/// The host a device address names: the URL's host, or the ip of `ip:port`.
+fn host_of(address: &str) -> &str {
+    let rest = address.strip_prefix("https://").or_else(|| address.strip_prefix("http://")).unwrap_or(address);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or_default();
+    }
+    authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+}
+
+/// Whether `address` is on this machine: a loopback address or `localhost`.
+pub fn is_loopback(address: &str) -> bool {
+    let host = host_of(address);
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 impl Driver {
     pub fn open(state: &AppState, device: &Device) -> Result<Self, NetError> {
+        if state.config.enforcement.loopback_only(state.config.demo) && !is_loopback(&device.address) {
+            return Err(NetError::Refused(format!(
+                "{} is not on this machine, and this installation contacts local devices only (AGLIS_DEVICES_LOOPBACK_ONLY)",
+                device.address
+            )));
+        }
         let secret = open_secret(state, device)?;
         match device.kind {
             DeviceKind::Routeros => Ok(Driver::Router(RouterOs::new(RouterOsConfig {
@@ -195,5 +218,32 @@ pub async fn cut_session(drv: &Driver, device: &Device, s: &Service) -> Result<O
             Ok(out)
         }
         _ => Ok(Outcome::default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn only_addresses_on_this_machine_are_loopback() {
+        for local in [
+            "http://127.0.0.1:8728",
+            "https://localhost/rest",
+            "127.0.0.1:3799",
+            "http://[::1]:80",
+            "http://u@127.0.0.5",
+        ] {
+            assert!(is_loopback(local), "{local}");
+        }
+        for remote in [
+            "https://192.168.88.1",
+            "10.0.0.1:3799",
+            "http://router.example",
+            "http://127.0.0.1.example.com",
+            "http://[2001:db8::1]:443",
+        ] {
+            assert!(!is_loopback(remote), "{remote}");
+        }
     }
 }

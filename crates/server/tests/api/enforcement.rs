@@ -432,3 +432,86 @@ async fn devices_refuse_bad_input_clearly_and_never_show_their_secret() {
     let (_, tech) = app.user_with_token("agus", Role::Technician).await;
     assert_eq!(app.get("/api/v1/network/devices", Some(&tech)).await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_device_elsewhere_than_this_machine_is_refused_before_a_packet_is_sent() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("rizky", Role::Admin).await;
+    let body = json!({"name": "Router kantor", "kind": "routeros", "address": "https://192.168.88.1",
+        "username": "admin", "secret": "rahasia", "dry_run": false});
+    let res = app.post_json("/api/v1/network/devices", Some(&admin), &body).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "it may be stored");
+    let id = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    let res = app.post_json(&format!("/api/v1/network/devices/{id}/test"), Some(&admin), &json!({})).await;
+    let test: Value = res.json().await.expect("json");
+    assert_eq!(test["ok"], false);
+    assert!(test["detail"].as_str().is_some_and(|d| d.contains("AGLIS_DEVICES_LOOPBACK_ONLY")), "{test}");
+}
+
+#[tokio::test]
+async fn staff_isolate_from_the_customer_page_and_the_customer_finds_the_bill_on_the_isolation_page() {
+    let app = spawn_app().await;
+    let net = router(&app, Some(false)).await;
+    let ids = billed(&app, 2, 1).await;
+    pppoe(&app, &net, ids[0], "gita.ktw").await;
+    drain(&app).await;
+    app.insert_user("rizky.noc", Role::Noc).await;
+    let noc = app.browser_login("rizky.noc").await;
+    let path = format!("/customers/{}", ids[0]);
+    let page = noc.get(app.url(&path)).send().await.expect("page").text().await.expect("html");
+    assert!(page.contains("id=\"network-service\"") && page.contains("gita.ktw") && page.contains("CCR Karawang"));
+    assert!(page.contains("data-confirm="), "isolating asks first");
+    // No reason: refused in the page's language, nothing changes.
+    let token = crate::helpers::csrf_token(&page);
+    let service = format!("/customers/{}/service", ids[0]);
+    let res = noc
+        .post(app.url(&service))
+        .form(&[("csrf_token", token.as_str()), ("state", "suspended")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("html").contains(&app.t("val.status.reason")));
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("state", "suspended"),
+        ("kind", "fraud"),
+        ("reason", "modem dipindah tanpa izin"),
+    ];
+    let res = noc.post(app.url(&service)).form(&form).send().await.expect("post");
+    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    drain(&app).await;
+    assert_eq!(secret(&net, "gita.ktw")["profile"], "ISOLIR");
+    let overview = noc.get(app.url("/network")).send().await.expect("page").text().await.expect("html");
+    assert!(
+        overview.contains("CCR Karawang") && overview.contains("gita.ktw: profile 50M → ISOLIR"),
+        "the log shows the step"
+    );
+
+    // The customer, redirected without a login, finds the bill by code and phone.
+    let anyone = app.browser();
+    let page = anyone.get(app.url("/isolir")).send().await.expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains(&app.t("isolir.title")) && html.contains("isolir-find"));
+    let token = crate::helpers::csrf_token(&html);
+    let code = format!("AGLS{:08}", 1);
+    let wrong = anyone
+        .post(app.url("/isolir"))
+        .form(&[("csrf_token", token.as_str()), ("code", code.as_str()), ("phone_end", "0000")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().await.expect("html").contains(&app.t("val.isolir.not_found")));
+    let found = anyone
+        .post(app.url("/isolir"))
+        .form(&[("csrf_token", token.as_str()), ("code", code.as_str()), ("phone_end", "0001")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(found.status(), StatusCode::OK);
+    let html = found.text().await.expect("html");
+    let invoice = invoices::unpaid_of_customer(&app.state.db, ids[0]).await.expect("unpaid")[0].number.clone();
+    assert!(html.contains(&invoice) && html.contains("/pay/"), "the invoice with its pay button");
+}

@@ -160,6 +160,8 @@ async fn spawn_inner(
     // Messages of channels without a provider are recorded as sent, as most tests expect; the
     // provider tests remove this to see them held.
     env.insert("AGLIS_NOTIFY_LOG_PROVIDER".to_owned(), "true".to_owned());
+    // Network devices of tests are fakes on 127.0.0.1; any other address is refused unsent.
+    env.insert("AGLIS_DEVICES_LOOPBACK_ONLY".to_owned(), "true".to_owned());
     customise(&mut env);
     let own_pg_database = (on_postgres() && env.get("AGLIS_DATABASE_URL") == Some(&db_url))
         .then(|| db_url.rsplit_once('/').map(|(_, name)| name.to_owned()))

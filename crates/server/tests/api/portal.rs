@@ -54,15 +54,14 @@ pub(crate) async fn setup() -> Portal {
     Portal { app, fake, admin, mine: ids[0], other: ids[1] }
 }
 
-/// Sends the queued WhatsApp messages and returns the code of the last one to `phone`.
+/// Sends the queued WhatsApp messages and returns the code of the last one to `phone` that carries
+/// a code (six digits between stars; other notices, such as a suspension's, may follow it).
 pub(crate) async fn code_sent_to(p: &Portal, phone: &str) -> Option<String> {
     Runner::new(p.app.state.clone(), Arc::new(builtin_registry())).run_once().await.expect("run");
-    p.fake
-        .received()
-        .iter()
-        .rev()
-        .find(|m| m.fields["target"] == phone)
-        .map(|m| m.fields["message"].split('*').nth(1).expect("code between stars").to_owned())
+    let code = |text: &str| {
+        text.split('*').nth(1).filter(|c| c.len() == 6 && c.chars().all(|d| d.is_ascii_digit())).map(str::to_owned)
+    };
+    p.fake.received().iter().rev().filter(|m| m.fields["target"] == phone).find_map(|m| code(&m.fields["message"]))
 }
 
 async fn ask_code(app: &TestApp, phone: &str) -> reqwest::Response {

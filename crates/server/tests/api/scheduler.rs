@@ -151,10 +151,10 @@ async fn the_sla_check_runs_every_minute_from_its_schedule() {
     app.clock.advance(Duration::minutes(1));
     assert!(scheduler.tick().await.expect("tick").fired >= 1);
     let r = runner.run_once().await.expect("run");
-    // The SLA check and the alert evaluation both run every minute.
-    assert_eq!((r.claimed, r.done), (2, 2));
+    // The SLA check, the alert evaluation and the network reconciler all run every minute.
+    assert_eq!((r.claimed, r.done), (3, 3));
     let (done, _) = jobs::list(&app.state.db, JobStatus::Done, 1, 10).await.expect("list");
     let mut kinds: Vec<&str> = done.iter().map(|j| j.kind.as_str()).collect();
     kinds.sort_unstable();
-    assert_eq!(kinds, ["monitoring.evaluate", "tickets.sla_check"]);
+    assert_eq!(kinds, ["monitoring.evaluate", "network.reconcile", "tickets.sla_check"]);
 }
