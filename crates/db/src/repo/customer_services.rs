@@ -438,3 +438,14 @@ pub async fn out_of_sync(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<
         .await?;
     with_status(conn, services).await
 }
+
+/// Nothing to do now (the device is switched off): looked at again at the next drift check.
+pub async fn mark_checked(conn: &impl ConnectionTrait, customer_id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+    Entity::update_many()
+        .col_expr(Column::CheckedAt, Expr::value(now))
+        .col_expr(Column::NextAttemptAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(Column::CustomerId.eq(customer_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

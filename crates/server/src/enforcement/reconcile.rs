@@ -38,6 +38,7 @@ pub async fn enqueue_apply(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    // A burst of changes queues a job each; the first does the look, the rest find none due.
     let job = NewJob::new(APPLY_JOB, serde_json::json!(ApplyPayload { customer_id })).run_at(at).max_attempts(3);
     jobs::enqueue(conn, job, now).await.map(|_| ())
 }
@@ -67,9 +68,13 @@ pub async fn sweep_job(state: AppState, _payload: serde_json::Value) -> Result<(
     Ok(())
 }
 
-/// Looks at one customer's service now.
+/// Looks at one customer's service if a look is due (a change asked for one, or a retry's wait
+/// is over); a backing-off service waits for its time however many jobs were queued.
 pub async fn look(state: &AppState, customer_id: i64) -> AppResult<Look> {
     let Some(s) = customer_services::get(&state.db, customer_id).await? else { return Ok(Look::Idle) };
+    if s.next_attempt_at.is_none_or(|at| at > state.now()) {
+        return Ok(Look::Idle);
+    }
     let Some((s, status)) = customer_services::with_status(&state.db, vec![s]).await?.pop() else {
         return Ok(Look::Idle);
     };
@@ -100,6 +105,8 @@ pub async fn sweep(state: &AppState) -> AppResult<usize> {
 
 async fn look_at(state: &AppState, device: &Device, s: Service, status: CustomerStatus) -> AppResult<Look> {
     if !device.enabled {
+        // Not asked again every minute (it would crowd out the other devices' services).
+        customer_services::mark_checked(&state.db, s.customer_id, state.now()).await?;
         return Ok(Look::Idle);
     }
     let want = desired_for(status);

@@ -515,3 +515,54 @@ async fn staff_isolate_from_the_customer_page_and_the_customer_finds_the_bill_on
     let invoice = invoices::unpaid_of_customer(&app.state.db, ids[0]).await.expect("unpaid")[0].number.clone();
     assert!(html.contains(&invoice) && html.contains("/pay/"), "the invoice with its pay button");
 }
+
+#[tokio::test]
+async fn a_switched_off_device_is_left_alone_until_it_is_switched_on_again() {
+    let app = spawn_app().await;
+    let net = router(&app, Some(false)).await;
+    let ids = billed(&app, 2, 0).await;
+    pppoe(&app, &net, ids[0], "hana.ktw").await;
+    drain(&app).await;
+    let path = format!("/api/v1/network/devices/{}", net.device_id);
+    let off = json!({"name": "CCR Karawang", "kind": "routeros", "address": net.router.url(), "username": USER,
+        "dry_run": false, "enabled": false});
+    assert_eq!(app.send_json(reqwest::Method::PUT, &path, Some(&net.admin), &off).await.status(), StatusCode::OK);
+    net.router.clear_log();
+    let suspend = json!({"state": "suspended", "reason": "permintaan pelanggan"});
+    app.post_json(&format!("/api/v1/customers/{}/service", ids[0]), Some(&net.admin), &suspend).await;
+    drain(&app).await;
+    reconcile::sweep(&app.state).await.expect("sweep");
+    assert!(net.router.requests().is_empty(), "{:?}", net.router.requests());
+    assert_eq!(reconcile::sweep(&app.state).await.expect("sweep"), 0, "not looked at every minute");
+    let on = json!({"name": "CCR Karawang", "kind": "routeros", "address": net.router.url(), "username": USER,
+        "dry_run": false, "enabled": true});
+    assert_eq!(app.send_json(reqwest::Method::PUT, &path, Some(&net.admin), &on).await.status(), StatusCode::OK);
+    reconcile::sweep(&app.state).await.expect("sweep");
+    assert_eq!(secret(&net, "hana.ktw")["profile"], "ISOLIR", "the stored password was kept");
+}
+
+#[tokio::test]
+async fn a_burst_of_changes_is_one_look_and_a_failing_service_waits_for_its_retry() {
+    let app = spawn_app().await;
+    let net = router(&app, Some(false)).await;
+    let ids = billed(&app, 2, 0).await;
+    // Bound to a secret the router does not have: every look fails.
+    let body = json!({"device_id": net.device_id, "method": "pppoe_profile", "identity": "tidak.ada"});
+    for _ in 0..10 {
+        let res = app
+            .send_json(
+                reqwest::Method::PUT,
+                &format!("/api/v1/customers/{}/service/binding", ids[0]),
+                Some(&net.admin),
+                &body,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    net.router.clear_log();
+    drain(&app).await;
+    let s = service(&app, &net, ids[0]).await;
+    assert_eq!(s["failures"], 1, "ten queued jobs, one look: {s}");
+    assert!(s["last_error"].as_str().is_some_and(|e| e.contains("tidak.ada")), "{s}");
+    assert_eq!(net.router.requests().len(), 1, "{:?}", net.router.requests());
+}
