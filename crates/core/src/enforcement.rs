@@ -32,6 +32,8 @@ crate::str_enum! {
     pub enum DeviceKind {
         /// MikroTik RouterOS v7, REST over HTTPS (`/rest`).
         Routeros = "routeros",
+        /// MikroTik RouterOS 6 (or 7 without REST): the binary API on port 8728.
+        RouterosApi = "routeros_api",
         /// A NAS taking RFC 5176 Disconnect-Requests; the user's group lives in `radusergroup`.
         Radius = "radius",
     }
@@ -52,11 +54,18 @@ crate::str_enum! {
     }
 }
 
+impl DeviceKind {
+    /// A MikroTik router (either protocol), as opposed to a RADIUS NAS.
+    pub fn is_router(self) -> bool {
+        self != DeviceKind::Radius
+    }
+}
+
 impl Method {
     /// Which methods a device of `kind` can carry out.
     pub fn fits(self, kind: DeviceKind) -> bool {
         match kind {
-            DeviceKind::Routeros => self != Method::Radius,
+            DeviceKind::Routeros | DeviceKind::RouterosApi => self != Method::Radius,
             DeviceKind::Radius => self == Method::Radius,
         }
     }
@@ -177,6 +186,8 @@ mod tests {
         assert!(Method::PppoeProfile.fits(DeviceKind::Routeros));
         assert!(Method::AddressList.fits(DeviceKind::Routeros));
         assert!(!Method::Radius.fits(DeviceKind::Routeros));
+        assert!(Method::PppoeProfile.fits(DeviceKind::RouterosApi));
+        assert!(!Method::Radius.fits(DeviceKind::RouterosApi));
         assert!(Method::Radius.fits(DeviceKind::Radius));
         assert!(!Method::PppoeDisable.fits(DeviceKind::Radius));
     }

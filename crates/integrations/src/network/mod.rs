@@ -1,15 +1,19 @@
 //! Network devices that enforce a customer's service state ("isolir"), spec/network-enforcement.md:
-//! MikroTik RouterOS v7 over its REST API ([`routeros`]) and RADIUS Disconnect-Request to a NAS
-//! (RFC 5176, [`radius`]). Every operation converges the device to a wanted state and is safe to
-//! repeat: records are looked up by their natural key each time, "already exists" / "not found"
-//! count as done, and after a failed write the state is read back before anything is decided.
-//! With `dry_run` an operation reads the device and says what it would change, writing nothing.
+//! MikroTik RouterOS v7 over its REST API ([`routeros`]), RouterOS 6 over the binary API
+//! ([`routeros_api`]) and RADIUS Disconnect-Request to a NAS (RFC 5176, [`radius`]). Every
+//! operation converges the device to a wanted state and is safe to repeat: records are looked up
+//! by their natural key each time, "already exists" / "not found" count as done, and after a
+//! failed write the state is read back before anything is decided. With `dry_run` an operation
+//! reads the device and says what it would change, writing nothing.
 
 pub mod radius;
 pub mod routeros;
+pub mod routeros_api;
 
 #[cfg(feature = "fakes")]
 pub mod radius_fake;
+#[cfg(feature = "fakes")]
+pub mod routeros_api_fake;
 #[cfg(feature = "fakes")]
 pub mod routeros_fake;
 

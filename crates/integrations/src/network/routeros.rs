@@ -189,7 +189,7 @@ impl RouterOs {
         let mut outcome = Outcome::default();
         if !listed {
             let query = [("list", list), ("address", address)];
-            let step = |id: &str| format!("address-list {list} - {address} ({id})");
+            let step = |id: &str| list_removed_step(list, address, id);
             self.delete_all(ADDRESS_LIST, &query, &entries, step, dry_run, &mut outcome).await?;
             return Ok(outcome);
         }
@@ -200,16 +200,11 @@ impl RouterOs {
             Some(e) => {
                 let id = field(e, ".id");
                 let path = format!("{ADDRESS_LIST}/{}", encode_segment(id));
-                (
-                    Method::PATCH,
-                    path,
-                    json!({"disabled": "false"}),
-                    format!("address-list {list} + {address} (enabled {id})"),
-                )
+                (Method::PATCH, path, json!({"disabled": "false"}), list_added_step(list, address, Some(id)))
             }
             None => {
                 let body = json!({"list": list, "address": address, "comment": comment});
-                (Method::PUT, ADDRESS_LIST.to_owned(), body, format!("address-list {list} + {address}"))
+                (Method::PUT, ADDRESS_LIST.to_owned(), body, list_added_step(list, address, None))
             }
         };
         outcome.changed = true;
@@ -247,19 +242,16 @@ impl RouterOs {
             return Ok(Outcome::default());
         }
         let mut patch = Map::new();
-        let mut changes = Vec::new();
         let new_profile = profile.filter(|p| *p != before);
         if let Some(p) = new_profile {
             patch.insert("profile".into(), p.into());
-            changes.push(format!("profile {before} → {p}"));
         }
         if was_disabled != disabled {
             patch.insert("disabled".into(), if disabled { "true" } else { "false" }.into());
-            changes.push(if disabled { "disabled" } else { "enabled" }.to_owned());
         }
         let mut outcome = Outcome {
             changed: true,
-            steps: vec![format!("ppp/secret {name}: {}", changes.join(", "))],
+            steps: vec![secret_step(name, &before, new_profile, (was_disabled != disabled).then_some(disabled))],
             previous: new_profile.map(|_| before.clone()),
         };
         let kick = new_profile.is_some() || (disabled && !was_disabled);
@@ -273,15 +265,7 @@ impl RouterOs {
             }
         }
         if kick {
-            self.kick_into(name, dry_run, &mut outcome).await.map_err(|e| {
-                let note = |d: String| format!("ppp/secret {name} changed, kicking its sessions failed: {d}");
-                match e {
-                    NetError::Unreachable(d) => NetError::Unreachable(note(d)),
-                    NetError::Auth(d) => NetError::Auth(note(d)),
-                    NetError::Refused(d) => NetError::Refused(note(d)),
-                    NetError::Unexpected(d) => NetError::Unexpected(note(d)),
-                }
-            })?;
+            self.kick_into(name, dry_run, &mut outcome).await.map_err(|e| kick_failed(name, e))?;
         }
         Ok(outcome)
     }
@@ -290,7 +274,7 @@ impl RouterOs {
     async fn kick_into(&self, name: &str, dry_run: bool, outcome: &mut Outcome) -> Result<(), NetError> {
         let query = [("name", name)];
         let sessions = self.list(ACTIVE, &query).await?;
-        let step = |id: &str| format!("ppp/active {id} ({name}) removed");
+        let step = |id: &str| session_step(id, name);
         self.delete_all(ACTIVE, &query, &sessions, step, dry_run, outcome).await
     }
 
@@ -434,8 +418,52 @@ fn enabled(record: &Record) -> bool {
 }
 
 /// RouterOS booleans: `true`/`yes` (any case) are true, anything else false.
-fn parse_bool(value: &str) -> bool {
+pub(crate) fn parse_bool(value: &str) -> bool {
     value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("yes")
+}
+
+// Step texts (`Outcome::steps`), shared with the binary API client so both say the same.
+
+/// `ppp/secret budi-ktw: profile 10M → ISOLIR, enabled`: the profile change (from `before`) and
+/// the new `disabled` flag, each only when it changes.
+pub(crate) fn secret_step(name: &str, before: &str, profile: Option<&str>, disabled: Option<bool>) -> String {
+    let mut changes = Vec::new();
+    if let Some(p) = profile {
+        changes.push(format!("profile {before} → {p}"));
+    }
+    if let Some(d) = disabled {
+        changes.push(if d { "disabled" } else { "enabled" }.to_owned());
+    }
+    format!("ppp/secret {name}: {}", changes.join(", "))
+}
+
+/// `ppp/active *80000001 (budi-ktw) removed`.
+pub(crate) fn session_step(id: &str, name: &str) -> String {
+    format!("ppp/active {id} ({name}) removed")
+}
+
+/// `address-list ISOLIR + 10.20.0.15`, or `… (enabled *3)` when a disabled entry was enabled.
+pub(crate) fn list_added_step(list: &str, address: &str, enabled_id: Option<&str>) -> String {
+    match enabled_id {
+        Some(id) => format!("address-list {list} + {address} (enabled {id})"),
+        None => format!("address-list {list} + {address}"),
+    }
+}
+
+/// `address-list ISOLIR - 10.20.0.15 (*3)`.
+pub(crate) fn list_removed_step(list: &str, address: &str, id: &str) -> String {
+    format!("address-list {list} - {address} ({id})")
+}
+
+/// The secret was changed but kicking its sessions failed: the same kind of error, saying so.
+pub(crate) fn kick_failed(name: &str, error: NetError) -> NetError {
+    let note = |d: String| format!("ppp/secret {name} changed, kicking its sessions failed: {d}");
+    match error {
+        NetError::Unreachable(d) => NetError::Unreachable(note(d)),
+        NetError::Auth(d) => NetError::Auth(note(d)),
+        NetError::Refused(d) => NetError::Refused(note(d)),
+        NetError::Unexpected(d) => NetError::Unexpected(note(d)),
+    }
 }
 
 /// Percent-encodes a path segment or query component: everything but `A-Z a-z 0-9 - . _ ~`, so an

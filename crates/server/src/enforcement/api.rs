@@ -87,7 +87,8 @@ pub struct DeviceIn {
     #[schema(example = "Router OLT Karawang", min_length = 2, max_length = 100)]
     pub name: String,
     pub kind: DeviceKind,
-    /// RouterOS: `https://10.10.0.1`; RADIUS: the NAS's `ip:port` (`10.10.0.1:3799`).
+    /// RouterOS 7: `https://10.10.0.1`; RouterOS 6 (API): `10.10.0.1:8728`; RADIUS: the NAS's
+    /// `ip:port` (`10.10.0.1:3799`).
     #[schema(example = "https://10.10.0.1", max_length = 300)]
     pub address: String,
     /// RouterOS user (a group with read, write, rest-api).

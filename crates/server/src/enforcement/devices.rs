@@ -63,6 +63,14 @@ pub fn check(input: &DeviceInput, creating: bool) -> Result<(DeviceFields, Optio
                 push(&mut e, "username", msg("val.device.username", &[]));
             }
         }
+        Some(DeviceKind::RouterosApi) => {
+            if address.parse::<std::net::SocketAddr>().is_err() {
+                push(&mut e, "address", msg("val.device.api", &[]));
+            }
+            if input.username.trim().is_empty() || input.username.trim().len() > 100 {
+                push(&mut e, "username", msg("val.device.username", &[]));
+            }
+        }
         Some(DeviceKind::Radius) if address.parse::<std::net::SocketAddr>().is_err() => {
             push(&mut e, "address", msg("val.device.nas", &[]));
         }

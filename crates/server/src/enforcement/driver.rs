@@ -3,6 +3,7 @@
 //! over REST; RADIUS changes the user's row in `radusergroup` (read by FreeRADIUS) and then cuts
 //! the session with a Disconnect-Request so the modem re-dials into its new group.
 
+use super::router::Router;
 use crate::auth::sealed;
 use crate::state::AppState;
 use aglis_core::enforcement::{DeviceKind, Method, ServiceState};
@@ -11,6 +12,7 @@ use aglis_db::repo::network_devices::Device;
 use aglis_db::repo::radius_groups;
 use aglis_integrations::network::radius::{self, Disconnected, NasConfig, Session};
 use aglis_integrations::network::routeros::{RouterOs, RouterOsConfig};
+use aglis_integrations::network::routeros_api::{ApiConfig, RouterOsApi};
 use aglis_integrations::network::{NetError, Outcome};
 use std::time::Duration;
 
@@ -33,7 +35,7 @@ fn open_secret(state: &AppState, device: &Device) -> Result<String, NetError> {
 
 /// A device ready to talk to.
 pub enum Driver {
-    Router(RouterOs),
+    Router(Router),
     Radius(NasConfig),
 }
 
@@ -64,13 +66,19 @@ impl Driver {
         }
         let secret = open_secret(state, device)?;
         match device.kind {
-            DeviceKind::Routeros => Ok(Driver::Router(RouterOs::new(RouterOsConfig {
+            DeviceKind::Routeros => Ok(Driver::Router(Router::Rest(RouterOs::new(RouterOsConfig {
                 base_url: device.address.clone(),
                 username: device.username.clone(),
                 password: secret,
                 timeout: ROUTER_TIMEOUT,
                 insecure_tls: device.insecure_tls,
-            })?)),
+            })?))),
+            DeviceKind::RouterosApi => Ok(Driver::Router(Router::Api(RouterOsApi::new(ApiConfig {
+                address: device.address.clone(),
+                username: device.username.clone(),
+                password: secret,
+                timeout: ROUTER_TIMEOUT,
+            })?))),
             DeviceKind::Radius => {
                 let addr = device
                     .address

@@ -13,7 +13,6 @@ use crate::i18n::msg;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use aglis_core::customer::CustomerStatus;
-use aglis_core::enforcement::DeviceKind;
 use aglis_db::repo::customer_services;
 use aglis_db::repo::customers::{self, Customer};
 use aglis_db::repo::invoices;
@@ -88,8 +87,7 @@ async fn by_address(state: &AppState, ip: &str) -> AppResult<Option<Customer>> {
     if let Some(s) = customer_services::by_identity(&state.db, None, ip).await? {
         return Ok(customers::get(&state.db, s.customer_id).await?);
     }
-    for d in network_devices::all(&state.db).await?.into_iter().filter(|d| d.enabled && d.kind == DeviceKind::Routeros)
-    {
+    for d in network_devices::all(&state.db).await?.into_iter().filter(|d| d.enabled && d.kind.is_router()) {
         let Ok(Driver::Router(router)) = Driver::open(state, &d) else { continue };
         let Ok(Some(user)) = router.session_user(ip).await else { continue };
         if let Some(s) = customer_services::by_identity(&state.db, Some(d.id), &user).await? {

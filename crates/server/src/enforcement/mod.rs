@@ -14,4 +14,5 @@ pub mod isolir;
 pub mod pages;
 pub mod policy;
 pub mod reconcile;
+pub mod router;
 pub mod service;

@@ -79,7 +79,11 @@ fn sessions(net: &Net, name: &str) -> usize {
 }
 
 async fn service(app: &TestApp, net: &Net, id: i64) -> Value {
-    let res = app.get(&format!("/api/v1/customers/{id}/service"), Some(&net.admin)).await;
+    service_as(app, &net.admin, id).await
+}
+
+async fn service_as(app: &TestApp, token: &str, id: i64) -> Value {
+    let res = app.get(&format!("/api/v1/customers/{id}/service"), Some(token)).await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.expect("json")
 }
@@ -565,4 +569,52 @@ async fn a_burst_of_changes_is_one_look_and_a_failing_service_waits_for_its_retr
     assert_eq!(s["failures"], 1, "ten queued jobs, one look: {s}");
     assert!(s["last_error"].as_str().is_some_and(|e| e.contains("tidak.ada")), "{s}");
     assert_eq!(net.router.requests().len(), 1, "{:?}", net.router.requests());
+}
+
+#[tokio::test]
+async fn a_routeros_6_router_is_isolated_over_the_binary_api() {
+    use aglis_integrations::network::routeros_api_fake::FakeRouterOsApi;
+    let app = spawn_app().await;
+    let fake = FakeRouterOsApi::start(USER, PASSWORD).await.expect("fake api");
+    for (name, rate) in [("ISOLIR", "256k/256k"), ("50M", "50M/50M")] {
+        fake.add("ppp/profile", &[("name", name), ("rate-limit", rate)]);
+    }
+    fake.add("ppp/secret", &[("name", "joko.ckr"), ("password", "x"), ("service", "pppoe"), ("profile", "50M")]);
+    fake.add("ppp/active", &[("name", "joko.ckr"), ("service", "pppoe"), ("address", "10.30.0.44")]);
+    let (_, admin) = app.user_with_token("rizky", Role::Admin).await;
+    let body = json!({"name": "RB1100 Cikarang", "kind": "routeros_api", "address": fake.address(), "username": USER,
+        "secret": PASSWORD, "dry_run": false});
+    let res = app.post_json("/api/v1/network/devices", Some(&admin), &body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let device = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    let test: Value = app
+        .post_json(&format!("/api/v1/network/devices/{device}/test"), Some(&admin), &json!({}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(test["ok"], true, "{test}");
+    let ids = billed(&app, 2, 0).await;
+    let bind = json!({"device_id": device, "method": "pppoe_profile", "identity": "joko.ckr"});
+    let res = app
+        .send_json(reqwest::Method::PUT, &format!("/api/v1/customers/{}/service/binding", ids[0]), Some(&admin), &bind)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    drain(&app).await;
+    let suspend = json!({"state": "suspended", "reason": "permintaan pelanggan"});
+    app.post_json(&format!("/api/v1/customers/{}/service", ids[0]), Some(&admin), &suspend).await;
+    drain(&app).await;
+    let profile = |fake: &FakeRouterOsApi| {
+        fake.records("ppp/secret")
+            .into_iter()
+            .find(|r| r.get("name").map(String::as_str) == Some("joko.ckr"))
+            .expect("secret")["profile"]
+            .clone()
+    };
+    assert_eq!(profile(&fake), "ISOLIR");
+    assert!(fake.records("ppp/active").is_empty(), "kicked");
+    app.post_json(&format!("/api/v1/customers/{}/service", ids[0]), Some(&admin), &json!({"state": "active"})).await;
+    drain(&app).await;
+    assert_eq!(profile(&fake), "50M");
+    assert_eq!(service_as(&app, &admin, ids[0]).await["applied"], "active");
 }
