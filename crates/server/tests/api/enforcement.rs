@@ -618,3 +618,48 @@ async fn a_routeros_6_router_is_isolated_over_the_binary_api() {
     assert_eq!(profile(&fake), "50M");
     assert_eq!(service_as(&app, &admin, ids[0]).await["applied"], "active");
 }
+
+#[tokio::test]
+async fn a_static_ip_pppoe_customer_is_isolated_and_restored_like_any_other() {
+    let app = spawn_app().await;
+    let net = router(&app, Some(false)).await;
+    let ids = billed(&app, 2, 0).await;
+    net.router.add(
+        "ppp/secret",
+        &[
+            ("name", "kantor.ktw"),
+            ("password", "x"),
+            ("service", "pppoe"),
+            ("profile", "50M"),
+            ("remote-address", "10.50.0.9"),
+        ],
+    );
+    net.router.add("ppp/active", &[("name", "kantor.ktw"), ("service", "pppoe"), ("address", "10.50.0.9")]);
+    let body = json!({"device_id": net.device_id, "method": "pppoe_profile", "identity": "kantor.ktw"});
+    let res = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/v1/customers/{}/service/binding", ids[0]),
+            Some(&net.admin),
+            &body,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    drain(&app).await;
+    let suspend = json!({"state": "suspended", "reason": "tunggakan", "kind": "overdue"});
+    app.post_json(&format!("/api/v1/customers/{}/service", ids[0]), Some(&net.admin), &suspend).await;
+    drain(&app).await;
+    let s = secret(&net, "kantor.ktw");
+    assert_eq!(
+        (s["profile"].as_str(), s["remote-address"].as_str()),
+        ("ISOLIR", "10.50.0.9"),
+        "the profile's address list catches the fixed address too"
+    );
+    assert_eq!(sessions(&net, "kantor.ktw"), 0);
+    app.post_json(&format!("/api/v1/customers/{}/service", ids[0]), Some(&net.admin), &json!({"state": "active"}))
+        .await;
+    drain(&app).await;
+    let s = secret(&net, "kantor.ktw");
+    assert_eq!((s["profile"].as_str(), s["remote-address"].as_str()), ("50M", "10.50.0.9"));
+    assert_eq!(service(&app, &net, ids[0]).await["in_sync"], true);
+}
