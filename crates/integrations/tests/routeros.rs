@@ -367,3 +367,18 @@ async fn the_session_user_of_an_address_is_found_for_the_isolation_page() {
     assert_eq!(ros.session_user("10.20.0.99").await.expect("read"), None);
     assert_eq!(fake.writes(), 0);
 }
+
+#[tokio::test]
+async fn a_snapshot_reads_every_secret_and_the_list_in_two_requests() {
+    let (fake, ros, _, _) = setup().await;
+    fake.add(LIST, &[("list", "ISOLIR"), ("address", "10.20.0.15")]);
+    fake.add(LIST, &[("list", "ISOLIR"), ("address", "10.20.0.16"), ("disabled", "true")]);
+    fake.add(LIST, &[("list", "OTHER"), ("address", "10.20.0.17")]);
+    fake.clear_log();
+    let snap = ros.snapshot("ISOLIR").await.expect("snapshot");
+    assert_eq!(snap.secrets.get("budi-ktw"), Some(&("10M".to_owned(), false)));
+    assert_eq!(snap.secrets.get("siti"), Some(&("20M".to_owned(), false)));
+    assert_eq!(snap.listed.iter().collect::<Vec<_>>(), ["10.20.0.15"], "enabled entries of the list only");
+    assert_eq!(fake.requests().len(), 2, "{:?}", fake.requests());
+    assert!(!fake.requests().iter().any(|r| r.contains("password")), "passwords are not read");
+}

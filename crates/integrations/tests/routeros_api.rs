@@ -436,3 +436,16 @@ async fn the_fake_speaks_the_wire_protocol() {
     send(&mut s, &["/nothing/print"]).await;
     assert_eq!(receive(&mut s).await, ["!trap", "=message=no such command prefix"]);
 }
+
+#[tokio::test]
+async fn a_snapshot_reads_every_secret_and_the_list_on_one_connection() {
+    let (fake, api, _, _) = setup().await;
+    fake.add(LIST, &[("list", "ISOLIR"), ("address", "10.20.0.15")]);
+    fake.add(LIST, &[("list", "ISOLIR"), ("address", "10.20.0.16"), ("disabled", "true")]);
+    fake.clear_log();
+    let snap = api.snapshot("ISOLIR").await.expect("snapshot");
+    assert_eq!(snap.secrets.get("budi-ktw").map(|(p, d)| (p.as_str(), *d)), Some(("10M", false)));
+    assert_eq!(snap.listed.iter().collect::<Vec<_>>(), ["10.20.0.15"]);
+    let logins = fake.requests().iter().filter(|r| r.starts_with("/login")).count();
+    assert_eq!(logins, 1, "{:?}", fake.requests());
+}

@@ -112,6 +112,8 @@ pub async fn due(
                 .add(Column::CheckedAt.is_null())
                 .add(Column::CheckedAt.lt(stale_before)),
         )
+        // Tries that are due first (engines sort NULL differently), then the longest unread.
+        .order_by(Expr::col(Column::NextAttemptAt).is_null(), sea_orm::Order::Asc)
         .order_by_asc(Column::NextAttemptAt)
         .order_by_asc(Column::CheckedAt)
         .limit(limit)
@@ -137,10 +139,8 @@ pub async fn with_status(
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(services
-        .into_iter()
-        .filter_map(|s| statuses.iter().find(|(id, _)| *id == s.customer_id).map(|(_, st)| (s, *st)))
-        .collect())
+    let statuses: std::collections::HashMap<i64, CustomerStatus> = statuses.into_iter().collect();
+    Ok(services.into_iter().filter_map(|s| statuses.get(&s.customer_id).map(|st| (s, *st))).collect())
 }
 
 /// The device now does `applied` (read back or written): failures are forgotten; `applied_at`

@@ -53,3 +53,13 @@ pub struct Outcome {
     /// The value replaced, where one was: a PPP secret's previous profile.
     pub previous: Option<String>,
 }
+
+/// A router's PPP secrets and isolation list, read at once (two requests), so that many services
+/// can be checked for drift without a request each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Secret name → (profile, disabled).
+    pub secrets: std::collections::HashMap<String, (String, bool)>,
+    /// The enabled addresses of the isolation list.
+    pub listed: std::collections::HashSet<String>,
+}

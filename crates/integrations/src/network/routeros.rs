@@ -139,6 +139,21 @@ impl RouterOs {
         }))
     }
 
+    /// Every PPP secret and the enabled addresses of `list`, in two reads.
+    pub async fn snapshot(&self, list: &str) -> Result<super::Snapshot, NetError> {
+        let secrets = self.list(SECRET, &[(".proplist", "name,profile,disabled")]).await?;
+        let entries = self.list(ADDRESS_LIST, &[("list", list)]).await?;
+        Ok(super::Snapshot {
+            secrets: secrets
+                .iter()
+                .map(|r| {
+                    (field(r, "name").to_owned(), (field(r, "profile").to_owned(), parse_bool(field(r, "disabled"))))
+                })
+                .collect(),
+            listed: entries.iter().filter(|r| enabled(r)).map(|r| field(r, "address").to_owned()).collect(),
+        })
+    }
+
     /// The PPP user whose session has `address` now (the isolation page finds a redirected
     /// customer by the source address of the request).
     pub async fn session_user(&self, address: &str) -> Result<Option<String>, NetError> {

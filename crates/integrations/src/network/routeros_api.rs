@@ -114,6 +114,22 @@ impl RouterOsApi {
         }))
     }
 
+    /// Every PPP secret and the enabled addresses of `list`, on one connection.
+    pub async fn snapshot(&self, list: &str) -> Result<super::Snapshot, NetError> {
+        let mut s = self.session();
+        let secrets = s.list(SECRET, "name,profile,disabled", &[]).await?;
+        let entries = s.list(ADDRESS_LIST, LIST_PROPS, &[("list", list)]).await?;
+        Ok(super::Snapshot {
+            secrets: secrets
+                .iter()
+                .map(|r| {
+                    (field(r, "name").to_owned(), (field(r, "profile").to_owned(), parse_bool(field(r, "disabled"))))
+                })
+                .collect(),
+            listed: entries.iter().filter(|r| enabled(r)).map(|r| field(r, "address").to_owned()).collect(),
+        })
+    }
+
     /// The PPP user whose session has `address` now.
     pub async fn session_user(&self, address: &str) -> Result<Option<String>, NetError> {
         let rows = self.session().list(ACTIVE, ACTIVE_PROPS, &[("address", address)]).await?;

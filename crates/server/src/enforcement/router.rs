@@ -3,7 +3,7 @@
 
 use aglis_integrations::network::routeros::{DeviceInfo, PppState, RouterOs};
 use aglis_integrations::network::routeros_api::RouterOsApi;
-use aglis_integrations::network::{NetError, Outcome};
+use aglis_integrations::network::{NetError, Outcome, Snapshot};
 
 pub enum Router {
     Rest(RouterOs),
@@ -53,6 +53,10 @@ impl Router {
         dry_run: bool,
     ) -> Result<Outcome, NetError> {
         forward!(self, ensure_listed(list, address, comment, listed, dry_run))
+    }
+
+    pub async fn snapshot(&self, list: &str) -> Result<Snapshot, NetError> {
+        forward!(self, snapshot(list))
     }
 
     pub async fn session_user(&self, address: &str) -> Result<Option<String>, NetError> {

@@ -663,3 +663,26 @@ async fn a_static_ip_pppoe_customer_is_isolated_and_restored_like_any_other() {
     assert_eq!((s["profile"].as_str(), s["remote-address"].as_str()), ("50M", "10.50.0.9"));
     assert_eq!(service(&app, &net, ids[0]).await["in_sync"], true);
 }
+
+#[tokio::test]
+async fn the_drift_check_reads_a_router_once_for_all_its_customers() {
+    let app = spawn_app().await;
+    let net = router(&app, Some(false)).await;
+    let ids = billed(&app, 6, 0).await;
+    for (n, id) in ids.iter().enumerate() {
+        pppoe(&app, &net, *id, &format!("warga{n}")).await;
+    }
+    drain(&app).await;
+    app.clock.advance(Duration::minutes(16));
+    net.router.clear_log();
+    assert_eq!(reconcile::sweep(&app.state).await.expect("sweep"), 6);
+    assert_eq!(net.router.requests().len(), 2, "all secrets and the list: {:?}", net.router.requests());
+    // Nothing is due again until the next drift check.
+    assert_eq!(reconcile::sweep(&app.state).await.expect("sweep"), 0);
+    // One changed by hand is looked at closely and put right; the others stay one read.
+    let id = secret(&net, "warga3")[".id"].clone();
+    net.router.set_field("ppp/secret", &id, "profile", "ISOLIR");
+    app.clock.advance(Duration::minutes(16));
+    reconcile::sweep(&app.state).await.expect("sweep");
+    assert_eq!(secret(&net, "warga3")["profile"], "50M", "drift corrected");
+}
