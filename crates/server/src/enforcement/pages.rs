@@ -92,9 +92,8 @@ async fn overview(
         })
         .collect();
     let mut pending = Vec::new();
-    for (s, status) in customer_services::out_of_sync(&state.db, 20).await? {
+    for (s, _) in customer_services::out_of_sync(&state.db, 20).await? {
         let Some(c) = customers::get(&state.db, s.customer_id).await? else { continue };
-        let _ = status;
         pending.push(Pending {
             customer_id: c.id,
             code: c.code,

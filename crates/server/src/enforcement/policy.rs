@@ -88,8 +88,10 @@ pub async fn run(state: &AppState) -> AppResult<PolicyReport> {
     }
     // Group by device; customers bound to none are judged against all active customers.
     let ids: Vec<i64> = candidates.iter().map(|c| c.customer_id).collect();
-    let bound = customer_services::devices_of(&state.db, &ids).await?;
-    let device_of = |id: i64| bound.iter().find(|(c, _)| *c == id).map(|(_, d)| *d);
+    // Customer → device, looked up once per candidate (a bad month can have thousands).
+    let bound: std::collections::HashMap<i64, i64> =
+        customer_services::devices_of(&state.db, &ids).await?.into_iter().collect();
+    let device_of = |id: i64| bound.get(&id).copied();
     let active = customer_services::active_per_device(&state.db).await?;
     let all_active = usize::try_from(customer_services::active_customers(&state.db).await?).unwrap_or(usize::MAX);
     let devices = network_devices::all(&state.db).await?;
