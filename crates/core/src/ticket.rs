@@ -46,6 +46,53 @@ crate::str_enum! { "priority",
     }
 }
 
+crate::str_enum! { "ticket list scope",
+    /// Which tickets a list shows when no status is asked for: the work still to do (the
+    /// default), the finished (resolved, closed, cancelled), or all.
+    pub enum TicketScope {
+        Open = "open",
+        Done = "done",
+        All = "all",
+    }
+}
+
+crate::str_enum! { "ticket order",
+    /// A ticket list's order. `urgent` is what a dispatcher needs: past the SLA first, then by
+    /// the SLA time left, then by priority (tickets whose clock is paused last).
+    pub enum TicketSort {
+        Urgent = "urgent",
+        Newest = "newest",
+        Oldest = "oldest",
+    }
+}
+
+impl TicketScope {
+    /// The statuses the scope holds.
+    pub fn statuses(self) -> Vec<TicketStatus> {
+        TicketStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| match self {
+                TicketScope::Open => s.is_active(),
+                TicketScope::Done => !s.is_active(),
+                TicketScope::All => true,
+            })
+            .collect()
+    }
+}
+
+impl Priority {
+    /// 0 for the most urgent (critical) to 3 (low): the order a dispatcher takes them in.
+    pub fn urgency(self) -> u8 {
+        match self {
+            Priority::Critical => 0,
+            Priority::High => 1,
+            Priority::Normal => 2,
+            Priority::Low => 3,
+        }
+    }
+}
+
 impl Priority {
     /// One step more urgent (critical stays critical).
     pub fn raised(self) -> Priority {
@@ -209,6 +256,23 @@ impl TicketSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_split_the_statuses() {
+        let open = TicketScope::Open.statuses();
+        let done = TicketScope::Done.statuses();
+        assert!(open.contains(&TicketStatus::Reopened) && open.contains(&TicketStatus::WaitingCustomer));
+        assert_eq!(done, vec![TicketStatus::Resolved, TicketStatus::Closed, TicketStatus::Cancelled]);
+        assert_eq!(open.len() + done.len(), TicketStatus::ALL.len());
+        assert_eq!(TicketScope::All.statuses().len(), TicketStatus::ALL.len());
+    }
+
+    #[test]
+    fn critical_is_most_urgent() {
+        let mut p = Priority::ALL.to_vec();
+        p.sort_by_key(|p| p.urgency());
+        assert_eq!(p, vec![Priority::Critical, Priority::High, Priority::Normal, Priority::Low]);
+    }
 
     #[test]
     fn a_search_that_starts_with_a_wide_character_is_words_not_a_panic() {

@@ -178,6 +178,25 @@ impl Shell {
         t.with_timezone(&aglis_core::schedule::JAKARTA).format("%d-%m-%Y %H:%M WIB").to_string()
     }
 
+    /// How long until `due` ("2 j 15 mnt lagi") or how long past it ("lewat 40 mnt"), to the minute.
+    pub fn time_left(&self, due: &chrono::DateTime<chrono::Utc>, now: &chrono::DateTime<chrono::Utc>) -> String {
+        let minutes = (*due - *now).num_minutes();
+        let span = self.span(minutes.unsigned_abs());
+        let key = if minutes < 0 { "time.late" } else { "time.left" };
+        self.t(key).replace("{span}", &span)
+    }
+
+    /// `minutes` in days and hours, or hours and minutes: "3 hr 4 j", "2 j 15 mnt", "40 mnt".
+    pub fn span(&self, minutes: u64) -> String {
+        let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+        let (td, th, tm) = (self.t("time.d"), self.t("time.h"), self.t("time.m"));
+        match (d, h) {
+            (0, 0) => format!("{m} {tm}"),
+            (0, _) => format!("{h} {th} {m} {tm}"),
+            _ => format!("{d} {td} {h} {th}"),
+        }
+    }
+
     /// The signed-in user whose staff frame (navigation, top bar) surrounds the page; `None` on
     /// the public pages (sign-up, tracking), which look the same to everyone: staff open them to
     /// register a walk-in customer.

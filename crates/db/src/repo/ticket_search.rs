@@ -83,6 +83,13 @@ fn filter_sql(q: &TicketQuery) -> Sql {
     if let Some(s) = q.status {
         parts.push(Sql::new("t.status = ").bind(s.as_str()));
     }
+    if let Some(statuses) = q.scope_statuses() {
+        let mut list = Sql::new("t.status IN (");
+        for (i, st) in statuses.iter().enumerate() {
+            list = if i == 0 { list } else { list.push(", ") }.bind(st.as_str());
+        }
+        parts.push(list.push(")"));
+    }
     if let Some(p) = q.priority {
         parts.push(Sql::new("t.priority = ").bind(p.as_str()));
     }
@@ -106,6 +113,7 @@ fn filter_sql(q: &TicketQuery) -> Sql {
 
 fn has_filter(q: &TicketQuery) -> bool {
     q.status.is_some()
+        || q.scope_statuses().is_some()
         || q.priority.is_some()
         || q.technician_id.is_some()
         || q.customer_id.is_some()
@@ -118,11 +126,18 @@ async fn filter_size(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<Opt
     if q.customer_id.is_some() || q.member.is_some() {
         return Ok(Some(0));
     }
-    let Some(status) = q.status else { return Ok(None) };
-    let n = crate::entity::ticket_counts::Entity::find_by_id(status.as_str().to_owned())
-        .one(conn)
+    let statuses = match (q.status, q.scope_statuses()) {
+        (Some(status), _) => vec![status],
+        (None, Some(scope)) => scope,
+        (None, None) => return Ok(None),
+    };
+    let n: i64 = crate::entity::ticket_counts::Entity::find()
+        .filter(crate::entity::ticket_counts::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+        .all(conn)
         .await?
-        .map_or(0, |r| r.n);
+        .iter()
+        .map(|r| r.n)
+        .sum();
     Ok(Some(u64::try_from(n).unwrap_or(0)))
 }
 
@@ -186,5 +201,9 @@ mod tests {
         );
         assert_eq!(f.values, vec![Value::from("open"), Value::from(4i64), Value::from(4i64)]);
         assert_eq!(filter_sql(&TicketQuery::default()).text, "1 = 1");
+        let done = TicketQuery { scope: Some(aglis_core::ticket::TicketScope::Done), ..Default::default() };
+        assert_eq!(filter_sql(&done).text, "1 = 1 AND t.status IN (?, ?, ?)");
+        let all = TicketQuery { scope: Some(aglis_core::ticket::TicketScope::All), ..Default::default() };
+        assert_eq!(filter_sql(&all).text, "1 = 1");
     }
 }

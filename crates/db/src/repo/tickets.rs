@@ -4,7 +4,7 @@
 use crate::DbError;
 use crate::entity::tickets::{self, Column, Entity};
 use crate::entity::{ticket_events, ticket_pauses, ticket_team};
-use aglis_core::ticket::{Priority, TicketSearch, TicketStatus, TicketType};
+use aglis_core::ticket::{Priority, TicketScope, TicketSearch, TicketSort, TicketStatus, TicketType};
 use aglis_core::ticket_sla::Targets;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
@@ -356,9 +356,26 @@ pub struct TicketQuery {
     /// The search box: a ticket number or its start (`TKT2026…`), or words of the title or the
     /// customer's name, each matched from its start (see [`super::ticket_search`]).
     pub search: Option<String>,
+    /// Without a status: which tickets (none: all).
+    pub scope: Option<TicketScope>,
+    /// The order (none: newest first). A text search is always newest first.
+    pub sort: Option<TicketSort>,
     pub page: u64,
     pub per_page: u64,
 }
+
+impl TicketQuery {
+    /// The statuses the scope narrows to, when no status is asked for.
+    pub fn scope_statuses(&self) -> Option<Vec<TicketStatus>> {
+        match (self.status, self.scope) {
+            (None, Some(scope)) if scope != TicketScope::All => Some(scope.statuses()),
+            _ => None,
+        }
+    }
+}
+
+/// `priority` as [`Priority::urgency`] in SQL.
+const URGENCY_SQL: &str = "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END";
 
 /// Most rows a list counts before answering "10000+".
 pub const TOTAL_CAP: u64 = 10_000;
@@ -373,6 +390,9 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
     let mut cond = Condition::all();
     if let Some(s) = q.status {
         cond = cond.add(Column::Status.eq(s.as_str()));
+    }
+    if let Some(statuses) = q.scope_statuses() {
+        cond = cond.add(Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
     }
     if let Some(p) = q.priority {
         cond = cond.add(Column::Priority.eq(p.as_str()));
@@ -395,16 +415,22 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
         cond = cond.add(Column::Number.gte(n.to_owned())).add(Column::Number.lt(format!("{n}~")));
     }
     let per_page = Ord::max(q.per_page, 1);
-    // Newest first. Searching by number, by number: the (status, number) index gives that order,
-    // where ordering by id would sort every match of a month's prefix.
-    let order = if number.is_some() { Column::Number } else { Column::Id };
-    let rows = Entity::find()
-        .filter(cond.clone())
-        .order_by_desc(order)
-        .offset(q.page.saturating_sub(1) * per_page)
-        .limit(per_page)
-        .all(conn)
-        .await?;
+    let mut find = Entity::find().filter(cond.clone());
+    find = match q.sort {
+        // Past the SLA first (their deadline is the earliest), then by the time left, then by
+        // priority; a paused clock (no deadline) last. The open tickets are few, so the sort is.
+        Some(TicketSort::Urgent) => find
+            .order_by_asc(Expr::col(Column::SlaDueAt).is_null())
+            .order_by_asc(Column::SlaDueAt)
+            .order_by_asc(Expr::cust(URGENCY_SQL))
+            .order_by_desc(Column::Id),
+        Some(TicketSort::Oldest) => find.order_by_asc(Column::Id),
+        // Newest first. Searching by number, by number: the (status, number) index gives that
+        // order, where ordering by id would sort every match of a month's prefix.
+        _ if number.is_some() => find.order_by_desc(Column::Number),
+        _ => find.order_by_desc(Column::Id),
+    };
+    let rows = find.offset(q.page.saturating_sub(1) * per_page).limit(per_page).all(conn).await?;
     let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
     let (total, exact) = super::capped_count(conn, inner, TOTAL_CAP).await?;
     Ok((rows, total, exact))

@@ -29,6 +29,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             customer_id: Some(inv.customer_id),
             member: None,
             search: None,
+            scope: None,
+            sort: None,
             page: 1,
             per_page: 20,
         };
@@ -114,6 +116,8 @@ async fn rate_other_visits(state: &AppState, now: chrono::DateTime<chrono::Utc>)
         customer_id: None,
         member: None,
         search: None,
+        scope: None,
+        sort: None,
         page: 1,
         per_page: 40,
     };

@@ -126,6 +126,8 @@ pub async fn list(
         customer_id: Some(pc.customer.id),
         member: None,
         search: None,
+        scope: None,
+        sort: None,
         page,
         per_page,
     };

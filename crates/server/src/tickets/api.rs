@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::tickets::service::{self, StepInput};
 use aglis_core::permission::Role;
 use aglis_core::technician::Availability;
-use aglis_core::ticket::{Priority, TicketStatus, TicketType};
+use aglis_core::ticket::{Priority, TicketScope, TicketSort, TicketStatus, TicketType};
 use aglis_core::ticket_draft;
 use aglis_db::repo::tickets::{self, NewTicket, Ticket, TicketQuery};
 use aglis_db::repo::{customers, technicians};
@@ -90,6 +90,32 @@ pub struct ListParams {
     /// A ticket number or its start (`TKT20261125`), or words of the title or the customer's
     /// name, each matched from its start (`siti red`).
     pub q: Option<String>,
+    /// Without `status`: `open` (default: still to be worked), `done` (resolved, closed,
+    /// cancelled) or `all`.
+    #[param(inline)]
+    pub scope: Option<TicketScope>,
+    /// `urgent` (default: past the SLA first, then the SLA time left, then priority), `newest` or
+    /// `oldest`. A text search lists newest first.
+    #[param(inline)]
+    pub sort: Option<TicketSort>,
+}
+
+/// How deep a ticket list pages: past it, a filter or a search narrows the list (the total is
+/// counted that far too).
+pub const DEEPEST_ROW: u64 = tickets::TOTAL_CAP;
+
+/// `paging` when it stays within [`DEEPEST_ROW`], else the 422 that says how to narrow the list.
+pub fn check_depth(paging: Paging) -> AppResult<Paging> {
+    if paging.offset() + paging.per_page > DEEPEST_ROW {
+        return Err(AppError::field(
+            "page",
+            format!(
+                "the list pages only through its first {DEEPEST_ROW} tickets: narrow it with a status, a \
+                 technician or a search"
+            ),
+        ));
+    }
+    Ok(paging)
 }
 
 /// The search box's text: `Err` when it holds nothing to search by (one letter, punctuation),
@@ -101,7 +127,8 @@ fn search_text(q: Option<String>) -> Result<Option<String>, ()> {
     }
 }
 
-/// Tickets, newest first. A technician gets the tickets they lead or work on; a customer theirs.
+/// Tickets, the most urgent first and only those still worked unless asked (`scope`, `sort`). A
+/// technician gets the tickets they lead or work on; a customer theirs.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListParams, PageQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<TicketOut>),))]
 async fn list(
@@ -110,6 +137,7 @@ async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
     paging: Paging,
 ) -> AppResult<Json<Page<TicketOut>>> {
+    let paging = check_depth(paging)?;
     let Ok(search) = search_text(p.q) else {
         return Ok(Json(Page::new(Vec::new(), 0, paging)));
     };
@@ -120,6 +148,8 @@ async fn list(
         customer_id: p.customer_id,
         member: None,
         search,
+        scope: Some(p.scope.unwrap_or(TicketScope::Open)),
+        sort: Some(p.sort.unwrap_or(TicketSort::Urgent)),
         page: paging.page,
         per_page: paging.per_page,
     };

@@ -16,7 +16,7 @@ use crate::tickets::service::{self, StepInput};
 use aglis_core::attachment::{self, AttachmentKind};
 use aglis_core::permission::{Permission, Role};
 use aglis_core::technician::Availability;
-use aglis_core::ticket::{self, Priority, StepFacts, StepRefused, TicketStatus, TicketType};
+use aglis_core::ticket::{self, Priority, StepFacts, StepRefused, TicketScope, TicketSort, TicketStatus, TicketType};
 use aglis_core::ticket_completion;
 use aglis_core::ticket_draft;
 use aglis_core::ticket_response::FirstResponse;
@@ -66,6 +66,8 @@ struct Row {
     customer: String,
     lead: String,
     overdue: bool,
+    /// "2 j 15 mnt lagi", "lewat 40 mnt"; empty without a running clock.
+    left: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -74,6 +76,8 @@ struct ListForm {
     status: Option<String>,
     priority: Option<String>,
     technician_id: Option<String>,
+    scope: Option<String>,
+    sort: Option<String>,
     page: Option<u64>,
 }
 
@@ -91,6 +95,8 @@ struct ListPage {
     status: String,
     priority: String,
     technician_id: String,
+    scope: TicketScope,
+    sort: TicketSort,
     /// The technician filter (empty for a technician, whose list is their own).
     technicians: Vec<Technician>,
     can_create: bool,
@@ -104,7 +110,9 @@ async fn list(
     staff: Staff<perm::TicketsView>,
     ApiQuery(f): ApiQuery<ListForm>,
 ) -> AppResult<Response> {
-    let paging = Paging::parse(f.page, None)?;
+    let paging = crate::tickets::api::check_depth(Paging::parse(f.page, None)?)?;
+    let scope = f.scope.as_deref().and_then(|s| s.parse().ok()).unwrap_or(TicketScope::Open);
+    let sort = f.sort.as_deref().and_then(|s| s.parse().ok()).unwrap_or(TicketSort::Urgent);
     let q = f.q.unwrap_or_default().trim().to_owned();
     let status = f.status.unwrap_or_default();
     let priority = f.priority.unwrap_or_default();
@@ -122,6 +130,8 @@ async fn list(
         customer_id: None,
         member: None,
         search: Some(q.clone()).filter(|q| !q.is_empty()),
+        scope: Some(scope),
+        sort: Some(sort),
         page: paging.page,
         per_page: paging.per_page,
     };
@@ -139,6 +149,7 @@ async fn list(
             customer: t.customer_id.and_then(|c| customer_names.get(&c).cloned()).unwrap_or_default(),
             lead: t.lead_technician_id.and_then(|l| lead_names.get(&l).cloned()).unwrap_or_default(),
             overdue: overdue(&t, now),
+            left: t.sla_due_at.filter(|_| t.status.is_active()).map(|d| shell.time_left(&d, &now)).unwrap_or_default(),
             t,
         })
         .collect();
@@ -148,6 +159,8 @@ async fn list(
         ("status", &status),
         ("priority", &priority),
         ("technician_id", &filter_technician),
+        ("scope", &scope.as_str().to_owned()),
+        ("sort", &sort.as_str().to_owned()),
     ])
     .unwrap_or_default();
     render(&ListPage {
@@ -161,6 +174,8 @@ async fn list(
         status,
         priority,
         technician_id: filter_technician,
+        scope,
+        sort,
         technicians: if is_technician { Vec::new() } else { all_technicians },
         can_create: auth.user.role.can(Permission::TicketsCreate),
         unsearchable,
@@ -860,6 +875,7 @@ async fn queue(State(state): State<AppState>, shell: Shell, staff: Staff<perm::T
             customer: t.customer_id.and_then(|c| names.get(&c).cloned()).unwrap_or_default(),
             lead: me.full_name.clone(),
             overdue: overdue(&t, now),
+            left: t.sla_due_at.map(|d| shell.time_left(&d, &now)).unwrap_or_default(),
             t,
         })
         .collect();

@@ -55,6 +55,7 @@ mod tax_exempt;
 mod technicians;
 mod templates;
 mod ticket_attachments;
+mod ticket_order;
 mod ticket_pages;
 mod ticket_search;
 mod tickets;
