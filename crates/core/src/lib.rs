@@ -20,6 +20,7 @@ pub mod enforcement;
 pub mod invoice;
 pub mod job;
 pub mod ledger;
+pub mod live;
 pub mod lockout;
 pub mod manual_invoice;
 pub mod money;

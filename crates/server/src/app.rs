@@ -167,6 +167,7 @@ impl Application {
             sessions: Arc::default(),
             monitor,
             refusals: Arc::default(),
+            live: Arc::default(),
         };
         jobs::install_builtin_schedules(&state).await?;
         aglis_db::repo::alerts::ensure_rules(&state.db, state.now()).await?;
@@ -197,7 +198,11 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         // Every instance takes webhooks, so every instance records their refusals.
-        let mut workers = vec![tokio::spawn(crate::audit::refusals::run(self.state.clone(), stop_rx.clone()))];
+        let mut workers = vec![
+            tokio::spawn(crate::audit::refusals::run(self.state.clone(), stop_rx.clone())),
+            // Every instance serves pages, so every instance passes live events on.
+            tokio::spawn(crate::live::run(self.state.clone(), stop_rx.clone())),
+        ];
         if self.state.config.run_workers {
             let poll = Duration::from_millis(self.state.config.worker_poll_ms);
             let lock_for = chrono::Duration::seconds(i64::from(self.state.config.job_lock_secs));

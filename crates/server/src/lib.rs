@@ -20,6 +20,7 @@ pub mod extract;
 pub mod i18n;
 pub mod jobs;
 pub mod listing;
+pub mod live;
 pub mod monitoring;
 pub mod network;
 pub mod notifications;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub monitor: Arc<crate::monitoring::Monitor>,
     /// Refused webhook calls, counted per instance and recorded once a minute.
     pub refusals: Arc<crate::audit::refusals::Refusals>,
+    /// Live updates to this instance's open pages.
+    pub live: Arc<crate::live::Hub>,
 }
 
 impl AppState {

@@ -20,6 +20,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod leases;
 pub mod ledger_entries;
+pub mod live_events;
 pub mod message_events;
 pub mod messages;
 pub mod metric_minutes;

@@ -137,7 +137,10 @@ pub async fn open(
     .await
     .map_err(DbError::from);
     match res {
-        Ok(a) => Ok(Some(a)),
+        Ok(a) => {
+            alert_live(conn, aglis_core::live::LiveKind::AlertFired, &a.rule, a.id, now).await?;
+            Ok(Some(a))
+        }
         Err(DbError::Unique(_)) => Ok(None),
         Err(e) => Err(e),
     }
@@ -173,7 +176,22 @@ pub async fn resolve(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -
         .filter(Column::Status.eq(AlertStatus::Firing.as_str()))
         .exec(conn)
         .await?;
+    if res.rows_affected == 1 {
+        alert_live(conn, aglis_core::live::LiveKind::AlertResolved, "", id, now).await?;
+    }
     Ok(res.rows_affected == 1)
+}
+
+/// The live event of alert `id` of `rule` that fired or resolved.
+async fn alert_live(
+    conn: &impl ConnectionTrait,
+    kind: aglis_core::live::LiveKind,
+    rule: &str,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let data = serde_json::json!({"alert_id": id, "rule": rule});
+    super::live_events::publish(conn, kind, None, &[], None, data, now).await
 }
 
 /// Acknowledges a firing alert (no more re-notifications). `None` when there is no such alert.

@@ -161,7 +161,19 @@ pub async fn mark_failed(
         .filter(Column::Id.eq(id))
         .exec(conn)
         .await?;
-    add_event(conn, id, status, Some(error), now).await
+    add_event(conn, id, status, Some(error), now).await?;
+    failed_live(conn, id, status, now).await
+}
+
+/// The live event of message `id` that failed.
+async fn failed_live(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    status: MessageStatus,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let data = serde_json::json!({"message_id": id, "status": status.as_str()});
+    super::live_events::publish(conn, aglis_core::live::LiveKind::MessageFailed, None, &[], None, data, now).await
 }
 
 /// Applies a provider's delivery report; statuses never move backwards. Returns the new status,
@@ -187,6 +199,9 @@ pub async fn apply_report(
     }
     am.update(conn).await?;
     add_event(conn, id, next, Some("delivery report".into()), now).await?;
+    if matches!(next, MessageStatus::Failed | MessageStatus::Dead) {
+        failed_live(conn, id, next, now).await?;
+    }
     Ok(Some(next))
 }
 

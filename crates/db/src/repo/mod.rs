@@ -13,6 +13,7 @@ pub mod error_groups;
 pub mod invoice_reminders;
 pub mod invoices;
 pub mod ledger;
+pub mod live_events;
 pub mod messages;
 pub mod metrics;
 pub mod network_devices;

@@ -51,7 +51,8 @@ pub async fn add_event(
     }
     .insert(conn)
     .await?;
-    Ok(())
+    let data = serde_json::json!({"registration_id": id, "status": status.as_str()});
+    super::live_events::publish(conn, aglis_core::live::LiveKind::RegistrationStep, None, &[], None, data, now).await
 }
 
 /// Records a submitted registration with `number`; a taken number is `DbError::Unique`.

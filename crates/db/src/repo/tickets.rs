@@ -73,7 +73,7 @@ pub async fn add_event(
     }
     .insert(conn)
     .await?;
-    Ok(())
+    super::live_events::ticket(conn, ticket_id, kind, now).await
 }
 
 /// Creates an open ticket numbered `number`; a taken number is `DbError::Unique`.

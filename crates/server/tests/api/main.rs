@@ -26,6 +26,7 @@ mod groups;
 mod health;
 mod helpers;
 mod jobs;
+mod live;
 mod lockout;
 mod manual_invoices;
 mod meta_webhook;

@@ -71,6 +71,7 @@ const API: &[(&str, &str, Access)] = &[
     ("PUT", "/api/v1/customers/{id}/port", Perm(P::CustomersEdit)),
     ("POST", "/api/v1/customers/{id}/status", Perm(P::CustomersEdit)),
     ("GET", "/api/v1/dashboard", Perm(P::DashboardView)),
+    ("GET", "/api/v1/events", Perm(P::DashboardView)),
     ("GET", "/api/v1/escalations", Perm(P::TicketsAssign)),
     ("GET", "/api/v1/holidays", Perm(P::MasterDataManage)),
     ("POST", "/api/v1/holidays", Perm(P::MasterDataManage)),

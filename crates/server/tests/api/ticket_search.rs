@@ -46,7 +46,9 @@ async fn all_pages(app: &TestApp, token: &str, query: &str) -> (Vec<i64>, u64) {
     let mut ids = Vec::new();
     let mut total = 0;
     for page in 1.. {
-        let res = app.get(&format!("/api/v1/tickets?scope=all&sort=newest&{query}&per_page=4&page={page}"), Some(token)).await;
+        let res = app
+            .get(&format!("/api/v1/tickets?scope=all&sort=newest&{query}&per_page=4&page={page}"), Some(token))
+            .await;
         assert_eq!(res.status(), StatusCode::OK, "{query}");
         let body: Value = res.json().await.expect("json");
         total = body["total"].as_u64().expect("total");

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
-async fn package_and_customer(app: &TestApp, admin: &str, name: &str, phone: &str) -> i64 {
+pub(crate) async fn package_and_customer(app: &TestApp, admin: &str, name: &str, phone: &str) -> i64 {
     let pkg = app
         .post_json(
             "/api/v1/packages",
@@ -29,7 +29,7 @@ async fn package_and_customer(app: &TestApp, admin: &str, name: &str, phone: &st
     res.json::<Value>().await.expect("json")["id"].as_i64().expect("id")
 }
 
-async fn technician(app: &TestApp, admin: &str, user_id: Option<i64>, name: &str, phone: &str) -> i64 {
+pub(crate) async fn technician(app: &TestApp, admin: &str, user_id: Option<i64>, name: &str, phone: &str) -> i64 {
     let res = app
         .post_json(
             "/api/v1/technicians",
@@ -44,7 +44,7 @@ async fn technician(app: &TestApp, admin: &str, user_id: Option<i64>, name: &str
     t["id"].as_i64().expect("id")
 }
 
-async fn ticket(app: &TestApp, token: &str, customer_id: i64, ticket_type: &str) -> Value {
+pub(crate) async fn ticket(app: &TestApp, token: &str, customer_id: i64, ticket_type: &str) -> Value {
     let res = app
         .post_json(
             "/api/v1/tickets",
