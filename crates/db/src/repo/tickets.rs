@@ -388,12 +388,6 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
         None => None,
     };
     let mut cond = Condition::all();
-    if let Some(s) = q.status {
-        cond = cond.add(Column::Status.eq(s.as_str()));
-    }
-    if let Some(statuses) = q.scope_statuses() {
-        cond = cond.add(Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
-    }
     if let Some(p) = q.priority {
         cond = cond.add(Column::Priority.eq(p.as_str()));
     }
@@ -414,26 +408,91 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
     if let Some(n) = number.as_deref() {
         cond = cond.add(Column::Number.gte(n.to_owned())).add(Column::Number.lt(format!("{n}~")));
     }
+    let statuses = q.status.map(|s| vec![s]).or_else(|| q.scope_statuses());
+    let sort = effective_sort(q.sort, statuses.as_deref());
     let per_page = Ord::max(q.per_page, 1);
-    let mut find = Entity::find().filter(cond.clone());
-    find = match q.sort {
-        // Past the SLA first (their deadline is the earliest), then by the time left, then by
-        // priority; a paused clock (no deadline) last. The open tickets are few, so the sort is.
-        Some(TicketSort::Urgent) => find
+    let offset = q.page.saturating_sub(1) * per_page;
+    let by_number = number.is_some() && sort == TicketSort::Newest;
+    match statuses {
+        // One query per status, merged: `status IN (…)` makes SQLite's planner (after ANALYZE)
+        // scan the table, `status = ?` reads the (status, id) index; each brings at most the rows
+        // up to the page, which the depth limit keeps small.
+        Some(list) if list.len() > 1 && number.is_none() => {
+            let mut rows = Vec::new();
+            let (mut total, mut exact) = (0, true);
+            for status in list {
+                let cond = cond.clone().add(Column::Status.eq(status.as_str()));
+                rows.extend(
+                    ordered(Entity::find().filter(cond.clone()), sort, false)
+                        .limit(offset + per_page)
+                        .all(conn)
+                        .await?,
+                );
+                let inner =
+                    Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
+                let (n, all_counted) = super::capped_count(conn, inner, TOTAL_CAP).await?;
+                total += n;
+                exact &= all_counted;
+            }
+            rows.sort_by(|a, b| compare(sort, a, b));
+            let page = rows
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+                .collect();
+            Ok((page, Ord::min(total, TOTAL_CAP), exact && total <= TOTAL_CAP))
+        }
+        statuses => {
+            if let Some(list) = statuses {
+                cond = cond.add(Column::Status.is_in(list.iter().map(|s| s.as_str())));
+            }
+            let rows = ordered(Entity::find().filter(cond.clone()), sort, by_number)
+                .offset(offset)
+                .limit(per_page)
+                .all(conn)
+                .await?;
+            let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
+            let (total, exact) = super::capped_count(conn, inner, TOTAL_CAP).await?;
+            Ok((rows, total, exact))
+        }
+    }
+}
+
+/// The order a list gets: `urgent` ranks work still to do; a list that may hold finished tickets
+/// (which have no clock) is newest first instead. No order asked: newest first.
+pub fn effective_sort(sort: Option<TicketSort>, statuses: Option<&[TicketStatus]>) -> TicketSort {
+    match sort {
+        Some(TicketSort::Urgent) if statuses.is_some_and(|l| l.iter().all(|s| s.is_active())) => TicketSort::Urgent,
+        Some(TicketSort::Oldest) => TicketSort::Oldest,
+        _ => TicketSort::Newest,
+    }
+}
+
+/// `find` in the order `sort`: urgent is past the SLA first (their deadline is the earliest), then
+/// by the time left, then by priority, a paused clock (no deadline) last. Newest by number when
+/// searching by number: the (status, number) index gives that order, where ordering by id would
+/// sort every match of a month's prefix.
+fn ordered(find: sea_orm::Select<Entity>, sort: TicketSort, by_number: bool) -> sea_orm::Select<Entity> {
+    match sort {
+        TicketSort::Urgent => find
             .order_by_asc(Expr::col(Column::SlaDueAt).is_null())
             .order_by_asc(Column::SlaDueAt)
             .order_by_asc(Expr::cust(URGENCY_SQL))
             .order_by_desc(Column::Id),
-        Some(TicketSort::Oldest) => find.order_by_asc(Column::Id),
-        // Newest first. Searching by number, by number: the (status, number) index gives that
-        // order, where ordering by id would sort every match of a month's prefix.
-        _ if number.is_some() => find.order_by_desc(Column::Number),
-        _ => find.order_by_desc(Column::Id),
-    };
-    let rows = find.offset(q.page.saturating_sub(1) * per_page).limit(per_page).all(conn).await?;
-    let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
-    let (total, exact) = super::capped_count(conn, inner, TOTAL_CAP).await?;
-    Ok((rows, total, exact))
+        TicketSort::Oldest => find.order_by_asc(Column::Id),
+        TicketSort::Newest if by_number => find.order_by_desc(Column::Number),
+        TicketSort::Newest => find.order_by_desc(Column::Id),
+    }
+}
+
+/// [`ordered`]'s order in memory.
+fn compare(sort: TicketSort, a: &Ticket, b: &Ticket) -> std::cmp::Ordering {
+    match sort {
+        TicketSort::Urgent => (a.sla_due_at.is_none(), a.sla_due_at, a.priority.urgency(), std::cmp::Reverse(a.id))
+            .cmp(&(b.sla_due_at.is_none(), b.sla_due_at, b.priority.urgency(), std::cmp::Reverse(b.id))),
+        TicketSort::Oldest => a.id.cmp(&b.id),
+        TicketSort::Newest => b.id.cmp(&a.id),
+    }
 }
 
 /// Tickets the SLA check looks at: still worked, clock running, and with an escalation or the
@@ -642,4 +701,19 @@ pub async fn rating_of_lead(conn: &impl ConnectionTrait, lead: i64) -> Result<(i
         Some((rated, stars)) if rated > 0 => (rated, stars.unwrap_or(0) * 100 / rated),
         _ => (0, 0),
     })
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    #[test]
+    fn urgent_ranks_only_work_still_to_do() {
+        let open = TicketScope::Open.statuses();
+        assert_eq!(effective_sort(Some(TicketSort::Urgent), Some(&open)), TicketSort::Urgent);
+        assert_eq!(effective_sort(Some(TicketSort::Urgent), Some(&[TicketStatus::Closed])), TicketSort::Newest);
+        assert_eq!(effective_sort(Some(TicketSort::Urgent), None), TicketSort::Newest, "all tickets");
+        assert_eq!(effective_sort(Some(TicketSort::Oldest), None), TicketSort::Oldest);
+        assert_eq!(effective_sort(None, Some(&open)), TicketSort::Newest);
+    }
 }

@@ -90,12 +90,13 @@ pub struct ListParams {
     /// A ticket number or its start (`TKT20261125`), or words of the title or the customer's
     /// name, each matched from its start (`siti red`).
     pub q: Option<String>,
-    /// Without `status`: `open` (default: still to be worked), `done` (resolved, closed,
-    /// cancelled) or `all`.
+    /// Without `status`: `open` (still to be worked: the default without `q`), `done` (resolved,
+    /// closed, cancelled) or `all` (the default of a search).
     #[param(inline)]
     pub scope: Option<TicketScope>,
-    /// `urgent` (default: past the SLA first, then the SLA time left, then priority), `newest` or
-    /// `oldest`. A text search lists newest first.
+    /// `urgent` (default: past the SLA first, then the SLA time left, then priority; a list that
+    /// may hold finished tickets is newest first), `newest` or `oldest`. A text search lists
+    /// newest first.
     #[param(inline)]
     pub sort: Option<TicketSort>,
 }
@@ -141,6 +142,7 @@ async fn list(
     let Ok(search) = search_text(p.q) else {
         return Ok(Json(Page::new(Vec::new(), 0, paging)));
     };
+    let default_scope = if search.is_some() { TicketScope::All } else { TicketScope::Open };
     let mut q = TicketQuery {
         status: p.status,
         priority: p.priority,
@@ -148,7 +150,8 @@ async fn list(
         customer_id: p.customer_id,
         member: None,
         search,
-        scope: Some(p.scope.unwrap_or(TicketScope::Open)),
+        // A search finds a ticket whatever its state; the list alone is the work to do.
+        scope: Some(p.scope.unwrap_or(default_scope)),
         sort: Some(p.sort.unwrap_or(TicketSort::Urgent)),
         page: paging.page,
         per_page: paging.per_page,

@@ -111,9 +111,11 @@ async fn list(
     ApiQuery(f): ApiQuery<ListForm>,
 ) -> AppResult<Response> {
     let paging = crate::tickets::api::check_depth(Paging::parse(f.page, None)?)?;
-    let scope = f.scope.as_deref().and_then(|s| s.parse().ok()).unwrap_or(TicketScope::Open);
-    let sort = f.sort.as_deref().and_then(|s| s.parse().ok()).unwrap_or(TicketSort::Urgent);
     let q = f.q.unwrap_or_default().trim().to_owned();
+    // A search finds a ticket whatever its state; the list alone is the work to do.
+    let default_scope = if q.is_empty() { TicketScope::Open } else { TicketScope::All };
+    let scope = f.scope.as_deref().and_then(|s| s.parse().ok()).unwrap_or(default_scope);
+    let sort = f.sort.as_deref().and_then(|s| s.parse().ok()).unwrap_or(TicketSort::Urgent);
     let status = f.status.unwrap_or_default();
     let priority = f.priority.unwrap_or_default();
     let mut technician_id = f.technician_id.unwrap_or_default();
