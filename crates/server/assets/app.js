@@ -43,3 +43,79 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// Live updates (GET /api/v1/events): a region marked <div data-live="ticket,registration"> is
+// re-read from the server when an event of those kinds arrives (at most once a second), and the
+// bell in the top bar counts what is addressed to the user. EventSource reconnects by itself and
+// sends Last-Event-ID, so nothing is missed across a dropped connection.
+document.addEventListener("DOMContentLoaded", function () {
+  var bell = document.getElementById("bell");
+  if (!bell || !window.EventSource) return;
+  var regions = Array.prototype.slice.call(document.querySelectorAll("[data-live]"));
+  var pending = null;
+  var mine = [];
+  try { mine = JSON.parse(sessionStorage.getItem("aglis.bell") || "[]"); } catch (e) { mine = []; }
+  function drawBell() {
+    var count = bell.querySelector(".bell-count");
+    count.textContent = String(mine.length);
+    count.hidden = mine.length === 0;
+    bell.hidden = false;
+  }
+  function refresh() {
+    pending = null;
+    fetch(window.location.href, { headers: { "X-Live-Refresh": "1" }, credentials: "same-origin" })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelectorAll("[data-live]");
+        regions.forEach(function (region, i) {
+          if (fresh[i] && region.contains(document.activeElement) === false) region.innerHTML = fresh[i].innerHTML;
+        });
+      })
+      .catch(function () {});
+  }
+  var source = new EventSource("/api/v1/events");
+  document.body.setAttribute("data-live-stream", "connecting");
+  source.onopen = function () { document.body.setAttribute("data-live-stream", "open"); };
+  source.onmessage = function (message) {
+    var event;
+    try { event = JSON.parse(message.data); } catch (e) { return; }
+    var family = String(event.kind || "").split(".")[0];
+    if (event.for_me && event.number) {
+      mine.unshift({ id: event.ticket_id, number: event.number, kind: event.kind });
+      mine = mine.slice(0, 20);
+      sessionStorage.setItem("aglis.bell", JSON.stringify(mine));
+      drawBell();
+    }
+    var wanted = regions.some(function (r) { return (r.getAttribute("data-live") || "").split(",").indexOf(family) >= 0; });
+    if (wanted && !pending) pending = setTimeout(refresh, 1000);
+  };
+  drawBell();
+  bell.addEventListener("click", function (e) {
+    e.preventDefault();
+    var open = document.querySelector(".bell-panel");
+    if (open) { open.remove(); return; }
+    var panel = document.createElement("div");
+    panel.className = "bell-panel";
+    var list = document.createElement("ul");
+    if (mine.length === 0) {
+      var li = document.createElement("li");
+      li.textContent = bell.getAttribute("data-empty");
+      list.appendChild(li);
+    }
+    mine.forEach(function (item) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = "/tickets/" + encodeURIComponent(item.id);
+      a.textContent = item.number;
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    panel.appendChild(list);
+    document.body.appendChild(panel);
+    mine = [];
+    sessionStorage.setItem("aglis.bell", "[]");
+    drawBell();
+  });
+});

@@ -82,6 +82,15 @@ impl SecurityPage {
     fn field_error(&self, field: &str) -> String {
         self.shell.field_error(&self.errors, field)
     }
+
+    /// What the user's role may do (the permission codes the API's 403s name).
+    fn permissions(&self) -> Vec<&'static str> {
+        self.shell
+            .user
+            .as_ref()
+            .map(|u| aglis_core::permission::grants(u.role).iter().map(|p| p.as_str()).collect())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Template)]

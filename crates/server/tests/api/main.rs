@@ -51,6 +51,7 @@ mod security;
 mod sentry;
 mod service_pauses;
 mod sla_admin;
+mod start_pages;
 mod storage_s3;
 mod tax_exempt;
 mod technicians;
