@@ -71,6 +71,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::billing::webhooks::api_router())
         .merge(crate::portal::api_router())
         .merge(crate::enforcement::api::api_router())
+        .merge(crate::export::lists::api_router())
 }
 
 /// The shared problem responses: status, component name, when it is answered.
