@@ -251,3 +251,51 @@ async fn every_export_is_recorded_with_its_format_filters_and_rows() {
     let tickets = records.iter().find(|r| r["resource"] == "tickets").expect("the ticket export recorded");
     assert_eq!(tickets["details"]["format"], "xlsx");
 }
+
+#[tokio::test]
+async fn list_pages_show_export_buttons_to_roles_that_may_export_and_they_carry_the_filters() {
+    let app = spawn_app().await;
+    aglis_server::demo::seed(&app.state).await.expect("demo");
+    app.insert_user("maya.pages", Role::Manager).await;
+    app.insert_user("citra.pages", Role::CustomerService).await;
+    app.insert_user("sari.pages", Role::Supervisor).await;
+    let manager = app.browser_login("maya.pages").await;
+    let cs = app.browser_login("citra.pages").await;
+    let supervisor = app.browser_login("sari.pages").await;
+    let page = |b: &reqwest::Client, path: &str| {
+        let (b, url) = (b.clone(), app.url(path));
+        async move { b.get(url).send().await.expect("page").text().await.expect("html") }
+    };
+    let button = r#"formaction="/api/v1/customers/export" name="format" value="xlsx""#;
+    assert!(page(&manager, "/customers?status=active").await.contains(button), "a manager has the button");
+    assert!(
+        page(&manager, "/customers")
+            .await
+            .contains(r#"formaction="/api/v1/customers/export" name="format" value="csv""#)
+    );
+    assert!(!page(&cs, "/customers").await.contains(button), "customer service may not export");
+    for (path, action) in [
+        ("/registrations", "/api/v1/registrations/export"),
+        ("/tickets", "/api/v1/tickets/export"),
+        ("/technicians", "/api/v1/technicians/export"),
+        ("/admin/users", "/api/v1/users/export"),
+        ("/notifications", "/api/v1/notifications/export"),
+    ] {
+        let html = page(&supervisor, path).await;
+        assert!(html.contains(&format!(r#"formaction="{action}""#)), "{path} has Export buttons for a supervisor");
+    }
+    assert!(!page(&manager, "/tickets").await.contains("/api/v1/tickets/export"), "no reports.export for a manager");
+
+    // What the button sends: the whole filter form, empty fields included, with the session cookie.
+    let res = manager
+        .get(app.url("/api/v1/customers/export?q=&status=active&package_id=&billing_mode=&sort=name&format=csv"))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(res.status(), 200);
+    let (_, rows) = csv_rows(&res.bytes().await.expect("body"));
+    let (_, token) = app.user_with_token("andi.pages", Role::Admin).await;
+    let want = whole_list(&app, &token, "/api/v1/customers", "status=active&sort=name").await;
+    assert_eq!(rows.len(), want.len());
+    assert!(rows.iter().all(|r| r[15] == "active"));
+}
