@@ -28,16 +28,19 @@ use common::database;
 
 const PASSWORD: &str = "bench-password-123";
 
-/// The process's resident memory, in KiB (`VmRSS`), or 0 where `/proc` is missing.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        })
-        .unwrap_or(0)
+/// The process's resident memory in KiB: all of it (`VmRSS`, which also counts the database
+/// file's pages SQLite maps in with `mmap_size`) and the private, anonymous part (`RssAnon`: the
+/// heap, where an export holding its rows would show). 0 where `/proc` is missing.
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("RssAnon:"))
 }
 
 async fn run_bench() -> Result<(), String> {
@@ -109,7 +112,10 @@ async fn run_bench() -> Result<(), String> {
     println!("engine {}", db.engine);
     println!("customers {customers}");
     let mut slowest = 0.0_f64;
-    for query in ["format=xlsx", "format=csv", "format=xlsx&status=active", "format=csv&status=active"] {
+    // The first export also reads the database file into memory (SQLite maps it in): measured
+    // apart, then the same again warm.
+    let runs = ["format=xlsx", "format=xlsx", "format=csv", "format=xlsx&status=active", "format=csv&status=active"];
+    for (i, query) in runs.into_iter().enumerate() {
         let before = rss_kib();
         let started = Instant::now();
         let mut res = client
@@ -125,16 +131,19 @@ async fn run_bench() -> Result<(), String> {
         while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
             bytes += chunk.len();
             lines += chunk.iter().filter(|b| **b == b'\n').count();
-            peak = peak.max(rss_kib());
+            let now = rss_kib();
+            peak = (peak.0.max(now.0), peak.1.max(now.1));
         }
         let secs = started.elapsed().as_secs_f64();
         slowest = slowest.max(secs);
         let rows = if query.contains("csv") { format!(" rows={}", lines.saturating_sub(1)) } else { String::new() };
+        let name = query.replace("format=", "").replace("&status=", "_") + if i == 0 { "_cold" } else { "" };
         println!(
-            "export_customers_{:<22} seconds={secs:.2} mb={:.1} rss_growth_mb={:.1}{rows}",
-            query.replace("format=", "").replace("&status=", "_"),
+            "export_customers_{name:<22} seconds={secs:.2} mb={:.1} rss_growth_mb={:.1} anon_growth_mb={:.1} rss_mb={:.0}{rows}",
             bytes as f64 / 1e6,
-            peak.saturating_sub(before) as f64 / 1024.0
+            peak.0.saturating_sub(before.0) as f64 / 1024.0,
+            peak.1.saturating_sub(before.1) as f64 / 1024.0,
+            peak.0 as f64 / 1024.0,
         );
     }
     println!("target_under_5s {}", if slowest < 5.0 { "met" } else { "MISSED" });
