@@ -61,6 +61,151 @@ fn cell_i64(d: &Data) -> i64 {
     }
 }
 
+/// The list item's field of each export column (`None`: a column the list does not have).
+fn columns(path: &str) -> Vec<Option<&'static str>> {
+    let keys: &[&str] = match path {
+        "/api/v1/customers" => &[
+            "id",
+            "code",
+            "name",
+            "phone",
+            "email",
+            "ktp",
+            "address",
+            "city",
+            "latitude",
+            "longitude",
+            "package_id",
+            "-",
+            "-",
+            "odp_id",
+            "odp_port",
+            "status",
+            "has_portal_account",
+            "notes",
+            "language",
+            "tax_exempt",
+            "billing_mode",
+            "paid_until",
+            "registered_at",
+            "activated_at",
+            "suspended_at",
+            "terminated_at",
+        ],
+        "/api/v1/registrations" => &[
+            "id",
+            "number",
+            "full_name",
+            "phone",
+            "email",
+            "address",
+            "city",
+            "latitude",
+            "longitude",
+            "package_id",
+            "status",
+            "reason",
+            "survey_at",
+            "survey_feasible",
+            "odp_id",
+            "installation_at",
+            "customer_id",
+            "created_at",
+        ],
+        "/api/v1/tickets" => &[
+            "id",
+            "number",
+            "customer_id",
+            "type",
+            "category",
+            "priority",
+            "status",
+            "title",
+            "description",
+            "location",
+            "lead_technician_id",
+            "sla_due_at",
+            "breached_at",
+            "created_at",
+            "resolved_at",
+        ],
+        "/api/v1/technicians" => &[
+            "id",
+            "employee_id",
+            "user_id",
+            "full_name",
+            "phone",
+            "skill_level",
+            "work_zone",
+            "areas",
+            "specializations",
+            "-",
+            "max_daily_tickets",
+            "work_start",
+            "work_end",
+            "work_days",
+            "availability",
+            "is_active",
+            "load",
+        ],
+        "/api/v1/users" => &[
+            "id",
+            "username",
+            "full_name",
+            "email",
+            "phone",
+            "role",
+            "is_active",
+            "last_login_at",
+            "created_at",
+            "updated_at",
+            "two_factor_enabled",
+            "failed_logins",
+            "locked_until",
+            "locked_permanently",
+        ],
+        "/api/v1/notifications" => &[
+            "id",
+            "channel",
+            "to",
+            "subject",
+            "body",
+            "priority",
+            "status",
+            "provider",
+            "provider_message_id",
+            "attempts",
+            "last_error",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "read_at",
+        ],
+        "/api/v1/audit-logs" => {
+            &["id", "at", "user_id", "username", "ip", "user_agent", "event", "resource", "result", "details", "hash"]
+        }
+        other => panic!("no columns for {other}"),
+    };
+    keys.iter().map(|k| (*k != "-").then_some(*k)).collect()
+}
+
+/// A list value as the CSV writes it: times on a Jakarta clock to the second, lists joined,
+/// formula-like text behind a `'`.
+fn as_csv(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.as_i64().map_or_else(|| n.as_f64().unwrap_or_default().to_string(), |i| i.to_string()),
+        Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(t) => t.with_timezone(&JAKARTA).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            Err(_) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
+            Err(_) => s.clone(),
+        },
+        Value::Array(a) => a.iter().map(as_csv).collect::<Vec<_>>().join(", "),
+        Value::Object(_) => v.to_string(),
+    }
+}
+
 /// The list's items as (id, `key`) and the export's (first column, column `col`), in both
 /// formats.
 async fn assert_export_equals_list(app: &TestApp, token: &str, path: &str, query: &str, key: &str) -> usize {
@@ -74,6 +219,21 @@ async fn assert_export_equals_list(app: &TestApp, token: &str, path: &str, query
     let (ct, csv) = download(app, token, &format!("{path}/export?format=csv&{query}"), "id").await;
     assert_eq!(ct, "text/csv; charset=utf-8");
     let (_, rows) = csv_rows(&csv);
+    // Every value of every row, as the list has it (the export's extra columns aside).
+    let keys = columns(path);
+    for (item, row) in items.iter().zip(&rows) {
+        assert_eq!(row.len(), keys.len(), "{path}: columns");
+        for (key, got) in keys.iter().zip(row) {
+            let Some(key) = key else { continue };
+            if let Some(f) = item[*key].as_f64().filter(|_| item[*key].is_f64()) {
+                // serde_json reads decimals to within a unit of the last place.
+                let read: f64 = got.parse().expect("a number");
+                assert!((read - f).abs() < 1e-9, "{path}: `{key}` {got} vs {f}");
+                continue;
+            }
+            assert_eq!(got, &as_csv(&item[*key]), "{path}?{query}: `{key}` of {}", item["id"]);
+        }
+    }
     let got: Vec<(i64, String)> =
         rows.iter().map(|r| (r[0].parse().expect("id"), r[col].trim_start_matches('\'').to_owned())).collect();
     assert_eq!(got, want, "CSV of {path}?{query}");
