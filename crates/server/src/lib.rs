@@ -16,6 +16,7 @@ pub mod deadline;
 pub mod demo;
 pub mod enforcement;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod i18n;
 pub mod jobs;

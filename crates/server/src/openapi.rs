@@ -72,6 +72,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::portal::api_router())
         .merge(crate::enforcement::api::api_router())
         .merge(crate::live::api::api_router())
+        .merge(crate::export::lists::api_router())
 }
 
 /// The shared problem responses: status, component name, when it is answered.

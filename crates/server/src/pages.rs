@@ -138,6 +138,12 @@ impl Shell {
         self.lang.t(&format!("{prefix}{key}"))
     }
 
+    /// Whether the signed-in user may export `list` (`customers`, …): its page's Export buttons.
+    pub fn may_export(&self, list: &str) -> bool {
+        let view = crate::export::lists::view_permission(list);
+        self.user.as_ref().zip(view).is_some_and(|(u, v)| crate::export::lists::may_export(u.role, v, list))
+    }
+
     /// A stored `628…` number as people write it: `0812-3456-7890`.
     pub fn phone(&self, stored: &str) -> String {
         local_phone(stored)

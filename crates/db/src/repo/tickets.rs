@@ -413,49 +413,50 @@ pub async fn list(conn: &impl ConnectionTrait, q: &TicketQuery) -> Result<(Vec<T
     let per_page = Ord::max(q.per_page, 1);
     let offset = q.page.saturating_sub(1) * per_page;
     let by_number = number.is_some() && sort == TicketSort::Newest;
-    match statuses {
-        // One query per status, merged: `status IN (…)` makes SQLite's planner (after ANALYZE)
-        // scan the table, `status = ?` reads the (status, id) index; each brings at most the rows
-        // up to the page, which the depth limit keeps small.
-        Some(list) if list.len() > 1 && number.is_none() => {
-            let mut rows = Vec::new();
-            let (mut total, mut exact) = (0, true);
-            for status in list {
-                let cond = cond.clone().add(Column::Status.eq(status.as_str()));
-                rows.extend(
-                    ordered(Entity::find().filter(cond.clone()), sort, false)
-                        .limit(offset + per_page)
-                        .all(conn)
-                        .await?,
-                );
-                let inner =
-                    Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
-                let (n, all_counted) = super::capped_count(conn, inner, TOTAL_CAP).await?;
-                total += n;
-                exact &= all_counted;
-            }
-            rows.sort_by(|a, b| compare(sort, a, b));
-            let page = rows
-                .into_iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-                .collect();
-            Ok((page, Ord::min(total, TOTAL_CAP), exact && total <= TOTAL_CAP))
+    let Some(list) = statuses.filter(|l| l.len() > 1 && number.is_none()) else {
+        if let Some(s) = q.status {
+            cond = cond.add(Column::Status.eq(s.as_str()));
+        } else if let Some(list) = q.scope_statuses() {
+            cond = cond.add(Column::Status.is_in(list.iter().map(|s| s.as_str())));
         }
-        statuses => {
-            if let Some(list) = statuses {
-                cond = cond.add(Column::Status.is_in(list.iter().map(|s| s.as_str())));
-            }
-            let rows = ordered(Entity::find().filter(cond.clone()), sort, by_number)
-                .offset(offset)
-                .limit(per_page)
-                .all(conn)
-                .await?;
-            let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
-            let (total, exact) = super::capped_count(conn, inner, TOTAL_CAP).await?;
-            Ok((rows, total, exact))
-        }
+        let rows = ordered(Entity::find().filter(cond.clone()), sort, by_number)
+            .offset(offset)
+            .limit(per_page)
+            .all(conn)
+            .await?;
+        let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
+        let (total, exact) = super::capped_count(conn, inner, TOTAL_CAP).await?;
+        return Ok((rows, total, exact));
+    };
+    // Several statuses (a scope). Counted one status at a time: `status IN (…)` makes SQLite's
+    // planner (after ANALYZE) scan the table, `status = ?` reads the (status, id) index.
+    let (mut total, mut exact) = (0, true);
+    for status in &list {
+        let cond = cond.clone().add(Column::Status.eq(status.as_str()));
+        let inner = Entity::find().select_only().column(Column::Id).filter(cond).limit(TOTAL_CAP + 1).into_query();
+        let (n, all_counted) = super::capped_count(conn, inner, TOTAL_CAP).await?;
+        total += n;
+        exact &= all_counted;
     }
+    let total_out = (Ord::min(total, TOTAL_CAP), exact && total <= TOTAL_CAP);
+    if sort != TicketSort::Urgent {
+        // By id: walking the id index meets the scope's tickets soon enough (the newest are the
+        // open ones; most of the rest are finished).
+        let cond = cond.add(Column::Status.is_in(list.iter().map(|s| s.as_str())));
+        let rows = ordered(Entity::find().filter(cond), sort, false).offset(offset).limit(per_page).all(conn).await?;
+        return Ok((rows, total_out.0, total_out.1));
+    }
+    // Urgent (work still to do, which is little): each status brings at most the rows up to the
+    // page, through its index; merged and cut in memory.
+    let mut rows = Vec::new();
+    for status in list {
+        let cond = cond.clone().add(Column::Status.eq(status.as_str()));
+        rows.extend(ordered(Entity::find().filter(cond), sort, false).limit(offset + per_page).all(conn).await?);
+    }
+    rows.sort_by(|a, b| compare(sort, a, b));
+    let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    let page = rows.into_iter().skip(skip).take(usize::try_from(per_page).unwrap_or(usize::MAX)).collect();
+    Ok((page, total_out.0, total_out.1))
 }
 
 /// The order a list gets: `urgent` ranks work still to do; a list that may hold finished tickets

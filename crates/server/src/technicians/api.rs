@@ -142,7 +142,7 @@ pub struct ListParams {
 
 impl ListParams {
     /// The query for page `paging`, or 422 naming the filter.
-    fn query(self, paging: Paging) -> AppResult<TechnicianQuery> {
+    pub(crate) fn query(self, paging: Paging) -> AppResult<TechnicianQuery> {
         let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let availability = blank(self.availability).map(|a| rules::parse_availability(&a)).transpose()?;
         let specialization = blank(self.specialization)

@@ -20,6 +20,7 @@ mod customer_pages;
 mod customers;
 mod enforcement;
 mod escalation_board;
+mod exports;
 mod fonnte;
 mod fuzz;
 mod groups;

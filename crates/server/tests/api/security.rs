@@ -23,6 +23,8 @@ enum Access {
     Portal,
     /// Staff holding the permission (the matrix in `aglis_core::permission`).
     Perm(P),
+    /// Staff holding both permissions (an export: the list's view and an export permission).
+    Both(P, P),
     /// Any staff role; customers are refused.
     Staff,
     /// A provider callback: refused (401/403/404) without its secret or signature, whoever calls.
@@ -31,7 +33,7 @@ enum Access {
     SignIn,
 }
 
-use Access::{Perm, Portal, Public, SignIn, Signed, Staff, Webhook};
+use Access::{Both, Perm, Portal, Public, SignIn, Signed, Staff, Webhook};
 
 /// Every `/api` route. A new route must be added here (the test lists the missing ones).
 const API: &[(&str, &str, Access)] = &[
@@ -41,6 +43,14 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/health/ready", Public),
     ("GET", "/api/v1/audit-logs", Perm(P::AuditView)),
     ("GET", "/api/v1/audit-logs/export.csv", Perm(P::AuditView)),
+    // Exports (issue 22): the list's view permission and an export permission.
+    ("GET", "/api/v1/audit-logs/export", Perm(P::AuditView)),
+    ("GET", "/api/v1/customers/export", Both(P::CustomersView, P::CustomersExport)),
+    ("GET", "/api/v1/registrations/export", Both(P::RegistrationsView, P::RegistrationsExport)),
+    ("GET", "/api/v1/tickets/export", Both(P::TicketsView, P::ReportsExport)),
+    ("GET", "/api/v1/technicians/export", Both(P::TechniciansView, P::ReportsExport)),
+    ("GET", "/api/v1/users/export", Both(P::UsersView, P::ReportsExport)),
+    ("GET", "/api/v1/notifications/export", Both(P::NotificationsView, P::ReportsExport)),
     ("POST", "/api/v1/auth/login", SignIn),
     ("GET", "/api/v1/backups", Perm(P::BackupsManage)),
     ("POST", "/api/v1/backups", Perm(P::BackupsManage)),
@@ -188,6 +198,7 @@ const API: &[(&str, &str, Access)] = &[
 /// Every page and form target. A new `.route(…)` in `crates/server/src` must be added here.
 const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/", Perm(P::DashboardView)),
+    ("GET", "/search", Perm(P::DashboardView)),
     ("GET", "/admin/audit", Perm(P::AuditView)),
     ("GET", "/admin/backups", Perm(P::BackupsManage)),
     ("POST", "/admin/backups", Perm(P::BackupsManage)),
@@ -391,6 +402,7 @@ fn allowed(access: Access, role: Option<Role>) -> Option<bool> {
         (Portal, Some(r)) => Some(r == Role::Customer),
         (Staff, Some(r)) => Some(r.is_staff()),
         (Perm(p), Some(r)) => Some(r.is_staff() && r.can(p)),
+        (Both(p, q), Some(r)) => Some(r.is_staff() && r.can(p) && r.can(q)),
     }
 }
 
