@@ -12,6 +12,7 @@ pub mod backup_retention;
 pub mod billing;
 pub mod billing_reminders;
 pub mod billing_run;
+pub mod broadcast;
 pub mod circuit;
 pub mod clock;
 pub mod codes;

@@ -38,6 +38,7 @@ mod m0031_prepaid;
 mod m0032_portal;
 mod m0033_portal_notices;
 mod m0034_network_enforcement;
+mod m0035_broadcasts;
 
 pub struct Migrator;
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0032_portal::Migration),
             Box::new(m0033_portal_notices::Migration),
             Box::new(m0034_network_enforcement::Migration),
+            Box::new(m0035_broadcasts::Migration),
         ]
     }
 }

@@ -108,6 +108,7 @@ pub mod perm {
         JobsManage,
         NotificationsView,
         NotificationsSend,
+        BroadcastsSend,
         NotificationsManage,
         MasterDataManage,
         AuditView,

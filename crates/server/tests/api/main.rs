@@ -11,6 +11,7 @@ mod billing;
 mod billing_batches;
 mod billing_logo;
 mod billing_runs;
+mod broadcasts;
 mod browser;
 mod cli;
 mod crash;
