@@ -13,6 +13,7 @@ pub mod billing;
 pub mod billing_reminders;
 pub mod billing_run;
 pub mod broadcast;
+pub mod bulk;
 pub mod circuit;
 pub mod clock;
 pub mod codes;

@@ -128,6 +128,7 @@ pub mod perm {
         CustomersDelete,
         CustomersExport,
         RegistrationsView,
+        RegistrationsVerify,
         TicketsView,
         TicketsCreate,
         TicketsAssign,

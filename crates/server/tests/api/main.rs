@@ -13,6 +13,7 @@ mod billing_logo;
 mod billing_runs;
 mod broadcasts;
 mod browser;
+mod bulk;
 mod cli;
 mod crash;
 mod csrf;

@@ -124,6 +124,11 @@ const API: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/notifications/{id}", Perm(P::NotificationsView)),
     ("POST", "/api/v1/notifications/{id}/requeue", Perm(P::NotificationsSend)),
     ("GET", "/api/v1/broadcasts", Perm(P::NotificationsView)),
+    // Ticket bulk actions: any ticket viewer reaches it; each action then needs its permission
+    // (assign and re-prioritise: tickets.assign; close: tickets.close), else 403.
+    ("POST", "/api/v1/tickets/bulk", Perm(P::TicketsView)),
+    ("POST", "/api/v1/registrations/bulk", Perm(P::RegistrationsVerify)),
+    ("POST", "/api/v1/customers/bulk", Perm(P::CustomersEdit)),
     ("POST", "/api/v1/broadcasts", Perm(P::BroadcastsSend)),
     ("GET", "/api/v1/broadcasts/{id}", Perm(P::NotificationsView)),
     ("GET", "/api/v1/odps", Perm(P::CustomersView)),
@@ -278,6 +283,9 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/notifications/{id}", Perm(P::NotificationsView)),
     ("POST", "/notifications/{id}/requeue", Perm(P::NotificationsSend)),
     ("GET", "/notifications/broadcasts", Perm(P::NotificationsView)),
+    ("POST", "/tickets/bulk", Perm(P::TicketsView)),
+    ("POST", "/registrations/bulk", Perm(P::RegistrationsVerify)),
+    ("POST", "/customers/bulk", Perm(P::CustomersEdit)),
     ("POST", "/notifications/broadcasts", Perm(P::BroadcastsSend)),
     ("GET", "/notifications/broadcasts/count", Perm(P::BroadcastsSend)),
     ("GET", "/registrations", Perm(P::RegistrationsView)),
