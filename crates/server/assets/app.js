@@ -43,3 +43,14 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// Bulk actions: <input type="checkbox" data-check-all="ids"> ticks every box named "ids".
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  var name = box.getAttribute && box.getAttribute("data-check-all");
+  if (name) {
+    document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (b) {
+      b.checked = box.checked;
+    });
+  }
+});

@@ -322,3 +322,72 @@ async fn customers_change_package_in_bulk_and_the_others_are_reported() {
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_lists_tick_preview_and_confirm_on_the_pages() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token("andi", Role::Admin).await;
+    app.insert_user("sari.spv", Role::Supervisor).await;
+    let agus = technician(&app, &admin, "Agus Setiawan", "0812-7777-1001").await;
+    let silver = package(&app, &admin, "Home Silver").await;
+    let gold = package(&app, &admin, "Home Gold").await;
+    let cid = customer(&app, &admin, "Siti Rahayu", "0857-2233-4455", silver).await;
+    let t1 = ticket(&app, &admin, cid).await;
+    let t2 = ticket(&app, &admin, cid).await;
+    let cancel = json!({"to": "cancelled", "note": "dobel"});
+    app.post_json(&format!("/api/v1/tickets/{t2}/transitions"), Some(&admin), &cancel).await;
+
+    let browser = app.browser_login("sari.spv").await;
+    let list = browser.get(app.url("/tickets")).send().await.expect("get").text().await.expect("html");
+    assert!(list.contains("id=\"bulk-form\"") && list.contains(&format!("name=\"ids\" value=\"{t1}\"")), "{list}");
+    let csrf = crate::helpers::csrf_token(&list);
+    let form = |confirm: bool| {
+        let mut f = vec![
+            ("csrf_token".to_owned(), csrf.clone()),
+            ("action".to_owned(), "assign".to_owned()),
+            ("technician_id".to_owned(), agus.to_string()),
+            ("priority".to_owned(), String::new()),
+            ("ids".to_owned(), t1.to_string()),
+            ("ids".to_owned(), t2.to_string()),
+        ];
+        if confirm {
+            f.push(("confirm".to_owned(), "1".to_owned()));
+        }
+        f
+    };
+    let preview = browser.post(app.url("/tickets/bulk")).form(&form(false)).send().await.expect("post");
+    assert_eq!(preview.status(), StatusCode::OK);
+    let html = preview.text().await.expect("html");
+    assert!(html.contains("id=\"bulk-would\">1<") && html.contains("id=\"bulk-refused\">1<"), "{html}");
+    assert!(html.contains("sudah tidak dikerjakan"), "the reason, in Indonesian: {html}");
+    assert!(html.contains("name=\"confirm\" value=\"1\""), "{html}");
+    assert_eq!(get(&app, &admin, &format!("/api/v1/tickets/{t1}")).await["status"], "open");
+
+    let done = browser.post(app.url("/tickets/bulk")).form(&form(true)).send().await.expect("post");
+    assert_eq!(done.status(), StatusCode::OK);
+    let html = done.text().await.expect("html");
+    assert!(html.contains("id=\"bulk-done\">1<") && html.contains("id=\"bulk-refused\">1<"), "{html}");
+    assert_eq!(get(&app, &admin, &format!("/api/v1/tickets/{t1}")).await["status"], "assigned");
+
+    // Nothing ticked: the page says so (422).
+    let none = vec![("csrf_token", csrf.clone()), ("action", "close".to_owned())];
+    let res = browser.post(app.url("/tickets/bulk")).form(&none).send().await.expect("post");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("html").contains("centang minimal satu data"));
+
+    // The customer list: tick, preview, confirm.
+    let list = browser.get(app.url("/customers")).send().await.expect("get").text().await.expect("html");
+    assert!(list.contains(&format!("name=\"ids\" value=\"{cid}\"")), "{list}");
+    let f = vec![
+        ("csrf_token", csrf.clone()),
+        ("action", "change_package".to_owned()),
+        ("package_id", gold.to_string()),
+        ("ids", cid.to_string()),
+        ("confirm", "1".to_owned()),
+    ];
+    let res = browser.post(app.url("/customers/bulk")).form(&f).send().await.expect("post");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(get(&app, &admin, &format!("/api/v1/customers/{cid}")).await["package_id"], gold);
+    let regs = browser.get(app.url("/registrations")).send().await.expect("get");
+    assert_eq!(regs.status(), StatusCode::OK);
+}
