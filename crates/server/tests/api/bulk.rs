@@ -391,3 +391,32 @@ async fn the_lists_tick_preview_and_confirm_on_the_pages() {
     let regs = browser.get(app.url("/registrations")).send().await.expect("get");
     assert_eq!(regs.status(), StatusCode::OK);
 }
+
+/// The new pages on a phone (390 px) in a real browser, on the demo data: the broadcasts page with
+/// its live count and confirmation, the queue with its broadcasts, and a ticket bulk preview.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcasts_and_bulk_pages_fit_a_phone() {
+    use crate::browser::{Browser, Driver, PHONE, sign_in};
+    let app = crate::helpers::spawn_demo_app(|_| {}).await;
+    app.insert_user("tour.spv", Role::Supervisor).await;
+    let driver = Driver::start().await;
+    let b = Browser::open_sized(&driver, "id", PHONE).await;
+    sign_in(&b, &app, "tour.spv").await;
+    b.go(&app.url("/notifications/broadcasts?lang=id")).await;
+    b.click("select[name=odp_id] option:nth-child(2)").await;
+    b.wait_text("#broadcast-count", &app.t("bc.customers")).await;
+    b.fill("textarea[name=body]", "Gangguan jaringan, perkiraan pulih 16.00 WIB.").await;
+    b.click("button[value=preview]").await;
+    b.wait_url("/notifications/broadcasts").await;
+    b.find("#confirm-count").await;
+    b.fits().await;
+    b.go(&app.url("/notifications/queue")).await;
+    b.find("#queue-broadcasts").await;
+    b.go(&app.url("/tickets")).await;
+    b.click("input[data-check-all=ids]").await;
+    b.click("#bulk-form select[name=action] option[value=close]").await;
+    b.click("#bulk-form button[type=submit]").await;
+    b.wait_text("h1", &app.t("bulk.tickets")).await;
+    b.fits().await;
+    b.close().await;
+}
