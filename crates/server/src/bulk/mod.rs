@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 
 /// One item of a bulk request.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ItemOut {
+pub struct BulkItem {
     pub id: i64,
     /// The record as people know it: a ticket or registration number, a customer code (empty
     /// when there is no such record).
@@ -34,18 +34,18 @@ pub struct ItemOut {
 
 /// What a bulk request did (or, previewed, would do) to each item, in the order given.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Report {
+pub struct BulkReport {
     pub action: String,
     pub preview: bool,
     pub done: u64,
     pub refused: u64,
     pub would_do: u64,
-    pub items: Vec<ItemOut>,
+    pub items: Vec<BulkItem>,
 }
 
-impl Report {
+impl BulkReport {
     pub fn new(action: &str, preview: bool) -> Self {
-        Report { action: action.to_owned(), preview, done: 0, refused: 0, would_do: 0, items: Vec::new() }
+        BulkReport { action: action.to_owned(), preview, done: 0, refused: 0, would_do: 0, items: Vec::new() }
     }
 
     /// Records one item's outcome.
@@ -55,7 +55,7 @@ impl Report {
             Outcome::Refused => self.refused += 1,
             Outcome::WouldDo => self.would_do += 1,
         }
-        self.items.push(ItemOut { id, label: label.into(), outcome, reason });
+        self.items.push(BulkItem { id, label: label.into(), outcome, reason });
     }
 }
 
@@ -127,7 +127,7 @@ pub async fn audit_item(
     meta: &RequestMeta,
     resource: String,
     action: &str,
-    item: &ItemOut,
+    item: &BulkItem,
 ) -> AppResult<()> {
     let result = if item.outcome == Outcome::Done { AuditResult::Success } else { AuditResult::Failure };
     let details = serde_json::json!({"action": action, "label": item.label, "reason": item.reason});

@@ -2,7 +2,7 @@
 //! the first answer is the preview (what would happen to each item), whose button posts the same
 //! request confirmed; the second is the report (what happened to each).
 
-use super::Report;
+use super::BulkReport;
 use crate::error::{AppError, AppResult};
 use crate::pages::{Shell, render};
 use askama::Template;
@@ -51,7 +51,7 @@ pub struct ReportPage {
     pub back: &'static str,
     /// Where the confirmation posts.
     pub post_to: &'static str,
-    pub report: Option<Report>,
+    pub report: Option<BulkReport>,
     /// The action's own fields, posted again with the confirmation.
     pub fields: Vec<(String, String)>,
     pub ids: Vec<i64>,
@@ -66,7 +66,7 @@ pub fn answer(
     back: &'static str,
     post_to: &'static str,
     form: &BulkForm,
-    result: AppResult<Report>,
+    result: AppResult<BulkReport>,
 ) -> AppResult<Response> {
     let fields: Vec<(String, String)> = form.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let mut page = ReportPage {

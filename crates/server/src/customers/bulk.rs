@@ -7,7 +7,7 @@ use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::auth::session::Authenticated;
 use crate::bulk::pages::{BulkForm, answer};
-use crate::bulk::{ReaderLang, Report, audit_item, ids, refusal_text, refused_by};
+use crate::bulk::{BulkReport, ReaderLang, audit_item, ids, refusal_text, refused_by};
 use crate::customers::service::{self, ProfileInput};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiJson;
@@ -79,7 +79,7 @@ pub async fn run(
     given: &[i64],
     package_id: Option<i64>,
     preview: bool,
-) -> AppResult<Report> {
+) -> AppResult<BulkReport> {
     let ids = ids(given)?;
     let package_id = package_id.ok_or_else(|| AppError::field("package_id", msg("val.package.choose", &[])))?;
     let package = packages::get(&state.db, package_id)
@@ -89,7 +89,7 @@ pub async fn run(
         return Err(AppError::field("package_id", msg("val.package.not_sold", &[("name", &package.name)])));
     }
     let action = CustomerAction::ChangePackage.as_str();
-    let mut report = Report::new(action, preview);
+    let mut report = BulkReport::new(action, preview);
     for id in ids {
         let Some(c) = customers::get(&state.db, id).await? else {
             report.push(id, "", Outcome::Refused, Some(refusal_text(lang, Refusal::Missing)));
@@ -126,7 +126,7 @@ pub async fn run(
     request_body = CustomerBulkRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "What became (or would become) of each customer", body = Report),
+        (status = 200, description = "What became (or would become) of each customer", body = BulkReport),
         (status = 422, description = "No ids or more than 500, or a package missing, unknown or no longer sold", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -136,7 +136,7 @@ async fn bulk(
     meta: RequestMeta,
     ReaderLang(lang): ReaderLang,
     ApiJson(req): ApiJson<CustomerBulkRequest>,
-) -> AppResult<Json<Report>> {
+) -> AppResult<Json<BulkReport>> {
     Ok(Json(run(&state, staff.auth(), &meta, lang, &req.ids, req.package_id, req.preview).await?))
 }
 

@@ -6,7 +6,7 @@ use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::auth::session::Authenticated;
 use crate::bulk::pages::{BulkForm, answer};
-use crate::bulk::{ReaderLang, Report, audit_item, ids, refusal_text, refused_by};
+use crate::bulk::{BulkReport, ReaderLang, audit_item, ids, refusal_text, refused_by};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiJson;
 use crate::i18n::{Lang, msg};
@@ -56,10 +56,10 @@ pub async fn run(
     lang: Lang,
     given: &[i64],
     preview: bool,
-) -> AppResult<Report> {
+) -> AppResult<BulkReport> {
     let ids = ids(given)?;
     let action = RegistrationAction::Verify.as_str();
-    let mut report = Report::new(action, preview);
+    let mut report = BulkReport::new(action, preview);
     for id in ids {
         let Some(reg) = registrations::get(&state.db, id).await? else {
             report.push(id, "", Outcome::Refused, Some(refusal_text(lang, Refusal::Missing)));
@@ -96,7 +96,7 @@ pub async fn run(
     request_body = RegistrationBulkRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "What became (or would become) of each registration", body = Report),
+        (status = 200, description = "What became (or would become) of each registration", body = BulkReport),
         (status = 422, description = "No ids or more than 500", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -106,7 +106,7 @@ async fn bulk(
     meta: RequestMeta,
     ReaderLang(lang): ReaderLang,
     ApiJson(req): ApiJson<RegistrationBulkRequest>,
-) -> AppResult<Json<Report>> {
+) -> AppResult<Json<BulkReport>> {
     Ok(Json(run(&state, staff.auth(), &meta, lang, &req.ids, req.preview).await?))
 }
 

@@ -7,7 +7,7 @@ use crate::audit::RequestMeta;
 use crate::auth::extract::{Staff, perm};
 use crate::auth::session::Authenticated;
 use crate::bulk::pages::{BulkForm, answer};
-use crate::bulk::{ReaderLang, Report, audit_item, ids, refusal_text, refused_by};
+use crate::bulk::{BulkReport, ReaderLang, audit_item, ids, refusal_text, refused_by};
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::ApiJson;
 use crate::i18n::{Lang, msg};
@@ -116,7 +116,7 @@ pub async fn run(
     meta: &RequestMeta,
     lang: Lang,
     cmd: Command,
-) -> AppResult<Report> {
+) -> AppResult<BulkReport> {
     if !auth.user.role.can(needs(cmd.action)) {
         return Err(AppError::Forbidden(format!("your role may not {} tickets", cmd.action)));
     }
@@ -129,7 +129,7 @@ pub async fn run(
         }
         _ => {}
     }
-    let mut report = Report::new(cmd.action.as_str(), cmd.preview);
+    let mut report = BulkReport::new(cmd.action.as_str(), cmd.preview);
     for id in ids {
         let t = match tickets::get(&state.db, id).await? {
             Some(t) if service::may_see(&state.db, auth, &t).await? => t,
@@ -198,7 +198,7 @@ pub async fn run(
     request_body = TicketBulkRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "What became (or would become) of each ticket", body = Report),
+        (status = 200, description = "What became (or would become) of each ticket", body = BulkReport),
         (status = 422, description = "No ids or more than 500, or the action's technician or priority missing, unknown or unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -208,7 +208,7 @@ async fn bulk(
     meta: RequestMeta,
     ReaderLang(lang): ReaderLang,
     ApiJson(req): ApiJson<TicketBulkRequest>,
-) -> AppResult<Json<Report>> {
+) -> AppResult<Json<BulkReport>> {
     let cmd = Command {
         action: req.action,
         ids: req.ids,
