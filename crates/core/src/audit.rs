@@ -66,6 +66,10 @@ crate::str_enum! { "audit event",
         ServiceRestored = "service.restored",
         /// A network device was added, changed or removed, or a service bound to one.
         NetworkChanged = "network.changed",
+        /// A notice went to every customer of an ODP, an area or a package (issue 22).
+        BroadcastSent = "broadcast.sent",
+        /// One item of a bulk action was done, or refused (issue 22).
+        BulkAction = "bulk.action",
     }
 }
 

@@ -12,6 +12,8 @@ pub mod backup_retention;
 pub mod billing;
 pub mod billing_reminders;
 pub mod billing_run;
+pub mod broadcast;
+pub mod bulk;
 pub mod circuit;
 pub mod clock;
 pub mod codes;

@@ -78,6 +78,10 @@ crate::str_enum! {
         NotificationsView = "notifications.view",
         /// Send a message by hand to a number, an address or a group.
         NotificationsSend = "notifications.send",
+        /// Send an outage or maintenance notice to every customer of an ODP, an area or a package
+        /// (admin, supervisor, NOC, customer service: spec §1.3's maintenance notice plus the desk
+        /// that answers the customers' calls).
+        BroadcastsSend = "broadcasts.send",
         /// The background job queue: see jobs by state.
         JobsView = "jobs.view",
         /// Re-queue dead jobs.
@@ -152,6 +156,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ReportsExport,
             NotificationsView,
             NotificationsSend,
+            BroadcastsSend,
             JobsView,
             MonitoringView,
             BillingView,
@@ -204,6 +209,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             InventoryEdit,
             NotificationsView,
             NotificationsSend,
+            BroadcastsSend,
             MonitoringView,
             MonitoringManage,
             NetworkView,
@@ -225,6 +231,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             TechniciansView,
             NotificationsView,
             NotificationsSend,
+            BroadcastsSend,
             BillingView,
             PaymentsEnter,
             NetworkView,
@@ -326,6 +333,7 @@ mod tests {
             (NotificationsManage, [true, false, false, false, false, false]),
             (NotificationsView, [true, true, true, true, true, false]),
             (NotificationsSend, [true, true, true, true, true, false]),
+            (BroadcastsSend, [true, true, false, true, true, false]),
             (JobsView, [true, true, false, false, false, false]),
             (JobsManage, [true, false, false, false, false, false]),
             (MasterDataManage, [true, true, false, false, false, false]),

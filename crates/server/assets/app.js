@@ -70,7 +70,9 @@ document.addEventListener("DOMContentLoaded", function () {
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.querySelectorAll("[data-live]");
         regions.forEach(function (region, i) {
-          if (fresh[i] && region.contains(document.activeElement) === false) region.innerHTML = fresh[i].innerHTML;
+          // Not while the user is typing in it or has ticked rows for a bulk action.
+          var busy = region.contains(document.activeElement) || region.querySelector("input[type=checkbox]:checked");
+          if (fresh[i] && !busy) region.innerHTML = fresh[i].innerHTML;
         });
       })
       .catch(function () {});
@@ -118,4 +120,14 @@ document.addEventListener("DOMContentLoaded", function () {
     sessionStorage.setItem("aglis.bell", "[]");
     drawBell();
   });
+
+// Bulk actions: <input type="checkbox" data-check-all="ids"> ticks every box named "ids".
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  var name = box.getAttribute && box.getAttribute("data-check-all");
+  if (name) {
+    document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (b) {
+      b.checked = box.checked;
+    });
+  }
 });

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod billing;
+pub mod bulk;
 pub mod cli;
 pub mod config;
 pub mod customers;

@@ -169,6 +169,13 @@ impl Shell {
         self.lang.t(&format!("error.status.{}", status.borrow()))
     }
 
+    /// Whether the signed-in user holds `permission` (its text, e.g. `tickets.assign`): for
+    /// showing controls such as the bulk bars; the handlers check again.
+    pub fn can(&self, permission: &str) -> bool {
+        let Ok(p) = permission.parse::<aglis_core::permission::Permission>() else { return false };
+        self.user.as_ref().is_some_and(|u| u.role.can(p))
+    }
+
     /// The role's display name in the page's language.
     pub fn role_label(&self, role: impl RoleRef) -> &'static str {
         self.lang.t(&format!("role.{}", role.role().as_str()))

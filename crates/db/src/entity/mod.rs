@@ -6,6 +6,8 @@ pub mod audit_head;
 pub mod audit_logs;
 pub mod backups;
 pub mod billing_runs;
+pub mod broadcast_messages;
+pub mod broadcasts;
 pub mod customer_counts;
 pub mod customer_events;
 pub mod customer_services;

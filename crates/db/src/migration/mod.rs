@@ -39,6 +39,7 @@ mod m0032_portal;
 mod m0033_portal_notices;
 mod m0034_network_enforcement;
 mod m0035_live_events;
+mod m0036_broadcasts;
 
 pub struct Migrator;
 
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0033_portal_notices::Migration),
             Box::new(m0034_network_enforcement::Migration),
             Box::new(m0035_live_events::Migration),
+            Box::new(m0036_broadcasts::Migration),
         ]
     }
 }

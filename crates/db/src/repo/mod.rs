@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod backups;
 pub mod billing_runs;
 pub mod billing_stats;
+pub mod broadcasts;
 pub mod customer_search;
 pub mod customer_services;
 pub mod customers;

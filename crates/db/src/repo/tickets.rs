@@ -704,6 +704,25 @@ pub async fn rating_of_lead(conn: &impl ConnectionTrait, lead: i64) -> Result<(i
     })
 }
 
+/// Sets another priority (a triage decision; the SLA targets stay those fixed at creation).
+/// `false` if the ticket changed since `t` was read.
+pub async fn set_priority(
+    conn: &impl ConnectionTrait,
+    t: &Ticket,
+    to: Priority,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let r = Entity::update_many()
+        .col_expr(Column::Priority, Expr::value(to.as_str()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(t.id))
+        .filter(Column::Priority.eq(t.priority.as_str()))
+        .filter(Column::Status.eq(t.status.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
 #[cfg(test)]
 mod order_tests {
     use super::*;

@@ -31,6 +31,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::notifications::templates::api::api_router())
         .merge(crate::notifications::groups::api::api_router())
         .merge(crate::notifications::queue::api_router())
+        .merge(crate::notifications::broadcasts::api_router())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

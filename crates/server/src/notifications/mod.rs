@@ -2,6 +2,7 @@
 //! transaction as the change that causes them and sent by the job runner through the providers.
 
 pub mod api;
+pub mod broadcasts;
 pub mod compose;
 #[cfg(feature = "demo")]
 pub mod demo_seed;
@@ -20,5 +21,9 @@ pub use notifier::Notifier;
 
 /// The notification pages: history, compose, templates and recipient groups.
 pub fn router() -> axum::Router<crate::state::AppState> {
-    pages::router().merge(queue::router()).merge(templates::pages::router()).merge(groups::pages::router())
+    pages::router()
+        .merge(queue::router())
+        .merge(templates::pages::router())
+        .merge(groups::pages::router())
+        .merge(broadcasts::router())
 }

@@ -30,6 +30,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(stats))
 }
 
+/// Broadcasts shown with their delivery figures.
+const RECENT_BROADCASTS: u64 = 5;
+
 /// Minutes shown in the sends-per-minute chart.
 pub const CHART_MINUTES: i64 = 60;
 
@@ -164,6 +167,8 @@ struct QueuePage {
     queued: Option<u64>,
     /// Channels without a provider, each with the messages held for it.
     held: Vec<Held>,
+    /// The latest broadcasts with their delivery figures.
+    rows: Vec<crate::notifications::broadcasts::pages::Row>,
 }
 
 /// A channel no provider serves: its messages wait until one is configured.
@@ -211,7 +216,9 @@ async fn page(
             channel: channel.as_str(),
         });
     }
+    let (rows, _) = crate::notifications::broadcasts::pages::recent(&state, 1, RECENT_BROADCASTS).await?;
     render(&QueuePage {
+        rows,
         held,
         shell,
         rates: rate_rows(&stats.windows),

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod attachments;
+pub mod bulk;
 pub mod comments;
 pub mod completion;
 #[cfg(feature = "demo")]
@@ -21,9 +22,10 @@ pub fn api_router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState
         .merge(attachments::api_router())
         .merge(comments::api_router())
         .merge(escalation_board::api_router())
+        .merge(bulk::api_router())
 }
 
 /// The ticket pages (`/tickets`, `/my/tickets`, `/escalations`).
 pub fn router() -> axum::Router<crate::state::AppState> {
-    pages::router().merge(attachments::router()).merge(escalation_board::router())
+    pages::router().merge(attachments::router()).merge(escalation_board::router()).merge(bulk::router())
 }

@@ -226,7 +226,7 @@ impl Browser {
 }
 
 /// Signs `username` in (the fixtures' password) and waits for the dashboard.
-async fn sign_in(b: &Browser, app: &TestApp, username: &str) {
+pub(crate) async fn sign_in(b: &Browser, app: &TestApp, username: &str) {
     b.go(&app.url("/login")).await;
     b.fill("input[name=username]", username).await;
     b.fill("input[name=password]", crate::helpers::PASSWORD).await;
