@@ -120,6 +120,7 @@ document.addEventListener("DOMContentLoaded", function () {
     sessionStorage.setItem("aglis.bell", "[]");
     drawBell();
   });
+});
 
 // Bulk actions: <input type="checkbox" data-check-all="ids"> ticks every box named "ids".
 document.addEventListener("change", function (event) {

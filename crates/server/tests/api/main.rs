@@ -30,6 +30,7 @@ mod health;
 mod helpers;
 mod jobs;
 mod live;
+mod live_browser;
 mod lockout;
 mod manual_invoices;
 mod meta_webhook;
