@@ -77,10 +77,13 @@ document.addEventListener("DOMContentLoaded", function () {
       })
       .catch(function () {});
   }
-  var source = new EventSource("/api/v1/events");
-  document.body.setAttribute("data-live-stream", "connecting");
-  source.onopen = function () { document.body.setAttribute("data-live-stream", "open"); };
-  source.onmessage = function (message) {
+  // One stream while the page is shown: a hidden tab or a page left for the next one closes it (a
+  // browser gives a site only six HTTP/1.1 connections; open streams in background tabs would use
+  // them up), and coming back reopens it from the last event seen, so nothing is missed.
+  var source = null;
+  var lastId = null;
+  function onMessage(message) {
+    if (message.lastEventId) lastId = message.lastEventId;
     var event;
     try { event = JSON.parse(message.data); } catch (e) { return; }
     var family = String(event.kind || "").split(".")[0];
@@ -92,7 +95,25 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     var wanted = regions.some(function (r) { return (r.getAttribute("data-live") || "").split(",").indexOf(family) >= 0; });
     if (wanted && !pending) pending = setTimeout(refresh, 1000);
-  };
+  }
+  function openStream() {
+    if (source) return;
+    var url = "/api/v1/events" + (lastId ? "?last_event_id=" + encodeURIComponent(lastId) : "");
+    source = new EventSource(url);
+    document.body.setAttribute("data-live-stream", "connecting");
+    source.onopen = function () { document.body.setAttribute("data-live-stream", "open"); };
+    source.onmessage = onMessage;
+  }
+  function closeStream() {
+    if (!source) return;
+    source.close();
+    source = null;
+    document.body.setAttribute("data-live-stream", "closed");
+  }
+  document.addEventListener("visibilitychange", function () { if (document.hidden) closeStream(); else openStream(); });
+  window.addEventListener("pagehide", closeStream);
+  window.addEventListener("pageshow", function (e) { if (e.persisted) openStream(); });
+  if (!document.hidden) openStream();
   drawBell();
   bell.addEventListener("click", function (e) {
     e.preventDefault();
