@@ -54,6 +54,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::billing::router())
         .merge(crate::portal::router())
         .merge(crate::enforcement::pages::router())
+        .merge(crate::export::lists::page_router())
         .merge(assets::router())
         .merge(extra)
         .merge(api)

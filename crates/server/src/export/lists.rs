@@ -26,7 +26,7 @@ use aglis_core::ticket::{TicketScope, TicketSort};
 use aglis_db::repo::{audit_log, customers, messages, packages, registrations, tickets, users};
 use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
@@ -68,11 +68,35 @@ fn require(auth: &Authenticated, list: &str) -> AppResult<()> {
     }
 }
 
-/// Query parameters of an export: the list's filters (and `format`), where an empty value means
-/// "any" as in the pages' filter forms, whose Export buttons submit the form here. The forms'
-/// own spellings are understood too: the user list's `status=active|inactive` and the
-/// technician list's `active=active|inactive|all`. A wrong value is a 422 naming the parameter.
+/// Query parameters of an export: the list's filters (and `format`), as strict as the list's
+/// (an empty value is refused as the list refuses it). A wrong value is a 422 naming the
+/// parameter. The pages' Export buttons go through [`page_router`], which tidies their forms'
+/// query first.
 pub struct Filters<T>(pub T);
+
+/// `GET /export/{list}`: where the list pages' Export buttons submit their filter form. The forms
+/// send every field, the empty ones too (`status=` for "any"), and their own spellings (the user
+/// list's `status=active|inactive`, the technician list's `active=active|inactive|all`): this
+/// answers 303 to the API's export with the query as the API takes it ([`normalise`]).
+pub fn page_router() -> axum::Router<AppState> {
+    axum::Router::new().route("/export/{list}", axum::routing::get(from_page))
+}
+
+async fn from_page(
+    _staff: Staff<perm::DashboardView>,
+    axum::extract::Path(list): axum::extract::Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<axum::response::Response> {
+    const LISTS: [&str; 7] =
+        ["customers", "registrations", "tickets", "technicians", "users", "notifications", "audit-logs"];
+    if !LISTS.contains(&list.as_str()) {
+        return Err(AppError::not_found("list"));
+    }
+    let path = format!("/api/v1/{list}/export");
+    let query = normalise(&path, query.as_deref().unwrap_or_default());
+    let to = if query.is_empty() { path } else { format!("{path}?{query}") };
+    Ok(axum::response::Redirect::to(&to).into_response())
+}
 
 /// The query string `raw` as the list's API parameters (see [`Filters`]).
 pub fn normalise(path: &str, raw: &str) -> String {
@@ -99,7 +123,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Fil
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
-        let query = normalise(parts.uri.path(), parts.uri.query().unwrap_or_default());
+        let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize::<_, T>(de).map(Filters).map_err(|e| {
             let path = e.path().to_string();

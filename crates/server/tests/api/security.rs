@@ -206,6 +206,7 @@ const API: &[(&str, &str, Access)] = &[
 /// Every page and form target. A new `.route(…)` in `crates/server/src` must be added here.
 const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/", Perm(P::DashboardView)),
+    ("GET", "/export/{list}", Perm(P::DashboardView)),
     ("GET", "/search", Perm(P::DashboardView)),
     ("GET", "/admin/audit", Perm(P::AuditView)),
     ("GET", "/admin/backups", Perm(P::BackupsManage)),
