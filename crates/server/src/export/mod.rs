@@ -278,9 +278,12 @@ pub async fn respond(
     );
     let format = ex.format;
     tokio::spawn(produce(state, auth, meta, ex, fetch, first, encoder, out, tx));
-    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    }));
+    // Fused: the compression layer polls a finished body once more, which an `unfold` answers
+    // with a panic (the fuzzer's gzip-accepting CSV downloads were cut off by it).
+    let body =
+        Body::from_stream(futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        })));
     let mut res = body.into_response();
     let h = res.headers_mut();
     match format {

@@ -95,7 +95,8 @@ struct Stream_ {
 }
 
 fn live_stream(s: Stream_) -> impl Stream<Item = Result<Event, std::convert::Infallible>> {
-    stream::unfold(s, |mut s| async move {
+    // Fused: a finished `unfold` panics when polled again.
+    futures_util::StreamExt::fuse(stream::unfold(s, |mut s| async move {
         loop {
             let heard = if let Some(h) = s.backlog.pop_front() {
                 h
@@ -121,7 +122,7 @@ fn live_stream(s: Stream_) -> impl Stream<Item = Result<Event, std::convert::Inf
             }
             return Some((Ok(to_event(&heard, &s.reader)), s));
         }
-    })
+    }))
 }
 
 /// The SSE event a reader gets.
