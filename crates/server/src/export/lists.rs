@@ -123,7 +123,12 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Fil
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
-        let query = parts.uri.query().unwrap_or_default();
+        // NUL characters go, as the lists' own query extractor drops them (PostgreSQL refuses
+        // them in text: a search for "a\0b" would be a 500).
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.replace('\0', ""), v.replace('\0', "")))
+            .collect();
+        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize::<_, T>(de).map(Filters).map_err(|e| {
             let path = e.path().to_string();
