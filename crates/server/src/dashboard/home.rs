@@ -10,6 +10,7 @@ use aglis_core::permission::{Permission, Role};
 use aglis_core::schedule::JAKARTA;
 use aglis_core::technician::Availability;
 use aglis_core::ticket::{TicketScope, TicketSort, TicketStatus};
+use aglis_db::repo::technicians::Technician;
 use aglis_db::repo::tickets::{self, Ticket, TicketQuery};
 use aglis_db::repo::{backups, customers, registrations, technicians, ticket_stats};
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
@@ -115,6 +116,8 @@ pub async fn gather(state: &AppState, shell: &Shell, role: Role, user_id: i64) -
         home.day = Some(technician_day(state, shell, user_id, now).await?);
         return Ok(home);
     }
+    // The team, read once for every section that names technicians.
+    let techs = technicians::list(&state.reads, None, None).await?;
     let f = tickets::figures(&state.reads, now, day_start(now)).await?;
     let count = |s: TicketStatus| f.by_status.iter().find(|(x, _)| *x == s).map_or(0, |(_, n)| *n);
     let active: i64 = f.by_status.iter().filter(|(s, _)| s.is_active()).map(|(_, n)| n).sum();
@@ -174,7 +177,7 @@ pub async fn gather(state: &AppState, shell: &Shell, role: Role, user_id: i64) -
             ));
         }
         Role::Manager => {
-            home.performance = performance(state, now).await?;
+            home.performance = performance(state, &techs, now).await?;
             home.customers = bars(
                 customers::status_counts(&state.reads)
                     .await?
@@ -201,7 +204,7 @@ pub async fn gather(state: &AppState, shell: &Shell, role: Role, user_id: i64) -
                 if pct >= 90 { "ok" } else { "warn" },
             ));
         }
-        home.urgent = urgent(state, shell, now).await?;
+        home.urgent = urgent(state, shell, &techs, now).await?;
     }
     if role.can(Permission::RegistrationsView) {
         home.tiles.push(tile(waiting.to_string(), "home.registrations_waiting", "/registrations", ""));
@@ -215,7 +218,7 @@ pub async fn gather(state: &AppState, shell: &Shell, role: Role, user_id: i64) -
         );
     }
     if matches!(role, Role::Admin | Role::Supervisor) {
-        home.technicians = team(state).await?;
+        home.technicians = team(state, &techs).await?;
         let today = now.with_timezone(&JAKARTA).date_naive();
         let mut per_day: BTreeMap<chrono::NaiveDate, i64> =
             (0..7).rev().map(|d| (today - Duration::days(d), 0)).collect();
@@ -254,7 +257,12 @@ pub async fn gather(state: &AppState, shell: &Shell, role: Role, user_id: i64) -
 }
 
 /// The eight most urgent tickets still worked.
-async fn urgent(state: &AppState, shell: &Shell, now: DateTime<Utc>) -> AppResult<Vec<UrgentRow>> {
+async fn urgent(
+    state: &AppState,
+    shell: &Shell,
+    techs: &[Technician],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<UrgentRow>> {
     let q = TicketQuery {
         scope: Some(TicketScope::Open),
         sort: Some(TicketSort::Urgent),
@@ -265,13 +273,12 @@ async fn urgent(state: &AppState, shell: &Shell, now: DateTime<Utc>) -> AppResul
     let (items, _, _) = tickets::list(&state.reads, &q).await?;
     let ids: Vec<i64> = items.iter().filter_map(|t| t.customer_id).collect();
     let names: BTreeMap<i64, String> = customers::names(&state.reads, &ids).await?.into_iter().collect();
-    let leads: BTreeMap<i64, String> =
-        technicians::list(&state.reads, None, None).await?.into_iter().map(|t| (t.id, t.full_name)).collect();
+    let leads: BTreeMap<i64, &str> = techs.iter().map(|t| (t.id, t.full_name.as_str())).collect();
     Ok(items
         .into_iter()
         .map(|t| UrgentRow {
             customer: t.customer_id.and_then(|c| names.get(&c).cloned()).unwrap_or_default(),
-            lead: t.lead_technician_id.and_then(|l| leads.get(&l).cloned()).unwrap_or_default(),
+            lead: t.lead_technician_id.and_then(|l| leads.get(&l)).map(|n| (*n).to_owned()).unwrap_or_default(),
             left: t.sla_due_at.map(|d| shell.time_left(&d, &now)).unwrap_or_default(),
             overdue: t.breached_at.is_some() || t.sla_due_at.is_some_and(|d| d < now),
             t,
@@ -280,9 +287,8 @@ async fn urgent(state: &AppState, shell: &Shell, now: DateTime<Utc>) -> AppResul
 }
 
 /// Active technicians with their working tickets against their daily capacity.
-async fn team(state: &AppState) -> AppResult<Vec<TechRow>> {
-    let techs: Vec<_> =
-        technicians::list(&state.reads, None, None).await?.into_iter().filter(|t| t.is_active).collect();
+async fn team(state: &AppState, all: &[Technician]) -> AppResult<Vec<TechRow>> {
+    let techs: Vec<&Technician> = all.iter().filter(|t| t.is_active).collect();
     let ids: Vec<i64> = techs.iter().map(|t| t.id).collect();
     let load: BTreeMap<i64, i64> = tickets::active_load(&state.reads, &ids).await?.into_iter().collect();
     let mut rows: Vec<TechRow> = techs
@@ -292,7 +298,7 @@ async fn team(state: &AppState) -> AppResult<Vec<TechRow>> {
             let capacity = i64::from(t.max_daily_tickets).max(1);
             TechRow {
                 id: t.id,
-                name: t.full_name,
+                name: t.full_name.clone(),
                 availability: t.availability,
                 load,
                 capacity,
@@ -371,14 +377,13 @@ async fn odps_near_full(state: &AppState) -> AppResult<Vec<BarRow>> {
 }
 
 /// Each lead technician's tickets resolved in 30 days and how many within the SLA.
-async fn performance(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<PerfRow>> {
-    let names: BTreeMap<i64, String> =
-        technicians::list(&state.reads, None, None).await?.into_iter().map(|t| (t.id, t.full_name)).collect();
+async fn performance(state: &AppState, techs: &[Technician], now: DateTime<Utc>) -> AppResult<Vec<PerfRow>> {
+    let names: BTreeMap<i64, &str> = techs.iter().map(|t| (t.id, t.full_name.as_str())).collect();
     let mut rows: Vec<PerfRow> = ticket_stats::compliance_by_lead(&state.reads, now - Duration::days(30))
         .await?
         .into_iter()
         .filter_map(|c| {
-            let name = names.get(&c.lead_technician_id?)?.clone();
+            let name = (*names.get(&c.lead_technician_id?)?).to_owned();
             let pct = if c.resolved > 0 { c.within_sla * 100 / c.resolved } else { 0 };
             Some(PerfRow { name, resolved: c.resolved, within_sla: c.within_sla, pct })
         })
