@@ -122,8 +122,10 @@ async fn show(
                 Ok(None) => {}
                 Err(e) => tracing::warn!(order_id = %c.order_id, error = %e, "status check on return failed"),
             }
-            invoice = invoices::get(&state.db, invoice.id).await?.unwrap_or(invoice);
         }
+        // Read again whether or not a checkout was still pending: the callback may have been
+        // applied between reading the invoice and reading its checkouts.
+        invoice = invoices::get(&state.db, invoice.id).await?.unwrap_or(invoice);
     }
     render(&page(&state, shell, invoice, q.k, returned).await?)
 }
