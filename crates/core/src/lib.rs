@@ -25,6 +25,7 @@ pub mod ledger;
 pub mod live;
 pub mod lockout;
 pub mod manual_invoice;
+pub mod master;
 pub mod money;
 pub mod network;
 pub mod notification;

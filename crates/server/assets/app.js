@@ -153,3 +153,22 @@ document.addEventListener("change", function (event) {
     });
   }
 });
+
+// The new-ticket form offers only the categories of the chosen ticket type.
+document.addEventListener("DOMContentLoaded", function () {
+  var category = document.getElementById("ticket-category");
+  var type = category && category.form && category.form.elements.namedItem("type");
+  if (!type) return;
+  function follow() {
+    var groups = category.querySelectorAll("optgroup");
+    for (var i = 0; i < groups.length; i++) {
+      var other = groups[i].getAttribute("data-type") !== type.value;
+      groups[i].hidden = other;
+      groups[i].disabled = other;
+    }
+    var chosen = category.options[category.selectedIndex];
+    if (chosen && chosen.parentNode.disabled) category.value = "";
+  }
+  type.addEventListener("change", follow);
+  follow();
+});

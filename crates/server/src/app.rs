@@ -48,6 +48,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::technicians::router())
         .merge(crate::sla::router())
         .merge(crate::network::pages::router())
+        .merge(crate::master::pages::router())
         .merge(crate::audit::router())
         .merge(crate::backup::pages::router())
         .merge(crate::monitoring::router())

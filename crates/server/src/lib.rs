@@ -23,6 +23,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod listing;
 pub mod live;
+pub mod master;
 pub mod monitoring;
 pub mod network;
 pub mod notifications;

@@ -59,6 +59,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(monitoring::api_router())
         .merge(notifications::api_router())
         .merge(crate::network::api::api_router())
+        .merge(crate::master::api::api_router())
         .merge(crate::customers::api_router())
         .merge(crate::registrations::api_router())
         .merge(crate::tickets::api_router())

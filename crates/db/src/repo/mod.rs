@@ -15,6 +15,7 @@ pub mod invoice_reminders;
 pub mod invoices;
 pub mod ledger;
 pub mod live_events;
+pub mod master_data;
 pub mod messages;
 pub mod metrics;
 pub mod network_devices;

@@ -147,6 +147,11 @@ pub async fn all_skills(conn: &impl ConnectionTrait) -> Result<Vec<(i64, String,
         .collect())
 }
 
+/// Every technician's further areas: (technician id, area).
+pub async fn all_areas(conn: &impl ConnectionTrait) -> Result<Vec<(i64, String)>, DbError> {
+    Ok(technician_areas::Entity::find().all(conn).await?.into_iter().map(|a| (a.technician_id, a.area)).collect())
+}
+
 /// Updates the profile and replaces the skills; `false` when there is no technician `id`.
 /// A user already linked to another profile is `DbError::Unique` on `user_id`.
 pub async fn update(conn: &impl ConnectionTrait, id: i64, p: Profile, now: DateTime<Utc>) -> Result<bool, DbError> {

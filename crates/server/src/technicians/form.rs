@@ -6,9 +6,7 @@ use super::service::{self, Full, LinkProblem};
 use crate::error::{AppResult, FieldErrors};
 use crate::pages::Shell;
 use crate::state::AppState;
-use aglis_core::technician::{
-    self as rules, Availability, KNOWN_SKILLS, RawProfile, SkillLevel, Specialization, WorkDay,
-};
+use aglis_core::technician::{self as rules, Availability, RawProfile, SkillLevel, Specialization, WorkDay};
 use std::collections::BTreeMap;
 
 /// The profile form as typed. Repeated names (`work_days`, `specializations`, the custom skill
@@ -73,8 +71,10 @@ impl TechForm {
         }
     }
 
-    pub(super) fn from_full(f: &Full) -> Self {
-        let known = |c: &str| KNOWN_SKILLS.iter().any(|(k, _)| *k == c);
+    /// The form of a stored profile; `catalogue`: the skill codes of the catalogue (the others
+    /// go to the custom rows).
+    pub(super) fn from_full(f: &Full, catalogue: &[String]) -> Self {
+        let known = |c: &str| catalogue.iter().any(|k| k == c);
         TechForm {
             full_name: f.t.full_name.clone(),
             phone: crate::pages::local_phone(&f.t.phone),

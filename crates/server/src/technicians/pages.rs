@@ -17,6 +17,7 @@ use crate::pages::{Shell, render};
 use crate::state::AppState;
 use aglis_core::permission::{Permission, Role};
 use aglis_core::technician::{self as rules, Availability, KNOWN_SKILLS, TechnicianError};
+use aglis_db::repo::master_data;
 use aglis_db::repo::technicians::{self, TechnicianQuery};
 use aglis_db::repo::users::{self, User, UserQuery};
 use askama::Template;
@@ -318,12 +319,16 @@ struct FormPage {
     form: TechForm,
     /// Technician accounts that may be linked (not linked elsewhere).
     accounts: Vec<User>,
+    /// The catalogue's skills the form rates: (code, name in the page's language).
+    skill_rows: Vec<(String, String)>,
+    /// The active service areas, offered for the zone and further areas.
+    service_areas: Vec<String>,
     errors: FieldErrors,
 }
 
 impl FormPage {
     fn error(&self, field: &str) -> String {
-        field_error(&self.errors, field)
+        self.shell.say(&field_error(&self.errors, field))
     }
 }
 
@@ -340,8 +345,21 @@ async fn form_page(
     let linked: BTreeMap<i64, i64> = technicians::linked_users(&state.db).await?.into_iter().collect();
     let this = editing.as_ref().map(|f| f.t.id);
     let accounts = all.into_iter().filter(|u| linked.get(&u.id).is_none_or(|t| Some(*t) == this)).collect();
+    // Switched-off skills stay on a profile that has them.
+    let english = shell.lang.code() == "en";
+    let skill_rows = master_data::skills(&state.reads, false)
+        .await?
+        .into_iter()
+        .filter(|k| k.is_active || !form.level_of(&k.code).is_empty())
+        .map(|k| {
+            let name = if english && !k.name_en.is_empty() { k.name_en } else { k.name_id };
+            (k.code, name)
+        })
+        .collect();
+    let service_areas = master_data::areas(&state.reads, true).await?.into_iter().map(|a| a.name).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok((status, render(&FormPage { shell, editing, form, accounts, errors })?).into_response())
+    let page = FormPage { shell, editing, form, accounts, skill_rows, service_areas, errors };
+    Ok((status, render(&page)?).into_response())
 }
 
 /// A refusal from the shared write path, as the form's errors (or the error itself).
@@ -385,7 +403,8 @@ async fn edit_form(
     IdPath(id): IdPath,
 ) -> AppResult<Response> {
     let f = service::full(&state.db, id).await?;
-    let form = TechForm::from_full(&f);
+    let catalogue: Vec<String> = master_data::skills(&state.reads, false).await?.into_iter().map(|k| k.code).collect();
+    let form = TechForm::from_full(&f, &catalogue);
     form_page(&state, shell, Some(f), form, FieldErrors::new()).await
 }
 

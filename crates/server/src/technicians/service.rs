@@ -143,6 +143,33 @@ fn user_taken(e: &DbError) -> bool {
     e.is_unique_on("user_id")
 }
 
+/// The profile with its zone and areas as the service-area list spells them, or a 422 naming
+/// each one that is not on the list (the list is the master data admins keep).
+pub async fn on_area_list(state: &AppState, p: &CheckedProfile) -> AppResult<CheckedProfile> {
+    let list = crate::master::area_names(&state.db).await?;
+    let mut fields = FieldErrors::new();
+    let mut unknown = |field: &str, value: &str| {
+        let text = crate::i18n::msg("master.err.unknown_area", &[("value", &value)]);
+        fields.entry(field.to_owned()).or_default().push(text);
+    };
+    let mut out = p.clone();
+    match crate::master::known_area(&list, &p.work_zone) {
+        Some(name) => out.work_zone = name,
+        None => unknown("work_zone", &p.work_zone),
+    }
+    out.areas = Vec::new();
+    for a in &p.areas {
+        match crate::master::known_area(&list, a) {
+            Some(name) if !name.eq_ignore_ascii_case(&out.work_zone) && !out.areas.contains(&name) => {
+                out.areas.push(name)
+            }
+            Some(_) => {}
+            None => unknown("areas", a),
+        }
+    }
+    if fields.is_empty() { Ok(out) } else { Err(AppError::fields(fields)) }
+}
+
 /// Adds a technician, employee id `TECnnnn` given in order; the user link is checked here.
 pub async fn create_technician(
     state: &AppState,
@@ -150,6 +177,7 @@ pub async fn create_technician(
     user_id: Option<i64>,
     availability: Option<Availability>,
 ) -> AppResult<Technician> {
+    let p = &on_area_list(state, p).await?;
     link_or_refuse(state, user_id, None).await?;
     let (profile, extras) = split(p, user_id);
     let now = state.now();
@@ -183,6 +211,7 @@ pub async fn update_technician(
     availability: Option<Availability>,
 ) -> AppResult<Technician> {
     technicians::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("technician"))?;
+    let p = &on_area_list(state, p).await?;
     link_or_refuse(state, user_id, Some(id)).await?;
     let (profile, extras) = split(p, user_id);
     let now = state.now();

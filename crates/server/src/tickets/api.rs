@@ -12,7 +12,7 @@ use aglis_core::technician::Availability;
 use aglis_core::ticket::{Priority, TicketScope, TicketSort, TicketStatus, TicketType};
 use aglis_core::ticket_draft;
 use aglis_db::repo::tickets::{self, NewTicket, Ticket, TicketQuery};
-use aglis_db::repo::{customers, technicians};
+use aglis_db::repo::{customers, master_data, technicians};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -226,7 +226,8 @@ async fn create(
         }
         AppError::fields(fields)
     })?;
-    let category = req.category.unwrap_or_default().trim().chars().take(50).collect();
+    let category =
+        crate::master::ticket_category(&state.db, req.ticket_type, req.category.as_deref().unwrap_or_default()).await?;
     let new = NewTicket {
         customer_id: customer.as_ref().map(|c| c.id),
         registration_id: None,
@@ -409,7 +410,7 @@ async fn suggestions(
     IdPath(id): IdPath,
     paging: Paging,
 ) -> AppResult<Json<Page<SuggestionOut>>> {
-    use aglis_core::ticket_assign::{Candidate, rank};
+    use aglis_core::ticket_assign::{Candidate, Place, rank};
     let t = tickets::get(&state.reads, id).await?.ok_or_else(|| AppError::not_found("ticket"))?;
     let techs: Vec<_> =
         technicians::list(&state.reads, None, None).await?.into_iter().filter(|t| t.is_active).collect();
@@ -421,12 +422,17 @@ async fn suggestions(
     for (tech, skill, level) in technicians::all_skills(&state.reads).await? {
         skills.entry(tech).or_default().push((skill, level));
     }
+    let mut areas: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (tech, area) in technicians::all_areas(&state.reads).await? {
+        areas.entry(tech).or_default().push(area);
+    }
     let load_of = |id: i64| loads.get(&id).copied().unwrap_or(0);
     let candidates: Vec<Candidate> = techs
         .iter()
         .map(|x| Candidate {
             id: x.id,
             work_zone: x.work_zone.clone(),
+            areas: areas.remove(&x.id).unwrap_or_default(),
             available: x.availability == Availability::Available,
             load: load_of(x.id),
             capacity: i64::from(x.max_daily_tickets),
@@ -434,7 +440,11 @@ async fn suggestions(
         })
         .collect();
     let by_id: std::collections::HashMap<i64, _> = techs.iter().map(|x| (x.id, x)).collect();
-    let ranked = rank(t.ticket_type, &t.location, &candidates);
+    // What the ticket calls for and where it is, from the master data.
+    let catalogue = master_data::skill_types(&state.reads).await?;
+    let wanted = aglis_core::master::skills_for(t.ticket_type, &catalogue);
+    let area = crate::master::area_of(&t.location, &master_data::areas(&state.reads, true).await?);
+    let ranked = rank(&wanted, Place { area: area.as_deref(), location: &t.location }, &candidates);
     let all = ranked
         .into_iter()
         .filter_map(|r| {

@@ -181,7 +181,7 @@ async fn open_ticket(
         customer_id: Some(customer.id),
         registration_id: None,
         ticket_type: ty,
-        category: String::new(),
+        category: demo_category(ty, title).into(),
         priority,
         title: title.into(),
         description: format!("{title}. Dilaporkan oleh {} lewat WhatsApp.", customer.name),
@@ -300,4 +300,22 @@ async fn walk(state: &AppState, t: Ticket, to: TicketStatus, at: DateTime<Utc>, 
     let kind = if to == TicketStatus::Assigned { "assigned" } else { "status" };
     tickets::add_event(&state.db, t.id, kind, Some((t.status, to)), &detail, None, at).await?;
     tickets::get(&state.db, t.id).await?.ok_or_else(|| anyhow::anyhow!("ticket vanished"))
+}
+
+/// A category of the migration's catalogue for a demo ticket, from its type and title.
+fn demo_category(ty: TicketType, title: &str) -> &'static str {
+    let title = title.to_lowercase();
+    match ty {
+        TicketType::Installation => "ftth_installation",
+        TicketType::Repair if title.contains("los") => "los_red",
+        TicketType::Repair if title.contains("lambat") || title.contains("lemot") => "slow",
+        TicketType::Repair if title.contains("kabel") => "cable_damage",
+        TicketType::Repair => "no_connection",
+        TicketType::Maintenance => "preventive_maintenance",
+        TicketType::Upgrade => "upgrade",
+        TicketType::Downgrade => "downgrade",
+        TicketType::WifiSetup => "new_wifi_config",
+        TicketType::Dismantle => "dismantle",
+        TicketType::Survey => "site_survey",
+    }
 }

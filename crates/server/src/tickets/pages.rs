@@ -21,6 +21,7 @@ use aglis_core::ticket_completion;
 use aglis_core::ticket_draft;
 use aglis_core::ticket_response::FirstResponse;
 use aglis_db::repo::customers::{self, Customer, CustomerQuery};
+use aglis_db::repo::master_data::{self, TicketCategory};
 use aglis_db::repo::technicians::{self, Technician};
 use aglis_db::repo::tickets::{self, NewTicket, Ticket, TicketQuery};
 use aglis_db::repo::users;
@@ -191,6 +192,9 @@ struct TicketForm {
     customer_id: String,
     #[serde(default, rename = "type")]
     ticket_type: String,
+    /// A category code of the type (empty: none).
+    #[serde(default)]
+    category: String,
     #[serde(default)]
     priority: String,
     #[serde(default)]
@@ -263,12 +267,27 @@ struct FormPage {
     /// The customer search (`cq`) and its first matches.
     cq: String,
     matches: Vec<Customer>,
+    /// The categories offered, grouped by ticket type in the form's select.
+    categories: Vec<TicketCategory>,
     errors: FieldErrors,
 }
 
 impl FormPage {
     fn error(&self, field: &str) -> String {
-        field_error(&self.errors, field)
+        self.shell.say(&field_error(&self.errors, field))
+    }
+
+    /// The offered categories of type `t`, with their names in the page's language.
+    fn categories_of(&self, t: &TicketType) -> Vec<(String, String)> {
+        let english = self.shell.lang.code() == "en";
+        self.categories
+            .iter()
+            .filter(|c| c.ticket_type == *t)
+            .map(|c| {
+                let name = if english && !c.name_en.is_empty() { &c.name_en } else { &c.name_id };
+                (c.code.clone(), name.clone())
+            })
+            .collect()
     }
 
     fn types(&self) -> &'static [TicketType] {
@@ -301,8 +320,9 @@ async fn form_page(
         let query = CustomerQuery { q: Some(cq.clone()), page: 1, per_page: 10, ..CustomerQuery::default() };
         customers::list(&state.reads, &query).await?.items
     };
+    let categories = master_data::categories(&state.reads, true).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok((status, render(&FormPage { shell, form, customer, cq, matches, errors })?).into_response())
+    Ok((status, render(&FormPage { shell, form, customer, cq, matches, categories, errors })?).into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -333,9 +353,14 @@ async fn create(
     ApiForm(form): ApiForm<TicketForm>,
 ) -> AppResult<Response> {
     let customer = customer_of(&state, &form.customer_id).await?;
-    let new = match form.check(&shell, customer.as_ref()) {
+    let mut new = match form.check(&shell, customer.as_ref()) {
         Ok(n) => n,
         Err(errors) => return form_page(&state, shell, form, String::new(), errors).await,
+    };
+    new.category = match crate::master::ticket_category(&state.db, new.ticket_type, &form.category).await {
+        Ok(code) => code,
+        Err(AppError::Validation { fields, .. }) => return form_page(&state, shell, form, String::new(), fields).await,
+        Err(e) => return Err(e),
     };
     match service::create(&state, new, Some(staff.auth().user.id)).await {
         Ok(t) => Ok(Redirect::to(&format!("/tickets/{}", t.id)).into_response()),
@@ -397,6 +422,8 @@ struct ShowPage {
     shell: Shell,
     t: Ticket,
     customer: Option<Customer>,
+    /// The category's name in the page's language (its code when it left the list; empty: none).
+    category: String,
     sla: SlaView,
     /// (technician, `lead` or `member`)
     team: Vec<(Technician, String)>,
@@ -640,6 +667,11 @@ async fn show_page(
         if can_resolve { reading_choices(state, needed, customer.as_ref()).await? } else { Default::default() };
     let (files, upload_kinds, photos) = files_of(auth, &t, who.on_team, files, |id| name(Some(id)));
     let first = response_view(&shell, &v.first_response);
+    let category = match master_data::category_of(&state.reads, t.ticket_type, &t.category).await? {
+        Some(c) if shell.lang.code() == "en" && !c.name_en.is_empty() => c.name_en,
+        Some(c) => c.name_id,
+        None => t.category.clone(),
+    };
     // Errors no form on the page shows by its field go in the message at the top.
     let shown = |field: &str| {
         (field == "note" && !steps.is_empty())
@@ -651,6 +683,7 @@ async fn show_page(
     let message =
         errors.iter().filter(|(f, _)| !shown(f)).flat_map(|(_, m)| m.iter().cloned()).collect::<Vec<_>>().join(", ");
     Ok(ShowPage {
+        category,
         needed,
         choices,
         preselected,

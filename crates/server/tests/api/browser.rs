@@ -494,6 +494,9 @@ async fn field_journey(size: (u32, u32)) {
 
 /// Every page in `username`'s menu on the demo data, at a laptop's and a phone's width, in
 /// Indonesian and in English: each fits its window and answers without an error.
+/// Pages reached from a page's tabs rather than the menu, visited as well.
+const TABBED: &[&str] = &["/admin/odps", "/admin/ticket-categories", "/admin/skills", "/admin/areas"];
+
 async fn tour(role: Role) {
     let app = crate::helpers::spawn_demo_app(|_| {}).await;
     let username = format!("tour.{}", role.as_str());
@@ -513,8 +516,9 @@ async fn tour(role: Role) {
         let links: Vec<String> =
             links.as_array().expect("links").iter().filter_map(|l| l.as_str()).map(str::to_owned).collect();
         assert!(links.len() >= 2, "{username} has a menu: {links:?}");
-        for link in links.iter().filter(|l| !l.starts_with("/logout")) {
-            b.go(&app.url(link)).await;
+        let tabbed = TABBED.iter().filter(|_| links.iter().any(|l| l == "/admin/packages")).map(|t| (*t).to_owned());
+        for link in links.iter().filter(|l| !l.starts_with("/logout")).cloned().chain(tabbed) {
+            b.go(&app.url(&link)).await;
             let title = b.call(reqwest::Method::GET, "/title", Value::Null).await;
             assert!(!title.as_str().unwrap_or_default().contains("500"), "{link}: {title}");
         }

@@ -33,6 +33,7 @@ mod live;
 mod live_browser;
 mod lockout;
 mod manual_invoices;
+mod master_data;
 mod meta_webhook;
 mod migrations;
 mod monitoring;
