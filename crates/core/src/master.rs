@@ -66,14 +66,14 @@ impl MasterError {
     }
 }
 
-/// Runs of white space as one space, trimmed.
+/// Runs of white space as one space, trimmed; NUL dropped (no text column holds it).
 fn tidy(raw: &str) -> String {
-    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+    raw.split_whitespace().map(|w| w.replace('\0', "")).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
-/// A stable code: `fiber_splicing`.
+/// A stable code: `fiber_splicing` (as typed: a space is no part of a code).
 pub fn parse_code(raw: &str) -> Result<String, MasterError> {
-    let code = raw.trim();
+    let code = raw;
     let ok = (2..=50).contains(&code.len())
         && code.starts_with(|c: char| c.is_ascii_lowercase())
         && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
@@ -82,13 +82,12 @@ pub fn parse_code(raw: &str) -> Result<String, MasterError> {
 
 fn parse_name(field: &'static str, raw: &str) -> Result<String, MasterError> {
     let name = tidy(raw);
-    let ok = (2..=100).contains(&name.chars().count()) && !name.chars().any(char::is_control);
-    if ok { Ok(name) } else { Err(MasterError::Name(field)) }
+    if (2..=100).contains(&name.chars().count()) { Ok(name) } else { Err(MasterError::Name(field)) }
 }
 
-/// An English name may be left out: the Indonesian one is shown instead.
+/// An English name may be left empty: the Indonesian one is shown instead.
 fn parse_optional_name(field: &'static str, raw: &str) -> Result<String, MasterError> {
-    if raw.trim().is_empty() { Ok(String::new()) } else { parse_name(field, raw) }
+    if raw.is_empty() { Ok(String::new()) } else { parse_name(field, raw) }
 }
 
 fn collect<T>(problems: Vec<MasterError>, value: impl FnOnce() -> T) -> Result<T, Vec<MasterError>> {
@@ -209,7 +208,7 @@ pub fn check_area(name: &str, city: &str) -> Result<(String, String), Vec<Master
     let mut problems = Vec::new();
     let name = parse_name("name", name).map_err(|e| problems.push(e)).ok();
     let city = tidy(city);
-    if city.chars().count() > 100 || city.chars().any(char::is_control) {
+    if city.chars().count() > 100 {
         problems.push(MasterError::City);
     }
     collect(problems, || (name.unwrap_or_default(), city))
@@ -281,8 +280,8 @@ mod tests {
 
     #[test]
     fn codes_are_lower_case_words() {
-        assert_eq!(parse_code(" fiber_splicing "), Ok("fiber_splicing".into()));
-        for bad in ["", "a", "1abc", "Fiber", "fiber-splicing", "fiber splicing", &"a".repeat(51)] {
+        assert_eq!(parse_code("fiber_splicing"), Ok("fiber_splicing".into()));
+        for bad in ["", "a", " fiber_splicing", "1abc", "Fiber", "fiber-splicing", "fiber splicing", &"a".repeat(51)] {
             assert_eq!(parse_code(bad), Err(MasterError::Code), "{bad:?}");
         }
     }
@@ -316,8 +315,8 @@ mod tests {
             Ok(("Karawang Barat".into(), "Kab. Karawang".into()))
         );
         assert_eq!(check_area("K", ""), Err(vec![MasterError::Name("name")]));
-        // PostgreSQL refuses NUL in text: a control character is refused before it gets there.
-        assert_eq!(check_area("Kar\0awang", "Kab\u{7}"), Err(vec![MasterError::Name("name"), MasterError::City]));
+        // PostgreSQL refuses NUL in text: it is dropped.
+        assert_eq!(check_area("Kar\0awang", "Kab.\0"), Ok(("Karawang".into(), "Kab.".into())));
         assert_eq!(check_area("Cikarang", &"x".repeat(101)), Err(vec![MasterError::City]));
     }
 

@@ -80,25 +80,6 @@ crate::str_enum! {
 pub const DEFAULT_WORK_DAYS: &[WorkDay] =
     &[WorkDay::Mon, WorkDay::Tue, WorkDay::Wed, WorkDay::Thu, WorkDay::Fri, WorkDay::Sat];
 
-/// Skill codes the forms offer (from the spec's catalogue), with their field of work. Other codes
-/// of the same shape are accepted too.
-pub const KNOWN_SKILLS: &[(&str, Specialization)] = &[
-    ("ftth_basic_install", Specialization::FtthInstallation),
-    ("ont_configuration", Specialization::FtthInstallation),
-    ("odp_installation", Specialization::FtthInstallation),
-    ("fiber_splicing", Specialization::FtthMaintenance),
-    ("otdr_testing", Specialization::FtthMaintenance),
-    ("speed_testing", Specialization::FtthMaintenance),
-    ("backbone_fiber", Specialization::NetworkInfrastructure),
-    ("olt_management", Specialization::NetworkInfrastructure),
-    ("tower_climbing", Specialization::NetworkInfrastructure),
-    ("network_monitoring", Specialization::NocOperations),
-    ("router_configuration", Specialization::NocOperations),
-    ("customer_education", Specialization::CustomerSupport),
-    ("wifi_setup", Specialization::WirelessServices),
-    ("radio_link", Specialization::WirelessServices),
-];
-
 pub const MIN_SKILL: i32 = 1;
 pub const MAX_SKILL: i32 = 5;
 pub const MAX_CAPACITY: i32 = 50;
@@ -680,12 +661,5 @@ mod tests {
         assert_eq!(phone_digits("08"), None, "too short to mean anything");
         assert_eq!(phone_digits("Agus"), None);
         assert_eq!(phone_digits("TEC0001"), None);
-    }
-
-    #[test]
-    fn the_known_skills_are_valid_codes() {
-        for (code, _) in KNOWN_SKILLS {
-            assert!(parse_skill(code, 3).is_ok(), "{code}");
-        }
     }
 }

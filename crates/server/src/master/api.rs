@@ -41,12 +41,29 @@ pub struct MasterParams {
     pub ticket_type: Option<TicketType>,
 }
 
+/// A name: 2–100 characters once runs of white space are one.
+fn name_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::schemas::text(2, 100)
+}
+
+/// An English name: empty (the Indonesian one is shown) or as [`name_schema`].
+fn english_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    let pattern = match crate::schemas::text(2, 100).build().pattern {
+        Some(p) => format!("^$|{p}"),
+        None => "^$".to_owned(),
+    };
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .max_length(Some(100))
+        .pattern(Some(pattern))
+}
+
 fn wanted(active: Option<bool>, is_active: bool) -> bool {
     active.is_none_or(|a| a == is_active)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CategoryOut {
+pub struct TicketCategoryOut {
     pub id: i64,
     #[schema(inline)]
     pub ticket_type: TicketType,
@@ -58,9 +75,9 @@ pub struct CategoryOut {
     pub is_active: bool,
 }
 
-impl From<TicketCategory> for CategoryOut {
+impl From<TicketCategory> for TicketCategoryOut {
     fn from(c: TicketCategory) -> Self {
-        CategoryOut {
+        TicketCategoryOut {
             id: c.id,
             ticket_type: c.ticket_type,
             code: c.code,
@@ -74,17 +91,17 @@ impl From<TicketCategory> for CategoryOut {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CategoryIn {
+pub struct TicketCategoryIn {
     #[schema(inline)]
     pub ticket_type: TicketType,
     /// Lower-case letters, digits and `_`, starting with a letter: `los_red`.
     #[schema(example = "los_red", min_length = 2, max_length = 50, pattern = "^[a-z][a-z0-9_]{1,49}$")]
     pub code: String,
-    #[schema(example = "Lampu LOS merah", min_length = 2, max_length = 100)]
+    #[schema(schema_with = name_schema)]
     pub name_id: String,
     /// Left out or empty: English readers see the Indonesian name.
     #[serde(default)]
-    #[schema(example = "Red LOS light", max_length = 100)]
+    #[schema(schema_with = english_schema)]
     pub name_en: String,
     #[schema(example = 120, minimum = 15, maximum = 960)]
     pub minutes: i64,
@@ -93,11 +110,11 @@ pub struct CategoryIn {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CategoryChange {
-    #[schema(example = "Lampu LOS merah", min_length = 2, max_length = 100)]
+pub struct TicketCategoryChange {
+    #[schema(schema_with = name_schema)]
     pub name_id: String,
     #[serde(default)]
-    #[schema(max_length = 100)]
+    #[schema(schema_with = english_schema)]
     pub name_en: String,
     #[schema(example = 120, minimum = 15, maximum = 960)]
     pub minutes: i64,
@@ -106,30 +123,30 @@ pub struct CategoryChange {
 
 /// Ticket categories by ticket type.
 #[utoipa::path(get, path = "/api/v1/ticket-categories", tag = "master data", params(MasterParams, PageQuery),
-    security(("bearer" = [])), responses((status = 200, body = Page<CategoryOut>),))]
+    security(("bearer" = [])), responses((status = 200, body = Page<TicketCategoryOut>),))]
 async fn list_categories(
     State(state): State<AppState>,
     _staff: Staff<perm::TicketsView>,
     ApiQuery(p): ApiQuery<MasterParams>,
     paging: Paging,
-) -> AppResult<Json<Page<CategoryOut>>> {
+) -> AppResult<Json<Page<TicketCategoryOut>>> {
     let all = master_data::categories(&state.reads, false)
         .await?
         .into_iter()
         .filter(|c| wanted(p.active, c.is_active) && p.ticket_type.is_none_or(|t| t == c.ticket_type))
-        .map(CategoryOut::from)
+        .map(TicketCategoryOut::from)
         .collect();
     Ok(Json(Page::of_all(all, paging)))
 }
 
-#[utoipa::path(post, path = "/api/v1/ticket-categories", tag = "master data", request_body = CategoryIn,
-    security(("bearer" = [])), responses((status = 201, body = CategoryOut),))]
+#[utoipa::path(post, path = "/api/v1/ticket-categories", tag = "master data", request_body = TicketCategoryIn,
+    security(("bearer" = [])), responses((status = 201, body = TicketCategoryOut),))]
 async fn create_category(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
     meta: RequestMeta,
-    ApiJson(req): ApiJson<CategoryIn>,
-) -> AppResult<(StatusCode, Json<CategoryOut>)> {
+    ApiJson(req): ApiJson<TicketCategoryIn>,
+) -> AppResult<(StatusCode, Json<TicketCategoryOut>)> {
     let raw = RawCategory {
         ticket_type: req.ticket_type.as_str().to_owned(),
         code: req.code,
@@ -144,16 +161,16 @@ async fn create_category(
 }
 
 /// Changes a category's names, minutes and whether the forms offer it (type and code stay).
-#[utoipa::path(put, path = "/api/v1/ticket-categories/{id}", tag = "master data", request_body = CategoryChange,
+#[utoipa::path(put, path = "/api/v1/ticket-categories/{id}", tag = "master data", request_body = TicketCategoryChange,
     params(("id" = i64, Path, description = "Category id")), security(("bearer" = [])),
-    responses((status = 200, body = CategoryOut),))]
+    responses((status = 200, body = TicketCategoryOut),))]
 async fn update_category(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
     meta: RequestMeta,
     IdPath(id): IdPath,
-    ApiJson(req): ApiJson<CategoryChange>,
-) -> AppResult<Json<CategoryOut>> {
+    ApiJson(req): ApiJson<TicketCategoryChange>,
+) -> AppResult<Json<TicketCategoryOut>> {
     let old = master_data::category(&state.db, id).await?.ok_or_else(|| AppError::not_found("ticket category"))?;
     let raw = RawCategory {
         ticket_type: old.ticket_type.as_str().to_owned(),
@@ -171,7 +188,7 @@ async fn update_category(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SkillOut {
+pub struct CatalogueSkillOut {
     pub id: i64,
     pub code: String,
     pub name_id: String,
@@ -181,14 +198,14 @@ pub struct SkillOut {
     pub specialization: Specialization,
     /// The ticket types that call for it: the assignment suggestions rank technicians by their
     /// level in these.
-    #[schema(inline)]
+    #[schema(inline, min_items = 1)]
     pub ticket_types: Vec<TicketType>,
     pub is_active: bool,
 }
 
-impl From<CatalogueSkill> for SkillOut {
+impl From<CatalogueSkill> for CatalogueSkillOut {
     fn from(s: CatalogueSkill) -> Self {
-        SkillOut {
+        CatalogueSkillOut {
             ticket_types: master::split_types(&s.ticket_types),
             id: s.id,
             code: s.code,
@@ -202,33 +219,33 @@ impl From<CatalogueSkill> for SkillOut {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SkillIn {
+pub struct CatalogueSkillIn {
     #[schema(example = "fiber_splicing", min_length = 2, max_length = 50, pattern = "^[a-z][a-z0-9_]{1,49}$")]
     pub code: String,
-    #[schema(example = "Penyambungan fiber", min_length = 2, max_length = 100)]
+    #[schema(schema_with = name_schema)]
     pub name_id: String,
     #[serde(default)]
-    #[schema(example = "Fibre splicing", max_length = 100)]
+    #[schema(schema_with = english_schema)]
     pub name_en: String,
     #[schema(inline)]
     pub specialization: Specialization,
     /// At least one.
-    #[schema(inline)]
+    #[schema(inline, min_items = 1)]
     pub ticket_types: Vec<TicketType>,
     pub is_active: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SkillChange {
-    #[schema(example = "Penyambungan fiber", min_length = 2, max_length = 100)]
+pub struct CatalogueSkillChange {
+    #[schema(schema_with = name_schema)]
     pub name_id: String,
     #[serde(default)]
-    #[schema(max_length = 100)]
+    #[schema(schema_with = english_schema)]
     pub name_en: String,
     #[schema(inline)]
     pub specialization: Specialization,
-    #[schema(inline)]
+    #[schema(inline, min_items = 1)]
     pub ticket_types: Vec<TicketType>,
     pub is_active: bool,
 }
@@ -251,31 +268,31 @@ fn raw_skill(
 
 /// The skill catalogue technicians' profiles and the assignment suggestions use.
 #[utoipa::path(get, path = "/api/v1/skills", tag = "master data", params(MasterParams, PageQuery),
-    security(("bearer" = [])), responses((status = 200, body = Page<SkillOut>),))]
+    security(("bearer" = [])), responses((status = 200, body = Page<CatalogueSkillOut>),))]
 async fn list_skills(
     State(state): State<AppState>,
     _staff: Staff<perm::TechniciansView>,
     ApiQuery(p): ApiQuery<MasterParams>,
     paging: Paging,
-) -> AppResult<Json<Page<SkillOut>>> {
+) -> AppResult<Json<Page<CatalogueSkillOut>>> {
     let all = master_data::skills(&state.reads, false)
         .await?
         .into_iter()
         .filter(|s| wanted(p.active, s.is_active))
         .filter(|s| p.ticket_type.is_none_or(|t| master::split_types(&s.ticket_types).contains(&t)))
-        .map(SkillOut::from)
+        .map(CatalogueSkillOut::from)
         .collect();
     Ok(Json(Page::of_all(all, paging)))
 }
 
-#[utoipa::path(post, path = "/api/v1/skills", tag = "master data", request_body = SkillIn,
-    security(("bearer" = [])), responses((status = 201, body = SkillOut),))]
+#[utoipa::path(post, path = "/api/v1/skills", tag = "master data", request_body = CatalogueSkillIn,
+    security(("bearer" = [])), responses((status = 201, body = CatalogueSkillOut),))]
 async fn create_skill(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
     meta: RequestMeta,
-    ApiJson(req): ApiJson<SkillIn>,
-) -> AppResult<(StatusCode, Json<SkillOut>)> {
+    ApiJson(req): ApiJson<CatalogueSkillIn>,
+) -> AppResult<(StatusCode, Json<CatalogueSkillOut>)> {
     let raw = raw_skill(req.code, req.name_id, req.name_en, req.specialization, &req.ticket_types);
     let checked = master::check_skill(&raw).map_err(|p| super::invalid(&p))?;
     let s = super::create_skill(&state.db, checked, req.is_active.unwrap_or(true)).await?;
@@ -285,16 +302,16 @@ async fn create_skill(
 
 /// Changes a skill's names, field of work, ticket types and whether the forms offer it (the code
 /// stays).
-#[utoipa::path(put, path = "/api/v1/skills/{id}", tag = "master data", request_body = SkillChange,
+#[utoipa::path(put, path = "/api/v1/skills/{id}", tag = "master data", request_body = CatalogueSkillChange,
     params(("id" = i64, Path, description = "Skill id")), security(("bearer" = [])),
-    responses((status = 200, body = SkillOut),))]
+    responses((status = 200, body = CatalogueSkillOut),))]
 async fn update_skill(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
     meta: RequestMeta,
     IdPath(id): IdPath,
-    ApiJson(req): ApiJson<SkillChange>,
-) -> AppResult<Json<SkillOut>> {
+    ApiJson(req): ApiJson<CatalogueSkillChange>,
+) -> AppResult<Json<CatalogueSkillOut>> {
     let old = master_data::skill(&state.db, id).await?.ok_or_else(|| AppError::not_found("skill"))?;
     let raw = raw_skill(old.code, req.name_id, req.name_en, req.specialization, &req.ticket_types);
     let checked = master::check_skill(&raw).map_err(|p| super::invalid(&p))?;
@@ -306,23 +323,23 @@ async fn update_skill(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AreaOut {
+pub struct ServiceAreaOut {
     pub id: i64,
     pub name: String,
     pub city: String,
     pub is_active: bool,
 }
 
-impl From<ServiceArea> for AreaOut {
+impl From<ServiceArea> for ServiceAreaOut {
     fn from(a: ServiceArea) -> Self {
-        AreaOut { id: a.id, name: a.name, city: a.city, is_active: a.is_active }
+        ServiceAreaOut { id: a.id, name: a.name, city: a.city, is_active: a.is_active }
     }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AreaIn {
-    #[schema(example = "Karawang Barat", min_length = 2, max_length = 100)]
+pub struct ServiceAreaIn {
+    #[schema(schema_with = name_schema)]
     pub name: String,
     #[serde(default)]
     #[schema(example = "Kabupaten Karawang", max_length = 100)]
@@ -332,7 +349,7 @@ pub struct AreaIn {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AreaChange {
+pub struct ServiceAreaChange {
     #[serde(default)]
     #[schema(example = "Kabupaten Karawang", max_length = 100)]
     pub city: String,
@@ -341,30 +358,30 @@ pub struct AreaChange {
 
 /// The service areas technicians work in.
 #[utoipa::path(get, path = "/api/v1/service-areas", tag = "master data", params(MasterParams, PageQuery),
-    security(("bearer" = [])), responses((status = 200, body = Page<AreaOut>),))]
+    security(("bearer" = [])), responses((status = 200, body = Page<ServiceAreaOut>),))]
 async fn list_areas(
     State(state): State<AppState>,
     _staff: Staff<perm::TechniciansView>,
     ApiQuery(p): ApiQuery<MasterParams>,
     paging: Paging,
-) -> AppResult<Json<Page<AreaOut>>> {
+) -> AppResult<Json<Page<ServiceAreaOut>>> {
     let all = master_data::areas(&state.reads, false)
         .await?
         .into_iter()
         .filter(|a| wanted(p.active, a.is_active))
-        .map(AreaOut::from)
+        .map(ServiceAreaOut::from)
         .collect();
     Ok(Json(Page::of_all(all, paging)))
 }
 
-#[utoipa::path(post, path = "/api/v1/service-areas", tag = "master data", request_body = AreaIn,
-    security(("bearer" = [])), responses((status = 201, body = AreaOut),))]
+#[utoipa::path(post, path = "/api/v1/service-areas", tag = "master data", request_body = ServiceAreaIn,
+    security(("bearer" = [])), responses((status = 201, body = ServiceAreaOut),))]
 async fn create_area(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
     meta: RequestMeta,
-    ApiJson(req): ApiJson<AreaIn>,
-) -> AppResult<(StatusCode, Json<AreaOut>)> {
+    ApiJson(req): ApiJson<ServiceAreaIn>,
+) -> AppResult<(StatusCode, Json<ServiceAreaOut>)> {
     let (name, city) = master::check_area(&req.name, &req.city).map_err(|p| super::invalid(&p))?;
     let a = super::create_area(&state.db, name, city, req.is_active.unwrap_or(true)).await?;
     sites::master_data(&state, staff.auth(), &meta, "service_area", a.id, "created").await?;
@@ -372,16 +389,16 @@ async fn create_area(
 }
 
 /// Changes an area's city and whether the forms offer it (the name stays).
-#[utoipa::path(put, path = "/api/v1/service-areas/{id}", tag = "master data", request_body = AreaChange,
+#[utoipa::path(put, path = "/api/v1/service-areas/{id}", tag = "master data", request_body = ServiceAreaChange,
     params(("id" = i64, Path, description = "Service area id")), security(("bearer" = [])),
-    responses((status = 200, body = AreaOut),))]
+    responses((status = 200, body = ServiceAreaOut),))]
 async fn update_area(
     State(state): State<AppState>,
     staff: Staff<perm::MasterDataManage>,
     meta: RequestMeta,
     IdPath(id): IdPath,
-    ApiJson(req): ApiJson<AreaChange>,
-) -> AppResult<Json<AreaOut>> {
+    ApiJson(req): ApiJson<ServiceAreaChange>,
+) -> AppResult<Json<ServiceAreaOut>> {
     let old = master_data::area(&state.db, id).await?.ok_or_else(|| AppError::not_found("service area"))?;
     let (_, city) = master::check_area(&old.name, &req.city).map_err(|p| super::invalid(&p))?;
     let a = master_data::update_area(&state.db, id, city, req.is_active)

@@ -36,8 +36,10 @@ struct EditQuery {
 }
 
 /// A form's fields in order, repeated names (the skill's ticket types) kept.
+/// NUL is dropped as everywhere else (no text column holds it).
 fn fields_of(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    fields.into_iter().map(|(k, v)| (k.replace('\0', ""), v.replace('\0', ""))).collect()
 }
 
 fn one(fields: &[(String, String)], name: &str) -> String {
@@ -142,9 +144,9 @@ async fn categories_page(
 fn category_form(fields: &[(String, String)]) -> CategoryForm {
     CategoryForm {
         ticket_type: one(fields, "ticket_type"),
-        code: one(fields, "code"),
+        code: one(fields, "code").trim().to_owned(),
         name_id: one(fields, "name_id"),
-        name_en: one(fields, "name_en"),
+        name_en: one(fields, "name_en").trim().to_owned(),
         minutes: one(fields, "minutes"),
         active: checked(fields, "is_active"),
     }
@@ -293,9 +295,9 @@ async fn skills_page(
 
 fn skill_form(fields: &[(String, String)]) -> SkillForm {
     SkillForm {
-        code: one(fields, "code"),
+        code: one(fields, "code").trim().to_owned(),
         name_id: one(fields, "name_id"),
-        name_en: one(fields, "name_en"),
+        name_en: one(fields, "name_en").trim().to_owned(),
         specialization: one(fields, "specialization"),
         ticket_types: fields.iter().filter(|(k, _)| k == "ticket_types").map(|(_, v)| v.clone()).collect(),
         active: checked(fields, "is_active"),

@@ -9,6 +9,7 @@ use crate::network;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use aglis_core::network::OdpStatus;
+use aglis_db::repo::master_data;
 use aglis_db::repo::odps::{self, Odp, OdpQuery};
 use aglis_db::repo::packages::{self, Package};
 use askama::Template;
@@ -258,6 +259,8 @@ struct OdpsPage {
     statuses: &'static [OdpStatus],
     editing: Option<Odp>,
     form: OdpForm,
+    /// The active service areas, offered for the ODP's area.
+    service_areas: Vec<String>,
     errors: FieldErrors,
 }
 
@@ -300,6 +303,7 @@ async fn odps_view(
         statuses: OdpStatus::ALL,
         editing,
         form,
+        service_areas: master_data::areas(&state.reads, true).await?.into_iter().map(|a| a.name).collect(),
         errors,
     };
     Ok((code, render(&page)?).into_response())

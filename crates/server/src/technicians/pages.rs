@@ -16,7 +16,7 @@ use crate::listing::Paging;
 use crate::pages::{Shell, render};
 use crate::state::AppState;
 use aglis_core::permission::{Permission, Role};
-use aglis_core::technician::{self as rules, Availability, KNOWN_SKILLS, TechnicianError};
+use aglis_core::technician::{self as rules, Availability, TechnicianError};
 use aglis_db::repo::master_data;
 use aglis_db::repo::technicians::{self, TechnicianQuery};
 use aglis_db::repo::users::{self, User, UserQuery};
@@ -42,15 +42,14 @@ pub fn router() -> Router<AppState> {
 
 /// Labels and badges the technician templates share.
 trait Labels {
-    fn shell(&self) -> &Shell;
+    /// The catalogue's skill names in the page's language, by code (pages that show skills).
+    fn skill_names(&self) -> Option<&BTreeMap<String, String>> {
+        None
+    }
 
-    /// A skill's name: translated for the catalogue's codes, the code itself otherwise.
+    /// A skill's name: the catalogue's for its codes, the code itself otherwise.
     fn skill_label(&self, code: &str) -> String {
-        if KNOWN_SKILLS.iter().any(|(c, _)| *c == code) {
-            self.shell().t_prefixed("techmgmt.skill.", code).to_owned()
-        } else {
-            code.to_owned()
-        }
+        self.skill_names().and_then(|n| n.get(code)).cloned().unwrap_or_else(|| code.to_owned())
     }
 
     /// The badge's classes for an availability.
@@ -78,15 +77,32 @@ trait Labels {
 
 macro_rules! labels {
     ($($page:ty),*) => {$(
+        impl Labels for $page {}
+    )*};
+    (named: $($page:ty),*) => {$(
         impl Labels for $page {
-            fn shell(&self) -> &Shell {
-                &self.shell
+            fn skill_names(&self) -> Option<&BTreeMap<String, String>> {
+                Some(&self.skill_names)
             }
         }
     )*};
 }
 
-labels!(ListPage, ShowPage, FormPage, ConfirmPage);
+labels!(FormPage, ConfirmPage);
+labels!(named: ListPage, ShowPage);
+
+/// The catalogue's skills (switched off ones too): code → name in the page's language.
+async fn skill_names(state: &AppState, shell: &Shell) -> AppResult<BTreeMap<String, String>> {
+    let english = shell.lang.code() == "en";
+    Ok(master_data::skills(&state.reads, false)
+        .await?
+        .into_iter()
+        .map(|k| {
+            let name = if english && !k.name_en.is_empty() { k.name_en } else { k.name_id };
+            (k.code, name)
+        })
+        .collect())
+}
 
 fn field_error(errors: &FieldErrors, field: &str) -> String {
     errors.get(field).map(|m| m.join(", ")).unwrap_or_default()
@@ -128,6 +144,8 @@ struct ListPage {
     can_edit: bool,
     /// Whether any filter is set (the empty state says so).
     filtered: bool,
+    /// The catalogue's skill names by code.
+    skill_names: BTreeMap<String, String>,
 }
 
 async fn list(
@@ -166,7 +184,8 @@ async fn list(
         .iter()
         .map(|a| (*a, everyone.iter().filter(|t| t.is_active && t.availability == *a).count()))
         .collect();
-    let mut skills: Vec<String> = KNOWN_SKILLS.iter().map(|(c, _)| (*c).to_owned()).collect();
+    let skill_names = skill_names(&state, &shell).await?;
+    let mut skills: Vec<String> = skill_names.keys().cloned().collect();
     for (_, code, _) in technicians::all_skills(&state.reads).await? {
         if !skills.contains(&code) {
             skills.push(code);
@@ -203,6 +222,7 @@ async fn list(
         active,
         areas: technicians::areas_in_use(&state.reads).await?,
         skills,
+        skill_names,
         can_edit: staff.auth().user.role.can(Permission::TechniciansEdit),
         filtered,
     })
@@ -221,6 +241,7 @@ struct ShowPage {
     /// Customers' ratings of this technician's visits (the dispatch desk sees them): the count,
     /// the average ×100 and the latest few.
     ratings: Option<(i64, i64, Vec<aglis_db::repo::tickets::Ticket>)>,
+    skill_names: BTreeMap<String, String>,
 }
 
 impl ShowPage {
@@ -257,6 +278,7 @@ async fn show_page(
         None
     };
     Ok(ShowPage {
+        skill_names: skill_names(state, &shell).await?,
         ratings,
         can_edit: role.can(Permission::TechniciansEdit),
         can_set_availability: service::may_set_availability(role, me, &f.t),

@@ -510,7 +510,10 @@ async fn a_supervisor_manages_technicians_on_the_pages() {
     let (status, html) = page(&browser, app.url(&at)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Agus Setiawan") && html.contains("TEC0001") && html.contains("0812-7777-1001"));
-    assert!(html.contains(&app.t("techmgmt.skill.fiber_splicing")) && html.contains("drone_survey"));
+    assert!(
+        html.contains("Penyambungan fiber") && html.contains("drone_survey"),
+        "catalogue names, other codes as typed"
+    );
     assert!(html.contains("07:30–16:00") && html.contains(&app.t("techmgmt.day.sat")));
     assert!(html.contains(&app.t("techmgmt.avail.available")));
 
