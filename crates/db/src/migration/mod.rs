@@ -40,6 +40,7 @@ mod m0033_portal_notices;
 mod m0034_network_enforcement;
 mod m0035_live_events;
 mod m0036_broadcasts;
+mod m0037_trend_indexes;
 
 pub struct Migrator;
 
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0034_network_enforcement::Migration),
             Box::new(m0035_live_events::Migration),
             Box::new(m0036_broadcasts::Migration),
+            Box::new(m0037_trend_indexes::Migration),
         ]
     }
 }
