@@ -124,6 +124,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         tickets::set_due(&state.db, t.id, due).await?;
     }
     history(state, &techs, &people, now).await?;
+    // The year before [`HISTORY`]'s weeks, for the manager's trends: from the first month they show.
+    let first = aglis_core::trends::months(now, aglis_core::trends::MONTHS).first().map_or(now, |m| m.from);
+    crate::seed::tickets::past_months(&state.db, first, now - Duration::days(32)).await?;
     crate::tickets::escalation::check(state).await?;
     Ok(())
 }
