@@ -8,7 +8,7 @@ use aglis_core::network::OdpStatus;
 use aglis_db::repo::customers::{self, Profile};
 use aglis_db::repo::odps::{self, OdpFields};
 use aglis_db::repo::packages::{self, PackageFields};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
 /// (name, Mbps, monthly price, installation fee) — spec domain §2.3.
 const PACKAGES: &[(&str, i32, i64, i64)] = &[
@@ -97,7 +97,6 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let mut rng = Lcg(20_261_125);
     let prefix = code_prefix(now);
     let mut used_ports: std::collections::BTreeMap<i64, i32> = Default::default();
-    let mut made = Vec::with_capacity(DEMO_CUSTOMERS);
     for i in 0..DEMO_CUSTOMERS {
         let (area_code, _, city, streets, (lat, lon)) = AREAS[i % AREAS.len()];
         let name = format!("{} {}", FIRST[rng.next(FIRST.len())], LAST[rng.next(LAST.len())]);
@@ -131,7 +130,6 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         let code = format!("{prefix}{:04}", i + 1);
         let start = if status == CustomerStatus::Prospect { CustomerStatus::Prospect } else { CustomerStatus::Active };
         let c = customers::create(&state.db, &code, profile, start, None, now).await?;
-        made.push((c.id, status));
         if status != CustomerStatus::Prospect {
             let candidates: Vec<i64> = odp_ids.iter().filter(|(_, a)| *a == area_code).map(|(id, _)| *id).collect();
             if let Some(odp) = candidates.iter().find(|o| used_ports.get(*o).copied().unwrap_or(0) < 15) {
@@ -153,49 +151,40 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     for (odp, _) in odp_ids {
         odps::recount(&state.db, odp, now).await?;
     }
-    spread_over_two_years(state, &made, now).await
+    Ok(())
 }
 
-/// Dates the demo's customers over the two years before `now` (more of them lately, some months
-/// busier), and its terminations over the last eleven months, so the manager's trends have a
-/// year to show (issue 22). Billing reads `activated_at`, which stays as it was, except for the
-/// customers who left: their service ran from a week after they signed up.
-async fn spread_over_two_years(
-    state: &AppState,
-    made: &[(i64, CustomerStatus)],
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+/// Dates the demo's terminations over the last eleven months (they all happen at the demo's
+/// "now" otherwise), each at least a month after the customer's service began, so the manager's
+/// trends show churn across the year (issue 22). Runs after the billing demo, which dates when
+/// each customer's service began.
+pub async fn date_terminations(state: &AppState) -> anyhow::Result<()> {
     use aglis_db::entity::{customer_events, customers as rows};
     use sea_orm::sea_query::Expr;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let now = state.now();
+    let left: Vec<rows::Model> = rows::Entity::find()
+        .filter(rows::Column::Status.eq(CustomerStatus::Terminated.as_str()))
+        .order_by_asc(rows::Column::Id)
+        .all(&state.db)
+        .await?;
     let mut rng = Lcg(1_299_709);
-    let total = made.len().max(1);
-    for (i, (id, status)) in made.iter().enumerate() {
-        // The i-th customer of `total`, the last ones this month: a growing base.
-        let age = (total - i) as f64 / total as f64;
-        let days = (age.powf(1.6) * 700.0) as i64 + i64::try_from(rng.next(9)).unwrap_or(0);
-        let registered = now - Duration::days(days) - Duration::minutes(i64::try_from(rng.next(600)).unwrap_or(0));
-        let registered = registered.min(now);
-        let mut update = rows::Entity::update_many()
-            .col_expr(rows::Column::RegisteredAt, Expr::value(registered))
-            .col_expr(rows::Column::CreatedAt, Expr::value(registered));
-        if *status == CustomerStatus::Terminated {
-            let activated = registered + Duration::days(7);
-            let left = (now - Duration::days(i64::try_from(rng.next(330)).unwrap_or(0)) - Duration::hours(3))
-                .max(activated + Duration::days(30))
-                .min(now);
-            update = update
-                .col_expr(rows::Column::ActivatedAt, Expr::value(activated))
-                .col_expr(rows::Column::TerminatedAt, Expr::value(left))
-                .col_expr(rows::Column::UpdatedAt, Expr::value(left));
-            customer_events::Entity::update_many()
-                .col_expr(customer_events::Column::At, Expr::value(left))
-                .filter(customer_events::Column::CustomerId.eq(*id))
-                .filter(customer_events::Column::Kind.eq("status"))
-                .exec(&state.db)
-                .await?;
-        }
-        update.filter(rows::Column::Id.eq(*id)).exec(&state.db).await?;
+    for c in left {
+        let began = c.activated_at.unwrap_or(c.registered_at);
+        let days = i64::try_from(rng.next(330)).unwrap_or(0);
+        let at = (now - Duration::days(days) - Duration::hours(3)).max(began + Duration::days(30)).min(now);
+        rows::Entity::update_many()
+            .col_expr(rows::Column::TerminatedAt, Expr::value(at))
+            .col_expr(rows::Column::UpdatedAt, Expr::value(at))
+            .filter(rows::Column::Id.eq(c.id))
+            .exec(&state.db)
+            .await?;
+        customer_events::Entity::update_many()
+            .col_expr(customer_events::Column::At, Expr::value(at))
+            .filter(customer_events::Column::CustomerId.eq(c.id))
+            .filter(customer_events::Column::Kind.eq("status"))
+            .exec(&state.db)
+            .await?;
     }
     Ok(())
 }

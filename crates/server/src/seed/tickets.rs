@@ -182,14 +182,15 @@ fn row(g: Generated, targets: aglis_core::ticket_sla::Targets) -> tickets::Activ
 /// The demo's finished tickets of the year before its last weeks, for the manager's trends
 /// (issue 22): from `from` to `until`, some days none, some several, more repairs in the rainy
 /// months (November to March) and slower work then, so each month reads differently. Closed,
-/// resolved or cancelled; numbered after each day's numbers already taken. Returns how many.
+/// resolved or cancelled, for customers with a service; numbered after each day's numbers
+/// already taken. Returns how many.
 pub async fn past_months(db: &DatabaseConnection, from: DateTime<Utc>, until: DateTime<Utc>) -> anyhow::Result<usize> {
     use chrono::Datelike;
     let customer_ids: Vec<(i64, String)> = customers::Entity::find()
         .select_only()
         .column(customers::Column::Id)
         .column(customers::Column::Name)
-        .filter(customers::Column::RegisteredAt.lt(from))
+        .filter(customers::Column::ActivatedAt.is_not_null())
         .into_tuple()
         .all(db)
         .await?;
