@@ -4,10 +4,10 @@
 //! behind it.
 //!
 //! The eleven finished months change little (a ticket resolved then and reopened, a late
-//! import), so each instance holds them for [`TTL`] and reads them again in the background when
-//! they are older; only the current month is read at every page: four aggregates over index
-//! ranges of at most a month. Twelve months at every page would read some 500 k index entries at
-//! a million tickets (0.2 s on SQLite).
+//! import), so each instance holds them for [`FINISHED_TTL`] and reads them again in the
+//! background when they are older; the current month's four aggregates (index ranges of at most
+//! a month) are held for [`CURRENT_TTL`]. Twelve months at every page would read some 500 k index
+//! entries at a million tickets (0.2 s on SQLite).
 
 use crate::billing::charts::{self, BarChart, Series};
 use crate::error::AppResult;
@@ -21,10 +21,11 @@ use aglis_db::repo::trends::{self as repo, MonthFigures};
 use chrono::{DateTime, Datelike, Utc};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 /// How long an instance shows the finished months it read before reading them again.
-pub const TTL: Duration = Duration::from_secs(600);
+pub const FINISHED_TTL: chrono::Duration = chrono::Duration::minutes(10);
+/// How long it shows the current month's.
+pub const CURRENT_TTL: chrono::Duration = chrono::Duration::minutes(1);
 
 const BLUE: &str = "#0b5cad";
 const RED: &str = "#c0262d";
@@ -90,42 +91,69 @@ impl Trends {
     }
 }
 
-type Held = Option<(Month, Instant, Arc<Vec<MonthFigures>>)>;
+/// Figures read for `month` (the current one, or the one the finished months lead to) at `at`.
+#[derive(Debug)]
+struct Held {
+    month: Month,
+    at: DateTime<Utc>,
+    figures: Arc<Vec<MonthFigures>>,
+}
 
-/// The finished months' figures, per instance (see the module's documentation).
+impl Held {
+    fn fresh(&self, month: Month, now: DateTime<Utc>, ttl: chrono::Duration) -> bool {
+        self.month == month && now - self.at < ttl
+    }
+}
+
+/// The trend figures, per instance (see the module's documentation). Ages are read on the
+/// application's clock.
 #[derive(Debug, Default)]
 pub struct TrendCache {
-    held: tokio::sync::Mutex<Held>,
+    finished: Arc<tokio::sync::Mutex<Option<Held>>>,
     refreshing: Arc<AtomicBool>,
+    current: tokio::sync::Mutex<Option<Held>>,
 }
 
 impl TrendCache {
     /// The figures of `finished` (the months before `current`): the copy held for `current`, read
-    /// again in the background once older than [`TTL`]; read now when none is held for it (the
-    /// first page, a new month), by one page while others wait for it.
+    /// again in the background once older than [`FINISHED_TTL`]; read now when none is held for
+    /// it (the first page, a new month), by one page while others wait for it.
     async fn finished(
         &self,
         state: &AppState,
         current: Month,
         finished: &[Month],
     ) -> AppResult<Arc<Vec<MonthFigures>>> {
-        let mut held = self.held.lock().await;
-        if let Some((month, at, figures)) = held.as_ref()
-            && *month == current
-        {
-            if at.elapsed() >= TTL && !self.refreshing.swap(true, Ordering::SeqCst) {
-                let (state, months, flag) = (state.clone(), finished.to_vec(), Arc::clone(&self.refreshing));
+        let now = state.now();
+        let mut held = self.finished.lock().await;
+        if let Some(h) = held.as_ref().filter(|h| h.month == current) {
+            if !h.fresh(current, now, FINISHED_TTL) && !self.refreshing.swap(true, Ordering::SeqCst) {
+                let (reads, months) = (state.reads.clone(), finished.to_vec());
+                let (slot, flag) = (Arc::clone(&self.finished), Arc::clone(&self.refreshing));
                 tokio::spawn(async move {
-                    if let Ok(fresh) = repo::months(&state.reads, &months).await {
-                        *state.trends.held.lock().await = Some((current, Instant::now(), Arc::new(fresh)));
+                    if let Ok(fresh) = repo::months(&reads, &months).await {
+                        *slot.lock().await = Some(Held { month: current, at: now, figures: Arc::new(fresh) });
                     }
                     flag.store(false, Ordering::SeqCst);
                 });
             }
-            return Ok(Arc::clone(figures));
+            return Ok(Arc::clone(&h.figures));
         }
         let figures = Arc::new(repo::months(&state.reads, finished).await?);
-        *held = Some((current, Instant::now(), Arc::clone(&figures)));
+        *held = Some(Held { month: current, at: now, figures: Arc::clone(&figures) });
+        Ok(figures)
+    }
+
+    /// The current month's figures, read again once older than [`CURRENT_TTL`] (four aggregates
+    /// over at most a month: cheap, but a month's end at a million tickets is some 20 ms of them).
+    async fn current(&self, state: &AppState, current: Month) -> AppResult<MonthFigures> {
+        let now = state.now();
+        let mut held = self.current.lock().await;
+        if let Some(f) = held.as_ref().filter(|h| h.fresh(current, now, CURRENT_TTL)).and_then(|h| h.figures.first()) {
+            return Ok(f.clone());
+        }
+        let figures = repo::month(&state.reads, current).await?;
+        *held = Some(Held { month: current, at: now, figures: Arc::new(vec![figures.clone()]) });
         Ok(figures)
     }
 }
@@ -135,14 +163,15 @@ pub async fn figures(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Mont
     let months = trends::months(now, MONTHS);
     let Some((current, finished)) = months.split_last() else { return Ok(Vec::new()) };
     let mut all = state.trends.finished(state, *current, finished).await?.to_vec();
-    all.push(repo::month(&state.reads, *current).await?);
+    all.push(state.trends.current(state, *current).await?);
     Ok(all)
 }
 
-/// `Nov 26` on a chart's axis, `Nov 2026` in a table (the first three letters of the month).
+/// `Nov` on a chart's axis (twelve months name each month once, and a phone has room for three
+/// letters), `Nov 2026` in a table.
 fn month_name(m: Month, lang: Lang, long: bool) -> String {
     let name: String = aglis_core::billing::month_name(lang.into(), m.first_day).chars().take(3).collect();
-    if long { format!("{name} {}", m.first_day.year()) } else { format!("{name} {:02}", m.first_day.year() % 100) }
+    if long { format!("{name} {}", m.first_day.year()) } else { name }
 }
 
 /// Tenths of an hour as read: `5,3` / `5.3`.
