@@ -54,4 +54,5 @@ pub mod ticket_draft;
 pub mod ticket_response;
 pub mod ticket_sla;
 pub mod totp;
+pub mod trends;
 pub mod user;

@@ -169,6 +169,7 @@ impl Application {
             sessions: Arc::default(),
             monitor,
             refusals: Arc::default(),
+            trends: Arc::default(),
             live: Arc::default(),
         };
         jobs::install_builtin_schedules(&state).await?;

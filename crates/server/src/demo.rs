@@ -85,6 +85,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     crate::tickets::attachments::seed_demo(state).await?;
     crate::technicians::demo_seed::seed_demo_profiles(state).await?;
     crate::billing::demo_seed::seed(state).await?;
+    crate::customers::demo_seed::date_terminations(state).await?;
     crate::portal::demo::seed(state).await?;
     crate::notifications::broadcasts::demo_seed::seed(state).await?;
     if let Some(net) = &state.monitor.demo_network {

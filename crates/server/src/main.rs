@@ -259,6 +259,7 @@ async fn create_admin(config: Config, username: &str, full_name: &str) -> anyhow
         sessions: Arc::default(),
         monitor: Arc::new(aglis_server::monitoring::Monitor::new(&config_for_monitor, SystemClock.now())?),
         refusals: Arc::default(),
+        trends: Arc::default(),
         live: Arc::default(),
     };
     let cmd = aglis_server::users::service::CreateUser::parse(

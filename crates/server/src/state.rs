@@ -29,6 +29,8 @@ pub struct AppState {
     pub refusals: Arc<crate::audit::refusals::Refusals>,
     /// Live updates to this instance's open pages.
     pub live: Arc<crate::live::Hub>,
+    /// The manager's trends of the finished months, per instance.
+    pub trends: Arc<crate::dashboard::trends::TrendCache>,
 }
 
 impl AppState {

@@ -41,6 +41,7 @@ mod m0034_network_enforcement;
 mod m0035_live_events;
 mod m0036_broadcasts;
 mod m0037_master_data;
+mod m0038_trend_indexes;
 
 pub struct Migrator;
 
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0035_live_events::Migration),
             Box::new(m0036_broadcasts::Migration),
             Box::new(m0037_master_data::Migration),
+            Box::new(m0038_trend_indexes::Migration),
         ]
     }
 }

@@ -41,6 +41,7 @@ pub mod ticket_detail;
 pub mod ticket_search;
 pub mod ticket_stats;
 pub mod tickets;
+pub mod trends;
 pub mod two_factor;
 pub mod users;
 pub mod webhook_events;

@@ -1,6 +1,7 @@
-//! Bar charts of money, drawn on the server as SVG (no script, no inline style): groups along
-//! the bottom (months, packages, aging buckets), one bar per series in each group, the tallest
-//! value on top, the value in each bar's tooltip.
+//! Bar charts of money (and, through [`measured`], of counts and measures: the start page's
+//! trends), drawn on the server as SVG (no script, no inline style): groups along the bottom
+//! (months, packages, aging buckets), one bar per series in each group or one stacked column, the
+//! tallest value on top, the value in each bar's tooltip.
 
 use aglis_core::money::Rupiah;
 
@@ -72,19 +73,69 @@ fn fit(label: &str, max: usize) -> String {
 
 /// A chart of `groups` (label, one value per series), values in rupiah.
 pub fn bars(key: &'static str, series: &[Series], groups: &[(String, Vec<i64>)], indonesian: bool) -> BarChart {
-    let per_group = i64::try_from(series.len()).unwrap_or(1).max(1);
+    let peak = groups.iter().flat_map(|(_, v)| v.iter().copied()).max().unwrap_or(0).max(0);
+    draw(key, series, groups, Layout::Side, peak, short(peak, indonesian), &|label, _, value| {
+        format!("{label}: {}", Rupiah(value))
+    })
+}
+
+/// A chart of counts or measures: each group's bars side by side (`stacked` false) or one column
+/// of its values stacked in series order. The plot's top is `top` (e.g. 100 for percentages) or
+/// else the largest bar or column; `value` writes a value for the top line and the tooltips,
+/// whose text is `title(group label, series index, value)`.
+pub fn measured(
+    key: &'static str,
+    series: &[Series],
+    groups: &[(String, Vec<i64>)],
+    stacked: bool,
+    top: Option<i64>,
+    value: &dyn Fn(i64) -> String,
+    title: &dyn Fn(&str, usize, i64) -> String,
+) -> BarChart {
+    let layout = if stacked { Layout::Stacked } else { Layout::Side };
+    let tallest = groups
+        .iter()
+        .map(|(_, v)| {
+            let v = v.iter().map(|n| (*n).max(0));
+            if stacked { v.sum() } else { v.max().unwrap_or(0) }
+        })
+        .max()
+        .unwrap_or(0);
+    let peak = top.unwrap_or(tallest).max(tallest);
+    let mut chart = draw(key, series, groups, layout, peak, value(peak), title);
+    chart.has_data = tallest > 0;
+    chart
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Layout {
+    Side,
+    Stacked,
+}
+
+/// Draws the bars of `groups` against `peak` (the top line, written `peak_text`).
+fn draw(
+    key: &'static str,
+    series: &[Series],
+    groups: &[(String, Vec<i64>)],
+    layout: Layout,
+    peak: i64,
+    peak_text: String,
+    title: &dyn Fn(&str, usize, i64) -> String,
+) -> BarChart {
+    let per_group = if layout == Layout::Stacked { 1 } else { i64::try_from(series.len()).unwrap_or(1).max(1) };
     let count = i64::try_from(groups.len()).unwrap_or(0).max(1);
     let group_width = WIDTH / count;
     let gap = (group_width / 4).max(4);
     let bar_width = ((group_width - gap) / per_group).clamp(2, MAX_BAR_WIDTH);
-    let peak = groups.iter().flat_map(|(_, v)| v.iter().copied()).max().unwrap_or(0).max(0);
     let max_chars = usize::try_from(group_width / CHAR_WIDTH).unwrap_or(1).max(1);
+    let scaled = |value: i64| if peak <= 0 { 0 } else { (value.max(0) * PLOT_HEIGHT + peak / 2) / peak };
     let mut chart = BarChart {
         key,
         bars: Vec::new(),
         labels: Vec::new(),
         legend: series.to_vec(),
-        peak: short(peak, indonesian),
+        peak: peak_text,
         width: WIDTH,
         top_y: PLOT_TOP,
         axis_y: PLOT_TOP + PLOT_HEIGHT,
@@ -94,15 +145,24 @@ pub fn bars(key: &'static str, series: &[Series], groups: &[(String, Vec<i64>)],
         let centre = i64::try_from(g).unwrap_or(0) * group_width + group_width / 2;
         let left = centre - per_group * bar_width / 2;
         chart.labels.push(Label { x: centre, text: fit(label, max_chars) });
+        // Stacked: each segment from the running total, so the rounding never adds up.
+        let mut below = 0;
         for (i, (value, s)) in values.iter().zip(series).enumerate() {
-            let height = if peak == 0 { 0 } else { (value.max(&0) * PLOT_HEIGHT + peak / 2) / peak };
+            let (x, bottom, height) = match layout {
+                Layout::Side => (left + i64::try_from(i).unwrap_or(0) * bar_width, 0, scaled(*value)),
+                Layout::Stacked => {
+                    let bottom = scaled(below);
+                    below += (*value).max(0);
+                    (left, bottom, scaled(below) - bottom)
+                }
+            };
             chart.bars.push(Bar {
-                x: left + i64::try_from(i).unwrap_or(0) * bar_width,
-                y: PLOT_TOP + PLOT_HEIGHT - height,
+                x,
+                y: PLOT_TOP + PLOT_HEIGHT - bottom - height,
                 width: (bar_width - 1).max(1),
                 height,
                 colour: s.colour,
-                title: format!("{label}: {}", Rupiah(*value)),
+                title: title(label, i, *value),
             });
         }
     }
@@ -143,6 +203,36 @@ mod tests {
         let c = bars("t", &S, &[("x".into(), vec![0, 0])], false);
         assert!(!c.has_data);
         assert!(c.bars.iter().all(|b| b.height == 0));
+    }
+
+    #[test]
+    fn stacked_columns_add_up_to_their_total_and_start_at_the_axis() {
+        let title = |l: &str, i: usize, v: i64| format!("{l} {i} {v}");
+        let groups =
+            [("a".to_owned(), vec![1, 1, 1]), ("b".to_owned(), vec![2, 0, 1]), ("c".to_owned(), vec![0, 0, 0])];
+        let three = [S[0], S[1], S[0]];
+        let c = measured("t", &three, &groups, true, None, &|v| v.to_string(), &title);
+        assert_eq!(c.peak, "3");
+        let a: Vec<&Bar> = c.bars.iter().take(3).collect();
+        assert_eq!(a.iter().map(|b| b.height).sum::<i64>(), PLOT_HEIGHT, "the tallest column fills the plot");
+        assert_eq!(a[0].y + a[0].height, PLOT_TOP + PLOT_HEIGHT, "the first segment sits on the axis");
+        assert_eq!(a[1].y + a[1].height, a[0].y, "the next one on it");
+        assert!(a.iter().all(|b| b.x == a[0].x), "one column");
+        assert_eq!(c.bars[4].height, 0);
+        assert_eq!(c.bars[3].title, "b 0 2");
+        assert!(c.has_data);
+    }
+
+    #[test]
+    fn a_fixed_top_scales_percentages_and_an_empty_chart_says_so() {
+        let groups = [("a".to_owned(), vec![50]), ("b".to_owned(), vec![100])];
+        let c = measured("t", &S[..1], &groups, false, Some(100), &|v| format!("{v}%"), &|_, _, v| v.to_string());
+        assert_eq!((c.bars[0].height, c.bars[1].height), (PLOT_HEIGHT / 2, PLOT_HEIGHT));
+        assert_eq!(c.peak, "100%");
+        let none = [("a".to_owned(), vec![0])];
+        assert!(
+            !measured("t", &S[..1], &none, false, Some(100), &|v| v.to_string(), &|_, _, v| v.to_string()).has_data
+        );
     }
 
     #[test]

@@ -57,13 +57,14 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         .order_by_asc(customers::Column::Id)
         .all(&state.db)
         .await?;
-    // Service began 2 to 14 months ago, on varied days; a few customers joined this week (their
-    // first invoice, with the installation fee, is open whatever day the demo starts).
+    // Service began five weeks to 13 months ago, on varied days, some every month (the
+    // manager's trends count them); a few customers joined this week (their first invoice, with
+    // the installation fee, is open whatever day the demo starts).
     for c in &billed {
         let began = if c.id % 13 == 0 {
             now - Duration::days(1 + c.id % 4)
         } else {
-            now - Duration::days((2 + c.id % 13) * 30 + c.id % 23)
+            now - Duration::days((c.id % 13) * 30 + 5 + c.id % 23)
         };
         customers::Entity::update_many()
             .col_expr(customers::Column::ActivatedAt, Expr::value(began))

@@ -8,6 +8,7 @@ use aglis_core::network::OdpStatus;
 use aglis_db::repo::customers::{self, Profile};
 use aglis_db::repo::odps::{self, OdpFields};
 use aglis_db::repo::packages::{self, PackageFields};
+use chrono::Duration;
 
 /// (name, Mbps, monthly price, installation fee) — spec domain §2.3.
 const PACKAGES: &[(&str, i32, i64, i64)] = &[
@@ -149,6 +150,41 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     }
     for (odp, _) in odp_ids {
         odps::recount(&state.db, odp, now).await?;
+    }
+    Ok(())
+}
+
+/// Dates the demo's terminations over the last eleven months (they all happen at the demo's
+/// "now" otherwise), each at least a month after the customer's service began, so the manager's
+/// trends show churn across the year (issue 22). Runs after the billing demo, which dates when
+/// each customer's service began.
+pub async fn date_terminations(state: &AppState) -> anyhow::Result<()> {
+    use aglis_db::entity::{customer_events, customers as rows};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let now = state.now();
+    let left: Vec<rows::Model> = rows::Entity::find()
+        .filter(rows::Column::Status.eq(CustomerStatus::Terminated.as_str()))
+        .order_by_asc(rows::Column::Id)
+        .all(&state.db)
+        .await?;
+    let mut rng = Lcg(1_299_709);
+    for c in left {
+        let began = c.activated_at.unwrap_or(c.registered_at);
+        let days = i64::try_from(rng.next(330)).unwrap_or(0);
+        let at = (now - Duration::days(days) - Duration::hours(3)).max(began + Duration::days(30)).min(now);
+        rows::Entity::update_many()
+            .col_expr(rows::Column::TerminatedAt, Expr::value(at))
+            .col_expr(rows::Column::UpdatedAt, Expr::value(at))
+            .filter(rows::Column::Id.eq(c.id))
+            .exec(&state.db)
+            .await?;
+        customer_events::Entity::update_many()
+            .col_expr(customer_events::Column::At, Expr::value(at))
+            .filter(customer_events::Column::CustomerId.eq(c.id))
+            .filter(customer_events::Column::Kind.eq("status"))
+            .exec(&state.db)
+            .await?;
     }
     Ok(())
 }

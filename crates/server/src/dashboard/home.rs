@@ -95,6 +95,8 @@ pub struct Home {
     pub day: Option<Vec<Stop>>,
     pub performance: Vec<PerfRow>,
     pub customers: Vec<BarRow>,
+    /// The manager's twelve months.
+    pub trends: Option<super::trends::Trends>,
     pub badges: Vec<Badge>,
 }
 
@@ -187,6 +189,7 @@ pub async fn gather(state: &AppState, shell: &Shell, role: Role, user_id: i64) -
                     })
                     .collect(),
             );
+            home.trends = Some(super::trends::build(&super::trends::figures(state, now).await?, shell));
         }
         _ => {}
     }

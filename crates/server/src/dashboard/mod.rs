@@ -3,6 +3,7 @@
 pub mod api;
 pub mod home;
 pub mod search;
+pub mod trends;
 
 use crate::auth::extract::{Staff, perm};
 use crate::error::AppResult;

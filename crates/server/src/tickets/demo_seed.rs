@@ -96,6 +96,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         );
     }
     anyhow::ensure!(!techs.is_empty(), "the demo technician accounts are missing");
+    // The year before [`HISTORY`]'s weeks, for the manager's trends (from the first month they
+    // show), written first so that ticket ids grow with time as the lists' "newest" expects.
+    let first = aglis_core::trends::months(now, aglis_core::trends::MONTHS).first().map_or(now, |m| m.from);
+    crate::seed::tickets::past_months(&state.db, first, now - Duration::days(32)).await?;
     let q =
         CustomerQuery { page: 1, per_page: 60, sort: aglis_db::repo::customers::Sort::Newest, ..Default::default() };
     let people = list_customers(&state.db, &q).await?.items;

@@ -46,7 +46,8 @@ async fn migrations_apply_on_an_empty_database_and_are_idempotent() {
             "m0034_network_enforcement",
             "m0035_live_events",
             "m0036_broadcasts",
-            "m0037_master_data"
+            "m0037_master_data",
+            "m0038_trend_indexes"
         ]
     );
     let expected = if crate::helpers::on_postgres() { aglis_db::Engine::Postgres } else { aglis_db::Engine::Sqlite };
