@@ -68,10 +68,15 @@ pub fn check_lines(lines: &[LineIn]) -> Result<Vec<PlannedLine>, Vec<LineError>>
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
+/// The largest credit note, in whole rupiah (the API's documented maximum).
+pub const MAX_CREDIT: i64 = 1_000_000_000;
+
 /// Why a credit note cannot be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreditError {
     NotPositive,
+    /// More than [`MAX_CREDIT`], whatever the invoice owes.
+    TooLarge,
     /// More than the invoice still owes (given).
     MoreThanOwed(Rupiah),
     Reason,
@@ -81,6 +86,9 @@ pub enum CreditError {
 pub fn check_credit(amount: i64, owed: Rupiah, reason: &str) -> Result<(), CreditError> {
     if amount <= 0 {
         return Err(CreditError::NotPositive);
+    }
+    if amount > MAX_CREDIT {
+        return Err(CreditError::TooLarge);
     }
     if amount > owed.0 {
         return Err(CreditError::MoreThanOwed(owed));
@@ -98,6 +106,13 @@ mod tests {
 
     fn line(description: &str, quantity: i32, unit_price: i64) -> LineIn {
         LineIn { description: description.to_owned(), quantity, unit_price }
+    }
+
+    #[test]
+    fn a_credit_note_is_at_most_a_billion_rupiah_even_on_a_larger_invoice() {
+        let owed = Rupiah(40_000_000_000);
+        assert_eq!(check_credit(MAX_CREDIT, owed, "Gangguan jaringan 3 hari"), Ok(()));
+        assert_eq!(check_credit(MAX_CREDIT + 1, owed, "Gangguan jaringan 3 hari"), Err(CreditError::TooLarge));
     }
 
     #[test]

@@ -211,6 +211,7 @@ pub async fn credit(
     if let Err(e) = manual_invoice::check_credit(amount, owed, reason) {
         return Err(match e {
             CreditError::NotPositive => AppError::field("amount", msg("val.credit.amount", &[])),
+            CreditError::TooLarge => AppError::field("amount", msg("val.credit.too_large", &[])),
             CreditError::MoreThanOwed(owed) => {
                 AppError::field("amount", msg("val.credit.more_than_owed", &[("owed", &owed)]))
             }
