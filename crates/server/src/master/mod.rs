@@ -14,6 +14,12 @@ use aglis_db::DbError;
 use aglis_db::repo::master_data::{self, CatalogueSkill, ServiceArea, TicketCategory};
 use sea_orm::ConnectionTrait;
 
+/// A master-data name in the page's language: the English one for English readers when there is
+/// one, the Indonesian one otherwise.
+pub fn name_in<'a>(shell: &crate::pages::Shell, name_id: &'a str, name_en: &'a str) -> &'a str {
+    if shell.lang.code() == "en" && !name_en.is_empty() { name_en } else { name_id }
+}
+
 /// A 422 naming each problem's field, in the reader's language on pages.
 pub fn invalid(problems: &[MasterError]) -> AppError {
     let mut fields = FieldErrors::new();

@@ -62,11 +62,6 @@ fn status_of(errors: &FieldErrors) -> StatusCode {
     if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
 }
 
-/// A row's name in the reader's language (the Indonesian one when there is no English).
-fn name_in<'a>(shell: &Shell, id: &'a str, en: &'a str) -> &'a str {
-    if shell.lang.code() == "en" && !en.is_empty() { en } else { id }
-}
-
 #[derive(Debug, Clone, Default)]
 struct CategoryForm {
     ticket_type: String,
@@ -93,7 +88,7 @@ impl CategoriesPage {
     }
 
     fn name(&self, c: &TicketCategory) -> String {
-        name_in(&self.shell, &c.name_id, &c.name_en).to_owned()
+        super::name_in(&self.shell, &c.name_id, &c.name_en).to_owned()
     }
 
     fn type_label(&self, t: &TicketType) -> String {
@@ -237,7 +232,7 @@ impl SkillsPage {
     }
 
     fn name(&self, s: &CatalogueSkill) -> String {
-        name_in(&self.shell, &s.name_id, &s.name_en).to_owned()
+        super::name_in(&self.shell, &s.name_id, &s.name_en).to_owned()
     }
 
     fn types(&self, s: &CatalogueSkill) -> String {

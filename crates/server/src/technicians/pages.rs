@@ -93,12 +93,11 @@ labels!(named: ListPage, ShowPage);
 
 /// The catalogue's skills (switched off ones too): code → name in the page's language.
 async fn skill_names(state: &AppState, shell: &Shell) -> AppResult<BTreeMap<String, String>> {
-    let english = shell.lang.code() == "en";
     Ok(master_data::skills(&state.reads, false)
         .await?
         .into_iter()
         .map(|k| {
-            let name = if english && !k.name_en.is_empty() { k.name_en } else { k.name_id };
+            let name = crate::master::name_in(shell, &k.name_id, &k.name_en).to_owned();
             (k.code, name)
         })
         .collect())
@@ -368,13 +367,12 @@ async fn form_page(
     let this = editing.as_ref().map(|f| f.t.id);
     let accounts = all.into_iter().filter(|u| linked.get(&u.id).is_none_or(|t| Some(*t) == this)).collect();
     // Switched-off skills stay on a profile that has them.
-    let english = shell.lang.code() == "en";
     let skill_rows = master_data::skills(&state.reads, false)
         .await?
         .into_iter()
         .filter(|k| k.is_active || !form.level_of(&k.code).is_empty())
         .map(|k| {
-            let name = if english && !k.name_en.is_empty() { k.name_en } else { k.name_id };
+            let name = crate::master::name_in(&shell, &k.name_id, &k.name_en).to_owned();
             (k.code, name)
         })
         .collect();

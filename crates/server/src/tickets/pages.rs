@@ -279,14 +279,10 @@ impl FormPage {
 
     /// The offered categories of type `t`, with their names in the page's language.
     fn categories_of(&self, t: &TicketType) -> Vec<(String, String)> {
-        let english = self.shell.lang.code() == "en";
         self.categories
             .iter()
             .filter(|c| c.ticket_type == *t)
-            .map(|c| {
-                let name = if english && !c.name_en.is_empty() { &c.name_en } else { &c.name_id };
-                (c.code.clone(), name.clone())
-            })
+            .map(|c| (c.code.clone(), crate::master::name_in(&self.shell, &c.name_id, &c.name_en).to_owned()))
             .collect()
     }
 
@@ -668,8 +664,7 @@ async fn show_page(
     let (files, upload_kinds, photos) = files_of(auth, &t, who.on_team, files, |id| name(Some(id)));
     let first = response_view(&shell, &v.first_response);
     let category = match master_data::category_of(&state.reads, t.ticket_type, &t.category).await? {
-        Some(c) if shell.lang.code() == "en" && !c.name_en.is_empty() => c.name_en,
-        Some(c) => c.name_id,
+        Some(c) => crate::master::name_in(&shell, &c.name_id, &c.name_en).to_owned(),
         None => t.category.clone(),
     };
     // Errors no form on the page shows by its field go in the message at the top.

@@ -122,7 +122,8 @@ async fn the_catalogue_says_which_skills_a_ticket_type_calls_for_and_the_suggest
     assert!(p["errors"]["ticket_types"].is_array(), "{p}");
     let listed = items(&app, "/api/v1/skills?ticket_type=repair&per_page=100", &admin).await;
     assert!(listed.iter().any(|s| s["code"] == "drone_survey") && listed.iter().any(|s| s["code"] == "fiber_splicing"));
-    let _ = agus;
+    let agus_row = after.iter().find(|r| r["technician_id"] == agus).expect("Agus is ranked");
+    assert_eq!(agus_row["skill"], 0, "fibre splicing is no survey skill: {after:?}");
 }
 
 #[tokio::test]
